@@ -1,0 +1,70 @@
+//! The customer domain of Rapport, free of any storage or network concern.
+//!
+//! Everything a customer book holds (see `shared/domain.md` sections 1-2) is a plain Rust
+//! value here, together with the rules that decide whether a value is acceptable:
+//! credit-code check digits, phone and email formats, stage transitions, satisfaction
+//! scores. Money is integer fen, never a float. Other crates turn these values into
+//! Automerge documents, redb rows, rules and HTTP responses.
+
+mod customer;
+mod error;
+mod id;
+mod mask;
+mod money;
+mod normalize;
+mod number;
+mod validate;
+mod vocab;
+
+pub use customer::{
+    Address, Contact, Customer, Deal, DecisionChain, Interaction, Needs, NextAction, Order,
+    ServiceRecord, Task, TaskDone, SCHEMA_VERSION,
+};
+pub use error::{FieldError, ValidationError};
+pub use id::{CustomerId, ItemId};
+pub use mask::{mask_email, mask_phone, Masking};
+pub use money::Money;
+pub use normalize::{normalize_name, normalize_text};
+pub use number::{device_code, CustomerNumber};
+pub use validate::{
+    check_stage_change, validate_credit_code, validate_email, validate_phone, Satisfaction,
+};
+pub use vocab::{industry, Channel, Industry, IntentLevel, Kind, ServiceKind, Stage, INDUSTRIES};
+
+/// A calendar date, as the team sees it (no time zone: a follow-up "on 2024-03-01" is that
+/// day wherever the laptop is).
+pub type Date = chrono::NaiveDate;
+/// A wall-clock time of the member who recorded it, minute precision in practice.
+pub type DateTime = chrono::NaiveDateTime;
+
+/// Parses a `YYYY-MM-DD` date, naming `field` in the error.
+pub fn parse_date(field: &str, text: &str) -> Result<Date, FieldError> {
+    Date::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            field,
+            format!("`{text}` is not a date in the form YYYY-MM-DD"),
+        )
+    })
+}
+
+/// Parses `YYYY-MM-DD HH:MM`, `YYYY-MM-DDTHH:MM[:SS]` or a bare date (midnight).
+pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime, FieldError> {
+    let t = text.trim();
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
+            return Ok(dt);
+        }
+    }
+    if let Ok(d) = Date::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN));
+    }
+    Err(FieldError::new(
+        field,
+        format!("`{text}` is not a time in the form YYYY-MM-DD HH:MM"),
+    ))
+}
