@@ -9,6 +9,7 @@
 mod customer;
 mod error;
 mod id;
+mod input;
 mod mask;
 mod money;
 mod normalize;
@@ -22,12 +23,16 @@ pub use customer::{
 };
 pub use error::{FieldError, ValidationError};
 pub use id::{CustomerId, ItemId};
+pub use input::{
+    serde_json_number, AddressPatch, ContactPatch, CustomerPatch, NeedsPatch, NewContact,
+    NewCustomer, NewInteraction, NewOrder, NewServiceRecord, NewTask, TaskCompletion,
+};
 pub use mask::{mask_email, mask_phone, Masking};
 pub use money::Money;
 pub use normalize::{normalize_name, normalize_text};
 pub use number::{device_code, CustomerNumber};
 pub use validate::{
-    check_stage_change, validate_credit_code, validate_email, validate_phone, Satisfaction,
+    check_stage_change, credit_check_char, validate_credit_code, validate_email, validate_phone, Satisfaction,
 };
 pub use vocab::{industry, Channel, Industry, IntentLevel, Kind, ServiceKind, Stage, INDUSTRIES};
 

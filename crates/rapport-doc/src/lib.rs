@@ -1,0 +1,137 @@
+//! Customer records as Automerge documents.
+//!
+//! One document per customer holds the record, its contacts, follow-ups, service
+//! records, orders, tasks, manual tags and custom fields (layout in
+//! `docs/architecture.md`). Items live in maps keyed by random item ids, so two members
+//! adding follow-ups offline both keep theirs; scalar fields are last-writer-wins with
+//! the losing value kept and reported by [`CustomerDoc::conflicts`]; notes are
+//! Automerge text and merge character by character. Every change carries its author,
+//! time, a one-line description and, where the domain asks for one, the reason.
+
+mod read;
+mod schema;
+mod settings;
+mod write;
+
+pub use automerge::{ActorId, ChangeHash};
+pub use read::Conflict;
+pub use settings::{RuleRecord, SettingsDoc};
+pub use write::ChangeMeta;
+
+use automerge::AutoCommit;
+use serde::{Deserialize, Serialize};
+
+/// Why a document could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    /// The bytes are not an Automerge document.
+    #[error("not a valid customer document: {0}")]
+    Corrupt(#[from] automerge::AutomergeError),
+    /// A required field is missing or has the wrong type.
+    #[error("customer document field `{field}`: {reason}")]
+    Field {
+        /// The field.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The document was written by a newer Rapport.
+    #[error("customer document has schema {found}; this Rapport reads up to {supported}")]
+    Schema {
+        /// Version in the document.
+        found: u64,
+        /// Newest version understood.
+        supported: u64,
+    },
+    /// An item addressed by id is not there.
+    #[error("{kind} `{id}` not found on this customer")]
+    NoSuchItem {
+        /// contact, task, ...
+        kind: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+}
+
+/// A customer's Automerge document.
+pub struct CustomerDoc {
+    doc: AutoCommit,
+}
+
+/// One entry of a customer's history.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// Change hash (hex).
+    pub hash: String,
+    /// Automerge actor (hex): member and device.
+    pub actor: String,
+    /// Member name.
+    pub author: String,
+    /// When, local time of the author, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+    /// What changed.
+    pub what: String,
+    /// Stated reason, if any.
+    pub why: Option<String>,
+}
+
+impl CustomerDoc {
+    /// Loads a saved document (full save followed by any incremental chunks).
+    pub fn load(bytes: &[u8]) -> Result<CustomerDoc, DocError> {
+        Ok(CustomerDoc { doc: AutoCommit::load(bytes)? })
+    }
+
+    /// Applies incremental changes saved after the base document.
+    pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<(), DocError> {
+        self.doc.load_incremental(bytes)?;
+        Ok(())
+    }
+
+    /// Sets the actor subsequent edits are made as.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.doc.set_actor(actor);
+    }
+
+    /// The whole document, compressed.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// Changes made since the last `save` / `save_incremental`.
+    pub fn save_incremental(&mut self) -> Vec<u8> {
+        self.doc.save_incremental()
+    }
+
+    /// The document's heads, sorted.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        let mut h = self.doc.get_heads();
+        h.sort();
+        h
+    }
+
+    /// Merges another copy of the same customer into this one.
+    pub fn merge(&mut self, other: &mut CustomerDoc) -> Result<(), DocError> {
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+
+    /// A copy that can be edited independently (for offline-edit simulation and tests).
+    pub fn fork(&mut self) -> CustomerDoc {
+        CustomerDoc { doc: self.doc.fork() }
+    }
+
+    /// Direct access for the sync layer.
+    pub fn automerge(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    /// Wraps an Automerge document (e.g. one received by sync).
+    pub fn from_automerge(doc: AutoCommit) -> CustomerDoc {
+        CustomerDoc { doc }
+    }
+}
+
+/// Hex form of a heads list, joined by `.`: a short stable ETag-like string.
+pub fn heads_string(heads: &[ChangeHash]) -> String {
+    heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(".")
+}

@@ -1,0 +1,249 @@
+//! What a customer contributes to the secondary indexes and to the list row, computed
+//! from the customer alone so that a merge in any order yields the same entries.
+
+use rapport_model::{normalize_name, normalize_text, Customer, Date};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Which index an entry belongs to. The byte is the first byte of every key in the
+/// index table, so one redb multimap holds all of them in separate key ranges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum IndexKind {
+    /// Normalised name (full-width folded, case, company suffix dropped).
+    Name = b'n',
+    /// Unified social credit code.
+    CreditCode = b'c',
+    /// Canonical phone of any contact.
+    Phone = b'p',
+    /// Industry code.
+    Industry = b'i',
+    /// Stage.
+    Stage = b's',
+    /// Owner.
+    Owner = b'o',
+    /// Source.
+    Source = b'r',
+    /// Manual tag.
+    Tag = b't',
+    /// Tag added by a rule (derived, not in the document).
+    RuleTag = b'u',
+    /// Composite tier S/A/B/C (derived).
+    Tier = b'T',
+    /// Date of the last follow-up (days since 1970, big-endian, sortable).
+    LastInteraction = b'l',
+    /// Creation date (days since 1970, big-endian).
+    Created = b'd',
+    /// Archived flag.
+    Archived = b'a',
+}
+
+impl IndexKind {
+    /// Every kind, for doctor and reindex.
+    pub const ALL: [IndexKind; 13] = [
+        IndexKind::Name,
+        IndexKind::CreditCode,
+        IndexKind::Phone,
+        IndexKind::Industry,
+        IndexKind::Stage,
+        IndexKind::Owner,
+        IndexKind::Source,
+        IndexKind::Tag,
+        IndexKind::RuleTag,
+        IndexKind::Tier,
+        IndexKind::LastInteraction,
+        IndexKind::Created,
+        IndexKind::Archived,
+    ];
+
+    /// Human name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IndexKind::Name => "name",
+            IndexKind::CreditCode => "credit_code",
+            IndexKind::Phone => "phone",
+            IndexKind::Industry => "industry",
+            IndexKind::Stage => "stage",
+            IndexKind::Owner => "owner",
+            IndexKind::Source => "source",
+            IndexKind::Tag => "tag",
+            IndexKind::RuleTag => "rule_tag",
+            IndexKind::Tier => "tier",
+            IndexKind::LastInteraction => "last_interaction",
+            IndexKind::Created => "created",
+            IndexKind::Archived => "archived",
+        }
+    }
+}
+
+/// One index key: kind byte followed by the value bytes.
+pub type IndexKey = Vec<u8>;
+
+/// Builds a key of `kind` for a text value.
+pub fn text_key(kind: IndexKind, v: &str) -> IndexKey {
+    let mut k = Vec::with_capacity(v.len() + 1);
+    k.push(kind as u8);
+    k.extend_from_slice(v.as_bytes());
+    k
+}
+
+/// Builds a key of `kind` for a date, sortable.
+pub fn date_key(kind: IndexKind, d: Date) -> IndexKey {
+    let days = days(d);
+    let mut k = vec![kind as u8];
+    // Flip the sign bit so negative days sort before positive ones.
+    k.extend_from_slice(&((days as u32) ^ 0x8000_0000).to_be_bytes());
+    k
+}
+
+/// Days since 1970-01-01.
+pub fn days(d: Date) -> i32 {
+    d.signed_duration_since(Date::default()).num_days() as i32
+}
+
+/// What rules derived for a customer; kept out of the document.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Derived {
+    /// Tags added by rules.
+    pub rule_tags: Vec<String>,
+    /// Composite tier letter.
+    pub tier: Option<String>,
+    /// Compact inputs for book-wide rule evaluation (opaque to the store).
+    pub facts: Vec<u8>,
+}
+
+/// Every index key of a customer (document part) plus derived tags and tier.
+pub fn index_keys(c: &Customer, derived: &Derived) -> BTreeSet<IndexKey> {
+    let mut keys = BTreeSet::new();
+    keys.insert(text_key(IndexKind::Name, &normalize_name(&c.name)));
+    if let Some(cc) = &c.credit_code {
+        keys.insert(text_key(IndexKind::CreditCode, cc));
+    }
+    for ct in &c.contacts {
+        if let Some(p) = &ct.phone {
+            keys.insert(text_key(IndexKind::Phone, p));
+        }
+    }
+    keys.insert(text_key(IndexKind::Industry, &c.industry));
+    keys.insert(text_key(IndexKind::Stage, c.stage.as_str()));
+    keys.insert(text_key(IndexKind::Owner, &c.owner));
+    keys.insert(text_key(IndexKind::Source, &c.source));
+    for t in &c.manual_tags {
+        keys.insert(text_key(IndexKind::Tag, t));
+    }
+    for t in &derived.rule_tags {
+        keys.insert(text_key(IndexKind::RuleTag, t));
+    }
+    if let Some(t) = &derived.tier {
+        keys.insert(text_key(IndexKind::Tier, t));
+    }
+    if let Some(d) = c.last_interaction() {
+        keys.insert(date_key(IndexKind::LastInteraction, d));
+    }
+    keys.insert(date_key(IndexKind::Created, c.created_at.date()));
+    if c.archived {
+        keys.insert(vec![IndexKind::Archived as u8]);
+    }
+    keys
+}
+
+/// The list row of a customer: what `list`, `search` and the agenda print without
+/// loading the document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Customer number.
+    pub number: String,
+    /// Name as typed.
+    pub name: String,
+    /// company / person.
+    pub kind: String,
+    /// Industry code.
+    pub industry: String,
+    /// Stage.
+    pub stage: String,
+    /// Owner.
+    pub owner: String,
+    /// Source.
+    pub source: String,
+    /// Created date.
+    pub created: Date,
+    /// Last follow-up date.
+    pub last_interaction: Option<Date>,
+    /// Archived.
+    pub archived: bool,
+    /// Priority flag.
+    pub priority: bool,
+    /// Primary contact name.
+    pub contact: Option<String>,
+    /// Primary contact phone (canonical; masked when printed).
+    pub phone: Option<String>,
+    /// Manual tags.
+    pub tags: Vec<String>,
+    /// Rule tags.
+    pub rule_tags: Vec<String>,
+    /// Composite tier.
+    pub tier: Option<String>,
+    /// Open tasks and next actions: (due, assignee, what) for the agenda.
+    pub open_items: Vec<(Date, String, String)>,
+    /// Every index key this customer has, to remove exactly these on the next write.
+    pub keys: Vec<IndexKey>,
+}
+
+impl Summary {
+    /// Builds the row for a customer.
+    pub fn of(c: &Customer, derived: &Derived) -> Summary {
+        let primary = c.primary_contact();
+        let mut open_items: Vec<(Date, String, String)> = c
+            .tasks
+            .iter()
+            .filter(|t| t.done.is_none())
+            .map(|t| (t.due, t.assignee.clone(), t.what.clone()))
+            .collect();
+        // Only the latest follow-up's next action is still open: later follow-ups supersede it.
+        if let Some(next) = c.interactions.last().and_then(|i| i.next_action.as_ref()) {
+            open_items.push((next.due, next.assignee.clone(), format!("follow-up: {}", next.what)));
+        }
+        open_items.sort();
+        Summary {
+            number: c.number.clone(),
+            name: c.name.clone(),
+            kind: c.kind.as_str().to_string(),
+            industry: c.industry.clone(),
+            stage: c.stage.as_str().to_string(),
+            owner: c.owner.clone(),
+            source: c.source.clone(),
+            created: c.created_at.date(),
+            last_interaction: c.last_interaction(),
+            archived: c.archived,
+            priority: c.priority,
+            contact: primary.map(|p| p.name.clone()),
+            phone: primary.and_then(|p| p.phone.clone()),
+            tags: c.manual_tags.iter().cloned().collect(),
+            rule_tags: derived.rule_tags.clone(),
+            tier: derived.tier.clone(),
+            open_items,
+            keys: index_keys(c, derived).into_iter().collect(),
+        }
+    }
+}
+
+/// The text `search` scans: normalised names of the customer and its contacts, and
+/// contact phones and emails, separated by a byte that cannot be typed.
+pub fn search_text(c: &Customer) -> String {
+    let mut s = normalize_text(&c.name);
+    s.push('\u{1}');
+    s.push_str(&c.number.to_lowercase());
+    for ct in &c.contacts {
+        s.push('\u{1}');
+        s.push_str(&normalize_text(&ct.name));
+        if let Some(p) = &ct.phone {
+            s.push('\u{1}');
+            s.push_str(p);
+        }
+        if let Some(e) = &ct.email {
+            s.push('\u{1}');
+            s.push_str(&e.to_lowercase());
+        }
+    }
+    s
+}

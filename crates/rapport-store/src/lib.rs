@@ -1,0 +1,279 @@
+//! The node's store: every customer's Automerge document and its secondary indexes in
+//! one redb file, always written together.
+//!
+//! A write loads the document, applies the edit as one Automerge change, appends the
+//! change bytes, recomputes the customer's list row, search text, derived tags and index
+//! keys, and commits all of it in one durable redb transaction. A crash therefore leaves
+//! either the old state or the new one, never an index that points at a missing or
+//! stale record; `doctor` proves it and `reindex` rebuilds from the documents.
+
+mod identity;
+mod index;
+mod query;
+mod tables;
+mod write;
+
+pub use identity::Identity;
+pub use index::{date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary};
+pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow};
+pub use write::Edit;
+#[doc(hidden)]
+pub use tables::key as table_key;
+
+use rapport_doc::{CustomerDoc, DocError, SettingsDoc};
+use rapport_model::{Customer, CustomerId, ValidationError};
+use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use tables::*;
+
+/// Anything that can go wrong in the store. Every variant says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Input failed validation; nothing was written.
+    #[error("invalid input: {0}")]
+    Invalid(#[from] ValidationError),
+    /// No customer with that number or id.
+    #[error("no customer `{0}` in this book")]
+    NotFound(String),
+    /// The store file does not exist yet.
+    #[error("no Rapport store at {0}; run `rapport init --name \"Your Name\"` first")]
+    NotInitialized(PathBuf),
+    /// `init` on an existing store.
+    #[error("a Rapport store already exists at {0}")]
+    AlreadyInitialized(PathBuf),
+    /// The file is not a Rapport store (or is damaged); it was left untouched.
+    #[error("{path} is not a readable Rapport store ({reason}); the file was left untouched")]
+    NotAStore {
+        /// The file.
+        path: PathBuf,
+        /// What redb said.
+        reason: String,
+    },
+    /// Another process holds the store.
+    #[error("the store at {0} is in use by another process (is `rapport serve` running?)")]
+    Locked(PathBuf),
+    /// The file could not be opened or created.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A stored document is unreadable.
+    #[error("customer document error: {0}")]
+    Doc(#[from] DocError),
+    /// The database failed.
+    #[error("storage error: {0}")]
+    Db(String),
+}
+
+macro_rules! db_err {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self { StoreError::Db(e.to_string()) }
+        }
+    )*};
+}
+db_err!(redb::Error, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError, redb::SetDurabilityError, postcard::Error);
+
+impl From<rapport_model::FieldError> for StoreError {
+    fn from(e: rapport_model::FieldError) -> Self {
+        StoreError::Invalid(e.into())
+    }
+}
+
+/// Computes what rules derive from a customer (rule tags, tier, facts). The store calls
+/// it inside every write transaction; the rules crate provides the real one.
+pub trait Deriver: Send + Sync {
+    /// Derived data for one customer.
+    fn derive(&self, c: &Customer) -> Derived;
+}
+
+/// Derives nothing: a store without rules.
+pub struct NoRules;
+
+impl Deriver for NoRules {
+    fn derive(&self, _: &Customer) -> Derived {
+        Derived::default()
+    }
+}
+
+/// An open store.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+    identity: Identity,
+    deriver: RwLock<Arc<dyn Deriver>>,
+}
+
+fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.to_path_buf()),
+        redb::DatabaseError::Storage(redb::StorageError::Io(io)) if io.kind() == std::io::ErrorKind::WouldBlock => {
+            StoreError::Locked(path.to_path_buf())
+        }
+        redb::DatabaseError::Storage(redb::StorageError::Io(io)) => StoreError::Io { path: path.to_path_buf(), source: io },
+        other => StoreError::NotAStore { path: path.to_path_buf(), reason: other.to_string() },
+    }
+}
+
+impl Store {
+    /// Creates a new store with a fresh member identity and the default settings document.
+    pub fn init(path: &Path, member_name: &str, settings: SettingsDoc) -> Result<Store, StoreError> {
+        if member_name.trim().is_empty() {
+            return Err(rapport_model::FieldError::new("name", "the member name is required").into());
+        }
+        if path.exists() {
+            return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io { path: dir.to_path_buf(), source: e })?;
+        }
+        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        let identity = Identity::generate(member_name.trim());
+        let mut settings = settings;
+        let txn = db.begin_write()?;
+        {
+            create_tables(&txn)?;
+            let mut meta = txn.open_table(META)?;
+            meta.insert(META_IDENTITY, serde_json::to_vec(&identity).unwrap_or_default().as_slice())?;
+            meta.insert(META_FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())?;
+            let mut s = txn.open_table(SETTINGS)?;
+            s.insert(SETTINGS_KEY, settings.save().as_slice())?;
+        }
+        txn.commit()?;
+        Ok(Store { db, path: path.to_path_buf(), identity, deriver: RwLock::new(Arc::new(NoRules)) })
+    }
+
+    /// Opens an existing store. A file that is not a Rapport store is refused and left
+    /// as it was.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotInitialized(path.to_path_buf())),
+            Err(e) => return Err(StoreError::Io { path: path.to_path_buf(), source: e }),
+            Ok(m) if m.is_dir() => {
+                return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "it is a directory".into() })
+            }
+            Ok(_) => {}
+        }
+        // Refuse files that do not start with redb's magic number before redb touches them.
+        check_magic(path)?;
+        let db = Database::open(path).map_err(|e| open_error(path, e))?;
+        let txn = db.begin_read()?;
+        let meta = txn.open_table(META).map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: e.to_string() })?;
+        let identity: Identity = match meta.get(META_IDENTITY)? {
+            Some(v) => serde_json::from_slice(v.value())
+                .map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: format!("identity: {e}") })?,
+            None => return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "no member identity".into() }),
+        };
+        drop(meta);
+        drop(txn);
+        Ok(Store { db, path: path.to_path_buf(), identity, deriver: RwLock::new(Arc::new(NoRules)) })
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The member and device this node writes as.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Installs the rules that derive tags and tiers on every write.
+    pub fn set_deriver(&self, d: Arc<dyn Deriver>) {
+        if let Ok(mut g) = self.deriver.write() {
+            *g = d;
+        }
+    }
+
+    pub(crate) fn deriver(&self) -> Arc<dyn Deriver> {
+        match self.deriver.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Loads a customer's document.
+    pub fn load_doc(&self, id: CustomerId) -> Result<CustomerDoc, StoreError> {
+        let txn = self.db.begin_read()?;
+        let docs = txn.open_table(DOCS)?;
+        let chunks = txn.open_table(CHUNKS)?;
+        write::load_doc(&docs, &chunks, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))
+    }
+
+    /// Reads a customer.
+    pub fn get(&self, id: CustomerId) -> Result<Customer, StoreError> {
+        Ok(self.load_doc(id)?.read()?)
+    }
+
+    /// Finds a customer by number (or merged-away alias) or internal id.
+    pub fn resolve(&self, key: &str) -> Result<CustomerId, StoreError> {
+        let key = key.trim();
+        let txn = self.db.begin_read()?;
+        let numbers = txn.open_table(NUMBERS)?;
+        if let Some(v) = numbers.get(key)? {
+            return Ok(CustomerId(v.value().to_be_bytes()));
+        }
+        let upper = key.to_uppercase();
+        if let Some(v) = numbers.get(upper.as_str())? {
+            return Ok(CustomerId(v.value().to_be_bytes()));
+        }
+        if let Ok(id) = key.parse::<CustomerId>() {
+            let docs = txn.open_table(DOCS)?;
+            if docs.get(u128::from_be_bytes(id.0))?.is_some() {
+                return Ok(id);
+            }
+        }
+        Err(StoreError::NotFound(key.to_string()))
+    }
+
+    /// The settings document (rules and tier settings).
+    pub fn settings_doc(&self) -> Result<SettingsDoc, StoreError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(SETTINGS)?;
+        let bytes = t.get(SETTINGS_KEY)?.ok_or_else(|| StoreError::Db("settings document missing".into()))?;
+        Ok(SettingsDoc::load(bytes.value())?)
+    }
+
+    /// Replaces the stored settings document.
+    pub fn save_settings_doc(&self, doc: &mut SettingsDoc) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut t = txn.open_table(SETTINGS)?;
+            t.insert(SETTINGS_KEY, doc.save().as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Number of customers (archived included).
+    pub fn count(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(DOCS)?.len()?)
+    }
+
+    /// Compacts the file (after a bulk load or many edits).
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        self.db.compact().map_err(|e| StoreError::Db(e.to_string()))?;
+        Ok(())
+    }
+
+    pub(crate) fn db(&self) -> &Database {
+        &self.db
+    }
+}
+
+fn check_magic(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
+    let mut head = [0u8; 9];
+    let n = f.read(&mut head).map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
+    if n < head.len() || &head != b"redb\x1A\x0A\xA9\x0D\x0A" {
+        return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "not a redb database file".into() });
+    }
+    Ok(())
+}

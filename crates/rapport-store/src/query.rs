@@ -1,0 +1,346 @@
+//! Reading the book through its indexes: filtered lists, substring search, the agenda,
+//! the change feed, and `doctor`, which checks every index against the documents.
+
+use crate::index::{date_key, index_keys, search_text, text_key, IndexKind, Summary};
+use crate::tables::*;
+use crate::write::load_doc;
+use crate::{Store, StoreError};
+use rapport_model::{normalize_text, CustomerId, Date, Stage};
+use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// A combination of list filters; every set field must match.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Industry code.
+    pub industry: Option<String>,
+    /// Stage.
+    pub stage: Option<Stage>,
+    /// Source.
+    pub source: Option<String>,
+    /// Owner.
+    pub owner: Option<String>,
+    /// Manual or rule tag.
+    pub tag: Option<String>,
+    /// Composite tier S/A/B/C.
+    pub tier: Option<String>,
+    /// Created on or after.
+    pub created_since: Option<Date>,
+    /// Created on or before.
+    pub created_until: Option<Date>,
+    /// No follow-up in the last N days before `today` (or never).
+    pub no_interaction_days: Option<(u32, Date)>,
+    /// Include archived customers.
+    pub include_archived: bool,
+}
+
+/// One row of a list.
+#[derive(Clone, Debug, Serialize)]
+pub struct ListRow {
+    /// Internal id.
+    pub id: CustomerId,
+    /// The list row.
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+/// One agenda entry.
+#[derive(Clone, Debug, Serialize)]
+pub struct AgendaItem {
+    /// Overdue, today or upcoming.
+    pub when: AgendaWhen,
+    /// Due date.
+    pub due: Date,
+    /// Assignee.
+    pub assignee: String,
+    /// What to do.
+    pub what: String,
+    /// Customer number.
+    pub number: String,
+    /// Customer name.
+    pub customer: String,
+}
+
+/// Agenda section.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum AgendaWhen {
+    /// Past due.
+    Overdue,
+    /// Due today.
+    Today,
+    /// Due in the next 7 days.
+    Upcoming,
+}
+
+/// What `doctor` found.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DoctorReport {
+    /// Customers checked.
+    pub customers: u64,
+    /// Index entries checked.
+    pub index_entries: u64,
+    /// Every inconsistency, in words.
+    pub problems: Vec<String>,
+}
+
+impl Store {
+    fn ids_for(&self, index: &impl ReadableMultimapTable<&'static [u8], u128>, k: &[u8]) -> Result<BTreeSet<u128>, StoreError> {
+        let mut out = BTreeSet::new();
+        for v in index.get(k)? {
+            out.insert(v?.value());
+        }
+        Ok(out)
+    }
+
+    fn ids_in_range(&self, index: &impl ReadableMultimapTable<&'static [u8], u128>, from: &[u8], to: &[u8]) -> Result<BTreeSet<u128>, StoreError> {
+        let mut out = BTreeSet::new();
+        for e in index.range(from..=to)? {
+            let (_, vals) = e?;
+            for v in vals {
+                out.insert(v?.value());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Customers matching every filter, ordered by number.
+    pub fn list(&self, f: &Filter) -> Result<Vec<ListRow>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let index = txn.open_multimap_table(INDEX)?;
+        let mut sets: Vec<BTreeSet<u128>> = Vec::new();
+        let mut eq = |kind: IndexKind, v: &Option<String>| -> Result<(), StoreError> {
+            if let Some(v) = v {
+                sets.push(self.ids_for(&index, &text_key(kind, v))?);
+            }
+            Ok(())
+        };
+        eq(IndexKind::Industry, &f.industry)?;
+        eq(IndexKind::Stage, &f.stage.map(|s| s.as_str().to_string()))?;
+        eq(IndexKind::Source, &f.source)?;
+        eq(IndexKind::Owner, &f.owner)?;
+        eq(IndexKind::Tier, &f.tier)?;
+        if let Some(t) = &f.tag {
+            let mut s = self.ids_for(&index, &text_key(IndexKind::Tag, t))?;
+            s.extend(self.ids_for(&index, &text_key(IndexKind::RuleTag, t))?);
+            sets.push(s);
+        }
+        if f.created_since.is_some() || f.created_until.is_some() {
+            let from = date_key(IndexKind::Created, f.created_since.unwrap_or(Date::MIN));
+            let to = date_key(IndexKind::Created, f.created_until.unwrap_or(Date::MAX));
+            sets.push(self.ids_in_range(&index, &from, &to)?);
+        }
+        let summaries = txn.open_table(SUMMARY)?;
+        let mut result: BTreeSet<u128> = if sets.is_empty() {
+            summaries.iter()?.map(|e| e.map(|(k, _)| k.value())).collect::<Result<_, _>>()?
+        } else {
+            sets.sort_by_key(|s| s.len());
+            let mut it = sets.into_iter();
+            let mut acc = it.next().unwrap_or_default();
+            for s in it {
+                acc.retain(|x| s.contains(x));
+            }
+            acc
+        };
+        if let Some((n, today)) = f.no_interaction_days {
+            let since = today - chrono::Duration::days(i64::from(n));
+            // Anyone with a follow-up after the cut-off is out.
+            let recent = self.ids_in_range(&index, &date_key(IndexKind::LastInteraction, since.succ_opt().unwrap_or(since)), &date_key(IndexKind::LastInteraction, Date::MAX))?;
+            result.retain(|x| !recent.contains(x));
+        }
+        if !f.include_archived {
+            let archived = self.ids_for(&index, &[IndexKind::Archived as u8])?;
+            result.retain(|x| !archived.contains(x));
+        }
+        let mut rows = Vec::with_capacity(result.len());
+        for k in result {
+            if let Some(v) = summaries.get(k)? {
+                let summary: Summary = postcard::from_bytes(v.value())?;
+                rows.push(ListRow { id: id_of(k), summary });
+            }
+        }
+        rows.sort_by(|a, b| a.summary.number.cmp(&b.summary.number));
+        Ok(rows)
+    }
+
+    /// Customers whose name, number, contact names, phones or emails contain `q`
+    /// (normalised: case and full-width folded; Chinese matched as typed).
+    pub fn search(&self, q: &str, include_archived: bool) -> Result<Vec<ListRow>, StoreError> {
+        let needle = normalize_text(q);
+        if needle.is_empty() {
+            return Err(rapport_model::FieldError::new("query", "is empty").into());
+        }
+        let txn = self.db().begin_read()?;
+        let search = txn.open_table(SEARCH)?;
+        let summaries = txn.open_table(SUMMARY)?;
+        let mut rows = Vec::new();
+        for e in search.iter()? {
+            let (k, text) = e?;
+            if text.value().contains(needle.as_str()) {
+                if let Some(v) = summaries.get(k.value())? {
+                    let summary: Summary = postcard::from_bytes(v.value())?;
+                    if include_archived || !summary.archived {
+                        rows.push(ListRow { id: id_of(k.value()), summary });
+                    }
+                }
+            }
+        }
+        rows.sort_by(|a, b| a.summary.number.cmp(&b.summary.number));
+        Ok(rows)
+    }
+
+    /// The list row of one customer.
+    pub fn summary(&self, id: CustomerId) -> Result<Summary, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = txn.open_table(SUMMARY)?;
+        let v = t.get(key(id))?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        Ok(postcard::from_bytes(v.value())?)
+    }
+
+    /// Every list row (for book-wide views such as tiers and the agenda).
+    pub fn all_summaries(&self) -> Result<Vec<ListRow>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = txn.open_table(SUMMARY)?;
+        let mut out = Vec::new();
+        for e in t.iter()? {
+            let (k, v) = e?;
+            out.push(ListRow { id: id_of(k.value()), summary: postcard::from_bytes(v.value())? });
+        }
+        Ok(out)
+    }
+
+    /// Every customer's rule facts, as stored by the deriver.
+    pub fn all_facts(&self) -> Result<Vec<(CustomerId, Vec<u8>)>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = txn.open_table(FACTS)?;
+        let mut out = Vec::with_capacity(t.len()? as usize);
+        for e in t.iter()? {
+            let (k, v) = e?;
+            out.push((id_of(k.value()), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Open tasks and next actions: overdue, due today and in the next 7 days.
+    pub fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
+        let horizon = today + chrono::Duration::days(7);
+        let mut out = Vec::new();
+        for row in self.all_summaries()? {
+            if row.summary.archived {
+                continue;
+            }
+            for (due, who, what) in &row.summary.open_items {
+                if assignee.is_some_and(|a| a != who) || *due > horizon {
+                    continue;
+                }
+                let when = match due.cmp(&today) {
+                    std::cmp::Ordering::Less => AgendaWhen::Overdue,
+                    std::cmp::Ordering::Equal => AgendaWhen::Today,
+                    std::cmp::Ordering::Greater => AgendaWhen::Upcoming,
+                };
+                out.push(AgendaItem { when, due: *due, assignee: who.clone(), what: what.clone(), number: row.summary.number.clone(), customer: row.summary.name.clone() });
+            }
+        }
+        out.sort_by(|a, b| (a.when, a.due, &a.number, &a.what).cmp(&(b.when, b.due, &b.number, &b.what)));
+        Ok(out)
+    }
+
+    /// Change-feed events after `cursor`: (sequence, customer id, heads).
+    pub fn events_after(&self, cursor: u64, limit: usize) -> Result<Vec<(u64, CustomerId, String)>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = txn.open_table(EVENTS)?;
+        let mut out = Vec::new();
+        for e in t.range(cursor.saturating_add(1)..)?.take(limit) {
+            let (s, v) = e?;
+            let b = v.value();
+            if b.len() < 16 {
+                continue;
+            }
+            let mut id = [0u8; 16];
+            id.copy_from_slice(&b[..16]);
+            out.push((s.value(), CustomerId(id), String::from_utf8_lossy(&b[16..]).into_owned()));
+        }
+        Ok(out)
+    }
+
+    /// Checks every index entry, list row, search text and number against the documents,
+    /// in both directions: nothing missing, nothing stale, nothing pointing nowhere.
+    pub fn doctor(&self) -> Result<DoctorReport, StoreError> {
+        let txn = self.db().begin_read()?;
+        let docs = txn.open_table(DOCS)?;
+        let chunks = txn.open_table(CHUNKS)?;
+        let sums = txn.open_table(SUMMARY)?;
+        let search = txn.open_table(SEARCH)?;
+        let numbers = txn.open_table(NUMBERS)?;
+        let index = txn.open_multimap_table(INDEX)?;
+        let deriver = self.deriver();
+        let mut report = DoctorReport::default();
+        let mut expected: BTreeSet<(Vec<u8>, u128)> = BTreeSet::new();
+        for e in docs.iter()? {
+            let (k, _) = e?;
+            let k = k.value();
+            report.customers += 1;
+            let id = id_of(k);
+            let c = match load_doc(&docs, &chunks, id).and_then(|d| d.map(|d| d.read().map_err(Into::into)).transpose()) {
+                Ok(Some(c)) => c,
+                Ok(None) => continue,
+                Err(e) => {
+                    report.problems.push(format!("customer {id}: document unreadable: {e}"));
+                    continue;
+                }
+            };
+            let derived = deriver.derive(&c);
+            let want = Summary::of(&c, &derived);
+            match sums.get(k)? {
+                None => report.problems.push(format!("{}: list row missing", c.number)),
+                Some(v) => match postcard::from_bytes::<Summary>(v.value()) {
+                    Ok(have) if have == want => {}
+                    Ok(_) => report.problems.push(format!("{}: list row is stale", c.number)),
+                    Err(e) => report.problems.push(format!("{}: list row unreadable: {e}", c.number)),
+                },
+            }
+            if search.get(k)?.map(|v| v.value().to_string()) != Some(search_text(&c)) {
+                report.problems.push(format!("{}: search text missing or stale", c.number));
+            }
+            match numbers.get(c.number.as_str())? {
+                Some(v) if v.value() == k => {}
+                _ => report.problems.push(format!("{}: number does not resolve to this customer", c.number)),
+            }
+            for ik in index_keys(&c, &derived) {
+                expected.insert((ik, k));
+            }
+        }
+        let mut actual: BTreeSet<(Vec<u8>, u128)> = BTreeSet::new();
+        for e in index.iter()? {
+            let (ik, vals) = e?;
+            for v in vals {
+                actual.insert((ik.value().to_vec(), v?.value()));
+            }
+        }
+        report.index_entries = actual.len() as u64;
+        let describe = |ik: &[u8]| -> String {
+            let kind = IndexKind::ALL.iter().find(|k| **k as u8 == ik.first().copied().unwrap_or(0)).map(|k| k.name()).unwrap_or("unknown");
+            format!("{kind}={}", String::from_utf8_lossy(ik.get(1..).unwrap_or(&[])))
+        };
+        for (ik, k) in expected.difference(&actual) {
+            report.problems.push(format!("index {} missing for customer {}", describe(ik), id_of(*k)));
+        }
+        for (ik, k) in actual.difference(&expected) {
+            report.problems.push(format!("index {} points at customer {} but should not", describe(ik), id_of(*k)));
+        }
+        for e in sums.iter()? {
+            let (k, _) = e?;
+            if docs.get(k.value())?.is_none() {
+                report.problems.push(format!("list row for missing customer {}", id_of(k.value())));
+            }
+        }
+        for e in numbers.iter()? {
+            let (n, k) = e?;
+            if docs.get(k.value())?.is_none() {
+                report.problems.push(format!("number {} points at missing customer {}", n.value(), id_of(k.value())));
+            }
+        }
+        Ok(report)
+    }
+}

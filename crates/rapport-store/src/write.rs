@@ -1,0 +1,321 @@
+//! Writing customers: creation with number minting, edits as Automerge changes, bulk
+//! loads, adoption of documents from elsewhere, and rebuilding indexes.
+
+use crate::index::{search_text, Derived, Summary};
+use crate::tables::*;
+use crate::{Store, StoreError};
+use rapport_doc::{ChangeMeta, CustomerDoc};
+use rapport_model::{industry, Customer, CustomerId, CustomerNumber};
+use redb::{ReadableTable, WriteTransaction};
+
+/// Compact a document's change chunks into one full save after this many.
+const MAX_CHUNKS: u32 = 16;
+
+/// An edit applied to a customer document; returns an error to abort without writing.
+pub type Edit<'a> = dyn FnOnce(&mut CustomerDoc, &Customer) -> Result<(), StoreError> + 'a;
+
+pub(crate) fn load_doc(
+    docs: &impl ReadableTable<u128, &'static [u8]>,
+    chunks: &impl ReadableTable<(u128, u32), &'static [u8]>,
+    id: CustomerId,
+) -> Result<Option<CustomerDoc>, StoreError> {
+    let k = key(id);
+    let Some(full) = docs.get(k)? else { return Ok(None) };
+    let mut doc = CustomerDoc::load(full.value())?;
+    for entry in chunks.range((k, 0)..=(k, u32::MAX))? {
+        let (_, v) = entry?;
+        doc.load_incremental(v.value())?;
+    }
+    Ok(Some(doc))
+}
+
+fn chunk_count(chunks: &impl ReadableTable<(u128, u32), &'static [u8]>, k: u128) -> Result<u32, StoreError> {
+    Ok(match chunks.range((k, 0)..=(k, u32::MAX))?.next_back() {
+        Some(e) => e?.0.value().1 + 1,
+        None => 0,
+    })
+}
+
+/// How the document bytes change in this write.
+pub(crate) enum DocBytes<'a> {
+    /// Replace with a full save and drop chunks.
+    Full(&'a [u8]),
+    /// Append one incremental chunk.
+    Chunk(&'a [u8]),
+}
+
+impl Store {
+    /// Mints the next customer number of this device for `c`.
+    fn mint_number(&self, txn: &WriteTransaction, c: &Customer, count: u64) -> Result<u64, StoreError> {
+        let mut meta = txn.open_table(META)?;
+        let seq = match meta.get(META_SEQ)? {
+            Some(v) => {
+                let b = v.value();
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b.get(..8).unwrap_or(&[0; 8]));
+                u64::from_le_bytes(a)
+            }
+            None => 0,
+        };
+        let _ = c;
+        meta.insert(META_SEQ, (seq + count).to_le_bytes().as_slice())?;
+        Ok(seq + 1)
+    }
+
+    fn number_for(&self, c: &Customer, seq: u64) -> String {
+        let prefix = industry(&c.industry).map(|i| i.prefix).unwrap_or("GEN");
+        CustomerNumber { prefix: prefix.to_string(), year: chrono::Datelike::year(&c.created_at), device: self.identity.device_code.clone(), seq }
+            .to_string()
+    }
+
+    /// Stores a new customer, minting its number, in one durable transaction.
+    pub fn create(&self, mut c: Customer, meta: ChangeMeta) -> Result<Customer, StoreError> {
+        let txn = self.db().begin_write()?;
+        if c.number.is_empty() {
+            let seq = self.mint_number(&txn, &c, 1)?;
+            c.number = self.number_for(&c, seq);
+        }
+        let mut doc = CustomerDoc::create(&c, self.identity.actor(), meta)?;
+        let bytes = doc.save();
+        let c = doc.read()?;
+        let heads = rapport_doc::heads_string(&doc.heads());
+        self.write_state(&txn, &c, DocBytes::Full(&bytes), None, &heads)?;
+        txn.commit()?;
+        Ok(c)
+    }
+
+    /// Stores many new customers quickly: documents are built on every core and written
+    /// in batches; only the last batch waits for the disk, which makes all of them
+    /// durable. Returns the numbers minted.
+    pub fn create_many(&self, customers: Vec<Customer>, author: &str, at: rapport_model::DateTime) -> Result<Vec<String>, StoreError> {
+        let n = customers.len() as u64;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let txn = self.db().begin_write()?;
+        let first = self.mint_number(&txn, &customers[0], n)?;
+        txn.commit()?;
+        let mut customers = customers;
+        for (i, c) in customers.iter_mut().enumerate() {
+            if c.number.is_empty() {
+                c.number = self.number_for(c, first + i as u64);
+            }
+        }
+        let actor = self.identity.actor();
+        let deriver = self.deriver();
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        const BATCH: usize = 2000;
+        let mut numbers = Vec::with_capacity(customers.len());
+        let batches: Vec<&[Customer]> = customers.chunks(BATCH).collect();
+        let total = batches.len();
+        for (bi, batch) in batches.into_iter().enumerate() {
+            type Built = Result<(Customer, Vec<u8>, String, Derived), StoreError>;
+            let per = batch.len().div_ceil(threads);
+            let built: Vec<Built> = std::thread::scope(|s| {
+                let handles: Vec<_> = batch
+                    .chunks(per.max(1))
+                    .map(|part| {
+                        let actor = actor.clone();
+                        let deriver = deriver.clone();
+                        s.spawn(move || {
+                            part.iter()
+                                .map(|c| {
+                                    let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
+                                    let bytes = doc.save();
+                                    let heads = rapport_doc::heads_string(&doc.heads());
+                                    let derived = deriver.derive(c);
+                                    Ok((c.clone(), bytes, heads, derived))
+                                })
+                                .collect::<Vec<Built>>()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(StoreError::Db("a worker thread panicked".into()))])).collect()
+            });
+            let mut txn = self.db().begin_write()?;
+            if bi + 1 < total {
+                txn.set_durability(redb::Durability::None)?;
+            }
+            for b in built {
+                let (c, bytes, heads, derived) = b?;
+                self.write_state(&txn, &c, DocBytes::Full(&bytes), Some(derived), &heads)?;
+                numbers.push(c.number);
+            }
+            txn.commit()?;
+        }
+        Ok(numbers)
+    }
+
+    /// Applies `f` to a customer's document as one change and stores the result with
+    /// its indexes in one durable transaction. The document is read inside the write
+    /// transaction, so concurrent edits of one customer never lose each other.
+    pub fn edit(&self, id: CustomerId, f: Box<Edit<'_>>) -> Result<Customer, StoreError> {
+        let txn = self.db().begin_write()?;
+        let mut doc = {
+            let docs = txn.open_table(DOCS)?;
+            let chunks = txn.open_table(CHUNKS)?;
+            load_doc(&docs, &chunks, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?
+        };
+        doc.set_actor(self.identity.actor());
+        let before = doc.read()?;
+        let heads_before = doc.heads();
+        f(&mut doc, &before)?;
+        let chunk = doc.automerge().save_after(&heads_before);
+        let after = doc.read()?;
+        let heads = rapport_doc::heads_string(&doc.heads());
+        let compact = chunk_count(&txn.open_table(CHUNKS)?, key(id))? >= MAX_CHUNKS;
+        if compact {
+            let full = doc.save();
+            self.write_state(&txn, &after, DocBytes::Full(&full), None, &heads)?;
+        } else {
+            self.write_state(&txn, &after, DocBytes::Chunk(&chunk), None, &heads)?;
+        }
+        txn.commit()?;
+        Ok(after)
+    }
+
+    /// Merges a copy of a customer's document from elsewhere (another node, a backup)
+    /// into the store, creating the customer if it is new. Refuses a document whose
+    /// number is already held by a different customer.
+    pub fn merge_doc(&self, other: &mut CustomerDoc) -> Result<Customer, StoreError> {
+        let incoming = other.read()?;
+        let txn = self.db().begin_write()?;
+        let existing = {
+            let docs = txn.open_table(DOCS)?;
+            let chunks = txn.open_table(CHUNKS)?;
+            load_doc(&docs, &chunks, incoming.id)?
+        };
+        let (mut doc, was_new) = match existing {
+            Some(mut d) => {
+                d.merge(other)?;
+                (d, false)
+            }
+            None => (other.fork(), true),
+        };
+        let c = doc.read()?;
+        if was_new {
+            let numbers = txn.open_table(NUMBERS)?;
+            let holder = numbers.get(c.number.as_str())?.map(|h| h.value());
+            if let Some(holder) = holder.filter(|h| *h != key(c.id)) {
+                return Err(StoreError::Db(format!("customer number {} is already held by customer {}", c.number, id_of(holder))));
+            }
+        }
+        let full = doc.save();
+        let heads = rapport_doc::heads_string(&doc.heads());
+        self.write_state(&txn, &c, DocBytes::Full(&full), None, &heads)?;
+        txn.commit()?;
+        Ok(c)
+    }
+
+    /// Writes one customer's document bytes, list row, search text, facts, index entries
+    /// and change-feed event inside `txn`.
+    pub(crate) fn write_state(&self, txn: &WriteTransaction, c: &Customer, bytes: DocBytes<'_>, derived: Option<Derived>, heads: &str) -> Result<(), StoreError> {
+        let k = key(c.id);
+        {
+            let mut docs = txn.open_table(DOCS)?;
+            let mut chunks = txn.open_table(CHUNKS)?;
+            match bytes {
+                DocBytes::Full(b) => {
+                    docs.insert(k, b)?;
+                    chunks.retain_in((k, 0)..=(k, u32::MAX), |_, _| false)?;
+                }
+                DocBytes::Chunk(b) => {
+                    let next = chunk_count(&chunks, k)?;
+                    chunks.insert((k, next), b)?;
+                }
+            }
+        }
+        let derived = derived.unwrap_or_else(|| self.deriver().derive(c));
+        let summary = Summary::of(c, &derived);
+        let mut sums = txn.open_table(SUMMARY)?;
+        let old: Option<Summary> = match sums.get(k)? {
+            Some(v) => postcard::from_bytes(v.value()).ok(),
+            None => None,
+        };
+        let mut index = txn.open_multimap_table(INDEX)?;
+        let old_keys = old.as_ref().map(|o| o.keys.as_slice()).unwrap_or(&[]);
+        for ok in old_keys {
+            if summary.keys.binary_search(ok).is_err() {
+                index.remove(ok.as_slice(), k)?;
+            }
+        }
+        for nk in &summary.keys {
+            if old_keys.binary_search(nk).is_err() {
+                index.insert(nk.as_slice(), k)?;
+            }
+        }
+        let mut numbers = txn.open_table(NUMBERS)?;
+        if let Some(o) = &old {
+            if o.number != c.number {
+                numbers.remove(o.number.as_str())?;
+            }
+        }
+        numbers.insert(c.number.as_str(), k)?;
+        sums.insert(k, postcard::to_allocvec(&summary)?.as_slice())?;
+        txn.open_table(SEARCH)?.insert(k, search_text(c).as_str())?;
+        txn.open_table(FACTS)?.insert(k, derived.facts.as_slice())?;
+        let mut events = txn.open_table(EVENTS)?;
+        let seq = match events.last()? {
+            Some((s, _)) => s.value() + 1,
+            None => 1,
+        };
+        let mut ev = c.id.0.to_vec();
+        ev.extend_from_slice(heads.as_bytes());
+        events.insert(seq, ev.as_slice())?;
+        Ok(())
+    }
+
+    /// Rebuilds every list row, search text, fact row and index entry from the documents.
+    pub fn reindex(&self) -> Result<u64, StoreError> {
+        let txn = self.db().begin_write()?;
+        let ids: Vec<u128> = {
+            let docs = txn.open_table(DOCS)?;
+            docs.iter()?.map(|e| e.map(|(k, _)| k.value())).collect::<Result<_, _>>()?
+        };
+        txn.delete_multimap_table(INDEX)?;
+        txn.open_multimap_table(INDEX)?;
+        txn.open_table(SUMMARY)?.retain(|_, _| false)?;
+        txn.open_table(SEARCH)?.retain(|_, _| false)?;
+        txn.open_table(FACTS)?.retain(|_, _| false)?;
+        let aliases: Vec<(String, u128)> = {
+            let mut numbers = txn.open_table(NUMBERS)?;
+            let all: Vec<(String, u128)> = numbers.iter()?.map(|e| e.map(|(k, v)| (k.value().to_string(), v.value()))).collect::<Result<_, _>>()?;
+            numbers.retain(|_, _| false)?;
+            all
+        };
+        let deriver = self.deriver();
+        let mut n = 0;
+        for k in ids {
+            let doc = {
+                let docs = txn.open_table(DOCS)?;
+                let chunks = txn.open_table(CHUNKS)?;
+                load_doc(&docs, &chunks, id_of(k))?
+            };
+            let Some(doc) = doc else { continue };
+            let c = doc.read()?;
+            let derived = deriver.derive(&c);
+            let summary = Summary::of(&c, &derived);
+            let mut index = txn.open_multimap_table(INDEX)?;
+            for nk in &summary.keys {
+                index.insert(nk.as_slice(), k)?;
+            }
+            txn.open_table(NUMBERS)?.insert(c.number.as_str(), k)?;
+            txn.open_table(SUMMARY)?.insert(k, postcard::to_allocvec(&summary)?.as_slice())?;
+            txn.open_table(SEARCH)?.insert(k, search_text(&c).as_str())?;
+            txn.open_table(FACTS)?.insert(k, derived.facts.as_slice())?;
+            n += 1;
+        }
+        // Aliases of merged-away customers still resolve to the surviving customer.
+        {
+            let docs = txn.open_table(DOCS)?;
+            let mut numbers = txn.open_table(NUMBERS)?;
+            for (num, k) in aliases {
+                if numbers.get(num.as_str())?.is_none() && docs.get(k)?.is_some() {
+                    numbers.insert(num.as_str(), k)?;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(n)
+    }
+}
