@@ -46,7 +46,7 @@ pub(crate) enum DocBytes<'a> {
 
 impl Store {
     /// Mints the next customer number of this device for `c`.
-    fn mint_number(&self, txn: &WriteTransaction, c: &Customer, count: u64) -> Result<u64, StoreError> {
+    fn mint_number(&self, txn: &WriteTransaction, count: u64) -> Result<u64, StoreError> {
         let mut meta = txn.open_table(META)?;
         let seq = match meta.get(META_SEQ)? {
             Some(v) => {
@@ -57,7 +57,6 @@ impl Store {
             }
             None => 0,
         };
-        let _ = c;
         meta.insert(META_SEQ, (seq + count).to_le_bytes().as_slice())?;
         Ok(seq + 1)
     }
@@ -72,7 +71,7 @@ impl Store {
     pub fn create(&self, mut c: Customer, meta: ChangeMeta) -> Result<Customer, StoreError> {
         let txn = self.db().begin_write()?;
         if c.number.is_empty() {
-            let seq = self.mint_number(&txn, &c, 1)?;
+            let seq = self.mint_number(&txn, 1)?;
             c.number = self.number_for(&c, seq);
         }
         let mut doc = CustomerDoc::create(&c, self.identity.actor(), meta)?;
@@ -93,7 +92,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let txn = self.db().begin_write()?;
-        let first = self.mint_number(&txn, &customers[0], n)?;
+        let first = self.mint_number(&txn, n)?;
         txn.commit()?;
         let mut customers = customers;
         for (i, c) in customers.iter_mut().enumerate() {
@@ -123,8 +122,11 @@ impl Store {
                                     let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
                                     let bytes = doc.save();
                                     let heads = rapport_doc::heads_string(&doc.heads());
-                                    let derived = deriver.derive(c);
-                                    Ok((c.clone(), bytes, heads, derived))
+                                    // Index what the document says, not what was asked for:
+                                    // the two differ in item order and normalisation.
+                                    let stored = doc.read()?;
+                                    let derived = deriver.derive(&stored);
+                                    Ok((stored, bytes, heads, derived))
                                 })
                                 .collect::<Vec<Built>>()
                         })

@@ -1,0 +1,446 @@
+//! The command line: every command, flag and its help text.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Rapport: a local-first customer book. Works offline; merges with your team later.
+///
+/// Exit codes: 0 success; 2 bad input (invalid value, unknown customer, missing store);
+/// 1 store or system failure.
+#[derive(Parser, Debug)]
+#[command(name = "rapport", version, propagate_version = true)]
+pub struct Cli {
+    /// Data directory (default: $RAPPORT_DATA, else the platform data dir + /rapport).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Show phones and emails in full instead of masked.
+    #[arg(long, global = true)]
+    pub reveal: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create this node's store and your member identity.
+    Init {
+        /// Your name as teammates will see it in history.
+        #[arg(long)]
+        name: String,
+    },
+    /// Fill the store with a realistic, deterministic sample book (creates the store if needed).
+    Demo {
+        /// How many customers.
+        #[arg(long, default_value_t = 500)]
+        customers: u64,
+        /// Random seed; the same seed gives the same book.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Bench shape: exactly 3 contacts, 10 follow-ups, 5 orders, 2 service records each.
+        #[arg(long)]
+        bench_shape: bool,
+    },
+    /// Customers: add, show, edit, list, search, archive, conflicts.
+    #[command(subcommand)]
+    Customer(CustomerCmd),
+    /// Same as `customer list`.
+    List(ListArgs),
+    /// Same as `customer search`.
+    Search {
+        /// Text to find in names, numbers, contacts, phones and emails.
+        text: String,
+        /// Include archived customers.
+        #[arg(long)]
+        archived: bool,
+    },
+    /// Contacts of a customer.
+    #[command(subcommand)]
+    Contact(ContactCmd),
+    /// Follow-ups (跟进记录).
+    #[command(subcommand)]
+    Interaction(InteractionCmd),
+    /// Service records (服务记录).
+    #[command(subcommand)]
+    Service(ServiceCmd),
+    /// Orders (交易).
+    #[command(subcommand)]
+    Order(OrderCmd),
+    /// Tasks (待办).
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Due today, overdue and the next 7 days.
+    Agenda {
+        /// Only this assignee.
+        #[arg(long)]
+        assignee: Option<String>,
+    },
+    /// Who changed what, when and why on a customer.
+    History {
+        /// Customer number or id.
+        customer: String,
+    },
+    /// Check every index against the documents.
+    Doctor,
+    /// Rebuild every index from the documents.
+    Reindex,
+    /// Measure store performance on generated books; prints JSON.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Book sizes to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "10000")]
+    pub sizes: Vec<u64>,
+    /// Where to put the bench stores (default: a temporary directory, removed after).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CustomerFields {
+    /// company (企业客户) or person (个人客户).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Name; companies: full legal name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Unified social credit code (18 characters).
+    #[arg(long)]
+    pub credit_code: Option<String>,
+    /// Industry: section letter (C, F, I, J, ...) or name.
+    #[arg(long)]
+    pub industry: Option<String>,
+    /// Employee band, e.g. 100-500.
+    #[arg(long)]
+    pub size: Option<String>,
+    /// Revenue band.
+    #[arg(long)]
+    pub revenue_band: Option<String>,
+    /// Source: trade_show, referral, online_ads, partner, inbound, ...
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Stage: potential, intent, won, lost, dormant.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Deal amount in yuan (with stage won).
+    #[arg(long)]
+    pub deal_amount: Option<String>,
+    /// Deal date YYYY-MM-DD (with stage won).
+    #[arg(long)]
+    pub deal_date: Option<String>,
+    /// Contract number (with stage won).
+    #[arg(long)]
+    pub contract_no: Option<String>,
+    /// Why the customer was lost (with stage lost).
+    #[arg(long)]
+    pub lost_reason: Option<String>,
+    /// Owner (负责人).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Province.
+    #[arg(long)]
+    pub province: Option<String>,
+    /// City.
+    #[arg(long)]
+    pub city: Option<String>,
+    /// District.
+    #[arg(long)]
+    pub district: Option<String>,
+    /// Street.
+    #[arg(long)]
+    pub street: Option<String>,
+    /// Pain points.
+    #[arg(long)]
+    pub pain_points: Option<String>,
+    /// Purchase timeline.
+    #[arg(long)]
+    pub timeline: Option<String>,
+    /// Budget range.
+    #[arg(long)]
+    pub budget: Option<String>,
+    /// Notes (replaces the notes text; merged as text with concurrent edits).
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Mark high priority (true/false).
+    #[arg(long)]
+    pub priority: Option<bool>,
+    /// Custom field NAME=VALUE (repeatable; empty value removes on edit).
+    #[arg(long = "custom", value_name = "NAME=VALUE")]
+    pub custom: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomerCmd {
+    /// Add a customer.
+    Add {
+        #[command(flatten)]
+        fields: CustomerFields,
+        /// Manual tag (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Primary contact's name.
+        #[arg(long)]
+        contact_name: Option<String>,
+        /// Primary contact's position.
+        #[arg(long)]
+        contact_position: Option<String>,
+        /// Primary contact's phone.
+        #[arg(long)]
+        contact_phone: Option<String>,
+        /// Primary contact's email.
+        #[arg(long)]
+        contact_email: Option<String>,
+        /// Primary contact's WeChat.
+        #[arg(long)]
+        contact_wechat: Option<String>,
+    },
+    /// Show a customer with its activity.
+    Show {
+        /// Customer number or id.
+        customer: String,
+    },
+    /// Change a customer's fields (stage changes need --reason).
+    Edit {
+        /// Customer number or id.
+        customer: String,
+        #[command(flatten)]
+        fields: CustomerFields,
+        /// Add a manual tag (repeatable).
+        #[arg(long = "add-tag")]
+        add_tags: Vec<String>,
+        /// Remove a manual tag (repeatable).
+        #[arg(long = "remove-tag")]
+        remove_tags: Vec<String>,
+        /// Why (required for stage changes).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// List customers; filters combine.
+    List(ListArgs),
+    /// Find customers by a fragment of name, number, contact, phone or email.
+    Search {
+        /// Text to find.
+        text: String,
+        /// Include archived customers.
+        #[arg(long)]
+        archived: bool,
+    },
+    /// Archive a customer (kept, with its number, but hidden from lists).
+    Archive {
+        /// Customer number or id.
+        customer: String,
+        /// Restore instead.
+        #[arg(long)]
+        restore: bool,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Fields two members changed at once: the value shown and the losing values.
+    Conflicts {
+        /// Customer number or id.
+        customer: String,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ListArgs {
+    /// Industry (section letter or name).
+    #[arg(long)]
+    pub industry: Option<String>,
+    /// Stage.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Source.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Owner.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Manual or rule tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Created on or after YYYY-MM-DD.
+    #[arg(long)]
+    pub created_since: Option<String>,
+    /// Created on or before YYYY-MM-DD.
+    #[arg(long)]
+    pub created_until: Option<String>,
+    /// No follow-up in the last N days.
+    #[arg(long)]
+    pub no_interaction_days: Option<u32>,
+    /// Include archived customers.
+    #[arg(long)]
+    pub archived: bool,
+    /// Print at most this many rows (the total is still reported).
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContactCmd {
+    /// Add a contact.
+    Add {
+        /// Customer number or id.
+        customer: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Position.
+        #[arg(long)]
+        position: Option<String>,
+        /// Phone.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Email.
+        #[arg(long)]
+        email: Option<String>,
+        /// WeChat.
+        #[arg(long)]
+        wechat: Option<String>,
+        /// Make primary.
+        #[arg(long)]
+        primary: bool,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Edit a contact's data (requires --reason).
+    Edit {
+        /// Customer number or id.
+        customer: String,
+        /// Contact id or name.
+        contact: String,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New position.
+        #[arg(long)]
+        position: Option<String>,
+        /// New phone ("" clears).
+        #[arg(long)]
+        phone: Option<String>,
+        /// New email ("" clears).
+        #[arg(long)]
+        email: Option<String>,
+        /// New WeChat ("" clears).
+        #[arg(long)]
+        wechat: Option<String>,
+        /// Make primary.
+        #[arg(long)]
+        primary: bool,
+        /// Why the contact data changed (变更原因).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InteractionCmd {
+    /// Record a follow-up.
+    Add {
+        /// Customer number or id.
+        customer: String,
+        /// phone, visit, email, meeting, wechat (or 电话, 上门拜访, ...).
+        #[arg(long)]
+        channel: String,
+        /// What was discussed.
+        #[arg(long)]
+        summary: String,
+        /// Customer feedback or change of need.
+        #[arg(long)]
+        feedback: Option<String>,
+        /// Intent level: high, medium, low.
+        #[arg(long)]
+        intent: Option<String>,
+        /// Next action.
+        #[arg(long)]
+        next_action: Option<String>,
+        /// Due date of the next action.
+        #[arg(long)]
+        next_due: Option<String>,
+        /// Assignee of the next action (default: you).
+        #[arg(long)]
+        assignee: Option<String>,
+        /// When it happened (default now): YYYY-MM-DD HH:MM.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServiceCmd {
+    /// Record a service case.
+    Add {
+        /// Customer number or id.
+        customer: String,
+        /// question, fault or complaint (售后咨询, 技术故障, 投诉).
+        #[arg(long = "type")]
+        kind: String,
+        /// What was reported.
+        #[arg(long)]
+        summary: String,
+        /// How it was resolved.
+        #[arg(long)]
+        result: Option<String>,
+        /// Satisfaction 1-5 (decimals allowed).
+        #[arg(long)]
+        satisfaction: Option<String>,
+        /// When (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrderCmd {
+    /// Record an order.
+    Add {
+        /// Customer number or id.
+        customer: String,
+        /// Amount in yuan: 12800, 12,800.50, 1.5万.
+        #[arg(long)]
+        amount: String,
+        /// Product category.
+        #[arg(long)]
+        category: String,
+        /// Product.
+        #[arg(long)]
+        product: Option<String>,
+        /// Order date (default today).
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TaskCmd {
+    /// Add a task.
+    Add {
+        /// Customer number or id.
+        customer: String,
+        /// What to do.
+        #[arg(long)]
+        what: String,
+        /// Due date YYYY-MM-DD.
+        #[arg(long)]
+        due: String,
+        /// Assignee (default: you).
+        #[arg(long)]
+        assignee: Option<String>,
+    },
+    /// Mark a task done.
+    Done {
+        /// Customer number or id.
+        customer: String,
+        /// Task id.
+        task: String,
+        /// Outcome.
+        #[arg(long)]
+        result: Option<String>,
+    },
+}
