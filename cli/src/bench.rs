@@ -86,7 +86,11 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         let search_ms = time_process(&dir, &["search", "精密"], 5)?;
         let list_rows = {
             let store = Store::open(&path)?;
-            let f = rapport_store::Filter { industry: Some("C".into()), stage: Some(rapport_model::Stage::Won), ..Default::default() };
+            let f = rapport_store::Filter {
+                industry: Some("C".into()),
+                stage: Some(rapport_model::Stage::Won),
+                ..Default::default()
+            };
             store.list(&f)?.len()
         };
         results.push(serde_json::json!({

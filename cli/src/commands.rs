@@ -88,7 +88,12 @@ pub fn run(cli: Cli) -> Result<()> {
             if json {
                 out::json(id)?;
             } else {
-                println!("Created store {} for {} (device {}).", store.path().display(), id.member_name, id.device_code);
+                println!(
+                    "Created store {} for {} (device {}).",
+                    store.path().display(),
+                    id.member_name,
+                    id.device_code
+                );
             }
             Ok(())
         }
@@ -97,7 +102,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::List(a) => list(&open(&dir)?, &a, json, reveal),
         Command::Search { text, archived } => search(&open(&dir)?, &text, archived, json, reveal),
         Command::Contact(c) => contact(&dir, c, json, reveal),
-        Command::Interaction(InteractionCmd::Add { customer, channel, summary, feedback, intent, next_action, next_due, assignee, at }) => {
+        Command::Interaction(InteractionCmd::Add {
+            customer,
+            channel,
+            summary,
+            feedback,
+            intent,
+            next_action,
+            next_due,
+            assignee,
+            at,
+        }) => {
             let store = open(&dir)?;
             let id = store.resolve(&customer)?;
             let who = store.identity().member_name.clone();
@@ -134,7 +149,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Order(OrderCmd::Add { customer, amount, category, product, date }) => {
             let store = open(&dir)?;
             let id = store.resolve(&customer)?;
-            let new = NewOrder { date, amount: Some(Money::parse("amount", &amount).map_err(input)?), category, product };
+            let new =
+                NewOrder { date, amount: Some(Money::parse("amount", &amount).map_err(input)?), category, product };
             let o = new.validate(today())?;
             let m = meta(&store, None);
             let c = store.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_order(&o, m)?)))?;
@@ -179,7 +195,16 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             let rows: Vec<Vec<String>> = items
                 .iter()
-                .map(|i| vec![format!("{:?}", i.when).to_lowercase(), i.due.to_string(), i.assignee.clone(), i.number.clone(), i.customer.clone(), i.what.clone()])
+                .map(|i| {
+                    vec![
+                        format!("{:?}", i.when).to_lowercase(),
+                        i.due.to_string(),
+                        i.assignee.clone(),
+                        i.number.clone(),
+                        i.customer.clone(),
+                        i.what.clone(),
+                    ]
+                })
                 .collect();
             out::table(&["when", "due", "assignee", "customer", "name", "what"], &rows);
             Ok(())
@@ -192,7 +217,8 @@ pub fn run(cli: Cli) -> Result<()> {
             if json {
                 return out::json(&h);
             }
-            let rows: Vec<Vec<String>> = h.iter().map(|e| vec![e.at.clone(), e.author.clone(), e.what.clone(), opt(&e.why)]).collect();
+            let rows: Vec<Vec<String>> =
+                h.iter().map(|e| vec![e.at.clone(), e.author.clone(), e.what.clone(), opt(&e.why)]).collect();
             out::table(&["when", "who", "what", "why"], &rows);
             Ok(())
         }
@@ -202,7 +228,12 @@ pub fn run(cli: Cli) -> Result<()> {
             if json {
                 out::json(&r)?;
             } else {
-                println!("checked {} customers and {} index entries: {} problem(s)", r.customers, r.index_entries, r.problems.len());
+                println!(
+                    "checked {} customers and {} index entries: {} problem(s)",
+                    r.customers,
+                    r.index_entries,
+                    r.problems.len()
+                );
                 for p in &r.problems {
                     println!("  {p}");
                 }
@@ -312,12 +343,30 @@ fn deal_from(f: &CustomerFields) -> Result<Option<Deal>> {
 
 fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()> {
     match cmd {
-        CustomerCmd::Add { fields: f, tags, contact_name, contact_position, contact_phone, contact_email, contact_wechat } => {
+        CustomerCmd::Add {
+            fields: f,
+            tags,
+            contact_name,
+            contact_position,
+            contact_phone,
+            contact_email,
+            contact_wechat,
+        } => {
             let store = open(dir)?;
             let contacts = match contact_name {
-                Some(name) => vec![NewContact { name, position: contact_position, phone: contact_phone, email: contact_email, wechat: contact_wechat, primary: true }],
+                Some(name) => vec![NewContact {
+                    name,
+                    position: contact_position,
+                    phone: contact_phone,
+                    email: contact_email,
+                    wechat: contact_wechat,
+                    primary: true,
+                }],
                 None if contact_phone.is_some() || contact_email.is_some() => {
-                    return Err(input(FieldError::new("contact_name", "is required when a contact phone or email is given")))
+                    return Err(input(FieldError::new(
+                        "contact_name",
+                        "is required when a contact phone or email is given",
+                    )))
                 }
                 None => Vec::new(),
             };
@@ -328,13 +377,23 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 industry: f.industry.clone(),
                 size: f.size.clone(),
                 revenue_band: f.revenue_band.clone(),
-                address: Address { province: f.province.clone(), city: f.city.clone(), district: f.district.clone(), street: f.street.clone() },
+                address: Address {
+                    province: f.province.clone(),
+                    city: f.city.clone(),
+                    district: f.district.clone(),
+                    street: f.street.clone(),
+                },
                 source: f.source.clone(),
                 stage: f.stage.as_deref().map(Stage::parse).transpose().map_err(input)?,
                 deal: deal_from(&f)?,
                 lost_reason: f.lost_reason.clone(),
                 owner: f.owner.clone(),
-                needs: Needs { pain_points: f.pain_points.clone(), timeline: f.timeline.clone(), budget: f.budget.clone(), ..Default::default() },
+                needs: Needs {
+                    pain_points: f.pain_points.clone(),
+                    timeline: f.timeline.clone(),
+                    budget: f.budget.clone(),
+                    ..Default::default()
+                },
                 notes: f.notes.clone(),
                 priority: f.priority.unwrap_or(false),
                 tags: tags.into_iter().collect(),
@@ -382,7 +441,12 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 revenue_band: f.revenue_band.clone().map(|s| Some(s).filter(|s| !s.trim().is_empty())),
                 address: if f.province.is_some() || f.city.is_some() || f.district.is_some() || f.street.is_some() {
                     let o = |v: &Option<String>| v.clone().map(|s| Some(s).filter(|s| !s.trim().is_empty()));
-                    Some(AddressPatch { province: o(&f.province), city: o(&f.city), district: o(&f.district), street: o(&f.street) })
+                    Some(AddressPatch {
+                        province: o(&f.province),
+                        city: o(&f.city),
+                        district: o(&f.district),
+                        street: o(&f.street),
+                    })
                 } else {
                     None
                 },
@@ -393,13 +457,21 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 owner: f.owner.clone(),
                 needs: if f.pain_points.is_some() || f.timeline.is_some() || f.budget.is_some() {
                     let o = |v: &Option<String>| v.clone().map(|s| Some(s).filter(|s| !s.trim().is_empty()));
-                    Some(NeedsPatch { pain_points: o(&f.pain_points), timeline: o(&f.timeline), budget: o(&f.budget), ..Default::default() })
+                    Some(NeedsPatch {
+                        pain_points: o(&f.pain_points),
+                        timeline: o(&f.timeline),
+                        budget: o(&f.budget),
+                        ..Default::default()
+                    })
                 } else {
                     None
                 },
                 notes: f.notes.clone(),
                 priority: f.priority,
-                custom: custom_pairs(&f.custom)?.into_iter().map(|(k, v)| (k, Some(v).filter(|v| !v.is_empty()))).collect(),
+                custom: custom_pairs(&f.custom)?
+                    .into_iter()
+                    .map(|(k, v)| (k, Some(v).filter(|v| !v.is_empty())))
+                    .collect(),
                 add_tags: add_tags.into_iter().collect(),
                 remove_tags: remove_tags.into_iter().collect(),
             };
@@ -409,7 +481,10 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
                     let p = patch.validate(cur)?;
                     if p.needs_reason(cur) && who.why.is_none() {
-                        return Err(input_store(FieldError::new("reason", "is required when changing the stage (--reason \"...\")")));
+                        return Err(input_store(FieldError::new(
+                            "reason",
+                            "is required when changing the stage (--reason \"...\")",
+                        )));
                     }
                     Ok(d.apply_patch(&p, who)?)
                 }),
@@ -427,7 +502,10 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
                     if cur.archived != restore {
                         let what = if restore { "is not archived" } else { "is already archived" };
-                        return Err(input_store(FieldError::new("archived", format!("customer {} {what}", cur.number))));
+                        return Err(input_store(FieldError::new(
+                            "archived",
+                            format!("customer {} {what}", cur.number),
+                        )));
                     }
                     Ok(d.set_archived(!restore, m)?)
                 }),
@@ -444,7 +522,8 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
             if conflicts.is_empty() {
                 println!("no conflicting edits");
             }
-            let rows: Vec<Vec<String>> = conflicts.iter().map(|c| vec![c.field.clone(), c.value.clone(), c.losing.join(" | ")]).collect();
+            let rows: Vec<Vec<String>> =
+                conflicts.iter().map(|c| vec![c.field.clone(), c.value.clone(), c.losing.join(" | ")]).collect();
             out::table(&["field", "shown", "also written"], &rows);
             Ok(())
         }
@@ -452,7 +531,8 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
 }
 
 fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conflict]) {
-    let ind = industry(&c.industry).map(|i| format!("{} {} ({})", i.code, i.en, i.zh)).unwrap_or_else(|_| c.industry.clone());
+    let ind =
+        industry(&c.industry).map(|i| format!("{} {} ({})", i.code, i.en, i.zh)).unwrap_or_else(|_| c.industry.clone());
     println!("{}  {}{}", c.number, c.name, if c.archived { "  [archived]" } else { "" });
     println!("  kind        {} ({})", c.kind, c.kind.zh());
     println!("  stage       {} ({})", c.stage, c.stage.zh());
@@ -495,7 +575,17 @@ fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conf
         let rows: Vec<Vec<String>> = c
             .contacts
             .iter()
-            .map(|x| vec![if x.primary { "*".into() } else { String::new() }, x.name.clone(), opt(&x.position), opt(&x.phone), opt(&x.email), opt(&x.wechat), x.id.0.clone()])
+            .map(|x| {
+                vec![
+                    if x.primary { "*".into() } else { String::new() },
+                    x.name.clone(),
+                    opt(&x.position),
+                    opt(&x.phone),
+                    opt(&x.email),
+                    opt(&x.wechat),
+                    x.id.0.clone(),
+                ]
+            })
             .collect();
         out::table(&["", "name", "position", "phone", "email", "wechat", "id"], &rows);
     }
@@ -511,7 +601,10 @@ fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conf
                     opt(&i.intent),
                     i.author.clone(),
                     i.summary.clone(),
-                    i.next_action.as_ref().map(|n| format!("{} by {} ({})", n.what, n.due, n.assignee)).unwrap_or_default(),
+                    i.next_action
+                        .as_ref()
+                        .map(|n| format!("{} by {} ({})", n.what, n.due, n.assignee))
+                        .unwrap_or_default(),
                 ]
             })
             .collect();
@@ -519,7 +612,11 @@ fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conf
     }
     if !c.orders.is_empty() {
         println!("\nOrders");
-        let rows: Vec<Vec<String>> = c.orders.iter().map(|o| vec![o.date.to_string(), o.amount.to_string(), o.category.clone(), opt(&o.product)]).collect();
+        let rows: Vec<Vec<String>> = c
+            .orders
+            .iter()
+            .map(|o| vec![o.date.to_string(), o.amount.to_string(), o.category.clone(), opt(&o.product)])
+            .collect();
         out::table(&["date", "amount", "category", "product"], &rows);
     }
     if !c.service_records.is_empty() {
@@ -527,7 +624,15 @@ fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conf
         let rows: Vec<Vec<String>> = c
             .service_records
             .iter()
-            .map(|r| vec![r.at.format("%Y-%m-%d").to_string(), r.kind.to_string(), r.summary.clone(), opt(&r.result), opt(&r.satisfaction)])
+            .map(|r| {
+                vec![
+                    r.at.format("%Y-%m-%d").to_string(),
+                    r.kind.to_string(),
+                    r.summary.clone(),
+                    opt(&r.result),
+                    opt(&r.satisfaction),
+                ]
+            })
             .collect();
         out::table(&["date", "type", "summary", "result", "satisfaction"], &rows);
     }
@@ -536,7 +641,15 @@ fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conf
         let rows: Vec<Vec<String>> = c
             .tasks
             .iter()
-            .map(|t| vec![t.due.to_string(), t.assignee.clone(), t.what.clone(), t.done.as_ref().map(|d| format!("done {}", d.at.date())).unwrap_or_else(|| "open".into()), t.id.0.clone()])
+            .map(|t| {
+                vec![
+                    t.due.to_string(),
+                    t.assignee.clone(),
+                    t.what.clone(),
+                    t.done.as_ref().map(|d| format!("done {}", d.at.date())).unwrap_or_else(|| "open".into()),
+                    t.id.0.clone(),
+                ]
+            })
             .collect();
         out::table(&["due", "assignee", "what", "status", "id"], &rows);
     }
@@ -551,14 +664,23 @@ fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conf
 fn parse_filter(a: &ListArgs) -> Result<Filter> {
     let mut errs = Vec::new();
     let f = Filter {
-        industry: a.industry.as_deref().and_then(|i| industry(i).map(|i| i.code.to_string()).map_err(|e| errs.push(e)).ok()),
+        industry: a
+            .industry
+            .as_deref()
+            .and_then(|i| industry(i).map(|i| i.code.to_string()).map_err(|e| errs.push(e)).ok()),
         stage: a.stage.as_deref().and_then(|s| Stage::parse(s).map_err(|e| errs.push(e)).ok()),
         source: a.source.clone(),
         owner: a.owner.clone(),
         tag: a.tag.clone(),
         tier: None,
-        created_since: a.created_since.as_deref().and_then(|d| parse_date("created_since", d).map_err(|e| errs.push(e)).ok()),
-        created_until: a.created_until.as_deref().and_then(|d| parse_date("created_until", d).map_err(|e| errs.push(e)).ok()),
+        created_since: a
+            .created_since
+            .as_deref()
+            .and_then(|d| parse_date("created_since", d).map_err(|e| errs.push(e)).ok()),
+        created_until: a
+            .created_until
+            .as_deref()
+            .and_then(|d| parse_date("created_until", d).map_err(|e| errs.push(e)).ok()),
         no_interaction_days: a.no_interaction_days.map(|n| (n, today())),
         include_archived: a.archived,
     };
@@ -630,19 +752,28 @@ fn contact(dir: &Path, cmd: ContactCmd, json: bool, _reveal: bool) -> Result<()>
         ContactCmd::Edit { customer, contact, name, position, phone, email, wechat, primary, reason } => {
             let id = store.resolve(&customer)?;
             let o = |v: Option<String>| v.map(|s| Some(s).filter(|s| !s.trim().is_empty()));
-            let patch = ContactPatch { name, position: o(position), phone: o(phone), email: o(email), wechat: o(wechat), primary: primary.then_some(true) }.validate()?;
+            let patch = ContactPatch {
+                name,
+                position: o(position),
+                phone: o(phone),
+                email: o(email),
+                wechat: o(wechat),
+                primary: primary.then_some(true),
+            }
+            .validate()?;
             let why = require_reason(&reason, "contact data")?;
             let m = meta(&store, why);
-            let c = store.edit(
-                id,
-                Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
-                    let ct = cur
-                        .find_contact(&contact)
-                        .ok_or_else(|| StoreError::Doc(rapport_doc::DocError::NoSuchItem { kind: "contact", id: contact.clone() }))?;
-                    Ok(d.edit_contact(&ct.id.0.clone(), &patch, m)?)
-                }),
-            )
-            .context("contact not changed")?;
+            let c = store
+                .edit(
+                    id,
+                    Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
+                        let ct = cur.find_contact(&contact).ok_or_else(|| {
+                            StoreError::Doc(rapport_doc::DocError::NoSuchItem { kind: "contact", id: contact.clone() })
+                        })?;
+                        Ok(d.edit_contact(&ct.id.0.clone(), &patch, m)?)
+                    }),
+                )
+                .context("contact not changed")?;
             done(json, &c, "contact updated")
         }
     }

@@ -34,7 +34,12 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         return 2;
     }
     match e.downcast_ref::<StoreError>() {
-        Some(StoreError::Invalid(_) | StoreError::NotFound(_) | StoreError::NotInitialized(_) | StoreError::AlreadyInitialized(_)) => 2,
+        Some(
+            StoreError::Invalid(_)
+            | StoreError::NotFound(_)
+            | StoreError::NotInitialized(_)
+            | StoreError::AlreadyInitialized(_),
+        ) => 2,
         Some(StoreError::Doc(rapport_doc::DocError::NoSuchItem { .. })) => 2,
         _ => 1,
     }
@@ -54,8 +59,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = exit_code(&e);
             if json {
-                let fields = match (e.downcast_ref::<StoreError>(), e.downcast_ref::<rapport_model::ValidationError>()) {
-                    (Some(StoreError::Invalid(v)), _) | (_, Some(v)) => serde_json::to_value(&v.fields).unwrap_or_default(),
+                let fields = match (e.downcast_ref::<StoreError>(), e.downcast_ref::<rapport_model::ValidationError>())
+                {
+                    (Some(StoreError::Invalid(v)), _) | (_, Some(v)) => {
+                        serde_json::to_value(&v.fields).unwrap_or_default()
+                    }
                     _ => serde_json::Value::Array(Vec::new()),
                 };
                 let body = serde_json::json!({ "error": format!("{e:#}"), "fields": fields, "exit_code": code });

@@ -4,9 +4,9 @@ use crate::schema::*;
 use crate::{CustomerDoc, DocError, HistoryEntry};
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 use rapport_model::{
-    Address, Channel, Contact, Customer, CustomerId, Date, DateTime, Deal, DecisionChain,
-    IntentLevel, Interaction, ItemId, Kind, Money, Needs, NextAction, Order, Satisfaction,
-    ServiceKind, ServiceRecord, Stage, Task, TaskDone, SCHEMA_VERSION,
+    Address, Channel, Contact, Customer, CustomerId, Date, DateTime, Deal, DecisionChain, IntentLevel, Interaction,
+    ItemId, Kind, Money, Needs, NextAction, Order, Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone,
+    SCHEMA_VERSION,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -111,7 +111,8 @@ impl CustomerDoc {
                 None => Ok(None),
             }
         };
-        let address = Address { province: a("province")?, city: a("city")?, district: a("district")?, street: a("street")? };
+        let address =
+            Address { province: a("province")?, city: a("city")?, district: a("district")?, street: a("street")? };
         let needs_o = get_map(d, &ROOT, NEEDS)?;
         let n = |k: &str| -> Result<Option<String>, DocError> {
             match &needs_o {
@@ -123,7 +124,11 @@ impl CustomerDoc {
             pain_points: n("pain_points")?,
             timeline: n("timeline")?,
             budget: n("budget")?,
-            decision_chain: DecisionChain { purchaser: n("purchaser")?, evaluator: n("evaluator")?, approver: n("approver")? },
+            decision_chain: DecisionChain {
+                purchaser: n("purchaser")?,
+                evaluator: n("evaluator")?,
+                approver: n("approver")?,
+            },
         };
         let deal = match get_map(d, &ROOT, DEAL)? {
             Some(o) => Some(Deal {
@@ -162,7 +167,8 @@ impl CustomerDoc {
             });
         }
         // Primary first, then by name: a stable order on every node.
-        contacts.sort_by(|a, b| b.primary.cmp(&a.primary).then_with(|| a.name.cmp(&b.name)).then_with(|| a.id.cmp(&b.id)));
+        contacts
+            .sort_by(|a, b| b.primary.cmp(&a.primary).then_with(|| a.name.cmp(&b.name)).then_with(|| a.id.cmp(&b.id)));
         let mut interactions = Vec::new();
         for (k, o) in items(d, INTERACTIONS)? {
             let next_action = match (get_str(d, &o, "next_what")?, get_str(d, &o, "next_due")?) {
@@ -195,7 +201,10 @@ impl CustomerDoc {
                 result: get_str(d, &o, "result")?,
                 satisfaction: match get_int(d, &o, "satisfaction")? {
                     Some(h) => Some(
-                        u16::try_from(h).ok().and_then(|h| Satisfaction::from_hundredths(h).ok()).ok_or_else(|| bad("satisfaction", "is outside 1-5"))?,
+                        u16::try_from(h)
+                            .ok()
+                            .and_then(|h| Satisfaction::from_hundredths(h).ok())
+                            .ok_or_else(|| bad("satisfaction", "is outside 1-5"))?,
                     ),
                     None => None,
                 },

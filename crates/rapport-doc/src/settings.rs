@@ -63,7 +63,12 @@ impl SettingsDoc {
         for (k, v) in settings {
             doc.put(&s, k.as_str(), v.as_str())?;
         }
-        let meta = ChangeMeta { author: "Rapport".into(), at: None, what: "default rules and tier settings".into(), why: None };
+        let meta = ChangeMeta {
+            author: "Rapport".into(),
+            at: None,
+            what: "default rules and tier settings".into(),
+            why: None,
+        };
         let msg = serde_json::to_string(&meta).unwrap_or_default();
         doc.commit_with(automerge::transaction::CommitOptions::default().with_message(msg).with_time(0));
         Ok(SettingsDoc { doc })

@@ -6,8 +6,7 @@ use crate::{CustomerDoc, DocError};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
 use rapport_model::{
-    Contact, ContactPatch, Customer, CustomerPatch, DateTime, Interaction, Order, ServiceRecord,
-    Stage, Task, TaskDone,
+    Contact, ContactPatch, Customer, CustomerPatch, DateTime, Interaction, Order, ServiceRecord, Stage, Task, TaskDone,
 };
 use serde::{Deserialize, Serialize};
 
@@ -170,7 +169,14 @@ impl CustomerDoc {
         let needs = d.put_object(ROOT, NEEDS, ObjType::Map)?;
         let n = &c.needs;
         let dc = &n.decision_chain;
-        for (k, v) in NEEDS_FIELDS.iter().zip([&n.pain_points, &n.timeline, &n.budget, &dc.purchaser, &dc.evaluator, &dc.approver]) {
+        for (k, v) in NEEDS_FIELDS.iter().zip([
+            &n.pain_points,
+            &n.timeline,
+            &n.budget,
+            &dc.purchaser,
+            &dc.evaluator,
+            &dc.approver,
+        ]) {
             put_opt(d, &needs, k, v.as_deref())?;
         }
         let notes = d.put_object(ROOT, NOTES, ObjType::Text)?;
@@ -244,14 +250,15 @@ impl CustomerDoc {
     pub fn apply_patch(&mut self, p: &CustomerPatch, meta: ChangeMeta) -> Result<(), DocError> {
         self.change(meta, |d| {
             let mut what = Vec::new();
-            let set = |d: &mut AutoCommit, key: &str, v: Option<&str>, what: &mut Vec<String>| -> Result<(), DocError> {
-                put_opt(d, &ROOT, key, v)?;
-                what.push(match v {
-                    Some(v) => format!("{key} = {v}"),
-                    None => format!("{key} cleared"),
-                });
-                Ok(())
-            };
+            let set =
+                |d: &mut AutoCommit, key: &str, v: Option<&str>, what: &mut Vec<String>| -> Result<(), DocError> {
+                    put_opt(d, &ROOT, key, v)?;
+                    what.push(match v {
+                        Some(v) => format!("{key} = {v}"),
+                        None => format!("{key} cleared"),
+                    });
+                    Ok(())
+                };
             if let Some(v) = &p.name {
                 set(d, NAME, Some(v), &mut what)?;
             }
@@ -287,7 +294,14 @@ impl CustomerDoc {
             }
             if let Some(n) = &p.needs {
                 let o = map_at(d, &ROOT, NEEDS)?;
-                for (k, v) in NEEDS_FIELDS.iter().zip([&n.pain_points, &n.timeline, &n.budget, &n.purchaser, &n.evaluator, &n.approver]) {
+                for (k, v) in NEEDS_FIELDS.iter().zip([
+                    &n.pain_points,
+                    &n.timeline,
+                    &n.budget,
+                    &n.purchaser,
+                    &n.evaluator,
+                    &n.approver,
+                ]) {
                     if let Some(v) = v {
                         put_opt(d, &o, k, v.as_deref())?;
                         what.push(format!("needs.{k} = {}", v.as_deref().unwrap_or("(cleared)")));
@@ -457,7 +471,8 @@ fn clear_primary(d: &mut AutoCommit, list: &ObjId) -> Result<(), DocError> {
     let keys: Vec<String> = d.keys(list).collect();
     for k in keys {
         if let Some((automerge::Value::Object(ObjType::Map), o)) = d.get(list, &k)? {
-            if matches!(d.get(&o, "primary")?, Some((automerge::Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Boolean(true))) {
+            if matches!(d.get(&o, "primary")?, Some((automerge::Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
+            {
                 d.put(&o, "primary", false)?;
             }
         }

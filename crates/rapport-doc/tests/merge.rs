@@ -14,12 +14,15 @@ fn base() -> CustomerDoc {
         industry: Some("C".into()),
         source: Some("trade_show".into()),
         notes: Some("Met at the fair.".into()),
-        contacts: vec![NewContact { name: "王小明".into(), phone: Some("13812345678".into()), ..Default::default() }],
+        contacts: vec![NewContact {
+            name: "王小明".into(), phone: Some("13812345678".into()), ..Default::default()
+        }],
         ..Default::default()
     };
     let mut c = new.validate("Li Wei", at("2026-01-05 09:00")).expect("valid");
     c.number = "MFG-2026-ABCDEF-001".into();
-    CustomerDoc::create(&c, ActorId::from(vec![1u8; 24]), ChangeMeta::new("Li Wei", at("2026-01-05 09:00"))).expect("create")
+    CustomerDoc::create(&c, ActorId::from(vec![1u8; 24]), ChangeMeta::new("Li Wei", at("2026-01-05 09:00")))
+        .expect("create")
 }
 
 fn fork_as(doc: &mut CustomerDoc, actor: u8) -> CustomerDoc {
@@ -49,8 +52,15 @@ fn different_fields_both_survive() {
 fn follow_ups_added_on_two_nodes_both_survive() {
     let mut a = base();
     let mut b = fork_as(&mut a, 2);
-    let i1 = NewInteraction { channel: Some(Channel::Phone), summary: "电话沟通三季度采购量".into(), ..Default::default() }.validate("A", at("2026-02-01 10:00")).expect("i1");
-    let i2 = NewInteraction { channel: Some(Channel::Visit), summary: "Site visit".into(), ..Default::default() }.validate("B", at("2026-02-01 11:00")).expect("i2");
+    let i1 =
+        NewInteraction {
+            channel: Some(Channel::Phone), summary: "电话沟通三季度采购量".into(), ..Default::default()
+        }
+        .validate("A", at("2026-02-01 10:00"))
+        .expect("i1");
+    let i2 = NewInteraction { channel: Some(Channel::Visit), summary: "Site visit".into(), ..Default::default() }
+        .validate("B", at("2026-02-01 11:00"))
+        .expect("i2");
     a.add_interaction(&i1, meta("A")).expect("a");
     b.add_interaction(&i2, meta("B")).expect("b");
     a.merge(&mut b).expect("merge");
@@ -64,8 +74,16 @@ fn follow_ups_added_on_two_nodes_both_survive() {
 fn notes_merge_as_text() {
     let mut a = base();
     let mut b = fork_as(&mut a, 2);
-    a.apply_patch(&CustomerPatch { notes: Some("Important: Met at the fair.".into()), ..Default::default() }, meta("A")).expect("a");
-    b.apply_patch(&CustomerPatch { notes: Some("Met at the fair. Wants quarterly delivery.".into()), ..Default::default() }, meta("B")).expect("b");
+    a.apply_patch(
+        &CustomerPatch { notes: Some("Important: Met at the fair.".into()), ..Default::default() },
+        meta("A"),
+    )
+    .expect("a");
+    b.apply_patch(
+        &CustomerPatch { notes: Some("Met at the fair. Wants quarterly delivery.".into()), ..Default::default() },
+        meta("B"),
+    )
+    .expect("b");
     a.merge(&mut b).expect("merge");
     assert_eq!(a.read().expect("read").notes, "Important: Met at the fair. Wants quarterly delivery.");
 }
@@ -95,8 +113,10 @@ fn contact_fields_merge_per_field() {
     let mut a = base();
     let id = a.read().expect("read").contacts[0].id.0.clone();
     let mut b = fork_as(&mut a, 2);
-    a.edit_contact(&id, &ContactPatch { phone: Some(Some("13900001111".into())), ..Default::default() }, meta("A")).expect("a");
-    b.edit_contact(&id, &ContactPatch { email: Some(Some("wang@hengrui.cn".into())), ..Default::default() }, meta("B")).expect("b");
+    a.edit_contact(&id, &ContactPatch { phone: Some(Some("13900001111".into())), ..Default::default() }, meta("A"))
+        .expect("a");
+    b.edit_contact(&id, &ContactPatch { email: Some(Some("wang@hengrui.cn".into())), ..Default::default() }, meta("B"))
+        .expect("b");
     a.merge(&mut b).expect("merge");
     let c = a.read().expect("read");
     assert_eq!(c.contacts[0].phone.as_deref(), Some("13900001111"));
@@ -106,8 +126,16 @@ fn contact_fields_merge_per_field() {
 #[test]
 fn history_records_author_time_and_reason() {
     let mut a = base();
-    let deal = Deal { amount: Money::yuan(120_000), date: parse_date("d", "2026-02-01").expect("d"), contract_no: "HT-2026-001".into() };
-    a.apply_patch(&CustomerPatch { stage: Some(Stage::Won), deal: Some(deal), ..Default::default() }, meta("Wang Fang").because(Some("signed".into()))).expect("won");
+    let deal = Deal {
+        amount: Money::yuan(120_000),
+        date: parse_date("d", "2026-02-01").expect("d"),
+        contract_no: "HT-2026-001".into(),
+    };
+    a.apply_patch(
+        &CustomerPatch { stage: Some(Stage::Won), deal: Some(deal), ..Default::default() },
+        meta("Wang Fang").because(Some("signed".into())),
+    )
+    .expect("won");
     let h = a.history();
     assert_eq!(h.len(), 2);
     assert_eq!(h[0].author, "Li Wei");

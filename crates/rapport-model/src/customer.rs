@@ -3,10 +3,7 @@
 //! These are read models: what a customer document says after every merge. Lists are
 //! ordered deterministically (by time, then id) so two nodes print the same thing.
 
-use crate::{
-    Channel, CustomerId, Date, DateTime, IntentLevel, ItemId, Kind, Money, Satisfaction,
-    ServiceKind, Stage,
-};
+use crate::{Channel, CustomerId, Date, DateTime, IntentLevel, ItemId, Kind, Money, Satisfaction, ServiceKind, Stage};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

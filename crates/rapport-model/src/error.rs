@@ -16,10 +16,7 @@ pub struct FieldError {
 impl FieldError {
     /// Builds an error for `field`.
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        FieldError { field: field.into(), reason: reason.into() }
     }
 }
 

@@ -6,10 +6,9 @@
 //! these types, so both refuse exactly the same input with the same words.
 
 use crate::{
-    check_stage_change, industry, validate_credit_code, validate_email, validate_phone, Address,
-    Channel, Contact, Customer, CustomerId, Date, DateTime, Deal, FieldError, IntentLevel, ItemId,
-    Kind, Money, Needs, NextAction, Order, Satisfaction, ServiceKind, ServiceRecord, Stage, Task,
-    TaskDone, ValidationError, SCHEMA_VERSION,
+    check_stage_change, industry, validate_credit_code, validate_email, validate_phone, Address, Channel, Contact,
+    Customer, CustomerId, Date, DateTime, Deal, FieldError, IntentLevel, ItemId, Kind, Money, Needs, NextAction, Order,
+    Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone, ValidationError, SCHEMA_VERSION,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -160,7 +159,8 @@ impl NewCustomer {
         if name.chars().count() > 200 {
             errs.push(FieldError::new("name", "is longer than 200 characters"));
         }
-        let credit_code = opt_text(&self.credit_code).and_then(|c| collect(&mut errs, validate_credit_code(&c), "credit_code"));
+        let credit_code =
+            opt_text(&self.credit_code).and_then(|c| collect(&mut errs, validate_credit_code(&c), "credit_code"));
         let industry_code = match opt_text(&self.industry) {
             Some(i) => collect(&mut errs, industry(&i), "industry").map(|i| i.code.to_string()).unwrap_or_default(),
             None if kind == Kind::Person => "O".to_string(),
@@ -172,13 +172,17 @@ impl NewCustomer {
         let source = match opt_text(&self.source) {
             Some(s) => s,
             None => {
-                errs.push(FieldError::new("source", "is required (e.g. trade_show, referral, online_ads, partner, inbound)"));
+                errs.push(FieldError::new(
+                    "source",
+                    "is required (e.g. trade_show, referral, online_ads, partner, inbound)",
+                ));
                 String::new()
             }
         };
         let stage = self.stage.unwrap_or(Stage::Potential);
         if stage != Stage::Potential {
-            if let Err(e) = check_stage_change(Stage::Potential, stage, self.deal.as_ref(), self.lost_reason.as_deref()) {
+            if let Err(e) = check_stage_change(Stage::Potential, stage, self.deal.as_ref(), self.lost_reason.as_deref())
+            {
                 errs.extend(e.fields.into_iter().filter(|f| f.field != "stage"));
             }
         }
@@ -384,7 +388,8 @@ impl CustomerPatch {
         }
         if let Some(Some(c)) = &self.credit_code {
             let c = c.trim();
-            out.credit_code = Some(if c.is_empty() { None } else { collect(&mut errs, validate_credit_code(c), "credit_code") });
+            out.credit_code =
+                Some(if c.is_empty() { None } else { collect(&mut errs, validate_credit_code(c), "credit_code") });
         }
         if let Some(i) = &self.industry {
             out.industry = collect(&mut errs, industry(i), "industry").map(|i| i.code.to_string());
@@ -403,7 +408,10 @@ impl CustomerPatch {
         } else if self.deal.is_some() && current.stage != Stage::Won {
             errs.push(FieldError::new("deal", "can only be set together with stage won, or on a won customer"));
         } else if self.lost_reason.is_some() && current.stage != Stage::Lost {
-            errs.push(FieldError::new("lost_reason", "can only be set together with stage lost, or on a lost customer"));
+            errs.push(FieldError::new(
+                "lost_reason",
+                "can only be set together with stage lost, or on a lost customer",
+            ));
         }
         if let Some(d) = &self.deal {
             if d.amount.fen() <= 0 {
@@ -468,7 +476,13 @@ impl ContactPatch {
         if let Some(Some(e)) = &self.email {
             out.email = Some(if e.trim().is_empty() { None } else { collect(&mut errs, validate_email(e), "email") });
         }
-        if self.name.is_none() && self.position.is_none() && self.phone.is_none() && self.email.is_none() && self.wechat.is_none() && self.primary.is_none() {
+        if self.name.is_none()
+            && self.position.is_none()
+            && self.phone.is_none()
+            && self.email.is_none()
+            && self.wechat.is_none()
+            && self.primary.is_none()
+        {
             errs.push(FieldError::new("patch", "changes nothing; give at least one field"));
         }
         ValidationError::check(errs).map(|_| out)
@@ -517,10 +531,8 @@ impl NewInteraction {
         });
         let summary = required(&mut errs, "summary", &self.summary);
         let next_action = match (opt_text(&self.next_action), opt_text(&self.next_due)) {
-            (Some(what), Some(due)) => collect(&mut errs, crate::parse_date("next_due", &due), "next_due").map(|due| NextAction {
-                what,
-                due,
-                assignee: opt_text(&self.next_assignee).unwrap_or_else(|| author.to_string()),
+            (Some(what), Some(due)) => collect(&mut errs, crate::parse_date("next_due", &due), "next_due").map(|due| {
+                NextAction { what, due, assignee: opt_text(&self.next_assignee).unwrap_or_else(|| author.to_string()) }
             }),
             (Some(_), None) => {
                 errs.push(FieldError::new("next_due", "is required when a next action is given"));
@@ -603,7 +615,8 @@ impl NewServiceRecord {
             ServiceKind::Question
         });
         let summary = required(&mut errs, "summary", &self.summary);
-        let satisfaction = self.satisfaction.as_ref().and_then(|s| collect(&mut errs, Satisfaction::parse(&s.text()), "satisfaction"));
+        let satisfaction =
+            self.satisfaction.as_ref().and_then(|s| collect(&mut errs, Satisfaction::parse(&s.text()), "satisfaction"));
         ValidationError::check(errs)?;
         Ok(ServiceRecord { id: ItemId::random(), at, kind, summary, result: opt_text(&self.result), satisfaction })
     }

@@ -18,14 +18,14 @@ mod validate;
 mod vocab;
 
 pub use customer::{
-    Address, Contact, Customer, Deal, DecisionChain, Interaction, Needs, NextAction, Order,
-    ServiceRecord, Task, TaskDone, SCHEMA_VERSION,
+    Address, Contact, Customer, Deal, DecisionChain, Interaction, Needs, NextAction, Order, ServiceRecord, Task,
+    TaskDone, SCHEMA_VERSION,
 };
 pub use error::{FieldError, ValidationError};
 pub use id::{CustomerId, ItemId};
 pub use input::{
-    serde_json_number, AddressPatch, ContactPatch, CustomerPatch, NeedsPatch, NewContact,
-    NewCustomer, NewInteraction, NewOrder, NewServiceRecord, NewTask, TaskCompletion,
+    serde_json_number, AddressPatch, ContactPatch, CustomerPatch, NeedsPatch, NewContact, NewCustomer, NewInteraction,
+    NewOrder, NewServiceRecord, NewTask, TaskCompletion,
 };
 pub use mask::{mask_email, mask_phone, Masking};
 pub use money::Money;
@@ -44,23 +44,14 @@ pub type DateTime = chrono::NaiveDateTime;
 
 /// Parses a `YYYY-MM-DD` date, naming `field` in the error.
 pub fn parse_date(field: &str, text: &str) -> Result<Date, FieldError> {
-    Date::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        FieldError::new(
-            field,
-            format!("`{text}` is not a date in the form YYYY-MM-DD"),
-        )
-    })
+    Date::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, format!("`{text}` is not a date in the form YYYY-MM-DD")))
 }
 
 /// Parses `YYYY-MM-DD HH:MM`, `YYYY-MM-DDTHH:MM[:SS]` or a bare date (midnight).
 pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime, FieldError> {
     let t = text.trim();
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
+    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
         if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
             return Ok(dt);
         }
@@ -68,8 +59,5 @@ pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime, FieldError> {
     if let Ok(d) = Date::parse_from_str(t, "%Y-%m-%d") {
         return Ok(d.and_time(chrono::NaiveTime::MIN));
     }
-    Err(FieldError::new(
-        field,
-        format!("`{text}` is not a time in the form YYYY-MM-DD HH:MM"),
-    ))
+    Err(FieldError::new(field, format!("`{text}` is not a time in the form YYYY-MM-DD HH:MM")))
 }

@@ -27,11 +27,7 @@ impl Money {
     /// exactly. More than two decimals of yuan, or anything else, is refused.
     pub fn parse(field: &str, text: &str) -> Result<Money, FieldError> {
         let bad = |why: &str| FieldError::new(field, format!("`{text}` is not an amount: {why}"));
-        let mut t: String = text
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, ',' | '，' | ' ' | '_'))
-            .collect();
+        let mut t: String = text.trim().chars().filter(|c| !matches!(c, ',' | '，' | ' ' | '_')).collect();
         for prefix in ["¥", "￥", "CNY", "RMB"] {
             if let Some(rest) = t.strip_prefix(prefix) {
                 t = rest.to_string();
@@ -65,21 +61,13 @@ impl Money {
         if frac_part.len() > max_frac {
             return Err(bad("more than two decimals (fen is the smallest unit)"));
         }
-        let int: i128 = if int_part.is_empty() {
-            0
-        } else {
-            int_part.parse().map_err(|_| bad("too large"))?
-        };
+        let int: i128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| bad("too large"))? };
         let mut frac: i128 = 0;
         for (i, b) in frac_part.bytes().enumerate() {
             frac += i128::from(b - b'0') * 10i128.pow(5 - i as u32);
         }
         let micro_yuan = int * 1_000_000 + frac;
-        let micro_yuan = if scale_wan {
-            micro_yuan * 10_000
-        } else {
-            micro_yuan
-        };
+        let micro_yuan = if scale_wan { micro_yuan * 10_000 } else { micro_yuan };
         if micro_yuan % 10_000 != 0 {
             return Err(bad("finer than one fen"));
         }
@@ -103,7 +91,7 @@ impl fmt::Display for Money {
         let int = (a / 100).to_string();
         let mut grouped = String::new();
         for (i, c) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
+            if i > 0 && (int.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(c);
@@ -130,10 +118,7 @@ impl<'de> Deserialize<'de> for Money {
         }
         match Raw::deserialize(d)? {
             Raw::Text(s) => Money::parse("amount", &s).map_err(serde::de::Error::custom),
-            Raw::Int(y) => y
-                .checked_mul(100)
-                .map(Money)
-                .ok_or_else(|| serde::de::Error::custom("amount: too large")),
+            Raw::Int(y) => y.checked_mul(100).map(Money).ok_or_else(|| serde::de::Error::custom("amount: too large")),
         }
     }
 }

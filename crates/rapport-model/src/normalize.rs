@@ -69,9 +69,7 @@ pub fn normalize_name(s: &str) -> String {
             }
         }
     }
-    t.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '.' | '(' | ')' | '（' | '）' | '-' | '·'))
-        .collect()
+    t.chars().filter(|c| !c.is_whitespace() && !matches!(c, ',' | '.' | '(' | ')' | '（' | '）' | '-' | '·')).collect()
 }
 
 #[cfg(test)]

@@ -26,7 +26,11 @@ pub fn validate_credit_code(text: &str) -> Result<String, FieldError> {
             None => {
                 return Err(FieldError::new(
                     field,
-                    format!("character {} (`{}`) is not allowed; codes use digits and A-Y without I, O, S, V, Z", i + 1, b as char),
+                    format!(
+                        "character {} (`{}`) is not allowed; codes use digits and A-Y without I, O, S, V, Z",
+                        i + 1,
+                        b as char
+                    ),
                 ))
             }
         }
@@ -41,7 +45,8 @@ pub fn validate_credit_code(text: &str) -> Result<String, FieldError> {
             field,
             format!(
                 "check character is `{}` but should be `{}` (mistyped code?)",
-                code.as_bytes()[17] as char, CREDIT_CHARSET[expected as usize] as char
+                code.as_bytes()[17] as char,
+                CREDIT_CHARSET[expected as usize] as char
             ),
         ));
     }
@@ -120,11 +125,8 @@ fn landline(digits: &str, raw: &str) -> Result<String, String> {
     // Beijing, Shanghai, Tianjin, Chongqing and the 02x cities use 3-digit area codes.
     let area_len = if digits.starts_with("01") || digits.starts_with("02") { 3 } else { 4 };
     // When the user separated the area code, trust that split.
-    let groups: Vec<String> = raw
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|g| !g.is_empty())
-        .map(str::to_string)
-        .collect();
+    let groups: Vec<String> =
+        raw.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).map(str::to_string).collect();
     let (area, rest) = if groups.len() >= 2 && groups[0].starts_with('0') && (3..=4).contains(&groups[0].len()) {
         (groups[0].clone(), groups[1..].concat())
     } else {
@@ -140,7 +142,10 @@ fn landline(digits: &str, raw: &str) -> Result<String, String> {
         (rest, None)
     };
     if !(7..=8).contains(&local.len()) {
-        return Err(format!("has a {}-digit local number; landlines have 7 or 8 digits after the area code", local.len()));
+        return Err(format!(
+            "has a {}-digit local number; landlines have 7 or 8 digits after the area code",
+            local.len()
+        ));
     }
     Ok(match ext {
         Some(e) => format!("{area}-{local}-{e}"),
@@ -195,9 +200,15 @@ impl Satisfaction {
     /// Parses `4`, `4.5` or `4.25`.
     pub fn parse(text: &str) -> Result<Satisfaction, FieldError> {
         let t = text.trim();
-        let bad = || FieldError::new("satisfaction", format!("`{t}` is not a score from 1 to 5 (at most two decimals)"));
+        let bad =
+            || FieldError::new("satisfaction", format!("`{t}` is not a score from 1 to 5 (at most two decimals)"));
         let (i, f) = t.split_once('.').unwrap_or((t, ""));
-        if i.is_empty() || f.len() > 2 || !i.bytes().all(|b| b.is_ascii_digit()) || !f.bytes().all(|b| b.is_ascii_digit()) || i.len() > 3 {
+        if i.is_empty()
+            || f.len() > 2
+            || !i.bytes().all(|b| b.is_ascii_digit())
+            || !f.bytes().all(|b| b.is_ascii_digit())
+            || i.len() > 3
+        {
             return Err(bad());
         }
         let int: u16 = i.parse().map_err(|_| bad())?;
@@ -263,7 +274,8 @@ pub fn check_stage_change(
     }
     match to {
         Stage::Won => match deal {
-            None => errs.push(FieldError::new("deal", "a won customer needs the deal amount, deal date and contract number")),
+            None => errs
+                .push(FieldError::new("deal", "a won customer needs the deal amount, deal date and contract number")),
             Some(d) => {
                 if d.amount.fen() <= 0 {
                     errs.push(FieldError::new("deal.amount", "must be more than zero"));
@@ -273,10 +285,8 @@ pub fn check_stage_change(
                 }
             }
         },
-        Stage::Lost => {
-            if lost_reason.is_none_or(|r| r.trim().is_empty()) {
-                errs.push(FieldError::new("lost_reason", "a lost customer needs a reason (e.g. 竞品价格更低, 需求变更)"));
-            }
+        Stage::Lost if lost_reason.is_none_or(|r| r.trim().is_empty()) => {
+            errs.push(FieldError::new("lost_reason", "a lost customer needs a reason (e.g. 竞品价格更低, 需求变更)"));
         }
         _ => {}
     }
@@ -333,7 +343,11 @@ mod tests {
 
     #[test]
     fn stage_rules() {
-        let deal = Deal { amount: Money::yuan(1000), date: crate::parse_date("d", "2024-01-01").unwrap_or_default(), contract_no: "HT-1".into() };
+        let deal = Deal {
+            amount: Money::yuan(1000),
+            date: crate::parse_date("d", "2024-01-01").unwrap_or_default(),
+            contract_no: "HT-1".into(),
+        };
         assert!(check_stage_change(Stage::Intent, Stage::Won, Some(&deal), None).is_ok());
         let e = check_stage_change(Stage::Intent, Stage::Won, None, None).unwrap_err();
         assert_eq!(e.fields[0].field, "deal");

@@ -105,17 +105,23 @@ pub const INDUSTRIES: &[Industry] = &[
     Industry { code: "F", prefix: "TRD", en: "wholesale and retail", zh: "批发和零售业" },
     Industry { code: "G", prefix: "LOG", en: "transport and logistics", zh: "交通运输、仓储和邮政业" },
     Industry { code: "H", prefix: "HOS", en: "hospitality", zh: "住宿和餐饮业" },
-    Industry { code: "I", prefix: "ITS", en: "information technology", zh: "信息传输、软件和信息技术服务业" },
+    Industry {
+        code: "I", prefix: "ITS", en: "information technology", zh: "信息传输、软件和信息技术服务业"
+    },
     Industry { code: "J", prefix: "FIN", en: "finance", zh: "金融业" },
     Industry { code: "K", prefix: "EST", en: "real estate", zh: "房地产业" },
     Industry { code: "L", prefix: "BIZ", en: "business services", zh: "租赁和商务服务业" },
     Industry { code: "M", prefix: "RND", en: "research and technical services", zh: "科学研究和技术服务业" },
-    Industry { code: "N", prefix: "ENV", en: "environment and public facilities", zh: "水利、环境和公共设施管理业" },
+    Industry {
+        code: "N", prefix: "ENV", en: "environment and public facilities", zh: "水利、环境和公共设施管理业"
+    },
     Industry { code: "O", prefix: "SVC", en: "household services", zh: "居民服务、修理和其他服务业" },
     Industry { code: "P", prefix: "EDU", en: "education", zh: "教育" },
     Industry { code: "Q", prefix: "HLT", en: "health and social work", zh: "卫生和社会工作" },
     Industry { code: "R", prefix: "ENT", en: "culture, sports and entertainment", zh: "文化、体育和娱乐业" },
-    Industry { code: "S", prefix: "PUB", en: "public administration", zh: "公共管理、社会保障和社会组织" },
+    Industry {
+        code: "S", prefix: "PUB", en: "public administration", zh: "公共管理、社会保障和社会组织"
+    },
     Industry { code: "T", prefix: "INT", en: "international organisations", zh: "国际组织" },
 ];
 

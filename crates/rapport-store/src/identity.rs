@@ -30,7 +30,12 @@ impl Identity {
     pub fn generate(member_name: &str) -> Identity {
         let member = rapport_model::CustomerId::random().to_hex();
         let device = rapport_model::ItemId::random().0;
-        let mut id = Identity { member_name: member_name.to_string(), member_id: member, device_id: device, device_code: String::new() };
+        let mut id = Identity {
+            member_name: member_name.to_string(),
+            member_id: member,
+            device_id: device,
+            device_code: String::new(),
+        };
         id.device_code = rapport_model::device_code(&id.actor_bytes());
         id
     }

@@ -193,12 +193,8 @@ impl Summary {
     /// Builds the row for a customer.
     pub fn of(c: &Customer, derived: &Derived) -> Summary {
         let primary = c.primary_contact();
-        let mut open_items: Vec<(Date, String, String)> = c
-            .tasks
-            .iter()
-            .filter(|t| t.done.is_none())
-            .map(|t| (t.due, t.assignee.clone(), t.what.clone()))
-            .collect();
+        let mut open_items: Vec<(Date, String, String)> =
+            c.tasks.iter().filter(|t| t.done.is_none()).map(|t| (t.due, t.assignee.clone(), t.what.clone())).collect();
         // Only the latest follow-up's next action is still open: later follow-ups supersede it.
         if let Some(next) = c.interactions.last().and_then(|i| i.next_action.as_ref()) {
             open_items.push((next.due, next.assignee.clone(), format!("follow-up: {}", next.what)));

@@ -16,9 +16,9 @@ mod write;
 pub use identity::Identity;
 pub use index::{date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary};
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow};
-pub use write::Edit;
 #[doc(hidden)]
 pub use tables::key as table_key;
+pub use write::Edit;
 
 use rapport_doc::{CustomerDoc, DocError, SettingsDoc};
 use rapport_model::{Customer, CustomerId, ValidationError};
@@ -76,7 +76,15 @@ macro_rules! db_err {
         }
     )*};
 }
-db_err!(redb::Error, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError, redb::SetDurabilityError, postcard::Error);
+db_err!(
+    redb::Error,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError,
+    postcard::Error
+);
 
 impl From<rapport_model::FieldError> for StoreError {
     fn from(e: rapport_model::FieldError) -> Self {
@@ -114,7 +122,9 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
         redb::DatabaseError::Storage(redb::StorageError::Io(io)) if io.kind() == std::io::ErrorKind::WouldBlock => {
             StoreError::Locked(path.to_path_buf())
         }
-        redb::DatabaseError::Storage(redb::StorageError::Io(io)) => StoreError::Io { path: path.to_path_buf(), source: io },
+        redb::DatabaseError::Storage(redb::StorageError::Io(io)) => {
+            StoreError::Io { path: path.to_path_buf(), source: io }
+        }
         other => StoreError::NotAStore { path: path.to_path_buf(), reason: other.to_string() },
     }
 }
@@ -151,7 +161,9 @@ impl Store {
     /// as it was.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         match std::fs::metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotInitialized(path.to_path_buf())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotInitialized(path.to_path_buf()))
+            }
             Err(e) => return Err(StoreError::Io { path: path.to_path_buf(), source: e }),
             Ok(m) if m.is_dir() => {
                 return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "it is a directory".into() })
@@ -162,11 +174,15 @@ impl Store {
         check_magic(path)?;
         let db = Database::open(path).map_err(|e| open_error(path, e))?;
         let txn = db.begin_read()?;
-        let meta = txn.open_table(META).map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: e.to_string() })?;
+        let meta = txn
+            .open_table(META)
+            .map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: e.to_string() })?;
         let identity: Identity = match meta.get(META_IDENTITY)? {
             Some(v) => serde_json::from_slice(v.value())
                 .map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: format!("identity: {e}") })?,
-            None => return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "no member identity".into() }),
+            None => {
+                return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "no member identity".into() })
+            }
         };
         drop(meta);
         drop(txn);

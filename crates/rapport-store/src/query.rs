@@ -86,7 +86,11 @@ pub struct DoctorReport {
 }
 
 impl Store {
-    fn ids_for(&self, index: &impl ReadableMultimapTable<&'static [u8], u128>, k: &[u8]) -> Result<BTreeSet<u128>, StoreError> {
+    fn ids_for(
+        &self,
+        index: &impl ReadableMultimapTable<&'static [u8], u128>,
+        k: &[u8],
+    ) -> Result<BTreeSet<u128>, StoreError> {
         let mut out = BTreeSet::new();
         for v in index.get(k)? {
             out.insert(v?.value());
@@ -94,7 +98,12 @@ impl Store {
         Ok(out)
     }
 
-    fn ids_in_range(&self, index: &impl ReadableMultimapTable<&'static [u8], u128>, from: &[u8], to: &[u8]) -> Result<BTreeSet<u128>, StoreError> {
+    fn ids_in_range(
+        &self,
+        index: &impl ReadableMultimapTable<&'static [u8], u128>,
+        from: &[u8],
+        to: &[u8],
+    ) -> Result<BTreeSet<u128>, StoreError> {
         let mut out = BTreeSet::new();
         for e in index.range(from..=to)? {
             let (_, vals) = e?;
@@ -146,7 +155,11 @@ impl Store {
         if let Some((n, today)) = f.no_interaction_days {
             let since = today - chrono::Duration::days(i64::from(n));
             // Anyone with a follow-up after the cut-off is out.
-            let recent = self.ids_in_range(&index, &date_key(IndexKind::LastInteraction, since.succ_opt().unwrap_or(since)), &date_key(IndexKind::LastInteraction, Date::MAX))?;
+            let recent = self.ids_in_range(
+                &index,
+                &date_key(IndexKind::LastInteraction, since.succ_opt().unwrap_or(since)),
+                &date_key(IndexKind::LastInteraction, Date::MAX),
+            )?;
             result.retain(|x| !recent.contains(x));
         }
         if !f.include_archived {
@@ -239,7 +252,14 @@ impl Store {
                     std::cmp::Ordering::Equal => AgendaWhen::Today,
                     std::cmp::Ordering::Greater => AgendaWhen::Upcoming,
                 };
-                out.push(AgendaItem { when, due: *due, assignee: who.clone(), what: what.clone(), number: row.summary.number.clone(), customer: row.summary.name.clone() });
+                out.push(AgendaItem {
+                    when,
+                    due: *due,
+                    assignee: who.clone(),
+                    what: what.clone(),
+                    number: row.summary.number.clone(),
+                    customer: row.summary.name.clone(),
+                });
             }
         }
         out.sort_by(|a, b| (a.when, a.due, &a.number, &a.what).cmp(&(b.when, b.due, &b.number, &b.what)));
@@ -282,7 +302,8 @@ impl Store {
             let k = k.value();
             report.customers += 1;
             let id = id_of(k);
-            let c = match load_doc(&docs, &chunks, id).and_then(|d| d.map(|d| d.read().map_err(Into::into)).transpose()) {
+            let c = match load_doc(&docs, &chunks, id).and_then(|d| d.map(|d| d.read().map_err(Into::into)).transpose())
+            {
                 Ok(Some(c)) => c,
                 Ok(None) => continue,
                 Err(e) => {
@@ -320,7 +341,11 @@ impl Store {
         }
         report.index_entries = actual.len() as u64;
         let describe = |ik: &[u8]| -> String {
-            let kind = IndexKind::ALL.iter().find(|k| **k as u8 == ik.first().copied().unwrap_or(0)).map(|k| k.name()).unwrap_or("unknown");
+            let kind = IndexKind::ALL
+                .iter()
+                .find(|k| **k as u8 == ik.first().copied().unwrap_or(0))
+                .map(|k| k.name())
+                .unwrap_or("unknown");
             format!("{kind}={}", String::from_utf8_lossy(ik.get(1..).unwrap_or(&[])))
         };
         for (ik, k) in expected.difference(&actual) {

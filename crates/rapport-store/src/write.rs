@@ -63,8 +63,13 @@ impl Store {
 
     fn number_for(&self, c: &Customer, seq: u64) -> String {
         let prefix = industry(&c.industry).map(|i| i.prefix).unwrap_or("GEN");
-        CustomerNumber { prefix: prefix.to_string(), year: chrono::Datelike::year(&c.created_at), device: self.identity.device_code.clone(), seq }
-            .to_string()
+        CustomerNumber {
+            prefix: prefix.to_string(),
+            year: chrono::Datelike::year(&c.created_at),
+            device: self.identity.device_code.clone(),
+            seq,
+        }
+        .to_string()
     }
 
     /// Stores a new customer, minting its number, in one durable transaction.
@@ -86,7 +91,12 @@ impl Store {
     /// Stores many new customers quickly: documents are built on every core and written
     /// in batches; only the last batch waits for the disk, which makes all of them
     /// durable. Returns the numbers minted.
-    pub fn create_many(&self, customers: Vec<Customer>, author: &str, at: rapport_model::DateTime) -> Result<Vec<String>, StoreError> {
+    pub fn create_many(
+        &self,
+        customers: Vec<Customer>,
+        author: &str,
+        at: rapport_model::DateTime,
+    ) -> Result<Vec<String>, StoreError> {
         let n = customers.len() as u64;
         if n == 0 {
             return Ok(Vec::new());
@@ -132,7 +142,12 @@ impl Store {
                         })
                     })
                     .collect();
-                handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(StoreError::Db("a worker thread panicked".into()))])).collect()
+                handles
+                    .into_iter()
+                    .flat_map(|h| {
+                        h.join().unwrap_or_else(|_| vec![Err(StoreError::Db("a worker thread panicked".into()))])
+                    })
+                    .collect()
             });
             let mut txn = self.db().begin_write()?;
             if bi + 1 < total {
@@ -199,7 +214,11 @@ impl Store {
             let numbers = txn.open_table(NUMBERS)?;
             let holder = numbers.get(c.number.as_str())?.map(|h| h.value());
             if let Some(holder) = holder.filter(|h| *h != key(c.id)) {
-                return Err(StoreError::Db(format!("customer number {} is already held by customer {}", c.number, id_of(holder))));
+                return Err(StoreError::Db(format!(
+                    "customer number {} is already held by customer {}",
+                    c.number,
+                    id_of(holder)
+                )));
             }
         }
         let full = doc.save();
@@ -211,7 +230,14 @@ impl Store {
 
     /// Writes one customer's document bytes, list row, search text, facts, index entries
     /// and change-feed event inside `txn`.
-    pub(crate) fn write_state(&self, txn: &WriteTransaction, c: &Customer, bytes: DocBytes<'_>, derived: Option<Derived>, heads: &str) -> Result<(), StoreError> {
+    pub(crate) fn write_state(
+        &self,
+        txn: &WriteTransaction,
+        c: &Customer,
+        bytes: DocBytes<'_>,
+        derived: Option<Derived>,
+        heads: &str,
+    ) -> Result<(), StoreError> {
         let k = key(c.id);
         {
             let mut docs = txn.open_table(DOCS)?;
@@ -281,7 +307,10 @@ impl Store {
         txn.open_table(FACTS)?.retain(|_, _| false)?;
         let aliases: Vec<(String, u128)> = {
             let mut numbers = txn.open_table(NUMBERS)?;
-            let all: Vec<(String, u128)> = numbers.iter()?.map(|e| e.map(|(k, v)| (k.value().to_string(), v.value()))).collect::<Result<_, _>>()?;
+            let all: Vec<(String, u128)> = numbers
+                .iter()?
+                .map(|e| e.map(|(k, v)| (k.value().to_string(), v.value())))
+                .collect::<Result<_, _>>()?;
             numbers.retain(|_, _| false)?;
             all
         };

@@ -31,8 +31,18 @@ fn company(name: &str, industry: &str, phone: &str) -> Customer {
 fn create_mints_unique_numbers_and_indexes() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = new_store(&dir);
-    let a = store.create(company("苏州恒瑞精密机械有限公司", "C", "13812345678"), ChangeMeta::new("Li Wei", at("2026-01-05 09:00"))).expect("a");
-    let b = store.create(company("Harbor Logistics Co., Ltd.", "G", "13900001111"), ChangeMeta::new("Li Wei", at("2026-01-05 09:00"))).expect("b");
+    let a = store
+        .create(
+            company("苏州恒瑞精密机械有限公司", "C", "13812345678"),
+            ChangeMeta::new("Li Wei", at("2026-01-05 09:00")),
+        )
+        .expect("a");
+    let b = store
+        .create(
+            company("Harbor Logistics Co., Ltd.", "G", "13900001111"),
+            ChangeMeta::new("Li Wei", at("2026-01-05 09:00")),
+        )
+        .expect("b");
     let code = &store.identity().device_code;
     assert_eq!(a.number, format!("MFG-2026-{code}-001"));
     assert_eq!(b.number, format!("LOG-2026-{code}-002"));
@@ -52,20 +62,34 @@ fn create_mints_unique_numbers_and_indexes() {
 fn edits_move_index_entries_and_archive_hides() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = new_store(&dir);
-    let a = store.create(company("恒瑞", "C", "13812345678"), ChangeMeta::new("Li Wei", at("2026-01-05 09:00"))).expect("a");
+    let a = store
+        .create(company("恒瑞", "C", "13812345678"), ChangeMeta::new("Li Wei", at("2026-01-05 09:00")))
+        .expect("a");
     let patch = CustomerPatch { stage: Some(Stage::Intent), owner: Some("Wang Fang".into()), ..Default::default() };
     for _ in 0..20 {
         // Many edits force chunk compaction along the way.
         let p = patch.clone();
         store
-            .edit(a.id, Box::new(move |d: &mut CustomerDoc, cur: &Customer| Ok(d.apply_patch(&p.validate(cur)?, ChangeMeta::new("Li Wei", at("2026-01-06 09:00")))?)))
+            .edit(
+                a.id,
+                Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
+                    Ok(d.apply_patch(&p.validate(cur)?, ChangeMeta::new("Li Wei", at("2026-01-06 09:00")))?)
+                }),
+            )
             .expect("edit");
     }
     let by_stage = |s| store.list(&Filter { stage: Some(s), ..Default::default() }).expect("list").len();
     assert_eq!(by_stage(Stage::Intent), 1);
     assert_eq!(by_stage(Stage::Potential), 0);
     assert_eq!(store.list(&Filter { owner: Some("Wang Fang".into()), ..Default::default() }).expect("owner").len(), 1);
-    store.edit(a.id, Box::new(|d: &mut CustomerDoc, _: &Customer| Ok(d.set_archived(true, ChangeMeta::new("Li Wei", at("2026-01-07 09:00")))?))).expect("archive");
+    store
+        .edit(
+            a.id,
+            Box::new(|d: &mut CustomerDoc, _: &Customer| {
+                Ok(d.set_archived(true, ChangeMeta::new("Li Wei", at("2026-01-07 09:00")))?)
+            }),
+        )
+        .expect("archive");
     assert_eq!(store.list(&Filter::default()).expect("list").len(), 0);
     assert_eq!(store.list(&Filter { include_archived: true, ..Default::default() }).expect("list").len(), 1);
     assert!(store.doctor().expect("doctor").problems.is_empty());
@@ -78,11 +102,18 @@ fn edits_move_index_entries_and_archive_hides() {
 fn failed_edit_writes_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = new_store(&dir);
-    let a = store.create(company("恒瑞", "C", "13812345678"), ChangeMeta::new("Li Wei", at("2026-01-05 09:00"))).expect("a");
+    let a = store
+        .create(company("恒瑞", "C", "13812345678"), ChangeMeta::new("Li Wei", at("2026-01-05 09:00")))
+        .expect("a");
     let before = store.load_doc(a.id).expect("doc").heads();
     let bad = CustomerPatch { stage: Some(Stage::Won), ..Default::default() };
     let err = store
-        .edit(a.id, Box::new(move |d: &mut CustomerDoc, cur: &Customer| Ok(d.apply_patch(&bad.validate(cur)?, ChangeMeta::new("Li Wei", at("2026-01-06 09:00")))?)))
+        .edit(
+            a.id,
+            Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
+                Ok(d.apply_patch(&bad.validate(cur)?, ChangeMeta::new("Li Wei", at("2026-01-06 09:00")))?)
+            }),
+        )
         .expect_err("won without deal");
     assert!(err.to_string().contains("deal"), "{err}");
     assert_eq!(store.load_doc(a.id).expect("doc").heads(), before);
@@ -104,10 +135,17 @@ fn refuses_a_file_that_is_not_a_store_and_leaves_it() {
 fn merged_documents_are_adopted_and_indexed() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = new_store(&dir);
-    let a = store.create(company("恒瑞", "C", "13812345678"), ChangeMeta::new("Li Wei", at("2026-01-05 09:00"))).expect("a");
+    let a = store
+        .create(company("恒瑞", "C", "13812345678"), ChangeMeta::new("Li Wei", at("2026-01-05 09:00")))
+        .expect("a");
     let mut remote = store.load_doc(a.id).expect("doc").fork();
     remote.set_actor(ActorId::from(vec![9u8; 24]));
-    remote.apply_patch(&CustomerPatch { source: Some("partner".into()), ..Default::default() }, ChangeMeta::new("Zhang Min", at("2026-01-09 09:00"))).expect("remote");
+    remote
+        .apply_patch(
+            &CustomerPatch { source: Some("partner".into()), ..Default::default() },
+            ChangeMeta::new("Zhang Min", at("2026-01-09 09:00")),
+        )
+        .expect("remote");
     let c = store.merge_doc(&mut remote).expect("merge");
     assert_eq!(c.source, "partner");
     assert_eq!(store.list(&Filter { source: Some("partner".into()), ..Default::default() }).expect("list").len(), 1);
@@ -142,25 +180,42 @@ fn apply(doc: &mut CustomerDoc, op: &Op) {
     let cur = doc.read().expect("read");
     let owners = ["Li Wei", "Wang Fang", "Zhang Min", "Chen Jie"];
     let r = match op {
-        Op::Owner(i) => doc.apply_patch(&CustomerPatch { owner: Some(owners[*i as usize].into()), ..Default::default() }, m),
+        Op::Owner(i) => {
+            doc.apply_patch(&CustomerPatch { owner: Some(owners[*i as usize].into()), ..Default::default() }, m)
+        }
         Op::Stage(i) => {
             let s = [Stage::Potential, Stage::Intent, Stage::Dormant][*i as usize];
             doc.apply_patch(&CustomerPatch { stage: Some(s), ..Default::default() }, m)
         }
         Op::Tag(i, add) => {
             let t = ["VIP", "展会2025", "key", "cold"][*i as usize].to_string();
-            let p = if *add { CustomerPatch { add_tags: [t].into(), ..Default::default() } } else { CustomerPatch { remove_tags: [t].into(), ..Default::default() } };
+            let p = if *add {
+                CustomerPatch { add_tags: [t].into(), ..Default::default() }
+            } else {
+                CustomerPatch { remove_tags: [t].into(), ..Default::default() }
+            };
             doc.apply_patch(&p, m)
         }
         Op::Phone(i) => {
             let id = cur.contacts[0].id.0.clone();
-            doc.edit_contact(&id, &ContactPatch { phone: Some(Some(format!("1380000000{i}"))), ..Default::default() }, m)
+            doc.edit_contact(
+                &id,
+                &ContactPatch { phone: Some(Some(format!("1380000000{i}"))), ..Default::default() },
+                m,
+            )
         }
-        Op::Notes(i) => doc.apply_patch(&CustomerPatch { notes: Some(format!("{} note{i}", cur.notes)), ..Default::default() }, m),
+        Op::Notes(i) => {
+            doc.apply_patch(&CustomerPatch { notes: Some(format!("{} note{i}", cur.notes)), ..Default::default() }, m)
+        }
         Op::FollowUp(i) => {
-            let x = NewInteraction { channel: Some(Channel::Phone), summary: format!("call {i}"), at: Some(format!("2026-03-0{} 10:00", i + 1)), ..Default::default() }
-                .validate("P", at("2026-03-01 10:00"))
-                .expect("valid");
+            let x = NewInteraction {
+                channel: Some(Channel::Phone),
+                summary: format!("call {i}"),
+                at: Some(format!("2026-03-0{} 10:00", i + 1)),
+                ..Default::default()
+            }
+            .validate("P", at("2026-03-01 10:00"))
+            .expect("valid");
             doc.add_interaction(&x, m)
         }
         Op::Archive(b) => doc.set_archived(*b, m),
