@@ -83,7 +83,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let reveal = cli.reveal;
     match cli.command {
         Command::Init { name } => {
-            let store = Store::init(&store_path(&dir), &name, default_settings()?)?;
+            let store = Store::init(&store_path(&dir), &name, default_settings()?, crate::dictionary::train()?)?;
             let id = store.identity();
             if json {
                 out::json(id)?;
@@ -280,7 +280,9 @@ fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Result<
     let path = store_path(dir);
     let store = match Store::open(&path) {
         Ok(s) => s,
-        Err(StoreError::NotInitialized(_)) => Store::init(&path, "Demo Owner", default_settings()?)?,
+        Err(StoreError::NotInitialized(_)) => {
+            Store::init(&path, "Demo Owner", default_settings()?, crate::dictionary::train()?)?
+        }
         Err(e) => return Err(e.into()),
     };
     let start = std::time::Instant::now();
@@ -291,6 +293,9 @@ fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Result<
     let offset = store.count()?;
     let customers: Vec<Customer> = (offset..offset + n).map(|i| book.customer(i, &profile)).collect();
     let numbers = store.create_many(customers, &store.identity().member_name.clone(), now())?;
+    // A bulk load leaves free pages behind; give them back so the file is as small as it gets.
+    let mut store = store;
+    store.compact()?;
     let secs = start.elapsed().as_secs_f64();
     if json {
         out::json(&serde_json::json!({ "store": path, "created": numbers.len(), "seconds": secs }))

@@ -7,6 +7,7 @@
 mod args;
 mod bench;
 mod commands;
+mod dictionary;
 mod out;
 
 use args::Cli;

@@ -12,7 +12,7 @@ fn at(s: &str) -> DateTime {
 
 fn node(dir: &tempfile::TempDir, name: &str) -> Store {
     let settings = SettingsDoc::genesis(&[], &Default::default()).expect("settings");
-    Store::init(&dir.path().join(format!("{name}.redb")), name, settings).expect("init")
+    Store::init(&dir.path().join(format!("{name}.redb")), name, settings, Vec::new()).expect("init")
 }
 
 fn exchange(from: &Store, to: &Store) {

@@ -97,6 +97,17 @@ impl CustomerDoc {
         self.doc.save()
     }
 
+    /// The whole document without Automerge's per-column compression, for callers that
+    /// compress the whole document themselves.
+    pub fn save_plain(&mut self) -> Vec<u8> {
+        self.doc.save_nocompress()
+    }
+
+    /// Changes made after `heads`, as Automerge change bytes.
+    pub fn save_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
     /// Changes made since the last `save` / `save_incremental`.
     pub fn save_incremental(&mut self) -> Vec<u8> {
         self.doc.save_incremental()

@@ -7,15 +7,17 @@
 //! either the old state or the new one, never an index that points at a missing or
 //! stale record; `doctor` proves it and `reindex` rebuilds from the documents.
 
+mod codec;
 mod identity;
 mod index;
 mod query;
 mod tables;
 mod write;
 
+pub use codec::DocCodec;
 pub use identity::Identity;
 pub use index::{date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary};
-pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow};
+pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 #[doc(hidden)]
 pub use tables::key as table_key;
 pub use write::Edit;
@@ -113,6 +115,7 @@ pub struct Store {
     db: Database,
     path: PathBuf,
     identity: Identity,
+    codec: DocCodec,
     deriver: RwLock<Arc<dyn Deriver>>,
 }
 
@@ -130,8 +133,14 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
 }
 
 impl Store {
-    /// Creates a new store with a fresh member identity and the default settings document.
-    pub fn init(path: &Path, member_name: &str, settings: SettingsDoc) -> Result<Store, StoreError> {
+    /// Creates a new store with a fresh member identity, the default settings document and
+    /// the dictionary documents are compressed with (empty: plain zstd).
+    pub fn init(
+        path: &Path,
+        member_name: &str,
+        settings: SettingsDoc,
+        dictionary: Vec<u8>,
+    ) -> Result<Store, StoreError> {
         if member_name.trim().is_empty() {
             return Err(rapport_model::FieldError::new("name", "the member name is required").into());
         }
@@ -150,11 +159,13 @@ impl Store {
             let mut meta = txn.open_table(META)?;
             meta.insert(META_IDENTITY, serde_json::to_vec(&identity).unwrap_or_default().as_slice())?;
             meta.insert(META_FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())?;
+            meta.insert(META_DICT, dictionary.as_slice())?;
             let mut s = txn.open_table(SETTINGS)?;
             s.insert(SETTINGS_KEY, settings.save().as_slice())?;
         }
         txn.commit()?;
-        Ok(Store { db, path: path.to_path_buf(), identity, deriver: RwLock::new(Arc::new(NoRules)) })
+        let codec = DocCodec::new(dictionary);
+        Ok(Store { db, path: path.to_path_buf(), identity, codec, deriver: RwLock::new(Arc::new(NoRules)) })
     }
 
     /// Opens an existing store. A file that is not a Rapport store is refused and left
@@ -184,9 +195,10 @@ impl Store {
                 return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "no member identity".into() })
             }
         };
+        let codec = DocCodec::new(meta.get(META_DICT)?.map(|v| v.value().to_vec()).unwrap_or_default());
         drop(meta);
         drop(txn);
-        Ok(Store { db, path: path.to_path_buf(), identity, deriver: RwLock::new(Arc::new(NoRules)) })
+        Ok(Store { db, path: path.to_path_buf(), identity, codec, deriver: RwLock::new(Arc::new(NoRules)) })
     }
 
     /// The file this store lives in.
@@ -218,7 +230,8 @@ impl Store {
         let txn = self.db.begin_read()?;
         let docs = txn.open_table(DOCS)?;
         let chunks = txn.open_table(CHUNKS)?;
-        write::load_doc(&docs, &chunks, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))
+        write::load_doc(&self.codec, &txn.open_table(ROWS)?, &docs, &chunks, id)?
+            .ok_or_else(|| StoreError::NotFound(id.to_hex()))
     }
 
     /// Reads a customer.
@@ -231,16 +244,16 @@ impl Store {
         let key = key.trim();
         let txn = self.db.begin_read()?;
         let numbers = txn.open_table(NUMBERS)?;
-        if let Some(v) = numbers.get(key)? {
-            return Ok(CustomerId(v.value().to_be_bytes()));
-        }
-        let upper = key.to_uppercase();
-        if let Some(v) = numbers.get(upper.as_str())? {
-            return Ok(CustomerId(v.value().to_be_bytes()));
+        let ids = txn.open_table(IDS)?;
+        for k in [key.to_string(), key.to_uppercase()] {
+            if let Some(row) = numbers.get(k.as_str())?.map(|v| v.value()) {
+                if let Some(id) = id_at(&ids, row)? {
+                    return Ok(id);
+                }
+            }
         }
         if let Ok(id) = key.parse::<CustomerId>() {
-            let docs = txn.open_table(DOCS)?;
-            if docs.get(u128::from_be_bytes(id.0))?.is_some() {
+            if row_of(&txn.open_table(ROWS)?, id)?.is_some() {
                 return Ok(id);
             }
         }
@@ -276,6 +289,10 @@ impl Store {
     pub fn compact(&mut self) -> Result<(), StoreError> {
         self.db.compact().map_err(|e| StoreError::Db(e.to_string()))?;
         Ok(())
+    }
+
+    pub(crate) fn codec(&self) -> &DocCodec {
+        &self.codec
     }
 
     pub(crate) fn db(&self) -> &Database {

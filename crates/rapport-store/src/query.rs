@@ -3,7 +3,7 @@
 
 use crate::index::{date_key, index_keys, search_text, text_key, IndexKind, Summary};
 use crate::tables::*;
-use crate::write::load_doc;
+use crate::write::load_row;
 use crate::{Store, StoreError};
 use rapport_model::{normalize_text, CustomerId, Date, Stage};
 use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
@@ -88,9 +88,9 @@ pub struct DoctorReport {
 impl Store {
     fn ids_for(
         &self,
-        index: &impl ReadableMultimapTable<&'static [u8], u128>,
+        index: &impl ReadableMultimapTable<&'static [u8], u64>,
         k: &[u8],
-    ) -> Result<BTreeSet<u128>, StoreError> {
+    ) -> Result<BTreeSet<Row>, StoreError> {
         let mut out = BTreeSet::new();
         for v in index.get(k)? {
             out.insert(v?.value());
@@ -100,10 +100,10 @@ impl Store {
 
     fn ids_in_range(
         &self,
-        index: &impl ReadableMultimapTable<&'static [u8], u128>,
+        index: &impl ReadableMultimapTable<&'static [u8], u64>,
         from: &[u8],
         to: &[u8],
-    ) -> Result<BTreeSet<u128>, StoreError> {
+    ) -> Result<BTreeSet<Row>, StoreError> {
         let mut out = BTreeSet::new();
         for e in index.range(from..=to)? {
             let (_, vals) = e?;
@@ -118,7 +118,7 @@ impl Store {
     pub fn list(&self, f: &Filter) -> Result<Vec<ListRow>, StoreError> {
         let txn = self.db().begin_read()?;
         let index = txn.open_multimap_table(INDEX)?;
-        let mut sets: Vec<BTreeSet<u128>> = Vec::new();
+        let mut sets: Vec<BTreeSet<Row>> = Vec::new();
         let mut eq = |kind: IndexKind, v: &Option<String>| -> Result<(), StoreError> {
             if let Some(v) = v {
                 sets.push(self.ids_for(&index, &text_key(kind, v))?);
@@ -141,7 +141,8 @@ impl Store {
             sets.push(self.ids_in_range(&index, &from, &to)?);
         }
         let summaries = txn.open_table(SUMMARY)?;
-        let mut result: BTreeSet<u128> = if sets.is_empty() {
+        let ids = txn.open_table(IDS)?;
+        let mut result: BTreeSet<Row> = if sets.is_empty() {
             summaries.iter()?.map(|e| e.map(|(k, _)| k.value())).collect::<Result<_, _>>()?
         } else {
             sets.sort_by_key(|s| s.len());
@@ -168,9 +169,9 @@ impl Store {
         }
         let mut rows = Vec::with_capacity(result.len());
         for k in result {
-            if let Some(v) = summaries.get(k)? {
+            if let (Some(v), Some(id)) = (summaries.get(k)?, id_at(&ids, k)?) {
                 let summary: Summary = postcard::from_bytes(v.value())?;
-                rows.push(ListRow { id: id_of(k), summary });
+                rows.push(ListRow { id, summary });
             }
         }
         rows.sort_by(|a, b| a.summary.number.cmp(&b.summary.number));
@@ -187,14 +188,15 @@ impl Store {
         let txn = self.db().begin_read()?;
         let search = txn.open_table(SEARCH)?;
         let summaries = txn.open_table(SUMMARY)?;
+        let ids = txn.open_table(IDS)?;
         let mut rows = Vec::new();
         for e in search.iter()? {
             let (k, text) = e?;
             if text.value().contains(needle.as_str()) {
-                if let Some(v) = summaries.get(k.value())? {
+                if let (Some(v), Some(id)) = (summaries.get(k.value())?, id_at(&ids, k.value())?) {
                     let summary: Summary = postcard::from_bytes(v.value())?;
                     if include_archived || !summary.archived {
-                        rows.push(ListRow { id: id_of(k.value()), summary });
+                        rows.push(ListRow { id, summary });
                     }
                 }
             }
@@ -207,7 +209,8 @@ impl Store {
     pub fn summary(&self, id: CustomerId) -> Result<Summary, StoreError> {
         let txn = self.db().begin_read()?;
         let t = txn.open_table(SUMMARY)?;
-        let v = t.get(key(id))?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        let row = row_of(&txn.open_table(ROWS)?, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        let v = t.get(row)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
         Ok(postcard::from_bytes(v.value())?)
     }
 
@@ -215,10 +218,13 @@ impl Store {
     pub fn all_summaries(&self) -> Result<Vec<ListRow>, StoreError> {
         let txn = self.db().begin_read()?;
         let t = txn.open_table(SUMMARY)?;
+        let ids = txn.open_table(IDS)?;
         let mut out = Vec::new();
         for e in t.iter()? {
             let (k, v) = e?;
-            out.push(ListRow { id: id_of(k.value()), summary: postcard::from_bytes(v.value())? });
+            if let Some(id) = id_at(&ids, k.value())? {
+                out.push(ListRow { id, summary: postcard::from_bytes(v.value())? });
+            }
         }
         Ok(out)
     }
@@ -227,10 +233,13 @@ impl Store {
     pub fn all_facts(&self) -> Result<Vec<(CustomerId, Vec<u8>)>, StoreError> {
         let txn = self.db().begin_read()?;
         let t = txn.open_table(FACTS)?;
+        let ids = txn.open_table(IDS)?;
         let mut out = Vec::with_capacity(t.len()? as usize);
         for e in t.iter()? {
             let (k, v) = e?;
-            out.push((id_of(k.value()), v.value().to_vec()));
+            if let Some(id) = id_at(&ids, k.value())? {
+                out.push((id, v.value().to_vec()));
+            }
         }
         Ok(out)
     }
@@ -266,8 +275,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Change-feed events after `cursor`: (sequence, customer id, heads).
-    pub fn events_after(&self, cursor: u64, limit: usize) -> Result<Vec<(u64, CustomerId, String)>, StoreError> {
+    /// Change-feed events after `cursor`: (sequence, customer id).
+    pub fn events_after(&self, cursor: u64, limit: usize) -> Result<Vec<(u64, CustomerId)>, StoreError> {
         let txn = self.db().begin_read()?;
         let t = txn.open_table(EVENTS)?;
         let mut out = Vec::new();
@@ -279,7 +288,7 @@ impl Store {
             }
             let mut id = [0u8; 16];
             id.copy_from_slice(&b[..16]);
-            out.push((s.value(), CustomerId(id), String::from_utf8_lossy(&b[16..]).into_owned()));
+            out.push((s.value(), CustomerId(id)));
         }
         Ok(out)
     }
@@ -290,19 +299,28 @@ impl Store {
         let txn = self.db().begin_read()?;
         let docs = txn.open_table(DOCS)?;
         let chunks = txn.open_table(CHUNKS)?;
+        let ids = txn.open_table(IDS)?;
+        let rows = txn.open_table(ROWS)?;
         let sums = txn.open_table(SUMMARY)?;
         let search = txn.open_table(SEARCH)?;
         let numbers = txn.open_table(NUMBERS)?;
         let index = txn.open_multimap_table(INDEX)?;
         let deriver = self.deriver();
         let mut report = DoctorReport::default();
-        let mut expected: BTreeSet<(Vec<u8>, u128)> = BTreeSet::new();
+        let mut expected: BTreeSet<(Vec<u8>, Row)> = BTreeSet::new();
         for e in docs.iter()? {
             let (k, _) = e?;
             let k = k.value();
             report.customers += 1;
-            let id = id_of(k);
-            let c = match load_doc(&docs, &chunks, id).and_then(|d| d.map(|d| d.read().map_err(Into::into)).transpose())
+            let Some(id) = id_at(&ids, k)? else {
+                report.problems.push(format!("row {k}: document without a customer id"));
+                continue;
+            };
+            if row_of(&rows, id)? != Some(k) {
+                report.problems.push(format!("customer {id}: id does not map back to row {k}"));
+            }
+            let c = match load_row(self.codec(), &docs, &chunks, k)
+                .and_then(|d| d.map(|d| d.read().map_err(Into::into)).transpose())
             {
                 Ok(Some(c)) => c,
                 Ok(None) => continue,
@@ -332,7 +350,7 @@ impl Store {
                 expected.insert((ik, k));
             }
         }
-        let mut actual: BTreeSet<(Vec<u8>, u128)> = BTreeSet::new();
+        let mut actual: BTreeSet<(Vec<u8>, Row)> = BTreeSet::new();
         for e in index.iter()? {
             let (ik, vals) = e?;
             for v in vals {
@@ -349,23 +367,78 @@ impl Store {
             format!("{kind}={}", String::from_utf8_lossy(ik.get(1..).unwrap_or(&[])))
         };
         for (ik, k) in expected.difference(&actual) {
-            report.problems.push(format!("index {} missing for customer {}", describe(ik), id_of(*k)));
+            report.problems.push(format!("index {} missing for row {k}", describe(ik)));
         }
         for (ik, k) in actual.difference(&expected) {
-            report.problems.push(format!("index {} points at customer {} but should not", describe(ik), id_of(*k)));
+            report.problems.push(format!("index {} points at row {k} but should not", describe(ik)));
         }
         for e in sums.iter()? {
             let (k, _) = e?;
             if docs.get(k.value())?.is_none() {
-                report.problems.push(format!("list row for missing customer {}", id_of(k.value())));
+                report.problems.push(format!("list row for missing row {}", k.value()));
             }
         }
         for e in numbers.iter()? {
             let (n, k) = e?;
             if docs.get(k.value())?.is_none() {
-                report.problems.push(format!("number {} points at missing customer {}", n.value(), id_of(k.value())));
+                report.problems.push(format!("number {} points at missing row {}", n.value(), k.value()));
             }
         }
         Ok(report)
+    }
+}
+
+/// Bytes one table holds, as redb counts them.
+#[derive(Clone, Debug, Serialize)]
+pub struct TableBytes {
+    /// Table name.
+    pub table: &'static str,
+    /// Entries.
+    pub entries: u64,
+    /// Key and value bytes stored.
+    pub stored: u64,
+    /// Page and tree overhead.
+    pub metadata: u64,
+    /// Unused space inside the table's pages.
+    pub fragmented: u64,
+}
+
+impl Store {
+    /// Where the bytes of the store go, table by table.
+    pub fn table_bytes(&self) -> Result<Vec<TableBytes>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let mut out = Vec::new();
+        macro_rules! t {
+            ($def:expr, $name:literal) => {{
+                let t = txn.open_table($def)?;
+                let s = t.stats()?;
+                out.push(TableBytes {
+                    table: $name,
+                    entries: t.len()?,
+                    stored: s.stored_bytes(),
+                    metadata: s.metadata_bytes(),
+                    fragmented: s.fragmented_bytes(),
+                });
+            }};
+        }
+        t!(ROWS, "rows");
+        t!(IDS, "ids");
+        t!(DOCS, "docs");
+        t!(CHUNKS, "doc_chunks");
+        t!(SUMMARY, "summary");
+        t!(SEARCH, "search");
+        t!(FACTS, "facts");
+        t!(NUMBERS, "numbers");
+        t!(EVENTS, "events");
+        let t = txn.open_multimap_table(INDEX)?;
+        let s = t.stats()?;
+        out.push(TableBytes {
+            table: "index",
+            entries: t.len()?,
+            stored: s.stored_bytes(),
+            metadata: s.metadata_bytes(),
+            fragmented: s.fragmented_bytes(),
+        });
+        Ok(out)
     }
 }

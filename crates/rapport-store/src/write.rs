@@ -15,22 +15,35 @@ const MAX_CHUNKS: u32 = 16;
 pub type Edit<'a> = dyn FnOnce(&mut CustomerDoc, &Customer) -> Result<(), StoreError> + 'a;
 
 pub(crate) fn load_doc(
-    docs: &impl ReadableTable<u128, &'static [u8]>,
-    chunks: &impl ReadableTable<(u128, u32), &'static [u8]>,
+    codec: &crate::DocCodec,
+    rows: &impl ReadableTable<u128, u64>,
+    docs: &impl ReadableTable<u64, &'static [u8]>,
+    chunks: &impl ReadableTable<(u64, u32), &'static [u8]>,
     id: CustomerId,
 ) -> Result<Option<CustomerDoc>, StoreError> {
-    let k = key(id);
-    let Some(full) = docs.get(k)? else { return Ok(None) };
-    let mut doc = CustomerDoc::load(full.value())?;
-    for entry in chunks.range((k, 0)..=(k, u32::MAX))? {
+    match row_of(rows, id)? {
+        Some(row) => load_row(codec, docs, chunks, row),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn load_row(
+    codec: &crate::DocCodec,
+    docs: &impl ReadableTable<u64, &'static [u8]>,
+    chunks: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    row: Row,
+) -> Result<Option<CustomerDoc>, StoreError> {
+    let Some(full) = docs.get(row)? else { return Ok(None) };
+    let mut doc = CustomerDoc::load(&codec.unpack(full.value())?)?;
+    for entry in chunks.range((row, 0)..=(row, u32::MAX))? {
         let (_, v) = entry?;
-        doc.load_incremental(v.value())?;
+        doc.load_incremental(&codec.unpack(v.value())?)?;
     }
     Ok(Some(doc))
 }
 
-fn chunk_count(chunks: &impl ReadableTable<(u128, u32), &'static [u8]>, k: u128) -> Result<u32, StoreError> {
-    Ok(match chunks.range((k, 0)..=(k, u32::MAX))?.next_back() {
+fn chunk_count(chunks: &impl ReadableTable<(u64, u32), &'static [u8]>, row: Row) -> Result<u32, StoreError> {
+    Ok(match chunks.range((row, 0)..=(row, u32::MAX))?.next_back() {
         Some(e) => e?.0.value().1 + 1,
         None => 0,
     })
@@ -80,10 +93,9 @@ impl Store {
             c.number = self.number_for(&c, seq);
         }
         let mut doc = CustomerDoc::create(&c, self.identity.actor(), meta)?;
-        let bytes = doc.save();
+        let bytes = self.codec().pack(&doc.save_plain())?;
         let c = doc.read()?;
-        let heads = rapport_doc::heads_string(&doc.heads());
-        self.write_state(&txn, &c, DocBytes::Full(&bytes), None, &heads)?;
+        self.write_state(&txn, &c, DocBytes::Full(&bytes), None)?;
         txn.commit()?;
         Ok(c)
     }
@@ -112,13 +124,13 @@ impl Store {
         }
         let actor = self.identity.actor();
         let deriver = self.deriver();
+        let codec = self.codec().clone();
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
         const BATCH: usize = 2000;
         let mut numbers = Vec::with_capacity(customers.len());
         let batches: Vec<&[Customer]> = customers.chunks(BATCH).collect();
-        let total = batches.len();
-        for (bi, batch) in batches.into_iter().enumerate() {
-            type Built = Result<(Customer, Vec<u8>, String, Derived), StoreError>;
+        for batch in batches {
+            type Built = Result<(Customer, Vec<u8>, Derived), StoreError>;
             let per = batch.len().div_ceil(threads);
             let built: Vec<Built> = std::thread::scope(|s| {
                 let handles: Vec<_> = batch
@@ -126,17 +138,17 @@ impl Store {
                     .map(|part| {
                         let actor = actor.clone();
                         let deriver = deriver.clone();
+                        let codec = codec.clone();
                         s.spawn(move || {
                             part.iter()
                                 .map(|c| {
                                     let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
-                                    let bytes = doc.save();
-                                    let heads = rapport_doc::heads_string(&doc.heads());
+                                    let bytes = codec.pack(&doc.save_plain())?;
                                     // Index what the document says, not what was asked for:
                                     // the two differ in item order and normalisation.
                                     let stored = doc.read()?;
                                     let derived = deriver.derive(&stored);
-                                    Ok((stored, bytes, heads, derived))
+                                    Ok((stored, bytes, derived))
                                 })
                                 .collect::<Vec<Built>>()
                         })
@@ -149,13 +161,10 @@ impl Store {
                     })
                     .collect()
             });
-            let mut txn = self.db().begin_write()?;
-            if bi + 1 < total {
-                txn.set_durability(redb::Durability::None)?;
-            }
+            let txn = self.db().begin_write()?;
             for b in built {
-                let (c, bytes, heads, derived) = b?;
-                self.write_state(&txn, &c, DocBytes::Full(&bytes), Some(derived), &heads)?;
+                let (c, bytes, derived) = b?;
+                self.write_state(&txn, &c, DocBytes::Full(&bytes), Some(derived))?;
                 numbers.push(c.number);
             }
             txn.commit()?;
@@ -171,21 +180,22 @@ impl Store {
         let mut doc = {
             let docs = txn.open_table(DOCS)?;
             let chunks = txn.open_table(CHUNKS)?;
-            load_doc(&docs, &chunks, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?
+            load_doc(self.codec(), &txn.open_table(ROWS)?, &docs, &chunks, id)?
+                .ok_or_else(|| StoreError::NotFound(id.to_hex()))?
         };
         doc.set_actor(self.identity.actor());
         let before = doc.read()?;
         let heads_before = doc.heads();
         f(&mut doc, &before)?;
-        let chunk = doc.automerge().save_after(&heads_before);
+        let chunk = self.codec().pack(&doc.save_after(&heads_before))?;
         let after = doc.read()?;
-        let heads = rapport_doc::heads_string(&doc.heads());
-        let compact = chunk_count(&txn.open_table(CHUNKS)?, key(id))? >= MAX_CHUNKS;
+        let row = row_of(&txn.open_table(ROWS)?, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        let compact = chunk_count(&txn.open_table(CHUNKS)?, row)? >= MAX_CHUNKS;
         if compact {
-            let full = doc.save();
-            self.write_state(&txn, &after, DocBytes::Full(&full), None, &heads)?;
+            let full = self.codec().pack(&doc.save_plain())?;
+            self.write_state(&txn, &after, DocBytes::Full(&full), None)?;
         } else {
-            self.write_state(&txn, &after, DocBytes::Chunk(&chunk), None, &heads)?;
+            self.write_state(&txn, &after, DocBytes::Chunk(&chunk), None)?;
         }
         txn.commit()?;
         Ok(after)
@@ -200,7 +210,7 @@ impl Store {
         let existing = {
             let docs = txn.open_table(DOCS)?;
             let chunks = txn.open_table(CHUNKS)?;
-            load_doc(&docs, &chunks, incoming.id)?
+            load_doc(self.codec(), &txn.open_table(ROWS)?, &docs, &chunks, incoming.id)?
         };
         let (mut doc, was_new) = match existing {
             Some(mut d) => {
@@ -213,17 +223,19 @@ impl Store {
         if was_new {
             let numbers = txn.open_table(NUMBERS)?;
             let holder = numbers.get(c.number.as_str())?.map(|h| h.value());
-            if let Some(holder) = holder.filter(|h| *h != key(c.id)) {
+            let holder = match holder {
+                Some(row) => id_at(&txn.open_table(IDS)?, row)?,
+                None => None,
+            };
+            if let Some(holder) = holder.filter(|h| *h != c.id) {
                 return Err(StoreError::Db(format!(
                     "customer number {} is already held by customer {}",
-                    c.number,
-                    id_of(holder)
+                    c.number, holder
                 )));
             }
         }
-        let full = doc.save();
-        let heads = rapport_doc::heads_string(&doc.heads());
-        self.write_state(&txn, &c, DocBytes::Full(&full), None, &heads)?;
+        let full = self.codec().pack(&doc.save_plain())?;
+        self.write_state(&txn, &c, DocBytes::Full(&full), None)?;
         txn.commit()?;
         Ok(c)
     }
@@ -236,9 +248,8 @@ impl Store {
         c: &Customer,
         bytes: DocBytes<'_>,
         derived: Option<Derived>,
-        heads: &str,
     ) -> Result<(), StoreError> {
-        let k = key(c.id);
+        let k = self.row_for(txn, c.id)?;
         {
             let mut docs = txn.open_table(DOCS)?;
             let mut chunks = txn.open_table(CHUNKS)?;
@@ -287,16 +298,35 @@ impl Store {
             Some((s, _)) => s.value() + 1,
             None => 1,
         };
-        let mut ev = c.id.0.to_vec();
-        ev.extend_from_slice(heads.as_bytes());
-        events.insert(seq, ev.as_slice())?;
+        events.insert(seq, c.id.0.as_slice())?;
         Ok(())
+    }
+
+    /// The row of a customer, allocating the next one for a new customer.
+    fn row_for(&self, txn: &WriteTransaction, id: CustomerId) -> Result<Row, StoreError> {
+        let mut rows = txn.open_table(ROWS)?;
+        if let Some(r) = row_of(&rows, id)? {
+            return Ok(r);
+        }
+        let mut meta = txn.open_table(META)?;
+        let next = match meta.get(META_NEXT_ROW)? {
+            Some(v) => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(v.value().get(..8).unwrap_or(&[0; 8]));
+                u64::from_le_bytes(a)
+            }
+            None => 0,
+        };
+        meta.insert(META_NEXT_ROW, (next + 1).to_le_bytes().as_slice())?;
+        rows.insert(key(id), next)?;
+        txn.open_table(IDS)?.insert(next, key(id))?;
+        Ok(next)
     }
 
     /// Rebuilds every list row, search text, fact row and index entry from the documents.
     pub fn reindex(&self) -> Result<u64, StoreError> {
         let txn = self.db().begin_write()?;
-        let ids: Vec<u128> = {
+        let rows: Vec<Row> = {
             let docs = txn.open_table(DOCS)?;
             docs.iter()?.map(|e| e.map(|(k, _)| k.value())).collect::<Result<_, _>>()?
         };
@@ -305,9 +335,9 @@ impl Store {
         txn.open_table(SUMMARY)?.retain(|_, _| false)?;
         txn.open_table(SEARCH)?.retain(|_, _| false)?;
         txn.open_table(FACTS)?.retain(|_, _| false)?;
-        let aliases: Vec<(String, u128)> = {
+        let aliases: Vec<(String, Row)> = {
             let mut numbers = txn.open_table(NUMBERS)?;
-            let all: Vec<(String, u128)> = numbers
+            let all: Vec<(String, Row)> = numbers
                 .iter()?
                 .map(|e| e.map(|(k, v)| (k.value().to_string(), v.value())))
                 .collect::<Result<_, _>>()?;
@@ -316,11 +346,11 @@ impl Store {
         };
         let deriver = self.deriver();
         let mut n = 0;
-        for k in ids {
+        for row in rows {
             let doc = {
                 let docs = txn.open_table(DOCS)?;
                 let chunks = txn.open_table(CHUNKS)?;
-                load_doc(&docs, &chunks, id_of(k))?
+                load_row(self.codec(), &docs, &chunks, row)?
             };
             let Some(doc) = doc else { continue };
             let c = doc.read()?;
@@ -328,21 +358,21 @@ impl Store {
             let summary = Summary::of(&c, &derived);
             let mut index = txn.open_multimap_table(INDEX)?;
             for nk in &summary.keys {
-                index.insert(nk.as_slice(), k)?;
+                index.insert(nk.as_slice(), row)?;
             }
-            txn.open_table(NUMBERS)?.insert(c.number.as_str(), k)?;
-            txn.open_table(SUMMARY)?.insert(k, postcard::to_allocvec(&summary)?.as_slice())?;
-            txn.open_table(SEARCH)?.insert(k, search_text(&c).as_str())?;
-            txn.open_table(FACTS)?.insert(k, derived.facts.as_slice())?;
+            txn.open_table(NUMBERS)?.insert(c.number.as_str(), row)?;
+            txn.open_table(SUMMARY)?.insert(row, postcard::to_allocvec(&summary)?.as_slice())?;
+            txn.open_table(SEARCH)?.insert(row, search_text(&c).as_str())?;
+            txn.open_table(FACTS)?.insert(row, derived.facts.as_slice())?;
             n += 1;
         }
         // Aliases of merged-away customers still resolve to the surviving customer.
         {
             let docs = txn.open_table(DOCS)?;
             let mut numbers = txn.open_table(NUMBERS)?;
-            for (num, k) in aliases {
-                if numbers.get(num.as_str())?.is_none() && docs.get(k)?.is_some() {
-                    numbers.insert(num.as_str(), k)?;
+            for (num, row) in aliases {
+                if numbers.get(num.as_str())?.is_none() && docs.get(row)?.is_some() {
+                    numbers.insert(num.as_str(), row)?;
                 }
             }
         }

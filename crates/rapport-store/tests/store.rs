@@ -11,7 +11,7 @@ fn at(s: &str) -> DateTime {
 
 fn new_store(dir: &tempfile::TempDir) -> Store {
     let settings = SettingsDoc::genesis(&[], &Default::default()).expect("settings");
-    Store::init(&dir.path().join("book.redb"), "Li Wei", settings).expect("init")
+    Store::init(&dir.path().join("book.redb"), "Li Wei", settings, Vec::new()).expect("init")
 }
 
 fn company(name: &str, industry: &str, phone: &str) -> Customer {
