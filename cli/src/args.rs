@@ -45,7 +45,7 @@ pub enum Command {
     },
     /// Customers: add, show, edit, list, search, archive, conflicts.
     #[command(subcommand)]
-    Customer(CustomerCmd),
+    Customer(Box<CustomerCmd>),
     /// Same as `customer list`.
     List(ListArgs),
     /// Same as `customer search`.
@@ -88,6 +88,102 @@ pub enum Command {
     Reindex,
     /// Measure store performance on generated books; prints JSON.
     Bench(BenchArgs),
+    /// Tag rules: list, add, edit, remove, test, explain.
+    #[command(subcommand)]
+    Rules(RulesCmd),
+    /// Rule tags.
+    #[command(subcommand)]
+    Tags(TagsCmd),
+    /// Customers by tier (S/A/B/C composite, classic ABC, or RFM), with the reason.
+    Tiers(TiersArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCmd {
+    /// The team's rules in evaluation order.
+    List,
+    /// Add a rule.
+    Add(RuleArgs),
+    /// Change a rule (give the fields to change).
+    Edit {
+        /// Rule name.
+        name: String,
+        /// New tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// New condition.
+        #[arg(long = "when")]
+        condition: Option<String>,
+        /// Enable or disable.
+        #[arg(long)]
+        enabled: Option<bool>,
+    },
+    /// Remove a rule.
+    Remove {
+        /// Rule name.
+        name: String,
+    },
+    /// Which customers a draft rule would tag, without saving it.
+    Test {
+        /// Condition to try, e.g. 'amount_12m > 100000 and stage = won'.
+        condition: String,
+        /// Name of the rule it would replace (to test an edit in place).
+        #[arg(long)]
+        name: Option<String>,
+        /// Evaluate as of this date (default today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print at most this many customers (the total is still reported).
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Every rule, matched or not, for one customer, with the figures that decided it.
+    Explain {
+        /// Customer number or id.
+        customer: String,
+        /// Evaluate as of this date (default today).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RuleArgs {
+    /// Stable rule name, e.g. big_spender.
+    pub name: String,
+    /// Tag the rule adds.
+    #[arg(long)]
+    pub tag: String,
+    /// Condition in the rule language (see docs/rules.md).
+    #[arg(long = "when")]
+    pub condition: String,
+    /// Add it disabled.
+    #[arg(long)]
+    pub disabled: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TagsCmd {
+    /// Re-evaluate every customer's rule tags and tier now.
+    Refresh,
+}
+
+#[derive(Args, Debug)]
+pub struct TiersArgs {
+    /// `summary` for counts and revenue share per tier.
+    pub view: Option<String>,
+    /// sabc (composite S/A/B/C), abc (by revenue share) or rfm.
+    #[arg(long, default_value = "sabc")]
+    pub model: String,
+    /// Evaluate as of this date (default today).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Only this tier (e.g. S, or an RFM code).
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// Print at most this many customers (the total is still reported).
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -202,6 +298,9 @@ pub enum CustomerCmd {
     Show {
         /// Customer number or id.
         customer: String,
+        /// Compute figures as of this date (default today).
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Change a customer's fields (stage changes need --reason).
     Edit {
@@ -264,6 +363,9 @@ pub struct ListArgs {
     /// Manual or rule tag.
     #[arg(long)]
     pub tag: Option<String>,
+    /// Composite tier: S, A, B or C.
+    #[arg(long)]
+    pub tier: Option<String>,
     /// Created on or after YYYY-MM-DD.
     #[arg(long)]
     pub created_since: Option<String>,

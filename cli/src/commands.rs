@@ -3,9 +3,12 @@
 use crate::args::*;
 use crate::out::{self, opt};
 use crate::InputError;
-use anyhow::{Context, Result};
-use rapport_doc::{ChangeMeta, CustomerDoc, SettingsDoc};
+use anyhow::Result;
+use rapport_doc::SettingsDoc;
+#[allow(unused_imports)]
+use rapport_model::Date;
 use rapport_model::*;
+use rapport_node::{Book, LocalBook, Written};
 use rapport_store::{Filter, ListRow, Store, StoreError};
 use std::path::{Path, PathBuf};
 
@@ -49,23 +52,20 @@ pub fn today() -> Date {
     now().date()
 }
 
-fn open(dir: &Path) -> Result<Store> {
-    Ok(Store::open(&store_path(dir))?)
+/// The book behind a data directory: the store itself, or the running node's API.
+fn open(dir: &Path) -> Result<Box<dyn Book>> {
+    let store = Store::open(&store_path(dir))?;
+    let (book, _) = LocalBook::open(store, now())?;
+    Ok(Box::new(book))
 }
 
 fn input(e: FieldError) -> anyhow::Error {
     StoreError::Invalid(e.into()).into()
 }
 
-fn meta(store: &Store, why: Option<String>) -> ChangeMeta {
-    ChangeMeta::new(&store.identity().member_name, now()).because(why)
-}
-
-fn require_reason(reason: &Option<String>, what: &str) -> Result<Option<String>> {
-    match reason.as_deref().map(str::trim) {
-        Some(r) if !r.is_empty() => Ok(Some(r.to_string())),
-        _ => Err(input(FieldError::new("reason", format!("is required when changing {what} (--reason \"...\")")))),
-    }
+/// A bad-input error naming `field`.
+pub fn input_error(field: &str, reason: &str) -> anyhow::Error {
+    input(FieldError::new(field, reason))
 }
 
 fn masking(reveal: bool) -> Masking {
@@ -98,10 +98,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Demo { customers, seed, bench_shape } => demo(&dir, customers, seed, bench_shape, json),
-        Command::Customer(c) => customer(&dir, c, json, reveal),
-        Command::List(a) => list(&open(&dir)?, &a, json, reveal),
-        Command::Search { text, archived } => search(&open(&dir)?, &text, archived, json, reveal),
-        Command::Contact(c) => contact(&dir, c, json, reveal),
+        Command::Customer(c) => customer(&dir, *c, json, reveal),
+        Command::List(a) => list(open(&dir)?.as_ref(), &a, json, reveal),
+        Command::Search { text, archived } => search(open(&dir)?.as_ref(), &text, archived, json, reveal),
+        Command::Contact(c) => contact(&dir, c, json),
         Command::Interaction(InteractionCmd::Add {
             customer,
             channel,
@@ -113,9 +113,7 @@ pub fn run(cli: Cli) -> Result<()> {
             assignee,
             at,
         }) => {
-            let store = open(&dir)?;
-            let id = store.resolve(&customer)?;
-            let who = store.identity().member_name.clone();
+            let book = open(&dir)?;
             let new = NewInteraction {
                 at,
                 channel: Some(Channel::parse(&channel).map_err(input)?),
@@ -126,14 +124,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 next_due,
                 next_assignee: assignee,
             };
-            let i = new.validate(&who, now())?;
-            let m = meta(&store, None);
-            let c = store.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_interaction(&i, m)?)))?;
-            done(json, &c, "follow-up recorded")
+            done(json, &book.add_interaction(&customer, &new)?, "follow-up recorded")
         }
         Command::Service(ServiceCmd::Add { customer, kind, summary, result, satisfaction, at }) => {
-            let store = open(&dir)?;
-            let id = store.resolve(&customer)?;
+            let book = open(&dir)?;
             let new = NewServiceRecord {
                 at,
                 kind: Some(ServiceKind::parse(&kind).map_err(input)?),
@@ -141,55 +135,24 @@ pub fn run(cli: Cli) -> Result<()> {
                 result,
                 satisfaction: satisfaction.map(serde_json_number::Score::Text),
             };
-            let s = new.validate(now())?;
-            let m = meta(&store, None);
-            let c = store.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_service(&s, m)?)))?;
-            done(json, &c, "service record added")
+            done(json, &book.add_service(&customer, &new)?, "service record added")
         }
         Command::Order(OrderCmd::Add { customer, amount, category, product, date }) => {
-            let store = open(&dir)?;
-            let id = store.resolve(&customer)?;
+            let book = open(&dir)?;
             let new =
                 NewOrder { date, amount: Some(Money::parse("amount", &amount).map_err(input)?), category, product };
-            let o = new.validate(today())?;
-            let m = meta(&store, None);
-            let c = store.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_order(&o, m)?)))?;
-            done(json, &c, "order recorded")
+            done(json, &book.add_order(&customer, &new)?, "order recorded")
         }
         Command::Task(TaskCmd::Add { customer, what, due, assignee }) => {
-            let store = open(&dir)?;
-            let id = store.resolve(&customer)?;
-            let who = store.identity().member_name.clone();
-            let t = NewTask { what, assignee, due }.validate(&who)?;
-            let tid = t.id.clone();
-            let m = meta(&store, None);
-            let c = store.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_task(&t, m)?)))?;
-            if json {
-                out::json(&serde_json::json!({ "customer": c.number, "task": tid }))
-            } else {
-                println!("task {tid} added to {}", c.number);
-                Ok(())
-            }
+            let book = open(&dir)?;
+            done(json, &book.add_task(&customer, &NewTask { what, assignee, due })?, "task added")
         }
         Command::Task(TaskCmd::Done { customer, task, result }) => {
-            let store = open(&dir)?;
-            let id = store.resolve(&customer)?;
-            let doneat = TaskCompletion { result }.at(now());
-            let m = meta(&store, None);
-            let c = store.edit(
-                id,
-                Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
-                    if cur.tasks.iter().any(|t| t.id.0 == task && t.done.is_some()) {
-                        return Err(input_store(FieldError::new("task", format!("`{task}` is already done"))));
-                    }
-                    Ok(d.complete_task(&task, &doneat, m)?)
-                }),
-            )?;
-            done(json, &c, "task done")
+            let book = open(&dir)?;
+            done(json, &book.complete_task(&customer, &task, &TaskCompletion { result })?, "task done")
         }
         Command::Agenda { assignee } => {
-            let store = open(&dir)?;
-            let items = store.agenda(today(), assignee.as_deref())?;
+            let items = open(&dir)?.agenda(today(), assignee.as_deref())?;
             if json {
                 return out::json(&items);
             }
@@ -210,10 +173,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::History { customer } => {
-            let store = open(&dir)?;
-            let id = store.resolve(&customer)?;
-            let mut doc = store.load_doc(id)?;
-            let h = doc.history();
+            let h = open(&dir)?.history(&customer)?;
             if json {
                 return out::json(&h);
             }
@@ -223,8 +183,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Doctor => {
-            let store = open(&dir)?;
-            let r = store.doctor()?;
+            let r = open(&dir)?.doctor()?;
             if json {
                 out::json(&r)?;
             } else {
@@ -245,8 +204,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Reindex => {
-            let store = open(&dir)?;
-            let n = store.reindex()?;
+            let n = open(&dir)?.reindex()?;
             if json {
                 out::json(&serde_json::json!({ "reindexed": n }))
             } else {
@@ -255,25 +213,38 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Bench(a) => crate::bench::run(&a),
+        Command::Rules(r) => crate::rules::run(open(&dir)?.as_ref(), r, json, reveal),
+        Command::Tags(TagsCmd::Refresh) => {
+            let r = open(&dir)?.refresh_tags()?;
+            if json {
+                out::json(&r)
+            } else {
+                println!(
+                    "re-evaluated {} customers as of {}: {} changed ({} ms)",
+                    r.customers, r.as_of, r.changed, r.millis
+                );
+                Ok(())
+            }
+        }
+        Command::Tiers(a) => crate::rules::tiers(open(&dir)?.as_ref(), &a, json),
     }
 }
 
-fn input_store(e: FieldError) -> StoreError {
-    StoreError::Invalid(e.into())
-}
-
-fn done(json: bool, c: &Customer, what: &str) -> Result<()> {
+fn done(json: bool, w: &Written, what: &str) -> Result<()> {
     if json {
-        out::json(&serde_json::json!({ "customer": c.number, "id": c.id, "done": what }))
+        out::json(w)
     } else {
-        println!("{}: {what}", c.number);
+        match &w.item {
+            Some(item) => println!("{}: {what} ({item})", w.customer),
+            None => println!("{}: {what}", w.customer),
+        }
         Ok(())
     }
 }
 
-/// The settings document every new store starts from.
+/// The settings document every new store starts from: the default rules and tiers.
 pub fn default_settings() -> Result<SettingsDoc> {
-    Ok(SettingsDoc::genesis(&[], &Default::default())?)
+    Ok(rapport_node::default_settings_doc()?)
 }
 
 fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Result<()> {
@@ -285,6 +256,8 @@ fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Result<
         }
         Err(e) => return Err(e.into()),
     };
+    let (book, _) = LocalBook::open(store, now())?;
+    let store = book.store;
     let start = std::time::Instant::now();
     let today = today();
     let members = ["Li Wei", "Wang Fang", "Zhang Min", "Chen Jie"];
@@ -357,7 +330,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
             contact_email,
             contact_wechat,
         } => {
-            let store = open(dir)?;
+            let book = open(dir)?;
             let contacts = match contact_name {
                 Some(name) => vec![NewContact {
                     name,
@@ -405,9 +378,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 custom: custom_pairs(&f.custom)?.into_iter().collect(),
                 contacts,
             };
-            let who = store.identity().member_name.clone();
-            let c = new.validate(&who, now())?;
-            let c = store.create(c, meta(&store, None))?;
+            let c = book.add_customer(&new)?;
             if json {
                 out::json(&out::masked(&c, masking(reveal)))
             } else {
@@ -415,28 +386,27 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 Ok(())
             }
         }
-        CustomerCmd::Show { customer } => {
-            let store = open(dir)?;
-            let id = store.resolve(&customer)?;
-            let doc = store.load_doc(id)?;
-            let c = doc.read()?;
-            let conflicts = doc.conflicts()?;
-            let summary = store.summary(id)?;
-            let shown = out::masked(&c, masking(reveal));
+        CustomerCmd::Show { customer, as_of } => {
+            let book = open(dir)?;
+            let as_of = as_of_date(&as_of)?;
+            let view = book.customer(&customer)?;
+            let figures = book.figures(&customer, as_of)?;
+            let shown = out::masked(&view.customer, masking(reveal));
             if json {
                 return out::json(&serde_json::json!({
                     "customer": shown,
-                    "rule_tags": summary.rule_tags,
-                    "tier": summary.tier,
-                    "conflicts": conflicts,
+                    "rule_tags": view.rule_tags,
+                    "tier": view.tier,
+                    "conflicts": view.conflicts,
+                    "figures": figures,
                 }));
             }
-            show(&shown, &summary, &conflicts);
+            show(&shown, &view.rule_tags, &view.tier, &view.conflicts);
+            print_figures(&figures, as_of);
             Ok(())
         }
         CustomerCmd::Edit { customer, fields: f, add_tags, remove_tags, reason } => {
-            let store = open(dir)?;
-            let id = store.resolve(&customer)?;
+            let book = open(dir)?;
             let patch = CustomerPatch {
                 name: f.name.clone(),
                 kind: f.kind.as_deref().map(Kind::parse).transpose().map_err(input)?,
@@ -480,47 +450,16 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 add_tags: add_tags.into_iter().collect(),
                 remove_tags: remove_tags.into_iter().collect(),
             };
-            let who = meta(&store, reason.clone());
-            let c = store.edit(
-                id,
-                Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
-                    let p = patch.validate(cur)?;
-                    if p.needs_reason(cur) && who.why.is_none() {
-                        return Err(input_store(FieldError::new(
-                            "reason",
-                            "is required when changing the stage (--reason \"...\")",
-                        )));
-                    }
-                    Ok(d.apply_patch(&p, who)?)
-                }),
-            )?;
-            done(json, &c, "updated")
+            done(json, &book.patch_customer(&customer, &patch, reason)?, "updated")
         }
-        CustomerCmd::List(a) => list(&open(dir)?, &a, json, reveal),
-        CustomerCmd::Search { text, archived } => search(&open(dir)?, &text, archived, json, reveal),
+        CustomerCmd::List(a) => list(open(dir)?.as_ref(), &a, json, reveal),
+        CustomerCmd::Search { text, archived } => search(open(dir)?.as_ref(), &text, archived, json, reveal),
         CustomerCmd::Archive { customer, restore, reason } => {
-            let store = open(dir)?;
-            let id = store.resolve(&customer)?;
-            let m = meta(&store, reason);
-            let c = store.edit(
-                id,
-                Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
-                    if cur.archived != restore {
-                        let what = if restore { "is not archived" } else { "is already archived" };
-                        return Err(input_store(FieldError::new(
-                            "archived",
-                            format!("customer {} {what}", cur.number),
-                        )));
-                    }
-                    Ok(d.set_archived(!restore, m)?)
-                }),
-            )?;
-            done(json, &c, if restore { "restored" } else { "archived" })
+            let w = open(dir)?.set_archived(&customer, !restore, reason)?;
+            done(json, &w, if restore { "restored" } else { "archived" })
         }
         CustomerCmd::Conflicts { customer } => {
-            let store = open(dir)?;
-            let id = store.resolve(&customer)?;
-            let conflicts = store.load_doc(id)?.conflicts()?;
+            let conflicts = open(dir)?.customer(&customer)?.conflicts;
             if json {
                 return out::json(&conflicts);
             }
@@ -535,7 +474,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
     }
 }
 
-fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conflict]) {
+fn show(c: &Customer, rule_tags: &[String], tier: &Option<String>, conflicts: &[rapport_doc::Conflict]) {
     let ind =
         industry(&c.industry).map(|i| format!("{} {} ({})", i.code, i.en, i.zh)).unwrap_or_else(|_| c.industry.clone());
     println!("{}  {}{}", c.number, c.name, if c.archived { "  [archived]" } else { "" });
@@ -558,11 +497,11 @@ fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conf
     if !addr.is_empty() {
         println!("  address     {}", addr.join(" "));
     }
-    if let Some(t) = &s.tier {
+    if let Some(t) = tier {
         println!("  tier        {t}");
     }
     let mut tags: Vec<String> = c.manual_tags.iter().cloned().collect();
-    tags.extend(s.rule_tags.iter().map(|t| format!("{t} (rule)")));
+    tags.extend(rule_tags.iter().map(|t| format!("{t} (rule)")));
     if !tags.is_empty() {
         println!("  tags        {}", tags.join(", "));
     }
@@ -666,6 +605,54 @@ fn show(c: &Customer, s: &rapport_store::Summary, conflicts: &[rapport_doc::Conf
     }
 }
 
+/// `--as-of DATE`, or today.
+pub fn as_of_date(v: &Option<String>) -> Result<Date> {
+    match v {
+        Some(d) => Ok(parse_date("as_of", d).map_err(input)?),
+        None => Ok(today()),
+    }
+}
+
+fn print_figures(f: &rapport_rules::Figures, as_of: Date) {
+    println!("\nFigures as of {as_of}");
+    let opt_money = |m: &Option<Money>| m.map(|m| m.to_string()).unwrap_or_else(|| "-".into());
+    println!("  amount 12 months {}   lifetime {}", f.amount_12m, f.amount_total);
+    println!(
+        "  orders {}   average {}   repeat purchases {}   repurchase rate {}",
+        f.order_count,
+        opt_money(&f.avg_order),
+        f.repeat_purchases,
+        pct(Some(f.repurchase_rate_bp))
+    );
+    println!("  last order {}   trend {:?}", opt(&f.last_order), f.order_trend);
+    if !f.top_categories.is_empty() {
+        let cats: Vec<String> = f.top_categories.iter().map(|c| format!("{} {}", c.category, c.amount)).collect();
+        println!("  top categories {}", cats.join(", "));
+    }
+    println!(
+        "  follow-ups 30 days {}   90 days {}   days since last {}",
+        f.interactions_30d,
+        f.interactions_90d,
+        opt(&f.days_since_last_interaction)
+    );
+    println!(
+        "  complaints {} ({})   average satisfaction {}",
+        f.complaints,
+        pct(Some(f.complaint_rate_bp)),
+        opt(&f.avg_satisfaction)
+    );
+    if f.won {
+        println!("  follow-ups until won {}   days to win {}", opt(&f.follow_ups_to_won), opt(&f.days_to_won));
+    }
+}
+
+fn pct(bp: Option<u32>) -> String {
+    match bp {
+        Some(b) => format!("{}.{:02}%", b / 100, b % 100),
+        None => "-".into(),
+    }
+}
+
 fn parse_filter(a: &ListArgs) -> Result<Filter> {
     let mut errs = Vec::new();
     let f = Filter {
@@ -677,7 +664,13 @@ fn parse_filter(a: &ListArgs) -> Result<Filter> {
         source: a.source.clone(),
         owner: a.owner.clone(),
         tag: a.tag.clone(),
-        tier: None,
+        tier: a.tier.as_deref().and_then(|t| match rapport_rules::Tier::parse(t) {
+            Some(t) => Some(t.as_str().to_string()),
+            None => {
+                errs.push(FieldError::new("tier", format!("`{t}` is not a tier; use S, A, B or C")));
+                None
+            }
+        }),
         created_since: a
             .created_since
             .as_deref()
@@ -693,7 +686,7 @@ fn parse_filter(a: &ListArgs) -> Result<Filter> {
     Ok(f)
 }
 
-fn print_rows(rows: &[ListRow], limit: Option<usize>, json: bool, reveal: bool) -> Result<()> {
+pub fn print_rows(rows: &[ListRow], limit: Option<usize>, json: bool, reveal: bool) -> Result<()> {
     let m = masking(reveal);
     let shown: Vec<&ListRow> = rows.iter().take(limit.unwrap_or(usize::MAX)).collect();
     if json {
@@ -733,29 +726,25 @@ fn print_rows(rows: &[ListRow], limit: Option<usize>, json: bool, reveal: bool) 
     Ok(())
 }
 
-fn list(store: &Store, a: &ListArgs, json: bool, reveal: bool) -> Result<()> {
+fn list(book: &dyn Book, a: &ListArgs, json: bool, reveal: bool) -> Result<()> {
     let f = parse_filter(a)?;
-    let rows = store.list(&f)?;
+    let rows = book.list(&f)?;
     print_rows(&rows, a.limit, json, reveal)
 }
 
-fn search(store: &Store, text: &str, archived: bool, json: bool, reveal: bool) -> Result<()> {
-    let rows = store.search(text, archived)?;
+fn search(book: &dyn Book, text: &str, archived: bool, json: bool, reveal: bool) -> Result<()> {
+    let rows = book.search(text, archived)?;
     print_rows(&rows, None, json, reveal)
 }
 
-fn contact(dir: &Path, cmd: ContactCmd, json: bool, _reveal: bool) -> Result<()> {
-    let store = open(dir)?;
+fn contact(dir: &Path, cmd: ContactCmd, json: bool) -> Result<()> {
+    let book = open(dir)?;
     match cmd {
         ContactCmd::Add { customer, name, position, phone, email, wechat, primary, reason } => {
-            let id = store.resolve(&customer)?;
-            let c = NewContact { name, position, phone, email, wechat, primary }.validate()?;
-            let m = meta(&store, reason);
-            let c = store.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_contact(&c, m)?)))?;
-            done(json, &c, "contact added")
+            let new = NewContact { name, position, phone, email, wechat, primary };
+            done(json, &book.add_contact(&customer, &new, reason)?, "contact added")
         }
         ContactCmd::Edit { customer, contact, name, position, phone, email, wechat, primary, reason } => {
-            let id = store.resolve(&customer)?;
             let o = |v: Option<String>| v.map(|s| Some(s).filter(|s| !s.trim().is_empty()));
             let patch = ContactPatch {
                 name,
@@ -764,22 +753,8 @@ fn contact(dir: &Path, cmd: ContactCmd, json: bool, _reveal: bool) -> Result<()>
                 email: o(email),
                 wechat: o(wechat),
                 primary: primary.then_some(true),
-            }
-            .validate()?;
-            let why = require_reason(&reason, "contact data")?;
-            let m = meta(&store, why);
-            let c = store
-                .edit(
-                    id,
-                    Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
-                        let ct = cur.find_contact(&contact).ok_or_else(|| {
-                            StoreError::Doc(rapport_doc::DocError::NoSuchItem { kind: "contact", id: contact.clone() })
-                        })?;
-                        Ok(d.edit_contact(&ct.id.0.clone(), &patch, m)?)
-                    }),
-                )
-                .context("contact not changed")?;
-            done(json, &c, "contact updated")
+            };
+            done(json, &book.edit_contact(&customer, &contact, &patch, reason)?, "contact updated")
         }
     }
 }

@@ -9,6 +9,7 @@ mod bench;
 mod commands;
 mod dictionary;
 mod out;
+mod rules;
 
 use args::Cli;
 use clap::Parser;

@@ -64,6 +64,14 @@ fn ok_json(data: &Path, args: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("`rapport {}` printed invalid JSON ({e}): {out}", full.join(" ")))
 }
 
+/// The id of the customer's task `what`, as `customer show --json` reports it.
+fn task_id(data: &Path, customer: &str, what: &str) -> String {
+    let shown = ok_json(data, &["customer", "show", customer]);
+    let tasks = shown["customer"]["tasks"].as_array().expect("show --json lists tasks");
+    let task = tasks.iter().find(|t| t["what"] == what).unwrap_or_else(|| panic!("no task `{what}` in {shown}"));
+    task["id"].as_str().expect("task id").to_string()
+}
+
 fn numbers(list: &Value) -> Vec<String> {
     list["items"]
         .as_array()
@@ -119,10 +127,8 @@ impl Book {
             .expect("add prints the number")
             .to_string();
         ok(&data, &["contact", "add", &a, "--name", "Bob Chen", "--phone", "021-12345678"]);
-        let done_task = ok_json(&data, &["task", "add", &a, "--what", "回访客户", "--due", "2026-03-04"])["task"]
-            .as_str()
-            .expect("task add prints the task id")
-            .to_string();
+        ok(&data, &["task", "add", &a, "--what", "回访客户", "--due", "2026-03-04"]);
+        let done_task = task_id(&data, &a, "回访客户");
         ok(&data, &["task", "done", &a, &done_task, "--result", "已回访"]);
         ok(&data, &["task", "add", &a, "--what", "寄样品", "--due", "2026-03-06"]);
         let w = ok_json(
@@ -893,8 +899,8 @@ fn every_command_succeeds_on_good_input() {
         d,
         &["order", "add", n, "--amount", "1.5万", "--category", "设备", "--product", "过滤器", "--date", "2026-03-01"],
     );
-    let task = ok_json(d, &["task", "add", n, "--what", "回访客户满意度", "--due", "2026-03-04"]);
-    let task_id = task["task"].as_str().expect("task id").to_string();
+    ok(d, &["task", "add", n, "--what", "回访客户满意度", "--due", "2026-03-04"]);
+    let task_id = task_id(d, n, "回访客户满意度");
     let shown = ok_json(d, &["customer", "show", n]);
     let cust = &shown["customer"];
     assert_eq!(cust["interactions"][0]["channel"], "phone");

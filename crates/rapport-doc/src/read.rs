@@ -8,11 +8,11 @@ use rapport_model::{
     ItemId, Kind, Money, Needs, NextAction, Order, Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone,
     SCHEMA_VERSION,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A field two members set concurrently: the value every node shows, and the others.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Conflict {
     /// Dotted path, e.g. `owner` or `contacts.3fa1….phone`.
     pub field: String,

@@ -10,7 +10,7 @@ use crate::{
     Customer, CustomerId, Date, DateTime, Deal, FieldError, IntentLevel, ItemId, Kind, Money, Needs, NextAction, Order,
     Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone, ValidationError, SCHEMA_VERSION,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn required(errs: &mut Vec<FieldError>, field: &str, v: &str) -> String {
@@ -37,7 +37,7 @@ fn collect<T>(errs: &mut Vec<FieldError>, r: Result<T, FieldError>, field: &str)
 }
 
 /// A new contact person.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
     /// Name (required).
@@ -86,7 +86,7 @@ impl NewContact {
 }
 
 /// A new customer.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
     /// Company or person (required).
@@ -237,7 +237,7 @@ impl NewCustomer {
 
 /// A change to a customer's own fields. Absent fields are left alone; for optional
 /// fields an explicit `null` clears them.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
     /// New name.
@@ -247,16 +247,16 @@ pub struct CustomerPatch {
     #[serde(default)]
     pub kind: Option<Kind>,
     /// New credit code (`null` clears).
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub credit_code: Option<Option<String>>,
     /// New industry.
     #[serde(default)]
     pub industry: Option<String>,
     /// New employee band (`null` clears).
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub size: Option<Option<String>>,
     /// New revenue band (`null` clears).
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub revenue_band: Option<Option<String>>,
     /// Address fields to set (`null` clears one).
     #[serde(default)]
@@ -298,49 +298,52 @@ pub struct CustomerPatch {
 }
 
 /// Address fields to change.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressPatch {
     /// 省
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub province: Option<Option<String>>,
     /// 市
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub city: Option<Option<String>>,
     /// 区
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub district: Option<Option<String>>,
     /// Street.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub street: Option<Option<String>>,
 }
 
 /// Needs fields to change.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NeedsPatch {
     /// Pain points.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub pain_points: Option<Option<String>>,
     /// Timeline.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Option<String>>,
     /// Budget.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub budget: Option<Option<String>>,
     /// Purchaser.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub purchaser: Option<Option<String>>,
     /// Evaluator.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub evaluator: Option<Option<String>>,
     /// Approver.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub approver: Option<Option<String>>,
 }
 
 mod double_option {
-    use serde::{Deserialize, Deserializer};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    pub fn serialize<S: Serializer>(v: &Option<Option<String>>, s: S) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
@@ -439,23 +442,23 @@ impl CustomerPatch {
 }
 
 /// A change to a contact; absent fields are left alone, `null` clears.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactPatch {
     /// Name.
     #[serde(default)]
     pub name: Option<String>,
     /// Position.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub position: Option<Option<String>>,
     /// Phone.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub phone: Option<Option<String>>,
     /// Email.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub email: Option<Option<String>>,
     /// WeChat.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     pub wechat: Option<Option<String>>,
     /// Make primary.
     #[serde(default)]
@@ -490,7 +493,7 @@ impl ContactPatch {
 }
 
 /// A new follow-up.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewInteraction {
     /// When (`YYYY-MM-DD HH:MM`; default now).
@@ -559,7 +562,7 @@ impl NewInteraction {
 }
 
 /// A new service record.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewServiceRecord {
     /// When (default now).
@@ -582,7 +585,7 @@ pub struct NewServiceRecord {
 pub mod serde_json_number {
     use serde::Deserialize;
     /// A score as the caller wrote it.
-    #[derive(Clone, Debug, Deserialize)]
+    #[derive(Clone, Debug, serde::Serialize, Deserialize)]
     #[serde(untagged)]
     pub enum Score {
         /// `4.5`
@@ -623,7 +626,7 @@ impl NewServiceRecord {
 }
 
 /// A new order.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     /// Order date `YYYY-MM-DD` (default today).
@@ -664,7 +667,7 @@ impl NewOrder {
 }
 
 /// A new task.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTask {
     /// What (required).
@@ -694,7 +697,7 @@ impl NewTask {
 }
 
 /// Marks a task done.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaskCompletion {
     /// Outcome.

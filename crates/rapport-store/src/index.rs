@@ -110,7 +110,13 @@ pub struct Derived {
     pub tier: Option<String>,
     /// Compact inputs for book-wide rule evaluation (opaque to the store).
     pub facts: Vec<u8>,
+    /// A follow-up the tier cadence calls for: due date and why (shown on the agenda,
+    /// assigned to the owner).
+    pub follow_up: Option<(Date, String)>,
 }
+
+/// Marks agenda entries that come from the tier cadence rather than from the document.
+pub const CADENCE_PREFIX: &str = "cadence: ";
 
 /// Every index key of a customer (document part) plus derived tags and tier.
 pub fn index_keys(c: &Customer, derived: &Derived) -> BTreeSet<IndexKey> {
@@ -199,6 +205,9 @@ impl Summary {
         if let Some(next) = c.interactions.last().and_then(|i| i.next_action.as_ref()) {
             open_items.push((next.due, next.assignee.clone(), format!("follow-up: {}", next.what)));
         }
+        if let Some((due, why)) = &derived.follow_up {
+            open_items.push((*due, c.owner.clone(), format!("{CADENCE_PREFIX}{why}")));
+        }
         open_items.sort();
         Summary {
             number: c.number.clone(),
@@ -220,6 +229,36 @@ impl Summary {
             open_items,
             keys: index_keys(c, derived).into_iter().collect(),
         }
+    }
+}
+
+impl Summary {
+    /// Replaces the derived parts (rule tags, tier, cadence follow-up) of a list row,
+    /// keeping its index keys in step. Returns whether anything changed.
+    pub fn set_derived(
+        &mut self,
+        rule_tags: Vec<String>,
+        tier: Option<String>,
+        follow_up: Option<(Date, String)>,
+    ) -> bool {
+        let cadence: Option<(Date, String, String)> =
+            follow_up.map(|(d, why)| (d, self.owner.clone(), format!("{CADENCE_PREFIX}{why}")));
+        let old_cadence = self.open_items.iter().find(|i| i.2.starts_with(CADENCE_PREFIX)).cloned();
+        if self.rule_tags == rule_tags && self.tier == tier && old_cadence == cadence {
+            return false;
+        }
+        self.keys
+            .retain(|k| !matches!(k.first(), Some(b) if *b == IndexKind::RuleTag as u8 || *b == IndexKind::Tier as u8));
+        self.keys.extend(rule_tags.iter().map(|t| text_key(IndexKind::RuleTag, t)));
+        self.keys.extend(tier.iter().map(|t| text_key(IndexKind::Tier, t)));
+        self.keys.sort();
+        self.keys.dedup();
+        self.open_items.retain(|i| !i.2.starts_with(CADENCE_PREFIX));
+        self.open_items.extend(cadence);
+        self.open_items.sort();
+        self.rule_tags = rule_tags;
+        self.tier = tier;
+        true
     }
 }
 

@@ -10,13 +10,17 @@
 mod codec;
 mod identity;
 mod index;
+mod ops;
 mod query;
 mod tables;
 mod write;
 
 pub use codec::DocCodec;
 pub use identity::Identity;
-pub use index::{date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary};
+pub use index::{
+    date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary, CADENCE_PREFIX,
+};
+pub use ops::Actor;
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 #[doc(hidden)]
 pub use tables::key as table_key;
@@ -33,7 +37,7 @@ use tables::*;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Input failed validation; nothing was written.
-    #[error("invalid input: {0}")]
+    #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// No customer with that number or id.
     #[error("no customer `{0}` in this book")]
@@ -63,8 +67,8 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// A stored document is unreadable.
-    #[error("customer document error: {0}")]
+    /// A stored document is unreadable, or an item in it is missing.
+    #[error(transparent)]
     Doc(#[from] DocError),
     /// The database failed.
     #[error("storage error: {0}")]
@@ -277,6 +281,13 @@ impl Store {
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// The derived state last recorded by `update_derived` (empty if never).
+    pub fn derived_state(&self) -> Result<String, StoreError> {
+        let txn = self.db().begin_read()?;
+        let meta = txn.open_table(META)?;
+        Ok(meta.get(META_DERIVED)?.map(|v| String::from_utf8_lossy(v.value()).into_owned()).unwrap_or_default())
     }
 
     /// Number of customers (archived included).

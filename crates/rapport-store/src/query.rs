@@ -7,11 +7,11 @@ use crate::write::load_row;
 use crate::{Store, StoreError};
 use rapport_model::{normalize_text, CustomerId, Date, Stage};
 use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// A combination of list filters; every set field must match.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Filter {
     /// Industry code.
     pub industry: Option<String>,
@@ -36,7 +36,7 @@ pub struct Filter {
 }
 
 /// One row of a list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ListRow {
     /// Internal id.
     pub id: CustomerId,
@@ -46,7 +46,7 @@ pub struct ListRow {
 }
 
 /// One agenda entry.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AgendaItem {
     /// Overdue, today or upcoming.
     pub when: AgendaWhen,
@@ -63,7 +63,7 @@ pub struct AgendaItem {
 }
 
 /// Agenda section.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum AgendaWhen {
     /// Past due.
@@ -75,7 +75,7 @@ pub enum AgendaWhen {
 }
 
 /// What `doctor` found.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DoctorReport {
     /// Customers checked.
     pub customers: u64,

@@ -34,6 +34,7 @@ pub const META_FORMAT: &str = "format";
 pub const META_SEQ: &str = "number_seq";
 pub const META_DICT: &str = "doc_dictionary";
 pub const META_NEXT_ROW: &str = "next_row";
+pub const META_DERIVED: &str = "derived_state";
 pub const SETTINGS_KEY: &str = "team";
 pub const FORMAT_VERSION: u32 = 1;
 

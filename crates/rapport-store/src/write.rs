@@ -302,6 +302,47 @@ impl Store {
         Ok(())
     }
 
+    /// Rewrites the derived parts of many customers' list rows and their rule-tag and tier
+    /// index entries, in one transaction; rows whose derived state is unchanged are not
+    /// written. `state` is recorded in the store's metadata as the derived state now held
+    /// (e.g. the as-of date and settings version). Returns how many customers changed.
+    pub fn update_derived(&self, items: Vec<(CustomerId, Derived)>, state: &str) -> Result<usize, StoreError> {
+        let txn = self.db().begin_write()?;
+        let mut changed = 0;
+        {
+            let rows = txn.open_table(ROWS)?;
+            let mut sums = txn.open_table(SUMMARY)?;
+            let mut index = txn.open_multimap_table(INDEX)?;
+            for (id, d) in items {
+                let Some(row) = row_of(&rows, id)? else { continue };
+                let Some(mut summary) =
+                    sums.get(row)?.map(|v| postcard::from_bytes::<Summary>(v.value())).transpose()?
+                else {
+                    continue;
+                };
+                let old_keys = summary.keys.clone();
+                if !summary.set_derived(d.rule_tags, d.tier, d.follow_up) {
+                    continue;
+                }
+                for ok in &old_keys {
+                    if summary.keys.binary_search(ok).is_err() {
+                        index.remove(ok.as_slice(), row)?;
+                    }
+                }
+                for nk in &summary.keys {
+                    if old_keys.binary_search(nk).is_err() {
+                        index.insert(nk.as_slice(), row)?;
+                    }
+                }
+                sums.insert(row, postcard::to_allocvec(&summary)?.as_slice())?;
+                changed += 1;
+            }
+            txn.open_table(META)?.insert(META_DERIVED, state.as_bytes())?;
+        }
+        txn.commit()?;
+        Ok(changed)
+    }
+
     /// The row of a customer, allocating the next one for a new customer.
     fn row_for(&self, txn: &WriteTransaction, id: CustomerId) -> Result<Row, StoreError> {
         let mut rows = txn.open_table(ROWS)?;

@@ -1,0 +1,450 @@
+//! What the command line needs from a customer book, whoever holds the store.
+//!
+//! When no node runs, the CLI opens the store itself ([`LocalBook`]); while `rapport serve`
+//! holds it (redb allows one process per file), the same calls go over the local HTTP API
+//! (the API crate's client implements this trait, and its server answers with
+//! [`LocalBook`]). Commands are written once against this trait, so output and exit codes
+//! are the same either way.
+
+use crate::engine::{self, Refresh, RuleEngine};
+use rapport_doc::{Conflict, HistoryEntry};
+use rapport_model::*;
+use rapport_rules::{Figures, Rule, RuleExplanation, TierModel, TierSettings, TierSummary};
+use rapport_store::{Actor, AgendaItem, DoctorReport, Filter, Identity, ListRow, Store, StoreError, Summary};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A customer as `customer show` presents it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CustomerView {
+    /// The record.
+    pub customer: Customer,
+    /// Tags added by rules.
+    pub rule_tags: Vec<String>,
+    /// Composite tier.
+    pub tier: Option<String>,
+    /// Concurrent edits.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Result of a write: the customer as stored and the id of any item created.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Written {
+    /// Customer number.
+    pub customer: String,
+    /// Customer id.
+    pub id: CustomerId,
+    /// New item's id, if one was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<ItemId>,
+}
+
+impl Written {
+    /// The result of writing `c`.
+    pub fn of(c: &Customer, item: Option<ItemId>) -> Written {
+        Written { customer: c.number.clone(), id: c.id, item }
+    }
+}
+
+/// The operations of the command line.
+pub trait Book: Send + Sync {
+    /// This node's member.
+    fn identity(&self) -> Result<Identity, StoreError>;
+    /// Creates a customer.
+    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError>;
+    /// Reads a customer by number or id.
+    fn customer(&self, key: &str) -> Result<CustomerView, StoreError>;
+    /// Changes a customer's fields.
+    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, StoreError>;
+    /// Archives or restores.
+    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, StoreError>;
+    /// Lists with filters.
+    fn list(&self, filter: &Filter) -> Result<Vec<ListRow>, StoreError>;
+    /// Substring search.
+    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, StoreError>;
+    /// Adds a contact.
+    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, StoreError>;
+    /// Edits a contact.
+    fn edit_contact(
+        &self,
+        key: &str,
+        contact: &str,
+        patch: &ContactPatch,
+        why: Option<String>,
+    ) -> Result<Written, StoreError>;
+    /// Records a follow-up.
+    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, StoreError>;
+    /// Records a service case.
+    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, StoreError>;
+    /// Records an order.
+    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, StoreError>;
+    /// Adds a task.
+    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError>;
+    /// Completes a task.
+    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError>;
+    /// The agenda as of `today`.
+    fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError>;
+    /// A customer's history.
+    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// Index check.
+    fn doctor(&self) -> Result<DoctorReport, StoreError>;
+    /// Index rebuild.
+    fn reindex(&self) -> Result<u64, StoreError>;
+    /// A customer's derived figures as of a date.
+    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError>;
+    /// The team's rules, in evaluation order, with compile errors if any.
+    fn rules(&self) -> Result<Vec<RuleInfo>, StoreError>;
+    /// Adds (`create`) or replaces a rule; the book is re-evaluated.
+    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, StoreError>;
+    /// Removes a rule; the book is re-evaluated.
+    fn remove_rule(&self, name: &str) -> Result<Refresh, StoreError>;
+    /// Customers a draft rule would tag, without saving it.
+    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, StoreError>;
+    /// Every rule, matched or not, with the figures that decided it.
+    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, StoreError>;
+    /// Re-evaluates every customer for `as_of` (today when it is the node's date).
+    fn refresh_tags(&self) -> Result<Refresh, StoreError>;
+    /// Customers with their tier under `model` as of a date.
+    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, StoreError>;
+    /// Counts and revenue share per tier.
+    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, StoreError>;
+    /// The tier settings.
+    fn tier_settings(&self) -> Result<TierSettings, StoreError>;
+    /// Changes tier settings (JSON values by top-level field); the book is re-evaluated.
+    fn set_tier_settings(
+        &self,
+        values: &std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> Result<Refresh, StoreError>;
+}
+
+/// A rule as listed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RuleInfo {
+    /// The rule.
+    #[serde(flatten)]
+    pub rule: Rule,
+    /// Why it does not compile, if it does not (it is then skipped).
+    pub error: Option<String>,
+}
+
+/// `rules explain`: a customer's figures and every rule's verdict.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Explanation {
+    /// Customer number.
+    pub number: String,
+    /// Customer name.
+    pub name: String,
+    /// As-of date.
+    pub as_of: Date,
+    /// Figures.
+    pub figures: Figures,
+    /// Each rule, matched or not, and why.
+    pub rules: Vec<RuleExplanation>,
+    /// Composite tier and its reason.
+    pub tier: String,
+    /// Why that tier.
+    pub tier_reason: String,
+}
+
+/// One customer in `rapport tiers`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TierLine {
+    /// Customer number.
+    pub number: String,
+    /// Name.
+    pub name: String,
+    /// Tier label under the model (S/A/B/C, A/B/C, or an RFM code).
+    pub tier: String,
+    /// Why.
+    pub reason: String,
+    /// 12-month amount.
+    pub amount_12m: Money,
+    /// Strategy text of the composite tier.
+    pub strategy: String,
+    /// Customer value.
+    pub customer_value: Money,
+}
+
+/// The book in a store this process opened.
+pub struct LocalBook {
+    /// The store.
+    pub store: Store,
+    /// Clock of the acting member (pinned by `RAPPORT_NOW` in tests).
+    pub now: DateTime,
+    engine: std::sync::RwLock<Arc<RuleEngine>>,
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid(FieldError::new(field, reason).into())
+}
+
+impl LocalBook {
+    /// Opens the book on `store`: installs the rules engine for `now`'s date and
+    /// re-evaluates the book if the rules, settings or date changed since last time.
+    pub fn open(store: Store, now: DateTime) -> Result<(LocalBook, Option<Refresh>), StoreError> {
+        let (engine, refreshed) = engine::install(&store, now.date(), false)?;
+        Ok((LocalBook { store, now, engine: std::sync::RwLock::new(engine) }, refreshed))
+    }
+
+    fn engine(&self) -> Arc<RuleEngine> {
+        match self.engine.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn reinstall(&self) -> Result<Refresh, StoreError> {
+        let (engine, refreshed) = engine::install(&self.store, self.now.date(), true)?;
+        if let Ok(mut g) = self.engine.write() {
+            *g = engine;
+        }
+        refreshed.ok_or_else(|| StoreError::Db("refresh did not run".into()))
+    }
+
+    fn change_settings(
+        &self,
+        f: impl FnOnce(&mut rapport_doc::SettingsDoc, rapport_doc::ChangeMeta) -> Result<(), StoreError>,
+    ) -> Result<Refresh, StoreError> {
+        let mut doc = self.store.settings_doc()?;
+        doc.set_actor(self.store.identity().actor());
+        f(&mut doc, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now))?;
+        self.store.save_settings_doc(&mut doc)?;
+        self.reinstall()
+    }
+
+    /// Facts of every customer that is not archived: archived customers take no part in
+    /// book-wide shares and quintiles.
+    fn live_facts(&self) -> Result<(Vec<rapport_rules::Facts>, Arc<RuleEngine>), StoreError> {
+        let engine = self.engine();
+        let facts = engine::all_facts(&self.store)?.into_iter().filter(|f| !f.archived).collect();
+        Ok((facts, engine))
+    }
+
+    /// The node's member acting now.
+    pub fn actor(&self) -> Actor {
+        Actor { name: self.store.identity().member_name.clone(), now: self.now }
+    }
+}
+
+/// Reads the customer view from a store (shared by the CLI and the API).
+pub fn customer_view(store: &Store, id: CustomerId) -> Result<CustomerView, StoreError> {
+    let doc = store.load_doc(id)?;
+    let customer = doc.read()?;
+    let conflicts = doc.conflicts()?;
+    let Summary { rule_tags, tier, .. } = store.summary(id)?;
+    Ok(CustomerView { customer, rule_tags, tier, conflicts })
+}
+
+impl Book for LocalBook {
+    fn identity(&self) -> Result<Identity, StoreError> {
+        Ok(self.store.identity().clone())
+    }
+    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError> {
+        self.store.add_customer(new, &self.actor())
+    }
+    fn customer(&self, key: &str) -> Result<CustomerView, StoreError> {
+        customer_view(&self.store, self.store.resolve(key)?)
+    }
+    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, StoreError> {
+        let c = self.store.patch_customer(self.store.resolve(key)?, patch, why, &self.actor())?;
+        Ok(Written::of(&c, None))
+    }
+    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, StoreError> {
+        let c = self.store.set_archived(self.store.resolve(key)?, archived, why, &self.actor())?;
+        Ok(Written::of(&c, None))
+    }
+    fn list(&self, filter: &Filter) -> Result<Vec<ListRow>, StoreError> {
+        self.store.list(filter)
+    }
+    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, StoreError> {
+        self.store.search(q, archived)
+    }
+    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, StoreError> {
+        let (c, item) = self.store.add_contact(self.store.resolve(key)?, new, why, &self.actor())?;
+        Ok(Written::of(&c, Some(item)))
+    }
+    fn edit_contact(
+        &self,
+        key: &str,
+        contact: &str,
+        patch: &ContactPatch,
+        why: Option<String>,
+    ) -> Result<Written, StoreError> {
+        let c = self.store.edit_contact(self.store.resolve(key)?, contact, patch, why, &self.actor())?;
+        Ok(Written::of(&c, None))
+    }
+    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, StoreError> {
+        let (c, item) = self.store.add_interaction(self.store.resolve(key)?, new, &self.actor())?;
+        Ok(Written::of(&c, Some(item)))
+    }
+    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, StoreError> {
+        let (c, item) = self.store.add_service(self.store.resolve(key)?, new, &self.actor())?;
+        Ok(Written::of(&c, Some(item)))
+    }
+    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, StoreError> {
+        let (c, item) = self.store.add_order(self.store.resolve(key)?, new, &self.actor())?;
+        Ok(Written::of(&c, Some(item)))
+    }
+    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError> {
+        let (c, item) = self.store.add_task(self.store.resolve(key)?, new, &self.actor())?;
+        Ok(Written::of(&c, Some(item)))
+    }
+    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError> {
+        let c = self.store.complete_task(self.store.resolve(key)?, task, done, &self.actor())?;
+        Ok(Written::of(&c, None))
+    }
+    fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
+        self.store.agenda(today, assignee)
+    }
+    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        Ok(self.store.load_doc(self.store.resolve(key)?)?.history())
+    }
+    fn doctor(&self) -> Result<DoctorReport, StoreError> {
+        self.store.doctor()
+    }
+    fn reindex(&self) -> Result<u64, StoreError> {
+        self.store.reindex()
+    }
+    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError> {
+        let c = self.store.get(self.store.resolve(key)?)?;
+        Ok(Figures::compute(&rapport_rules::Facts::from_customer(&c), as_of))
+    }
+    fn rules(&self) -> Result<Vec<RuleInfo>, StoreError> {
+        let engine = self.engine();
+        Ok(engine
+            .rules
+            .iter()
+            .map(|r| RuleInfo { rule: r.clone(), error: r.compile().err().map(|e| e.to_string()) })
+            .collect())
+    }
+    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, StoreError> {
+        if rule.name.trim().is_empty() {
+            return Err(invalid("name", "a rule needs a name"));
+        }
+        if rule.tag.trim().is_empty() {
+            return Err(invalid("tag", "a rule needs the tag it adds"));
+        }
+        rule.compile().map_err(|e| invalid("condition", e.to_string()))?;
+        let mut rules = self.engine().rules.clone();
+        match (rules.iter().position(|r| r.name == rule.name), create) {
+            (Some(_), true) => {
+                return Err(invalid("name", format!("a rule named `{}` already exists; use edit", rule.name)))
+            }
+            (None, false) => return Err(StoreError::NotFound(format!("rule {}", rule.name))),
+            (Some(i), false) => rules[i] = rule.clone(),
+            (None, true) => rules.push(rule.clone()),
+        }
+        let records = engine::records_of(&rules);
+        let record =
+            records.into_iter().find(|r| r.name == rule.name).ok_or_else(|| StoreError::NotFound(rule.name.clone()))?;
+        self.change_settings(|doc, meta| Ok(doc.put_rule(&record, meta)?))
+    }
+    fn remove_rule(&self, name: &str) -> Result<Refresh, StoreError> {
+        if !self.engine().rules.iter().any(|r| r.name == name) {
+            return Err(StoreError::NotFound(format!("rule {name}")));
+        }
+        self.change_settings(|doc, meta| Ok(doc.remove_rule(name, meta)?))
+    }
+    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, StoreError> {
+        let (facts, engine) = self.live_facts()?;
+        let ids = rapport_rules::Book::test_rule(&facts, &engine.rules, draft, as_of)
+            .map_err(|e| invalid("condition", e.to_string()))?;
+        let wanted: std::collections::BTreeSet<CustomerId> = ids.into_iter().collect();
+        let mut rows: Vec<ListRow> =
+            self.store.all_summaries()?.into_iter().filter(|r| wanted.contains(&r.id)).collect();
+        rows.sort_by(|a, b| a.summary.number.cmp(&b.summary.number));
+        Ok(rows)
+    }
+    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, StoreError> {
+        let c = self.store.get(self.store.resolve(key)?)?;
+        let engine = self.engine();
+        let facts = rapport_rules::Facts::from_customer(&c);
+        let figures = Figures::compute(&facts, as_of);
+        let rules = engine.compiled.explain(&facts, &figures, as_of);
+        let e = rapport_rules::evaluate_customer(&facts, &engine.compiled, &engine.settings, as_of);
+        Ok(Explanation {
+            number: c.number,
+            name: c.name,
+            as_of,
+            figures,
+            rules,
+            tier: e.tier.as_str().to_string(),
+            tier_reason: e.tier_reason,
+        })
+    }
+    fn refresh_tags(&self) -> Result<Refresh, StoreError> {
+        self.reinstall()
+    }
+    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, StoreError> {
+        let (facts, engine) = self.live_facts()?;
+        let eval = rapport_rules::Book::evaluate_compiled(&facts, &engine.compiled, &engine.settings, as_of);
+        let mut lines: Vec<TierLine> = eval
+            .customers
+            .into_iter()
+            .map(|c| {
+                let (tier, reason) = match model {
+                    TierModel::Sabc => (c.tier.as_str().to_string(), c.tier_reason.clone()),
+                    TierModel::Abc => {
+                        let class = c.abc.map(|a| a.as_str().to_string()).unwrap_or_default();
+                        (
+                            class.clone(),
+                            format!("{class}: 12-month amount {} by share of the book's revenue", c.figures.amount_12m),
+                        )
+                    }
+                    TierModel::Rfm => {
+                        let code = c.rfm.map(|r| r.code()).unwrap_or_default();
+                        (code.clone(), format!("recency/frequency/monetary quintiles {code}"))
+                    }
+                };
+                TierLine {
+                    number: c.number,
+                    name: c.name,
+                    tier,
+                    reason,
+                    amount_12m: c.figures.amount_12m,
+                    strategy: c.strategy,
+                    customer_value: c.customer_value,
+                }
+            })
+            .collect();
+        lines.sort_by(|a, b| {
+            a.tier.cmp(&b.tier).then_with(|| b.amount_12m.cmp(&a.amount_12m)).then_with(|| a.number.cmp(&b.number))
+        });
+        Ok(lines)
+    }
+    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, StoreError> {
+        let (facts, engine) = self.live_facts()?;
+        Ok(rapport_rules::Book::evaluate_compiled(&facts, &engine.compiled, &engine.settings, as_of).summary(model))
+    }
+    fn tier_settings(&self) -> Result<TierSettings, StoreError> {
+        Ok(self.engine().settings.clone())
+    }
+    fn set_tier_settings(
+        &self,
+        values: &std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> Result<Refresh, StoreError> {
+        let mut merged = match serde_json::to_value(&self.engine().settings) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        for (k, v) in values {
+            if !merged.contains_key(k) {
+                let known: Vec<&String> = merged.keys().collect();
+                return Err(invalid(
+                    &format!("settings.{k}"),
+                    format!(
+                        "unknown setting; known: {}",
+                        known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            merged.insert(k.clone(), v.clone());
+        }
+        let s: TierSettings = serde_json::from_value(serde_json::Value::Object(merged))
+            .map_err(|e| invalid("settings", e.to_string()))?;
+        s.validate().map_err(|e| invalid("settings", e.to_string()))?;
+        let changed: std::collections::BTreeMap<String, String> =
+            values.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        self.change_settings(|doc, meta| Ok(doc.set_settings(&changed, meta)?))
+    }
+}

@@ -1,0 +1,12 @@
+//! A Rapport node's customer book.
+//!
+//! Joins the store and the rules engine, and defines the operations people and scripts
+//! perform ([`Book`]): the command line calls them on a [`LocalBook`] when it holds the
+//! store itself, the HTTP API serves them from a [`LocalBook`], and the API's client
+//! implements [`Book`] over HTTP, so every operation behaves the same whichever way in.
+
+mod book;
+pub mod engine;
+
+pub use book::{customer_view, Book, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
+pub use engine::{default_settings_doc, Refresh};

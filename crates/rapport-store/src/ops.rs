@@ -1,0 +1,201 @@
+//! The operations people and scripts perform on a customer book, shared by the command
+//! line and the HTTP API so both accept and refuse exactly the same things.
+//!
+//! Each operation validates its input against the current record inside the write
+//! transaction, applies it as one Automerge change with who, when and why, and returns
+//! the customer as stored. Stage changes and contact-data edits need a reason.
+
+use crate::{Store, StoreError};
+use rapport_doc::{ChangeMeta, CustomerDoc, DocError};
+use rapport_model::*;
+
+/// Who is acting and when.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// Member name.
+    pub name: String,
+    /// Their wall clock.
+    pub now: DateTime,
+}
+
+impl Actor {
+    fn meta(&self, why: Option<String>) -> ChangeMeta {
+        ChangeMeta::new(&self.name, self.now).because(why)
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid(FieldError::new(field, reason).into())
+}
+
+fn reason_or(why: Option<String>, what: &str) -> Result<String, StoreError> {
+    match why.map(|w| w.trim().to_string()).filter(|w| !w.is_empty()) {
+        Some(w) => Ok(w),
+        None => Err(invalid("reason", format!("is required when changing {what}"))),
+    }
+}
+
+impl Store {
+    /// Creates a customer from validated input; the store mints its number.
+    pub fn add_customer(&self, new: &NewCustomer, by: &Actor) -> Result<Customer, StoreError> {
+        let c = new.validate(&by.name, by.now)?;
+        self.create(c, by.meta(None))
+    }
+
+    /// Changes a customer's own fields; a stage change needs `why`.
+    pub fn patch_customer(
+        &self,
+        id: CustomerId,
+        patch: &CustomerPatch,
+        why: Option<String>,
+        by: &Actor,
+    ) -> Result<Customer, StoreError> {
+        let patch = patch.clone();
+        let by = by.clone();
+        self.edit(
+            id,
+            Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
+                let p = patch.validate(cur)?;
+                let why = if p.needs_reason(cur) { Some(reason_or(why, "the stage")?) } else { why };
+                Ok(d.apply_patch(&p, by.meta(why))?)
+            }),
+        )
+    }
+
+    /// Archives or restores a customer.
+    pub fn set_archived(
+        &self,
+        id: CustomerId,
+        archived: bool,
+        why: Option<String>,
+        by: &Actor,
+    ) -> Result<Customer, StoreError> {
+        let by = by.clone();
+        self.edit(
+            id,
+            Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
+                if cur.archived == archived {
+                    let state = if archived { "is already archived" } else { "is not archived" };
+                    return Err(invalid("archived", format!("customer {} {state}", cur.number)));
+                }
+                Ok(d.set_archived(archived, by.meta(why))?)
+            }),
+        )
+    }
+
+    /// Adds a contact.
+    pub fn add_contact(
+        &self,
+        id: CustomerId,
+        new: &NewContact,
+        why: Option<String>,
+        by: &Actor,
+    ) -> Result<(Customer, ItemId), StoreError> {
+        let contact = new.validate()?;
+        let item = contact.id.clone();
+        let by = by.clone();
+        let c = self
+            .edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_contact(&contact, by.meta(why))?)))?;
+        Ok((c, item))
+    }
+
+    /// Edits a contact found by id or name; contact data changes need `why`.
+    pub fn edit_contact(
+        &self,
+        id: CustomerId,
+        contact: &str,
+        patch: &ContactPatch,
+        why: Option<String>,
+        by: &Actor,
+    ) -> Result<Customer, StoreError> {
+        let patch = patch.validate()?;
+        let why = reason_or(why, "contact data")?;
+        let contact = contact.to_string();
+        let by = by.clone();
+        self.edit(
+            id,
+            Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
+                let item = cur
+                    .find_contact(&contact)
+                    .ok_or_else(|| DocError::NoSuchItem { kind: "contact", id: contact.clone() })?
+                    .id
+                    .0
+                    .clone();
+                Ok(d.edit_contact(&item, &patch, by.meta(Some(why)))?)
+            }),
+        )
+    }
+
+    /// Records a follow-up.
+    pub fn add_interaction(
+        &self,
+        id: CustomerId,
+        new: &NewInteraction,
+        by: &Actor,
+    ) -> Result<(Customer, ItemId), StoreError> {
+        let i = new.validate(&by.name, by.now)?;
+        let item = i.id.clone();
+        let by = by.clone();
+        let c = self
+            .edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_interaction(&i, by.meta(None))?)))?;
+        Ok((c, item))
+    }
+
+    /// Records a service case.
+    pub fn add_service(
+        &self,
+        id: CustomerId,
+        new: &NewServiceRecord,
+        by: &Actor,
+    ) -> Result<(Customer, ItemId), StoreError> {
+        let s = new.validate(by.now)?;
+        let item = s.id.clone();
+        let by = by.clone();
+        let c =
+            self.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_service(&s, by.meta(None))?)))?;
+        Ok((c, item))
+    }
+
+    /// Records an order.
+    pub fn add_order(&self, id: CustomerId, new: &NewOrder, by: &Actor) -> Result<(Customer, ItemId), StoreError> {
+        let o = new.validate(by.now.date())?;
+        let item = o.id.clone();
+        let by = by.clone();
+        let c =
+            self.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_order(&o, by.meta(None))?)))?;
+        Ok((c, item))
+    }
+
+    /// Adds a task.
+    pub fn add_task(&self, id: CustomerId, new: &NewTask, by: &Actor) -> Result<(Customer, ItemId), StoreError> {
+        let t = new.validate(&by.name)?;
+        let item = t.id.clone();
+        let by = by.clone();
+        let c = self.edit(id, Box::new(move |d: &mut CustomerDoc, _: &Customer| Ok(d.add_task(&t, by.meta(None))?)))?;
+        Ok((c, item))
+    }
+
+    /// Marks a task done; refuses one already done.
+    pub fn complete_task(
+        &self,
+        id: CustomerId,
+        task: &str,
+        done: &TaskCompletion,
+        by: &Actor,
+    ) -> Result<Customer, StoreError> {
+        let task = task.to_string();
+        let record = done.at(by.now);
+        let by = by.clone();
+        self.edit(
+            id,
+            Box::new(move |d: &mut CustomerDoc, cur: &Customer| {
+                match cur.tasks.iter().find(|t| t.id.0 == task) {
+                    None => return Err(DocError::NoSuchItem { kind: "task", id: task.clone() }.into()),
+                    Some(t) if t.done.is_some() => return Err(invalid("task", format!("`{task}` is already done"))),
+                    Some(_) => {}
+                }
+                Ok(d.complete_task(&task, &record, by.meta(None))?)
+            }),
+        )
+    }
+}
