@@ -47,6 +47,14 @@ impl NoNanos for DateTime {
     }
 }
 
+/// The clock books use: pinned by `RAPPORT_NOW`, else the system clock.
+pub fn clock() -> rapport_node::Clock {
+    match std::env::var("RAPPORT_NOW").ok().and_then(|t| parse_datetime("RAPPORT_NOW", &t).ok()) {
+        Some(t) => rapport_node::Clock::Fixed(t),
+        None => rapport_node::Clock::System,
+    }
+}
+
 /// Today's date.
 pub fn today() -> Date {
     now().date()
@@ -55,7 +63,7 @@ pub fn today() -> Date {
 /// The book behind a data directory: the store itself, or the running node's API.
 fn open(dir: &Path) -> Result<Box<dyn Book>> {
     let store = Store::open(&store_path(dir))?;
-    let (book, _) = LocalBook::open(store, now())?;
+    let (book, _) = LocalBook::open(store, clock())?;
     Ok(Box::new(book))
 }
 
@@ -256,7 +264,7 @@ fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Result<
         }
         Err(e) => return Err(e.into()),
     };
-    let (book, _) = LocalBook::open(store, now())?;
+    let (book, _) = LocalBook::open(store, clock())?;
     let store = book.store;
     let start = std::time::Instant::now();
     let today = today();

@@ -169,9 +169,30 @@ pub struct TierLine {
 pub struct LocalBook {
     /// The store.
     pub store: Store,
-    /// Clock of the acting member (pinned by `RAPPORT_NOW` in tests).
-    pub now: DateTime,
+    clock: Clock,
     engine: std::sync::RwLock<Arc<RuleEngine>>,
+}
+
+/// Where a book gets the time from.
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    /// The member's wall clock.
+    System,
+    /// A fixed time (tests, reproducible demos).
+    Fixed(DateTime),
+}
+
+impl Clock {
+    /// The current time on this clock.
+    pub fn now(self) -> DateTime {
+        match self {
+            Clock::Fixed(t) => t,
+            Clock::System => {
+                let t = chrono::Local::now().naive_local();
+                chrono::Timelike::with_nanosecond(&t, 0).unwrap_or(t)
+            }
+        }
+    }
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
@@ -181,20 +202,39 @@ fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
 impl LocalBook {
     /// Opens the book on `store`: installs the rules engine for `now`'s date and
     /// re-evaluates the book if the rules, settings or date changed since last time.
-    pub fn open(store: Store, now: DateTime) -> Result<(LocalBook, Option<Refresh>), StoreError> {
-        let (engine, refreshed) = engine::install(&store, now.date(), false)?;
-        Ok((LocalBook { store, now, engine: std::sync::RwLock::new(engine) }, refreshed))
+    pub fn open(store: Store, clock: Clock) -> Result<(LocalBook, Option<Refresh>), StoreError> {
+        let (engine, refreshed) = engine::install(&store, clock.now().date(), false)?;
+        Ok((LocalBook { store, clock, engine: std::sync::RwLock::new(engine) }, refreshed))
     }
 
+    /// Now, on this book's clock.
+    pub fn now(&self) -> DateTime {
+        self.clock.now()
+    }
+
+    /// The engine for today; when the date has moved on since it was built (a node that
+    /// runs past midnight), the book is re-evaluated first so tags never lag the date.
     fn engine(&self) -> Arc<RuleEngine> {
-        match self.engine.read() {
+        let current = match self.engine.read() {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
+        };
+        if current.as_of == self.now().date() {
+            return current;
+        }
+        match engine::install(&self.store, self.now().date(), false) {
+            Ok((e, _)) => {
+                if let Ok(mut g) = self.engine.write() {
+                    *g = e.clone();
+                }
+                e
+            }
+            Err(_) => current,
         }
     }
 
     fn reinstall(&self) -> Result<Refresh, StoreError> {
-        let (engine, refreshed) = engine::install(&self.store, self.now.date(), true)?;
+        let (engine, refreshed) = engine::install(&self.store, self.now().date(), true)?;
         if let Ok(mut g) = self.engine.write() {
             *g = engine;
         }
@@ -207,7 +247,7 @@ impl LocalBook {
     ) -> Result<Refresh, StoreError> {
         let mut doc = self.store.settings_doc()?;
         doc.set_actor(self.store.identity().actor());
-        f(&mut doc, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now))?;
+        f(&mut doc, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
         self.store.save_settings_doc(&mut doc)?;
         self.reinstall()
     }
@@ -222,7 +262,9 @@ impl LocalBook {
 
     /// The node's member acting now.
     pub fn actor(&self) -> Actor {
-        Actor { name: self.store.identity().member_name.clone(), now: self.now }
+        // Writes derive tags with the current engine: make sure it is today's.
+        let _ = self.engine();
+        Actor { name: self.store.identity().member_name.clone(), now: self.now() }
     }
 }
 

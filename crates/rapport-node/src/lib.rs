@@ -8,5 +8,5 @@
 mod book;
 pub mod engine;
 
-pub use book::{customer_view, Book, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
+pub use book::{customer_view, Book, Clock, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
 pub use engine::{default_settings_doc, Refresh};
