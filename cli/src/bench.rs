@@ -57,6 +57,9 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         }
         let path = store_path(&dir);
         let store = Store::init(&path, "Bench", default_settings()?, crate::dictionary::train()?)?;
+        // Install the rules engine so every stored customer gets its facts, tags and tier.
+        let (book, _) = rapport_node::LocalBook::open(store, crate::commands::clock())?;
+        let store = book.store;
         let book = rapport_demo::DemoBook::new(7, today(), &["Li Wei", "Wang Fang", "Zhang Min", "Chen Jie"]);
         let profile = rapport_demo::DemoProfile::bench();
         let t = Instant::now();
@@ -80,6 +83,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         drop(store);
         let compacted = std::fs::metadata(&path)?.len();
         let tables = Store::open(&path)?.table_bytes()?;
+        let rules = rules_figures(&path)?;
         let probe = numbers.get(numbers.len() / 2).cloned().unwrap_or_default();
         let show_ms = time_process(&dir, &["customer", "show", &probe], 7)?;
         let list_ms = time_process(&dir, &["list", "--industry", "C", "--stage", "won", "--limit", "20"], 5)?;
@@ -108,6 +112,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             "list_industry_c_stage_intent_ms": list_intent_ms,
             "search_name_fragment_ms": search_ms,
             "tables": tables,
+            "rules": rules,
         }));
         if a.dir.is_none() {
             std::fs::remove_dir_all(&dir)?;
@@ -117,6 +122,90 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         "peak_rss_kib": peak_rss_kib(),
         "results": results,
+    }))
+}
+
+/// Issue 3's figures: full recompute split per stage, re-evaluation after one edit,
+/// `rules test`, and the three tier models.
+fn rules_figures(path: &Path) -> Result<serde_json::Value> {
+    use rapport_node::{engine, Book, LocalBook};
+    let (book, _) = LocalBook::open(Store::open(path)?, crate::commands::clock())?;
+    let as_of = today();
+    let engine = engine::engine_for(&book.store, as_of)?;
+    let t = Instant::now();
+    let facts = engine::all_facts(&book.store)?;
+    let read_decode_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let eval = rapport_rules::Book::evaluate_compiled(&facts, &engine.compiled, &engine.settings, as_of);
+    let evaluate_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let summaries: Vec<_> =
+        [rapport_rules::TierModel::Sabc, rapport_rules::TierModel::Abc, rapport_rules::TierModel::Rfm]
+            .into_iter()
+            .map(|m| eval.summary(m))
+            .collect();
+    let summaries_ms = t.elapsed().as_secs_f64() * 1000.0;
+    drop(eval);
+    drop(summaries);
+    // The whole refresh as `rapport tags refresh` runs it (threads, and writing changed rows).
+    let t = Instant::now();
+    let refresh = engine::refresh(&book.store, &engine)?;
+    let refresh_unchanged_ms = t.elapsed().as_secs_f64() * 1000.0;
+    // Force every derived row to be rewritten: derive as of a year later, then back.
+    let later = engine::engine_for(&book.store, as_of + chrono::Duration::days(365))?;
+    let t = Instant::now();
+    let moved = engine::refresh(&book.store, &later)?;
+    let refresh_date_change_ms = t.elapsed().as_secs_f64() * 1000.0;
+    engine::refresh(&book.store, &engine)?;
+    // One edit: a durable follow-up, which re-derives that customer inside the write.
+    let first = book.store.all_summaries()?.into_iter().next().map(|r| r.summary.number).unwrap_or_default();
+    let new = rapport_model::NewInteraction {
+        channel: Some(rapport_model::Channel::Phone),
+        summary: "bench call".into(),
+        ..Default::default()
+    };
+    let mut edit_ms = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        book.add_interaction(&first, &new)?;
+        edit_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let c = book.store.get(book.store.resolve(&first)?)?;
+    let f = rapport_rules::Facts::from_customer(&c);
+    let t = Instant::now();
+    for _ in 0..1000 {
+        let _ = rapport_rules::evaluate_customer(&f, &engine.compiled, &engine.settings, as_of);
+    }
+    let eval_one_us = t.elapsed().as_secs_f64() * 1000.0;
+    let draft = rapport_rules::Rule::new("draft", "draft", "orders.amount within 6 months > 200000 and intent = high");
+    let t = Instant::now();
+    let matched = book.test_rule(&draft, as_of)?.len();
+    let rules_test_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let mut tiers_ms = serde_json::Map::new();
+    for (name, m) in [
+        ("sabc", rapport_rules::TierModel::Sabc),
+        ("abc", rapport_rules::TierModel::Abc),
+        ("rfm", rapport_rules::TierModel::Rfm),
+    ] {
+        let t = Instant::now();
+        book.tiers(m, as_of)?;
+        tiers_ms.insert(name.into(), serde_json::json!(t.elapsed().as_secs_f64() * 1000.0));
+    }
+    Ok(serde_json::json!({
+        "full_recompute_stages_ms": {
+            "read_and_decode_facts": read_decode_ms,
+            "figures_tags_tiers_abc_rfm_1_thread": evaluate_ms,
+            "tier_summaries_3_models": summaries_ms,
+        },
+        "refresh_nothing_changed_ms": refresh_unchanged_ms,
+        "refresh_customers": refresh.customers,
+        "refresh_after_date_change_ms": refresh_date_change_ms,
+        "refresh_after_date_change_rows_rewritten": moved.changed,
+        "edit_one_customer_durable_ms_median": median_ms(edit_ms),
+        "evaluate_one_customer_us": eval_one_us,
+        "rules_test_ms": rules_test_ms,
+        "rules_test_matched": matched,
+        "tiers_command_ms": tiers_ms,
     }))
 }
 

@@ -1,8 +1,8 @@
 //! Several nodes, each with its own store, edit the same customers offline and exchange
 //! documents in different orders: every node ends with the same customers, heads and
-//! index entries, and `doctor` is clean everywhere.
+//! index entries, the same rule tags and tiers, and `doctor` is clean everywhere.
 
-use rapport_doc::{ChangeMeta, CustomerDoc, SettingsDoc};
+use rapport_doc::{ChangeMeta, CustomerDoc};
 use rapport_model::*;
 use rapport_store::{Filter, Store};
 
@@ -11,8 +11,11 @@ fn at(s: &str) -> DateTime {
 }
 
 fn node(dir: &tempfile::TempDir, name: &str) -> Store {
-    let settings = SettingsDoc::genesis(&[], &Default::default()).expect("settings");
-    Store::init(&dir.path().join(format!("{name}.redb")), name, settings, Vec::new()).expect("init")
+    let settings = rapport_node::default_settings_doc().expect("settings");
+    let store = Store::init(&dir.path().join(format!("{name}.redb")), name, settings, Vec::new()).expect("init");
+    // Every node runs the default rules as of the same date.
+    let clock = rapport_node::Clock::Fixed(at("2026-03-02 18:00"));
+    rapport_node::LocalBook::open(store, clock).expect("open").0.store
 }
 
 fn exchange(from: &Store, to: &Store) {
@@ -101,6 +104,8 @@ fn three_nodes_converge_after_offline_edits() {
     let a = snapshot(&nodes[0]);
     assert_eq!(a, snapshot(&nodes[1]));
     assert_eq!(a, snapshot(&nodes[2]));
+    assert!(a.iter().all(|(_, _, s)| s.tier.is_some()), "every customer has a tier");
+    assert!(a.iter().any(|(_, _, s)| !s.rule_tags.is_empty()), "rules tagged some customers");
     let c = &a[0].0;
     assert_eq!(c.owner, "Li Wei");
     assert_eq!(c.size.as_deref(), Some("500-1000"));
