@@ -96,6 +96,54 @@ pub enum Command {
     Tags(TagsCmd),
     /// Customers by tier (S/A/B/C composite, classic ABC, or RFM), with the reason.
     Tiers(TiersArgs),
+    /// Run the node: serve the local HTTP API (see docs/api.md) until Ctrl-C or SIGTERM.
+    ///
+    /// While it runs, every other `rapport` command on this data directory goes through
+    /// the API transparently.
+    Serve(ServeArgs),
+    /// The API token: show or rotate.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Measure a running node's HTTP API from this separate process; prints JSON.
+    BenchHttp(BenchHttpArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; `serve.json` says which).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub listen: String,
+    /// Allow a non-loopback address (anyone who can reach it and has the token can
+    /// read and change the book).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Create the store with 500 sample customers first if it does not exist yet.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCmd {
+    /// Print the API token (created with the store).
+    Show,
+    /// Replace the API token; a running node accepts only the new one from its next request.
+    Rotate,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchHttpArgs {
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Seconds per read measurement.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Follow-ups to post for the write measurement.
+    #[arg(long, default_value_t = 500)]
+    pub writes: usize,
+    /// Distinct customers the hot-set read measurement cycles through.
+    #[arg(long, default_value_t = 1000)]
+    pub hot: usize,
 }
 
 #[derive(Subcommand, Debug)]

@@ -61,10 +61,19 @@ pub fn today() -> Date {
 }
 
 /// The book behind a data directory: the store itself, or the running node's API.
-fn open(dir: &Path) -> Result<Box<dyn Book>> {
-    let store = Store::open(&store_path(dir))?;
-    let (book, _) = LocalBook::open(store, clock())?;
-    Ok(Box::new(book))
+///
+/// redb lets one process hold a store: when `Store::open` finds it locked, a node is
+/// running (`rapport serve`), and the command goes through its API with the same output
+/// and exit codes.
+pub fn open(dir: &Path) -> Result<Box<dyn Book>> {
+    match Store::open(&store_path(dir)) {
+        Ok(store) => {
+            let (book, _) = LocalBook::open(store, clock())?;
+            Ok(Box::new(book))
+        }
+        Err(StoreError::Locked(_)) => Ok(Box::new(rapport_api::RemoteBook::connect(dir)?)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn input(e: FieldError) -> anyhow::Error {
@@ -92,6 +101,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { name } => {
             let store = Store::init(&store_path(&dir), &name, default_settings()?, crate::dictionary::train()?)?;
+            rapport_api::auth::write_new_token(&dir)?;
             let id = store.identity();
             if json {
                 out::json(id)?;
@@ -235,6 +245,9 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Tiers(a) => crate::rules::tiers(open(&dir)?.as_ref(), &a, json),
+        Command::Serve(a) => crate::serve::serve(&dir, &a, json),
+        Command::Token(t) => crate::serve::token(&dir, t, json),
+        Command::BenchHttp(a) => crate::bench_http::run(&dir, &a),
     }
 }
 
@@ -255,12 +268,14 @@ pub fn default_settings() -> Result<SettingsDoc> {
     Ok(rapport_node::default_settings_doc()?)
 }
 
-fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Result<()> {
+pub fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Result<()> {
     let path = store_path(dir);
     let store = match Store::open(&path) {
         Ok(s) => s,
         Err(StoreError::NotInitialized(_)) => {
-            Store::init(&path, "Demo Owner", default_settings()?, crate::dictionary::train()?)?
+            let s = Store::init(&path, "Demo Owner", default_settings()?, crate::dictionary::train()?)?;
+            rapport_api::auth::write_new_token(dir)?;
+            s
         }
         Err(e) => return Err(e.into()),
     };

@@ -6,10 +6,12 @@
 
 mod args;
 mod bench;
+mod bench_http;
 mod commands;
 mod dictionary;
 mod out;
 mod rules;
+mod serve;
 
 use args::Cli;
 use clap::Parser;

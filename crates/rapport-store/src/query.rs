@@ -293,6 +293,14 @@ impl Store {
         Ok(out)
     }
 
+    /// Sequence number of the latest change-feed event (0 when there is none).
+    pub fn last_event_seq(&self) -> Result<u64, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = txn.open_table(EVENTS)?;
+        let last = t.last()?.map(|(s, _)| s.value());
+        Ok(last.unwrap_or(0))
+    }
+
     /// Checks every index entry, list row, search text and number against the documents,
     /// in both directions: nothing missing, nothing stale, nothing pointing nowhere.
     pub fn doctor(&self) -> Result<DoctorReport, StoreError> {

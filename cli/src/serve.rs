@@ -1,0 +1,141 @@
+//! `rapport serve` and `rapport token`: running the node's HTTP API and managing its token.
+//!
+//! The node opens the store (holding it: redb allows one process per file), writes
+//! `DATA_DIR/serve.json` with the address it listens on, serves until Ctrl-C or SIGTERM,
+//! then stops accepting, finishes requests in flight, removes `serve.json` and closes
+//! the store. Every write it acknowledged was committed with `Durability::Immediate`
+//! before the answer was sent.
+
+use crate::args::{ServeArgs, TokenCmd};
+use crate::commands::{clock, input_error, store_path};
+use crate::out;
+use anyhow::{Context, Result};
+use rapport_api::auth::{ensure_token, token_path, write_new_token, TokenSource};
+use rapport_api::discovery::{remove_serve_info, write_serve_info, ServeInfo};
+use rapport_node::LocalBook;
+use rapport_store::{Store, StoreError};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Runs the node until it is told to stop.
+pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
+    let addr: SocketAddr = a
+        .listen
+        .parse()
+        .map_err(|_| input_error("listen", &format!("`{}` is not an address such as 127.0.0.1:7878", a.listen)))?;
+    if !addr.ip().is_loopback() {
+        if !a.allow_remote {
+            return Err(input_error(
+                "listen",
+                &format!(
+                    "{} is not a loopback address; pass --allow-remote to let other machines reach the node",
+                    addr.ip()
+                ),
+            ));
+        }
+        eprintln!(
+            "warning: serving on {addr}: anyone who can reach this address and has the token can read and change \
+             the whole book; traffic is not encrypted"
+        );
+    }
+    let path = store_path(dir);
+    if a.demo && !path.exists() {
+        crate::commands::demo(dir, 500, 42, false, json)?;
+    }
+    let store = match Store::open(&path) {
+        Ok(s) => s,
+        Err(StoreError::Locked(p)) => {
+            return Err(anyhow::anyhow!(
+                "the store at {} is in use by a running node (see {}); stop it first",
+                p.display(),
+                rapport_api::discovery::serve_path(dir).display()
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    ensure_token(dir)?;
+    let (book, _) = LocalBook::open(store, clock())?;
+    let book = Arc::new(book);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let result = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        let url = format!("http://{local}");
+        write_serve_info(dir, &ServeInfo { address: local.to_string(), url: url.clone(), pid: std::process::id() })?;
+        if json {
+            out::json(&serde_json::json!({ "url": url, "data_dir": dir, "pid": std::process::id() }))?;
+        } else {
+            println!("Rapport node serving {} at {url}/v1/", path.display());
+            println!("  token:   rapport token show{}", data_dir_flag(dir));
+            println!(
+                "  try:     curl -H \"Authorization: Bearer $(rapport token show{})\" {url}/v1/health",
+                data_dir_flag(dir)
+            );
+            println!("  api:     {url}/v1/openapi.json   (docs/api.md)");
+            println!("Other rapport commands on this data directory now go through the node. Ctrl-C stops it.");
+        }
+        let _ = std::io::stdout().flush();
+        let router = rapport_api::router(book.clone(), TokenSource::file(token_path(dir)));
+        rapport_api::serve(listener, router, shutdown_signal()).await.context("serving")?;
+        anyhow::Ok(())
+    });
+    remove_serve_info(dir);
+    drop(rt);
+    // Every clone of the book lived in the runtime; this closes the store.
+    drop(book);
+    if result.is_ok() && !json {
+        eprintln!("node stopped; store closed");
+    }
+    result
+}
+
+fn data_dir_flag(dir: &Path) -> String {
+    match std::env::var_os("RAPPORT_DATA") {
+        Some(d) if Path::new(&d) == dir => String::new(),
+        _ => match dirs::data_dir().map(|d| d.join("rapport")) {
+            Some(d) if d == dir => String::new(),
+            _ => format!(" --data-dir {}", dir.display()),
+        },
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// `rapport token show|rotate`.
+pub fn token(dir: &Path, cmd: TokenCmd, json: bool) -> Result<()> {
+    if !store_path(dir).exists() {
+        return Err(StoreError::NotInitialized(store_path(dir)).into());
+    }
+    let token = match cmd {
+        TokenCmd::Show => ensure_token(dir)?,
+        TokenCmd::Rotate => write_new_token(dir)?,
+    };
+    if json {
+        out::json(&serde_json::json!({ "token": token }))
+    } else {
+        println!("{token}");
+        Ok(())
+    }
+}

@@ -1,0 +1,334 @@
+//! [`RemoteBook`]: the [`Book`] operations over HTTP to a running node.
+//!
+//! While `rapport serve` holds the store, the command line talks to it through this
+//! client. Every problem the node answers with is turned back into the [`StoreError`]
+//! the same call would have returned locally (validation with the same fields, not
+//! found, no such item, ...), so the CLI prints the same words and exits with the same
+//! code whichever way it reached the book.
+
+use crate::discovery::{read_serve_info, ServeInfo};
+use crate::problem::{store_error_of, Problem};
+use crate::schema::{Health, ListItem, ListPage, Reindexed, RuleTestResult};
+use rapport_doc::HistoryEntry;
+use rapport_model::*;
+use rapport_node::{Book, CustomerView, Explanation, Refresh, RuleInfo, TierLine, Written};
+use rapport_rules::{Figures, Rule, TierModel, TierSettings, TierSummary};
+use rapport_store::{AgendaItem, DoctorReport, Filter, Identity, ListRow, StoreError, Summary};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Duration;
+
+/// Rows fetched per request when a call needs a whole list.
+const PAGE: usize = 10_000;
+
+/// A book reached through a running node's HTTP API.
+pub struct RemoteBook {
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+/// Percent-encodes one path segment or query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn query(pairs: &[(&str, Option<String>)]) -> String {
+    let parts: Vec<String> =
+        pairs.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v)))).collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+#[derive(Serialize)]
+struct WithReason<'a, T: Serialize> {
+    #[serde(flatten)]
+    body: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TiersOut {
+    items: Vec<TierLine>,
+}
+
+fn row_of(i: ListItem) -> Result<ListRow, StoreError> {
+    let bad = |what: &str| StoreError::Db(format!("the node sent a list row with a bad {what}"));
+    let date = |s: &str| parse_date("created", s).map_err(|_| bad("date"));
+    Ok(ListRow {
+        id: i.id.parse::<CustomerId>().map_err(|_| bad("id"))?,
+        summary: Summary {
+            created: date(&i.created)?,
+            last_interaction: i.last_interaction.as_deref().map(date).transpose()?,
+            number: i.number,
+            name: i.name,
+            kind: i.kind,
+            industry: i.industry,
+            stage: i.stage,
+            owner: i.owner,
+            source: i.source,
+            archived: i.archived,
+            priority: i.priority,
+            contact: i.contact,
+            phone: i.phone,
+            tags: i.tags,
+            rule_tags: i.rule_tags,
+            tier: i.tier,
+            open_items: Vec::new(),
+            keys: Vec::new(),
+        },
+    })
+}
+
+impl RemoteBook {
+    /// A client for the node at `base` (e.g. `http://127.0.0.1:7878`) with `token`.
+    pub fn new(base: &str, token: &str) -> RemoteBook {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(Duration::from_secs(600)))
+            .build()
+            .into();
+        RemoteBook { base: base.trim_end_matches('/').to_string(), token: token.to_string(), agent }
+    }
+
+    /// The node serving the data directory `dir`, from its `serve.json` and token file.
+    pub fn connect(dir: &Path) -> Result<RemoteBook, StoreError> {
+        let ServeInfo { url, .. } = read_serve_info(dir).map_err(|e| {
+            StoreError::Db(format!("the store is in use by another process, but no running node was found ({e})"))
+        })?;
+        let token = crate::auth::read_token(dir).map_err(|e| StoreError::Db(e.to_string()))?;
+        Ok(RemoteBook::new(&url, &token))
+    }
+
+    /// The node's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, StoreError> {
+        let url = format!("{}{path}", self.base);
+        let auth = format!("Bearer {}", self.token);
+        let unreachable = |e: ureq::Error| StoreError::Db(format!("cannot reach the node at {}: {e}", self.base));
+        let result = match (method, body) {
+            ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
+            ("DELETE", _) => self.agent.delete(&url).header("Authorization", &auth).call(),
+            ("POST", Some(b)) => self.agent.post(&url).header("Authorization", &auth).send_json(b),
+            ("POST", None) => self.agent.post(&url).header("Authorization", &auth).send_empty(),
+            ("PUT", Some(b)) => self.agent.put(&url).header("Authorization", &auth).send_json(b),
+            ("PUT", None) => self.agent.put(&url).header("Authorization", &auth).send_empty(),
+            ("PATCH", Some(b)) => self.agent.patch(&url).header("Authorization", &auth).send_json(b),
+            (_, _) => self.agent.patch(&url).header("Authorization", &auth).send_empty(),
+        };
+        let mut resp = result.map_err(unreachable)?;
+        let status = resp.status();
+        let text = resp.body_mut().with_config().limit(u64::MAX).read_to_string().map_err(unreachable)?;
+        if status.is_success() {
+            return serde_json::from_str(&text)
+                .map_err(|e| StoreError::Db(format!("the node's answer to {method} {path} is not understood: {e}")));
+        }
+        match serde_json::from_str::<Problem>(&text) {
+            Ok(p) if status.as_u16() == 401 => {
+                Err(StoreError::Db(format!("the node refused the token in the data directory ({})", p.detail)))
+            }
+            Ok(p) => Err(store_error_of(&p)),
+            Err(_) => Err(StoreError::Db(format!("the node answered {method} {path} with {status}: {text}"))),
+        }
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, StoreError> {
+        self.call("GET", path, None)
+    }
+
+    fn send<T: DeserializeOwned, B: Serialize>(&self, method: &str, path: &str, body: &B) -> Result<T, StoreError> {
+        let v = serde_json::to_value(body).map_err(|e| StoreError::Db(format!("cannot encode the request: {e}")))?;
+        self.call(method, path, Some(&v))
+    }
+
+    fn customer_path(key: &str, rest: &str) -> String {
+        format!("/v1/customers/{}{rest}", encode(key))
+    }
+
+    fn all_rows(&self, params: Vec<(&str, Option<String>)>) -> Result<Vec<ListRow>, StoreError> {
+        let mut rows = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut p = params.clone();
+            p.push(("limit", Some(PAGE.to_string())));
+            p.push(("cursor", cursor.clone()));
+            let page: ListPage = self.get(&format!("/v1/customers{}", query(&p)))?;
+            for i in page.items {
+                rows.push(row_of(i)?);
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(rows),
+            }
+        }
+    }
+}
+
+impl Book for RemoteBook {
+    fn identity(&self) -> Result<Identity, StoreError> {
+        let h: Health = self.get("/v1/health")?;
+        Ok(Identity {
+            member_name: h.identity.member_name,
+            member_id: h.identity.member_id,
+            device_id: h.identity.device_id,
+            device_code: h.identity.device_code,
+        })
+    }
+    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError> {
+        self.send("POST", "/v1/customers", new)
+    }
+    fn customer(&self, key: &str) -> Result<CustomerView, StoreError> {
+        self.get(&Self::customer_path(key, ""))
+    }
+    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, StoreError> {
+        self.send("PATCH", &Self::customer_path(key, ""), &WithReason { body: patch, reason: why })
+    }
+    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, StoreError> {
+        let what = if archived { "/archive" } else { "/restore" };
+        self.send("POST", &Self::customer_path(key, what), &serde_json::json!({ "reason": why }))
+    }
+    fn list(&self, f: &Filter) -> Result<Vec<ListRow>, StoreError> {
+        self.all_rows(vec![
+            ("industry", f.industry.clone()),
+            ("stage", f.stage.map(|s| s.as_str().to_string())),
+            ("source", f.source.clone()),
+            ("owner", f.owner.clone()),
+            ("tag", f.tag.clone()),
+            ("tier", f.tier.clone()),
+            ("created_since", f.created_since.map(|d| d.to_string())),
+            ("created_until", f.created_until.map(|d| d.to_string())),
+            ("no_interaction_days", f.no_interaction_days.map(|(n, _)| n.to_string())),
+            ("today", f.no_interaction_days.map(|(_, t)| t.to_string())),
+            ("archived", f.include_archived.then(|| "true".to_string())),
+        ])
+    }
+    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, StoreError> {
+        if rapport_model::normalize_text(q).is_empty() {
+            // The node treats an empty `q` as no search; the local book refuses it.
+            return Err(FieldError::new("query", "is empty").into());
+        }
+        self.all_rows(vec![("q", Some(q.to_string())), ("archived", archived.then(|| "true".to_string()))])
+    }
+    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, StoreError> {
+        self.send("POST", &Self::customer_path(key, "/contacts"), &WithReason { body: new, reason: why })
+    }
+    fn edit_contact(
+        &self,
+        key: &str,
+        contact: &str,
+        patch: &ContactPatch,
+        why: Option<String>,
+    ) -> Result<Written, StoreError> {
+        let path = Self::customer_path(key, &format!("/contacts/{}", encode(contact)));
+        self.send("PATCH", &path, &WithReason { body: patch, reason: why })
+    }
+    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, StoreError> {
+        self.send("POST", &Self::customer_path(key, "/interactions"), new)
+    }
+    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, StoreError> {
+        self.send("POST", &Self::customer_path(key, "/service-records"), new)
+    }
+    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, StoreError> {
+        self.send("POST", &Self::customer_path(key, "/orders"), new)
+    }
+    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError> {
+        self.send("POST", &Self::customer_path(key, "/tasks"), new)
+    }
+    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError> {
+        self.send("POST", &Self::customer_path(key, &format!("/tasks/{}/done", encode(task))), done)
+    }
+    fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
+        self.get(&format!(
+            "/v1/agenda{}",
+            query(&[("today", Some(today.to_string())), ("assignee", assignee.map(|a| a.to_string()))])
+        ))
+    }
+    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.get(&Self::customer_path(key, "/history"))
+    }
+    fn doctor(&self) -> Result<DoctorReport, StoreError> {
+        self.get("/v1/doctor")
+    }
+    fn reindex(&self) -> Result<u64, StoreError> {
+        let r: Reindexed = self.call("POST", "/v1/reindex", None)?;
+        Ok(r.reindexed)
+    }
+    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError> {
+        self.get(&Self::customer_path(key, &format!("/figures?as_of={as_of}")))
+    }
+    fn rules(&self) -> Result<Vec<RuleInfo>, StoreError> {
+        self.get("/v1/rules")
+    }
+    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, StoreError> {
+        let body = serde_json::json!({
+            "name": rule.name, "tag": rule.tag, "condition": rule.condition, "enabled": rule.enabled,
+        });
+        if create {
+            self.send("POST", "/v1/rules", &body)
+        } else {
+            self.send("PUT", &format!("/v1/rules/{}", encode(&rule.name)), &body)
+        }
+    }
+    fn remove_rule(&self, name: &str) -> Result<Refresh, StoreError> {
+        self.call("DELETE", &format!("/v1/rules/{}", encode(name)), None)
+    }
+    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, StoreError> {
+        let body = serde_json::json!({
+            "condition": draft.condition, "name": draft.name, "tag": draft.tag, "as_of": as_of.to_string(),
+        });
+        let r: RuleTestResult = self.send("POST", "/v1/rules/test", &body)?;
+        r.items.into_iter().map(row_of).collect()
+    }
+    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, StoreError> {
+        self.get(&Self::customer_path(key, &format!("/explain?as_of={as_of}")))
+    }
+    fn refresh_tags(&self) -> Result<Refresh, StoreError> {
+        self.call("POST", "/v1/tags/refresh", None)
+    }
+    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, StoreError> {
+        let t: TiersOut = self.get(&format!("/v1/tiers?model={}&as_of={as_of}", model_name(model)))?;
+        Ok(t.items)
+    }
+    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, StoreError> {
+        self.get(&format!("/v1/tiers/summary?model={}&as_of={as_of}", model_name(model)))
+    }
+    fn tier_settings(&self) -> Result<TierSettings, StoreError> {
+        self.get("/v1/settings/tiers")
+    }
+    fn set_tier_settings(
+        &self,
+        values: &std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> Result<Refresh, StoreError> {
+        self.send("PATCH", "/v1/settings/tiers", values)
+    }
+}
+
+fn model_name(m: TierModel) -> &'static str {
+    match m {
+        TierModel::Sabc => "sabc",
+        TierModel::Abc => "abc",
+        TierModel::Rfm => "rfm",
+    }
+}

@@ -1,0 +1,29 @@
+//! Rapport's local HTTP API.
+//!
+//! Scripts and other tools drive a member's node through this API, and while a node runs
+//! it is the only way in (redb allows one process per store), so the command line uses
+//! it too.
+//!
+//! * [`server`]: the axum router over a [`rapport_node::LocalBook`] — every operation of
+//!   the CLI under `/v1`, bearer-token auth, problem+json errors, the change feed as
+//!   server-sent events, and the OpenAPI 3.1 document generated from the handlers.
+//! * [`client`]: [`RemoteBook`], the [`rapport_node::Book`] operations over HTTP, mapping
+//!   problems back to the store errors a local call would return.
+//! * [`auth`]: the token file and constant-time checks; [`discovery`]: `serve.json`.
+//! * [`problem`]: the one error type and its HTTP mapping.
+//!
+//! See `docs/api.md` for curl examples.
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod client;
+pub mod discovery;
+pub mod extract;
+pub mod problem;
+pub mod schema;
+pub mod server;
+
+pub use client::RemoteBook;
+pub use problem::{ApiError, Problem};
+pub use server::{openapi, openapi_text, router, serve};

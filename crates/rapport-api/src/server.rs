@@ -1,0 +1,1197 @@
+//! The node's HTTP server: routes under `/v1`, authentication, limits and the OpenAPI
+//! document, all built from one table of documented handlers.
+//!
+//! Handlers are thin: they parse the request (through extractors whose rejections are
+//! problems), call the [`Book`] operation on a blocking worker, and map the result. Every
+//! route is registered through `utoipa_axum`'s `routes!`, which records its OpenAPI
+//! operation at the same time, so the router and the document cannot disagree.
+//!
+//! `GET /v1/customers/{key}` is the hot read path: its response (record, derived tags,
+//! tier, conflicts and today's figures) is cached in memory as serialized JSON with its
+//! ETag (the document heads). The cache follows the store's change feed before every
+//! read, so a write by any route, or later by sync, is never served stale.
+
+use crate::auth::TokenSource;
+use crate::extract::{split_reason, Json, OptionalJson, Path, Query};
+use crate::problem::{ApiError, Problem};
+use crate::schema::*;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use futures_util::stream::Stream;
+use rapport_model::{
+    industry, parse_date, ContactPatch, CustomerId, CustomerPatch, Date, FieldError, NewContact, NewCustomer,
+    NewInteraction, NewOrder, NewServiceRecord, NewTask, Stage, TaskCompletion, ValidationError,
+};
+use rapport_node::{Book, LocalBook};
+use rapport_rules::{Rule, TierModel};
+use rapport_store::{Filter, ListRow, StoreError};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::watch;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Largest request body accepted (1 MiB); larger bodies get 413.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// Customers whose `GET` response is kept in memory.
+pub const VIEW_CACHE_ENTRIES: usize = 20_000;
+
+/// Header that may carry the reason for a change instead of the body's `reason`.
+pub const REASON_HEADER: &str = "x-rapport-reason";
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    book: Arc<LocalBook>,
+    token: TokenSource,
+    cache: ViewCache,
+    /// Bumped after every write, to wake change-feed streams at once.
+    changes: watch::Sender<u64>,
+    openapi: OnceLock<Bytes>,
+}
+
+/// Tells change-feed streams that the server is shutting down, so graceful shutdown does
+/// not wait for them.
+#[derive(Clone)]
+pub struct Closing(pub watch::Receiver<bool>);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rapport node API",
+        description = "The local HTTP API of a Rapport node: everything the `rapport` command line does, for scripts. \
+Every request needs `Authorization: Bearer TOKEN` (`rapport token show`). Errors are `application/problem+json`.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
+    ),
+    modifiers(&Security),
+    components(schemas(Problem)),
+    tags(
+        (name = "customers", description = "Customer records, their activity and tags"),
+        (name = "rules", description = "Tag rules, tiers and settings"),
+        (name = "node", description = "Health, agenda, change feed, maintenance")
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security =
+            Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+/// Every documented route. The router and the OpenAPI document both come from here.
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(openapi_json))
+        .routes(routes!(list_customers, create_customer))
+        .routes(routes!(get_customer, patch_customer))
+        .routes(routes!(archive_customer))
+        .routes(routes!(restore_customer))
+        .routes(routes!(add_tag, remove_tag))
+        .routes(routes!(add_contact))
+        .routes(routes!(edit_contact))
+        .routes(routes!(add_interaction))
+        .routes(routes!(add_service))
+        .routes(routes!(add_order))
+        .routes(routes!(add_task))
+        .routes(routes!(complete_task))
+        .routes(routes!(history))
+        .routes(routes!(figures))
+        .routes(routes!(explain))
+        .routes(routes!(agenda))
+        .routes(routes!(list_rules, create_rule))
+        .routes(routes!(replace_rule, delete_rule))
+        .routes(routes!(test_rule))
+        .routes(routes!(refresh_tags))
+        .routes(routes!(tiers))
+        .routes(routes!(tiers_summary))
+        .routes(routes!(get_tier_settings, patch_tier_settings))
+        .routes(routes!(doctor))
+        .routes(routes!(reindex))
+        .routes(routes!(events))
+}
+
+/// The OpenAPI 3.1 document of the API, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+/// The OpenAPI document as the server serves it and `docs/api/openapi.json` holds it:
+/// pretty JSON with a trailing newline.
+pub fn openapi_text() -> String {
+    let mut s = openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The API over `book`, accepting `token` (a fixed token, or the token file re-read
+/// when it changes).
+pub fn router(book: Arc<LocalBook>, token: impl Into<TokenSource>) -> Router {
+    let (changes, _) = watch::channel(0);
+    let state = AppState(Arc::new(Inner {
+        book,
+        token: token.into(),
+        cache: ViewCache::new(VIEW_CACHE_ENTRIES),
+        changes,
+        openapi: OnceLock::new(),
+    }));
+    let (router, doc) = api_router().split_for_parts();
+    let mut text = doc.to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    let _ = state.0.openapi.set(Bytes::from(text));
+    router
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::Internal("the request handler failed; see the node's log".into()).into_response()
+        }))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then stops accepting, ends
+/// change-feed streams and waits (at most 5 s) for requests in flight to finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (closing_tx, closing_rx) = watch::channel(false);
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let router = router.layer(axum::Extension(Closing(closing_rx)));
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = closing_tx.send(true);
+        let _ = stopped_tx.send(());
+    });
+    tokio::select! {
+        r = server => r,
+        _ = async {
+            let _ = stopped_rx.await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        } => Ok(()),
+    }
+}
+
+async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let offered = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    match offered {
+        Some(t) if s.0.token.accepts(t) => next.run(req).await,
+        _ => ApiError::Unauthorized.into_response(),
+    }
+}
+
+async fn no_route(uri: Uri) -> ApiError {
+    ApiError::NoRoute(uri.path().to_string())
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed { method: method.to_string(), path: uri.path().to_string() }
+}
+
+/// Runs a book operation on a blocking worker.
+async fn run<T: Send + 'static>(
+    s: &AppState,
+    f: impl FnOnce(&LocalBook) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let book = s.0.book.clone();
+    tokio::task::spawn_blocking(move || f(&book))
+        .await
+        .map_err(|e| ApiError::Internal(format!("a worker failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+/// Runs a write and wakes the change feed.
+async fn write<T: Send + 'static>(
+    s: &AppState,
+    f: impl FnOnce(&LocalBook) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let r = run(s, f).await;
+    s.0.changes.send_modify(|n| *n += 1);
+    r
+}
+
+/// Runs a change to rules or settings: every derived tag and tier may move, so cached
+/// customer responses are dropped.
+async fn settings_write<T: Send + 'static>(
+    s: &AppState,
+    f: impl FnOnce(&LocalBook) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let r = write(s, f).await;
+    s.0.cache.clear();
+    r
+}
+
+fn json_response<T: serde::Serialize>(status: StatusCode, v: &T) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(body) => {
+            let mut r = (status, body).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r
+        }
+        Err(e) => ApiError::Internal(format!("cannot encode the response: {e}")).into_response(),
+    }
+}
+
+fn ok<T: serde::Serialize>(v: &T) -> Response {
+    json_response(StatusCode::OK, v)
+}
+
+fn reason_from(headers: &HeaderMap, body: Option<String>) -> Option<String> {
+    body.or_else(|| {
+        headers.get(REASON_HEADER).and_then(|v| v.to_str().ok()).map(|s| s.to_string()).filter(|s| !s.is_empty())
+    })
+}
+
+fn as_of(book: &LocalBook, v: &Option<String>) -> Result<Date, ApiError> {
+    match v {
+        Some(d) => Ok(parse_date("as_of", d).map_err(StoreError::from)?),
+        None => Ok(book.now().date()),
+    }
+}
+
+fn etag_value(heads: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{heads}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+}
+
+/// Whether an `If-None-Match` header matches `heads`.
+fn none_match(headers: &HeaderMap, heads: &str) -> bool {
+    let Some(v) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else { return false };
+    v.split(',').map(|t| t.trim()).any(|t| {
+        let t = t.strip_prefix("W/").unwrap_or(t);
+        t == "*" || t.trim_matches('"') == heads
+    })
+}
+
+/// A written customer's response, with its new ETag.
+async fn written(s: &AppState, status: StatusCode, w: rapport_node::Written) -> Result<Response, ApiError> {
+    let id = w.id;
+    let heads = run(s, move |b| Ok(rapport_doc::heads_string(&b.store.load_doc(id)?.heads()))).await?;
+    let mut r = json_response(status, &w);
+    r.headers_mut().insert(header::ETAG, etag_value(&heads));
+    Ok(r)
+}
+
+// ---------------------------------------------------------------------------------------
+// The cache of `GET /v1/customers/{key}` responses.
+
+struct CachedView {
+    date: Date,
+    heads: String,
+    body: Bytes,
+}
+
+struct CacheState {
+    /// Change-feed sequence up to which writes have been applied to the cache.
+    synced: u64,
+    map: HashMap<CustomerId, Arc<CachedView>>,
+    /// Customer numbers (upper-case) to ids, for entries in the map.
+    numbers: HashMap<String, CustomerId>,
+}
+
+/// Serialized customer responses, bounded, invalidated by the change feed.
+struct ViewCache {
+    state: Mutex<CacheState>,
+    capacity: usize,
+}
+
+impl ViewCache {
+    fn new(capacity: usize) -> ViewCache {
+        ViewCache {
+            state: Mutex::new(CacheState { synced: u64::MAX, map: HashMap::new(), numbers: HashMap::new() }),
+            capacity,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    fn clear(&self) {
+        let mut g = self.lock();
+        g.map.clear();
+        g.numbers.clear();
+    }
+
+    /// Applies every change-feed event not yet seen; returns the sequence synced to.
+    fn sync(&self, store: &rapport_store::Store) -> Result<u64, StoreError> {
+        let synced = self.lock().synced;
+        if synced == u64::MAX {
+            // First use: nothing is cached yet; start from the feed's end.
+            let last = store.last_event_seq()?;
+            let mut g = self.lock();
+            if g.synced == u64::MAX {
+                g.synced = last;
+            }
+            return Ok(g.synced);
+        }
+        let mut cursor = synced;
+        loop {
+            let events = store.events_after(cursor, 4096)?;
+            let Some(&(last, _)) = events.last() else { return Ok(cursor) };
+            let mut g = self.lock();
+            if g.synced < last {
+                for (_, id) in &events {
+                    g.map.remove(id);
+                }
+                g.numbers.retain(|_, id| !events.iter().any(|(_, e)| e == id));
+                g.synced = last;
+            }
+            cursor = g.synced;
+            if events.len() < 4096 {
+                return Ok(cursor);
+            }
+        }
+    }
+
+    fn get(&self, key: &str, date: Date) -> Option<Arc<CachedView>> {
+        let g = self.lock();
+        let id = match g.numbers.get(&key.trim().to_uppercase()) {
+            Some(id) => *id,
+            None => key.trim().parse::<CustomerId>().ok()?,
+        };
+        g.map.get(&id).filter(|v| v.date == date).cloned()
+    }
+
+    /// Stores a response read at feed position `seen`, unless a write was applied since
+    /// (the response might predate it).
+    fn put(&self, id: CustomerId, number: &str, seen: u64, view: Arc<CachedView>) {
+        let mut g = self.lock();
+        if g.synced != seen {
+            return;
+        }
+        if g.map.len() >= self.capacity && !g.map.contains_key(&id) {
+            if let Some(victim) = g.map.keys().next().copied() {
+                g.map.remove(&victim);
+                g.numbers.retain(|_, v| *v != victim);
+            }
+        }
+        g.map.insert(id, view);
+        g.numbers.insert(number.to_uppercase(), id);
+    }
+}
+
+/// Reads a customer's full response once: document (record, conflicts, heads), list row
+/// (rule tags, tier) and figures.
+fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<(String, String, Bytes), StoreError> {
+    let mut doc = book.store.load_doc(id)?;
+    let customer = doc.read()?;
+    let conflicts = doc.conflicts()?;
+    let heads = rapport_doc::heads_string(&doc.heads());
+    let summary = book.store.summary(id)?;
+    let figures = rapport_rules::Figures::compute(&rapport_rules::Facts::from_customer(&customer), as_of);
+    let body = serde_json::to_vec(&serde_json::json!({
+        "customer": customer,
+        "rule_tags": summary.rule_tags,
+        "tier": summary.tier,
+        "conflicts": conflicts,
+        "figures": figures,
+    }))
+    .map_err(|e| StoreError::Db(format!("cannot encode customer {id}: {e}")))?;
+    Ok((customer.number, heads, Bytes::from(body)))
+}
+
+// ---------------------------------------------------------------------------------------
+// Handlers.
+
+/// Health and identity of the node.
+#[utoipa::path(get, path = "/v1/health", tag = "node",
+    responses((status = 200, description = "The node answers", body = Health), (status = 401, body = Problem)))]
+async fn health(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let h = run(&s, |b| {
+        let id = b.identity()?;
+        Ok(Health {
+            status: "ok".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            identity: IdentityOut {
+                member_name: id.member_name,
+                member_id: id.member_id,
+                device_id: id.device_id,
+                device_code: id.device_code,
+            },
+            last_event: b.store.last_event_seq()?,
+        })
+    })
+    .await?;
+    Ok(ok(&h))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "node",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
+async fn openapi_json(State(s): State<AppState>) -> Response {
+    let body = s.0.openapi.get().cloned().unwrap_or_default();
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// Filters, search, sort and paging of the customer list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Industry section letter or name.
+    pub industry: Option<String>,
+    /// Stage: potential, intent, won, lost, dormant.
+    pub stage: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Owner.
+    pub owner: Option<String>,
+    /// Manual or rule tag.
+    pub tag: Option<String>,
+    /// Composite tier S, A, B or C.
+    pub tier: Option<String>,
+    /// Created on or after `YYYY-MM-DD`.
+    pub created_since: Option<String>,
+    /// Created on or before `YYYY-MM-DD`.
+    pub created_until: Option<String>,
+    /// No follow-up in the last N days (counted back from `today`).
+    pub no_interaction_days: Option<u32>,
+    /// The date `no_interaction_days` counts back from (default: the node's today).
+    pub today: Option<String>,
+    /// Include archived customers.
+    pub archived: Option<bool>,
+    /// Full text: a fragment of name, number, contact name, phone or email.
+    pub q: Option<String>,
+    /// number, name, created or last_interaction; prefix `-` for descending (default number).
+    pub sort: Option<String>,
+    /// Page size, 1-10000 (default 50).
+    pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self, today: Date) -> Result<Filter, ApiError> {
+        let mut errs: Vec<FieldError> = Vec::new();
+        let f = Filter {
+            industry: self
+                .industry
+                .as_deref()
+                .and_then(|i| industry(i).map(|i| i.code.to_string()).map_err(|e| errs.push(e)).ok()),
+            stage: self.stage.as_deref().and_then(|s| Stage::parse(s).map_err(|e| errs.push(e)).ok()),
+            source: self.source.clone(),
+            owner: self.owner.clone(),
+            tag: self.tag.clone(),
+            tier: self.tier.as_deref().and_then(|t| match rapport_rules::Tier::parse(t) {
+                Some(t) => Some(t.as_str().to_string()),
+                None => {
+                    errs.push(FieldError::new("tier", format!("`{t}` is not a tier; use S, A, B or C")));
+                    None
+                }
+            }),
+            created_since: self
+                .created_since
+                .as_deref()
+                .and_then(|d| parse_date("created_since", d).map_err(|e| errs.push(e)).ok()),
+            created_until: self
+                .created_until
+                .as_deref()
+                .and_then(|d| parse_date("created_until", d).map_err(|e| errs.push(e)).ok()),
+            no_interaction_days: self.no_interaction_days.map(|n| (n, today)),
+            include_archived: self.archived.unwrap_or(false),
+        };
+        ValidationError::check(errs).map_err(StoreError::Invalid)?;
+        Ok(f)
+    }
+
+    fn has_filter(&self) -> bool {
+        self.industry.is_some()
+            || self.stage.is_some()
+            || self.source.is_some()
+            || self.owner.is_some()
+            || self.tag.is_some()
+            || self.tier.is_some()
+            || self.created_since.is_some()
+            || self.created_until.is_some()
+            || self.no_interaction_days.is_some()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Number,
+    Name,
+    Created,
+    LastInteraction,
+}
+
+fn sort_key(r: &ListRow, k: SortKey) -> String {
+    match k {
+        SortKey::Number => String::new(),
+        SortKey::Name => r.summary.name.clone(),
+        SortKey::Created => r.summary.created.to_string(),
+        SortKey::LastInteraction => r.summary.last_interaction.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<String> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> =
+        (0..s.len() / 2).map(|i| s.get(2 * i..2 * i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect();
+    String::from_utf8(bytes?).ok()
+}
+
+/// Sorts rows and cuts the page after `cursor`.
+fn page(mut rows: Vec<ListRow>, q: &ListQuery) -> Result<ListPage, ApiError> {
+    let sort = q.sort.as_deref().unwrap_or("number").trim();
+    let (desc, name) = match sort.strip_prefix('-') {
+        Some(n) => (true, n),
+        None => (false, sort),
+    };
+    let key = match name {
+        "number" => SortKey::Number,
+        "name" => SortKey::Name,
+        "created" => SortKey::Created,
+        "last_interaction" => SortKey::LastInteraction,
+        other => {
+            return Err(ApiError::field(
+                "sort",
+                format!("`{other}` is not a sort; use number, name, created or last_interaction, `-` for descending"),
+            ))
+        }
+    };
+    let limit = q.limit.unwrap_or(50);
+    if limit == 0 || limit > 10_000 {
+        return Err(ApiError::field("limit", "must be between 1 and 10000"));
+    }
+    let mut keyed: Vec<((String, String), ListRow)> =
+        rows.drain(..).map(|r| ((sort_key(&r, key), r.summary.number.clone()), r)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    if desc {
+        keyed.reverse();
+    }
+    let total = keyed.len();
+    let start = match &q.cursor {
+        None => 0,
+        Some(c) => {
+            let (k, n) = unhex(c)
+                .and_then(|t| t.split_once('\u{1f}').map(|(a, b)| (a.to_string(), b.to_string())))
+                .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API returned"))?;
+            let after = (k, n);
+            keyed.iter().position(|(kk, _)| if desc { *kk < after } else { *kk > after }).unwrap_or(total)
+        }
+    };
+    let end = (start + limit).min(total);
+    let items: Vec<ListItem> = keyed[start..end].iter().map(|(_, r)| ListItem::of(r)).collect();
+    let next_cursor =
+        if end < total { keyed.get(end - 1).map(|((k, n), _)| hex(&format!("{k}\u{1f}{n}"))) } else { None };
+    Ok(ListPage { items, next_cursor, total })
+}
+
+/// List customers: every filter of `rapport list`, full-text `q`, sort and cursor paging.
+#[utoipa::path(get, path = "/v1/customers", tag = "customers", params(ListQuery),
+    responses((status = 200, body = ListPage), (status = 400, body = Problem), (status = 422, body = Problem)))]
+async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+    let today = match &q.today {
+        Some(t) => parse_date("today", t).map_err(StoreError::from)?,
+        None => s.0.book.now().date(),
+    };
+    let filter = q.filter(today)?;
+    let text = q.q.clone().filter(|t| !t.trim().is_empty());
+    let has_filter = q.has_filter();
+    let rows = run(&s, move |b| match text {
+        None => b.list(&filter),
+        Some(t) => {
+            let found = b.search(&t, filter.include_archived)?;
+            if !has_filter {
+                return Ok(found);
+            }
+            let allowed: std::collections::HashSet<CustomerId> = b.list(&filter)?.into_iter().map(|r| r.id).collect();
+            Ok(found.into_iter().filter(|r| allowed.contains(&r.id)).collect())
+        }
+    })
+    .await?;
+    Ok(ok(&page(rows, &q)?))
+}
+
+/// Create a customer.
+#[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomerInput,
+    responses((status = 201, description = "Created; the record as stored", body = CustomerRecord),
+        (status = 400, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn create_customer(State(s): State<AppState>, Json(new): Json<NewCustomer>) -> Result<Response, ApiError> {
+    let c = write(&s, move |b| b.add_customer(&new)).await?;
+    let id = c.id;
+    let heads = run(&s, move |b| Ok(rapport_doc::heads_string(&b.store.load_doc(id)?.heads()))).await?;
+    let mut r = json_response(StatusCode::CREATED, &c);
+    r.headers_mut().insert(header::ETAG, etag_value(&heads));
+    if let Ok(loc) = HeaderValue::from_str(&format!("/v1/customers/{}", c.number)) {
+        r.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(r)
+}
+
+/// `as_of` for figures.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// Evaluate as of this date, `YYYY-MM-DD` (default today).
+    pub as_of: Option<String>,
+}
+
+/// Read a customer by number or id: the record (contact data not masked), rule tags, tier,
+/// conflicts and figures. `ETag` is the document heads; `If-None-Match` gives 304.
+#[utoipa::path(get, path = "/v1/customers/{key}", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id"), AsOfQuery),
+    responses((status = 200, body = CustomerDetail, headers(("ETag" = String, description = "The document heads"))),
+        (status = 304, description = "Not modified since the ETag given in If-None-Match"),
+        (status = 404, body = Problem)))]
+async fn get_customer(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<AsOfQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let date = as_of(&s.0.book, &q.as_of)?;
+    let cacheable = q.as_of.is_none();
+    let view = if cacheable {
+        let st = s.clone();
+        let k = key.clone();
+        run(&s, move |b| {
+            let seen = st.0.cache.sync(&b.store)?;
+            if let Some(v) = st.0.cache.get(&k, date) {
+                return Ok(v);
+            }
+            let id = b.store.resolve(&k)?;
+            let (number, heads, body) = read_view(b, id, date)?;
+            let v = Arc::new(CachedView { date, heads, body });
+            st.0.cache.put(id, &number, seen, v.clone());
+            Ok(v)
+        })
+        .await?
+    } else {
+        run(&s, move |b| {
+            let id = b.store.resolve(&key)?;
+            let (_, heads, body) = read_view(b, id, date)?;
+            Ok(Arc::new(CachedView { date, heads, body }))
+        })
+        .await?
+    };
+    if none_match(&headers, &view.heads) {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        r.headers_mut().insert(header::ETAG, etag_value(&view.heads));
+        return Ok(r);
+    }
+    let mut r = (StatusCode::OK, view.body.clone()).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(header::ETAG, etag_value(&view.heads));
+    Ok(r)
+}
+
+/// Change a customer's fields. Applied as one Automerge change: two clients patching
+/// different fields at once both win. A stage change needs `reason` (or `X-Rapport-Reason`).
+#[utoipa::path(patch, path = "/v1/customers/{key}", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id"),
+        ("X-Rapport-Reason" = Option<String>, Header, description = "Why, instead of the body's `reason`")),
+    request_body = CustomerPatchInput,
+    responses((status = 200, body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn patch_customer(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Response, ApiError> {
+    let (patch, reason): (CustomerPatch, _) = split_reason(body)?;
+    let why = reason_from(&headers, reason);
+    let w = write(&s, move |b| b.patch_customer(&key, &patch, why)).await?;
+    written(&s, StatusCode::OK, w).await
+}
+
+/// Archive a customer (kept with its number, hidden from lists).
+#[utoipa::path(post, path = "/v1/customers/{key}/archive", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id")), request_body(content = ReasonBody, description = "Optional"),
+    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn archive_customer(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    OptionalJson(body): OptionalJson<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let why = reason_from(&headers, body.reason);
+    let w = write(&s, move |b| b.set_archived(&key, true, why)).await?;
+    written(&s, StatusCode::OK, w).await
+}
+
+/// Restore an archived customer.
+#[utoipa::path(post, path = "/v1/customers/{key}/restore", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id")), request_body(content = ReasonBody, description = "Optional"),
+    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn restore_customer(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    OptionalJson(body): OptionalJson<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let why = reason_from(&headers, body.reason);
+    let w = write(&s, move |b| b.set_archived(&key, false, why)).await?;
+    written(&s, StatusCode::OK, w).await
+}
+
+/// Add a manual tag.
+#[utoipa::path(put, path = "/v1/customers/{key}/tags/{tag}", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id"), ("tag" = String, Path, description = "The tag")),
+    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn add_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let patch = CustomerPatch { add_tags: [tag].into_iter().collect(), ..Default::default() };
+    let w = write(&s, move |b| b.patch_customer(&key, &patch, None)).await?;
+    written(&s, StatusCode::OK, w).await
+}
+
+/// Remove a manual tag.
+#[utoipa::path(delete, path = "/v1/customers/{key}/tags/{tag}", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id"), ("tag" = String, Path, description = "The tag")),
+    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn remove_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let patch = CustomerPatch { remove_tags: [tag].into_iter().collect(), ..Default::default() };
+    let w = write(&s, move |b| b.patch_customer(&key, &patch, None)).await?;
+    written(&s, StatusCode::OK, w).await
+}
+
+/// Add a contact.
+#[utoipa::path(post, path = "/v1/customers/{key}/contacts", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id")), request_body = NewContactInput,
+    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn add_contact(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Response, ApiError> {
+    let (new, reason): (NewContact, _) = split_reason(body)?;
+    let why = reason_from(&headers, reason);
+    let w = write(&s, move |b| b.add_contact(&key, &new, why)).await?;
+    written(&s, StatusCode::CREATED, w).await
+}
+
+/// Change a contact (by contact id or name); needs `reason`.
+#[utoipa::path(patch, path = "/v1/customers/{key}/contacts/{contact}", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id"), ("contact" = String, Path, description = "Contact id or name")),
+    request_body = ContactPatchInput,
+    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn edit_contact(
+    State(s): State<AppState>,
+    Path((key, contact)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Response, ApiError> {
+    let (patch, reason): (ContactPatch, _) = split_reason(body)?;
+    let why = reason_from(&headers, reason);
+    let w = write(&s, move |b| b.edit_contact(&key, &contact, &patch, why)).await?;
+    written(&s, StatusCode::OK, w).await
+}
+
+/// Record a follow-up (跟进记录).
+#[utoipa::path(post, path = "/v1/customers/{key}/interactions", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id")), request_body = NewInteractionInput,
+    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn add_interaction(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Json(new): Json<NewInteraction>,
+) -> Result<Response, ApiError> {
+    let w = write(&s, move |b| b.add_interaction(&key, &new)).await?;
+    written(&s, StatusCode::CREATED, w).await
+}
+
+/// Record a service case.
+#[utoipa::path(post, path = "/v1/customers/{key}/service-records", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id")), request_body = NewServiceRecordInput,
+    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn add_service(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Json(new): Json<NewServiceRecord>,
+) -> Result<Response, ApiError> {
+    let w = write(&s, move |b| b.add_service(&key, &new)).await?;
+    written(&s, StatusCode::CREATED, w).await
+}
+
+/// Record an order.
+#[utoipa::path(post, path = "/v1/customers/{key}/orders", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id")), request_body = NewOrderInput,
+    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn add_order(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Json(new): Json<NewOrder>,
+) -> Result<Response, ApiError> {
+    let w = write(&s, move |b| b.add_order(&key, &new)).await?;
+    written(&s, StatusCode::CREATED, w).await
+}
+
+/// Add a task.
+#[utoipa::path(post, path = "/v1/customers/{key}/tasks", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id")), request_body = NewTaskInput,
+    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn add_task(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Json(new): Json<NewTask>,
+) -> Result<Response, ApiError> {
+    let w = write(&s, move |b| b.add_task(&key, &new)).await?;
+    written(&s, StatusCode::CREATED, w).await
+}
+
+/// Mark a task done.
+#[utoipa::path(post, path = "/v1/customers/{key}/tasks/{task}/done", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id"), ("task" = String, Path, description = "Task id")),
+    request_body(content = TaskCompletionInput, description = "Optional"),
+    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn complete_task(
+    State(s): State<AppState>,
+    Path((key, task)): Path<(String, String)>,
+    OptionalJson(done): OptionalJson<TaskCompletion>,
+) -> Result<Response, ApiError> {
+    let w = write(&s, move |b| b.complete_task(&key, &task, &done)).await?;
+    written(&s, StatusCode::OK, w).await
+}
+
+/// Who changed what, when and why.
+#[utoipa::path(get, path = "/v1/customers/{key}/history", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id")),
+    responses((status = 200, body = Vec<HistoryEntryOut>), (status = 404, body = Problem)))]
+async fn history(State(s): State<AppState>, Path(key): Path<String>) -> Result<Response, ApiError> {
+    Ok(ok(&run(&s, move |b| b.history(&key)).await?))
+}
+
+/// Derived figures as of a date.
+#[utoipa::path(get, path = "/v1/customers/{key}/figures", tag = "customers",
+    params(("key" = String, Path, description = "Customer number or id"), AsOfQuery),
+    responses((status = 200, body = FiguresObject), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn figures(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<AsOfQuery>,
+) -> Result<Response, ApiError> {
+    let date = as_of(&s.0.book, &q.as_of)?;
+    Ok(ok(&run(&s, move |b| b.figures(&key, date)).await?))
+}
+
+/// Every rule, matched or not, for one customer, with the figures that decided it.
+#[utoipa::path(get, path = "/v1/customers/{key}/explain", tag = "rules",
+    params(("key" = String, Path, description = "Customer number or id"), AsOfQuery),
+    responses((status = 200, body = ExplanationObject), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn explain(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<AsOfQuery>,
+) -> Result<Response, ApiError> {
+    let date = as_of(&s.0.book, &q.as_of)?;
+    Ok(ok(&run(&s, move |b| b.explain(&key, date)).await?))
+}
+
+/// Agenda filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AgendaQuery {
+    /// Only this assignee.
+    pub assignee: Option<String>,
+    /// The day to build the agenda for, `YYYY-MM-DD` (default the node's today).
+    pub today: Option<String>,
+}
+
+/// Overdue, due today and the next 7 days.
+#[utoipa::path(get, path = "/v1/agenda", tag = "node", params(AgendaQuery),
+    responses((status = 200, body = Vec<AgendaItemOut>), (status = 422, body = Problem)))]
+async fn agenda(State(s): State<AppState>, Query(q): Query<AgendaQuery>) -> Result<Response, ApiError> {
+    let today = match &q.today {
+        Some(t) => parse_date("today", t).map_err(StoreError::from)?,
+        None => s.0.book.now().date(),
+    };
+    Ok(ok(&run(&s, move |b| b.agenda(today, q.assignee.as_deref())).await?))
+}
+
+/// The team's rules in evaluation order.
+#[utoipa::path(get, path = "/v1/rules", tag = "rules", responses((status = 200, body = Vec<RuleInfoOut>)))]
+async fn list_rules(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(&run(&s, |b| b.rules()).await?))
+}
+
+/// Add a rule; the book is re-evaluated.
+#[utoipa::path(post, path = "/v1/rules", tag = "rules", request_body = RuleBody,
+    responses((status = 201, body = RefreshOut), (status = 422, body = Problem)))]
+async fn create_rule(State(s): State<AppState>, Json(body): Json<RuleBody>) -> Result<Response, ApiError> {
+    let Some(name) = body.name.clone().filter(|n| !n.trim().is_empty()) else {
+        return Err(ApiError::field("name", "a rule needs a name"));
+    };
+    let rule = Rule { name, tag: body.tag, condition: body.condition, enabled: body.enabled.unwrap_or(true) };
+    let r = settings_write(&s, move |b| b.put_rule(&rule, true)).await?;
+    Ok(json_response(StatusCode::CREATED, &r))
+}
+
+/// Replace a rule; the book is re-evaluated.
+#[utoipa::path(put, path = "/v1/rules/{name}", tag = "rules",
+    params(("name" = String, Path, description = "Rule name")), request_body = RuleBody,
+    responses((status = 200, body = RefreshOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn replace_rule(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<RuleBody>,
+) -> Result<Response, ApiError> {
+    if body.name.as_ref().is_some_and(|n| *n != name) {
+        return Err(ApiError::field("name", "differs from the rule named in the path; rules cannot be renamed"));
+    }
+    let rule = Rule { name, tag: body.tag, condition: body.condition, enabled: body.enabled.unwrap_or(true) };
+    Ok(ok(&settings_write(&s, move |b| b.put_rule(&rule, false)).await?))
+}
+
+/// Remove a rule; the book is re-evaluated.
+#[utoipa::path(delete, path = "/v1/rules/{name}", tag = "rules",
+    params(("name" = String, Path, description = "Rule name")),
+    responses((status = 200, body = RefreshOut), (status = 404, body = Problem)))]
+async fn delete_rule(State(s): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    Ok(ok(&settings_write(&s, move |b| b.remove_rule(&name)).await?))
+}
+
+/// Which customers a draft rule would tag, without saving it.
+#[utoipa::path(post, path = "/v1/rules/test", tag = "rules", request_body = TestRuleBody,
+    responses((status = 200, body = RuleTestResult), (status = 422, body = Problem)))]
+async fn test_rule(State(s): State<AppState>, Json(body): Json<TestRuleBody>) -> Result<Response, ApiError> {
+    let date = as_of(&s.0.book, &body.as_of)?;
+    let draft = Rule {
+        name: body.name.unwrap_or_else(|| "draft".into()),
+        tag: body.tag.unwrap_or_else(|| "draft".into()),
+        condition: body.condition,
+        enabled: true,
+    };
+    let rows = run(&s, move |b| b.test_rule(&draft, date)).await?;
+    let total = rows.len();
+    let items = rows.iter().take(body.limit.unwrap_or(usize::MAX)).map(ListItem::of).collect();
+    Ok(ok(&RuleTestResult { total, items }))
+}
+
+/// Re-evaluate every customer's rule tags and tier now.
+#[utoipa::path(post, path = "/v1/tags/refresh", tag = "rules", responses((status = 200, body = RefreshOut)))]
+async fn refresh_tags(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(&settings_write(&s, |b| b.refresh_tags()).await?))
+}
+
+/// Tier listing parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TiersQuery {
+    /// sabc (composite S/A/B/C, default), abc or rfm.
+    pub model: Option<String>,
+    /// Evaluate as of this date (default today).
+    pub as_of: Option<String>,
+    /// Only this tier (e.g. S, or an RFM code).
+    pub tier: Option<String>,
+    /// Return at most this many customers (`total` still counts all).
+    pub limit: Option<usize>,
+}
+
+fn model_of(m: &Option<String>) -> Result<TierModel, ApiError> {
+    match m.as_deref() {
+        None => Ok(TierModel::Sabc),
+        Some(t) => {
+            t.parse().map_err(|_| ApiError::field("model", format!("`{t}` is not a model; use sabc, abc or rfm")))
+        }
+    }
+}
+
+/// Customers with their tier under a model, with the reason.
+#[utoipa::path(get, path = "/v1/tiers", tag = "rules", params(TiersQuery),
+    responses((status = 200, body = TiersPage), (status = 422, body = Problem)))]
+async fn tiers(State(s): State<AppState>, Query(q): Query<TiersQuery>) -> Result<Response, ApiError> {
+    let model = model_of(&q.model)?;
+    let date = as_of(&s.0.book, &q.as_of)?;
+    let mut lines = run(&s, move |b| b.tiers(model, date)).await?;
+    if let Some(t) = &q.tier {
+        lines.retain(|l| l.tier.eq_ignore_ascii_case(t));
+    }
+    let total = lines.len();
+    lines.truncate(q.limit.unwrap_or(usize::MAX));
+    Ok(ok(&serde_json::json!({ "total": total, "items": lines })))
+}
+
+/// Summary parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TiersSummaryQuery {
+    /// sabc (default), abc or rfm.
+    pub model: Option<String>,
+    /// Evaluate as of this date (default today).
+    pub as_of: Option<String>,
+}
+
+/// Counts and revenue share per tier.
+#[utoipa::path(get, path = "/v1/tiers/summary", tag = "rules", params(TiersSummaryQuery),
+    responses((status = 200, body = TierSummaryObject), (status = 422, body = Problem)))]
+async fn tiers_summary(State(s): State<AppState>, Query(q): Query<TiersSummaryQuery>) -> Result<Response, ApiError> {
+    let model = model_of(&q.model)?;
+    let date = as_of(&s.0.book, &q.as_of)?;
+    Ok(ok(&run(&s, move |b| b.tiers_summary(model, date)).await?))
+}
+
+/// The tier settings.
+#[utoipa::path(get, path = "/v1/settings/tiers", tag = "rules", responses((status = 200, body = TierSettingsObject)))]
+async fn get_tier_settings(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(&run(&s, |b| b.tier_settings()).await?))
+}
+
+/// Change tier settings (top-level fields with their new values); the book is re-evaluated.
+#[utoipa::path(patch, path = "/v1/settings/tiers", tag = "rules", request_body = TierSettingsPatch,
+    responses((status = 200, body = RefreshOut), (status = 422, body = Problem)))]
+async fn patch_tier_settings(
+    State(s): State<AppState>,
+    Json(values): Json<BTreeMap<String, serde_json::Value>>,
+) -> Result<Response, ApiError> {
+    Ok(ok(&settings_write(&s, move |b| b.set_tier_settings(&values)).await?))
+}
+
+/// Check every index against the documents.
+#[utoipa::path(get, path = "/v1/doctor", tag = "node", responses((status = 200, body = DoctorOut)))]
+async fn doctor(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(&run(&s, |b| b.doctor()).await?))
+}
+
+/// Rebuild every index from the documents.
+#[utoipa::path(post, path = "/v1/reindex", tag = "node", responses((status = 200, body = Reindexed)))]
+async fn reindex(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let n = settings_write(&s, |b| b.reindex()).await?;
+    Ok(ok(&Reindexed { reindexed: n }))
+}
+
+/// Where the change feed starts.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Resume after this sequence number (or send `Last-Event-ID`); without either, the
+    /// stream starts with the next change. `0` replays the whole feed.
+    pub after: Option<u64>,
+}
+
+struct Feed {
+    s: AppState,
+    cursor: u64,
+    buf: std::collections::VecDeque<Event>,
+    changes: watch::Receiver<u64>,
+    closing: Option<watch::Receiver<bool>>,
+}
+
+fn closed(c: &Option<watch::Receiver<bool>>) -> bool {
+    c.as_ref().is_some_and(|c| *c.borrow())
+}
+
+async fn next_events(f: &mut Feed) -> Result<(), ApiError> {
+    let cursor = f.cursor;
+    let batch = run(&f.s, move |b| {
+        let mut out = Vec::new();
+        for (seq, id) in b.store.events_after(cursor, 256)? {
+            let number = b.store.summary(id).map(|s| s.number).unwrap_or_default();
+            out.push(ChangeEvent { seq, id: id.to_hex(), number });
+        }
+        Ok(out)
+    })
+    .await?;
+    for e in batch {
+        f.cursor = e.seq;
+        let data = serde_json::to_string(&e).unwrap_or_default();
+        f.buf.push_back(Event::default().id(e.seq.to_string()).event("change").data(data));
+    }
+    Ok(())
+}
+
+/// Server-sent events: every customer change, `id` = sequence number, `event: change`,
+/// `data` = `{seq, id, number}`. Resumable with `?after=SEQ` or `Last-Event-ID`.
+#[utoipa::path(get, path = "/v1/events", tag = "node", params(EventsQuery,
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this sequence number")),
+    responses((status = 200, description = "An endless `text/event-stream`; each event's data is a ChangeEvent",
+        content_type = "text/event-stream", body = ChangeEvent), (status = 400, body = Problem)))]
+async fn events(
+    State(s): State<AppState>,
+    Query(q): Query<EventsQuery>,
+    headers: HeaderMap,
+    closing: Option<axum::Extension<Closing>>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let header_cursor = match headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
+        Some(v) => Some(
+            v.trim()
+                .parse::<u64>()
+                .map_err(|_| ApiError::Query { detail: format!("Last-Event-ID `{v}` is not a sequence number") })?,
+        ),
+        None => None,
+    };
+    let cursor = match q.after.or(header_cursor) {
+        Some(c) => c,
+        None => run(&s, |b| b.store.last_event_seq()).await?,
+    };
+    let changes = s.0.changes.subscribe();
+    let feed =
+        Feed { s, cursor, buf: Default::default(), changes, closing: closing.map(|axum::Extension(Closing(rx))| rx) };
+    let stream = futures_util::stream::unfold(feed, |mut f| async move {
+        loop {
+            if closed(&f.closing) {
+                return None;
+            }
+            if let Some(e) = f.buf.pop_front() {
+                return Some((Ok(e), f));
+            }
+            if next_events(&mut f).await.is_err() {
+                // The store failed; let the client reconnect with its cursor.
+                return None;
+            }
+            if !f.buf.is_empty() {
+                continue;
+            }
+            let closing = f.closing.clone();
+            tokio::select! {
+                _ = f.changes.changed() => {}
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                _ = async move {
+                    match closing {
+                        Some(mut c) => { let _ = c.changed().await; }
+                        None => std::future::pending::<()>().await,
+                    }
+                } => {}
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
