@@ -391,12 +391,9 @@ impl Book for LocalBook {
         let (facts, engine) = self.live_facts()?;
         let ids = rapport_rules::Book::test_rule(&facts, &engine.rules, draft, as_of)
             .map_err(|e| invalid("condition", e.to_string()))?;
-        let wanted: std::collections::BTreeSet<CustomerId> = ids.into_iter().collect();
-        let mut rows: Vec<ListRow> =
-            self.store.all_summaries()?.into_iter().filter(|r| wanted.contains(&r.id)).collect();
-        rows.sort_by(|a, b| a.summary.number.cmp(&b.summary.number));
-        Ok(rows)
+        self.store.summaries_of(&ids)
     }
+
     fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, StoreError> {
         let c = self.store.get(self.store.resolve(key)?)?;
         let engine = self.engine();

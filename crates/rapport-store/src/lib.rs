@@ -12,6 +12,7 @@ mod identity;
 mod index;
 mod ops;
 mod query;
+mod replica;
 mod tables;
 mod write;
 
@@ -22,6 +23,7 @@ pub use index::{
 };
 pub use ops::Actor;
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
+pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted};
 #[doc(hidden)]
 pub use tables::key as table_key;
 pub use write::Edit;

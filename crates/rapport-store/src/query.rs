@@ -214,6 +214,23 @@ impl Store {
         Ok(postcard::from_bytes(v.value())?)
     }
 
+    /// The list rows of the given customers (unknown ids are skipped), ordered by number.
+    pub fn summaries_of(&self, ids: &[CustomerId]) -> Result<Vec<ListRow>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let rows = txn.open_table(ROWS)?;
+        let t = txn.open_table(SUMMARY)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = row_of(&rows, *id)? {
+                if let Some(v) = t.get(row)? {
+                    out.push(ListRow { id: *id, summary: postcard::from_bytes(v.value())? });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.summary.number.cmp(&b.summary.number));
+        Ok(out)
+    }
+
     /// Every list row (for book-wide views such as tiers and the agenda).
     pub fn all_summaries(&self) -> Result<Vec<ListRow>, StoreError> {
         let txn = self.db().begin_read()?;

@@ -1,0 +1,266 @@
+//! What sync needs from the store: which documents changed since a cursor, a document's
+//! heads and the changes after given heads, adoption of documents and changes arriving
+//! from elsewhere (in bulk for a fresh node), and per-peer sync state that survives a
+//! crash so an interrupted sync resumes without redoing finished documents.
+
+use crate::tables::*;
+use crate::write::{load_doc, DocBytes};
+use crate::{Store, StoreError};
+use rapport_doc::{ChangeHash, CustomerDoc};
+use rapport_model::{Customer, CustomerId};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+
+/// Per-peer sync state: (peer, key) -> bytes (cursors).
+const SYNC_STATE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("sync_state");
+/// Heads a peer is known to hold, per (peer, customer id).
+const SYNC_HEADS: TableDefinition<(&str, u128), &[u8]> = TableDefinition::new("sync_heads");
+
+/// Encodes heads as concatenated 32-byte hashes.
+pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+/// Decodes concatenated 32-byte hashes.
+pub fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
+    bytes.chunks_exact(32).filter_map(|c| <[u8; 32]>::try_from(c).ok().map(ChangeHash)).collect()
+}
+
+/// The outcome of one incoming document: adopted, or refused with the reason.
+pub type AdoptResult = Result<(Adopted, Customer), StoreError>;
+
+/// What happened to one incoming document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Adopted {
+    /// A customer this node did not have.
+    New,
+    /// Changes merged into an existing customer.
+    Merged,
+    /// Nothing new.
+    Unchanged,
+}
+
+impl Store {
+    /// Customers written (locally or by sync) after event `cursor`, each once, and the
+    /// last event sequence seen. At most `limit` events are read.
+    pub fn changed_since(&self, cursor: u64, limit: usize) -> Result<(Vec<CustomerId>, u64), StoreError> {
+        let events = self.events_after(cursor, limit)?;
+        let last = events.last().map(|e| e.0).unwrap_or(cursor);
+        let mut seen = std::collections::BTreeSet::new();
+        let ids = events.into_iter().filter(|(_, id)| seen.insert(*id)).map(|(_, id)| id).collect();
+        Ok((ids, last))
+    }
+
+    /// The current heads of a customer's document (empty if unknown).
+    pub fn heads_of(&self, id: CustomerId) -> Result<Vec<ChangeHash>, StoreError> {
+        match self.load_doc(id) {
+            Ok(mut d) => Ok(d.heads()),
+            Err(StoreError::NotFound(_)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Automerge changes of a customer made after `heads` (the whole document when `heads`
+    /// is empty), and the document's current heads.
+    pub fn changes_after(
+        &self,
+        id: CustomerId,
+        heads: &[ChangeHash],
+    ) -> Result<(Vec<u8>, Vec<ChangeHash>), StoreError> {
+        let mut doc = self.load_doc(id)?;
+        let now = doc.heads();
+        if heads.is_empty() {
+            return Ok((doc.save_plain(), now));
+        }
+        // Heads we do not know (the peer is ahead) are ignored: we send what we have after
+        // the heads we share.
+        let known: Vec<ChangeHash> =
+            heads.iter().copied().filter(|h| doc.automerge().get_change_by_hash(h).is_some()).collect();
+        if known.is_empty() {
+            return Ok((doc.save_plain(), now));
+        }
+        Ok((doc.save_after(&known), now))
+    }
+
+    /// Applies Automerge bytes (a saved document or changes) for customer `id`, creating
+    /// the customer when new. Bytes that are not valid Automerge, or a document for a
+    /// different customer, are refused and nothing is written.
+    pub fn adopt(&self, id: CustomerId, bytes: &[u8]) -> Result<(Adopted, Customer), StoreError> {
+        let mut out = self.adopt_batch(vec![(id, bytes.to_vec())])?;
+        out.pop().ok_or_else(|| StoreError::Db("nothing adopted".into()))?
+    }
+
+    /// Applies many incoming documents in one durable transaction. Documents new to this
+    /// node are decoded, checked and packed on every core first. Each item gets its own
+    /// result: a refused item (invalid bytes, wrong id, number held by another customer)
+    /// writes nothing and does not stop the others.
+    pub fn adopt_batch(
+        &self,
+        items: Vec<(CustomerId, Vec<u8>)>,
+    ) -> Result<Vec<AdoptResult>, StoreError> {
+        struct Prepared {
+            customer: Customer,
+            packed: Vec<u8>,
+        }
+        let known: Vec<bool> = {
+            let txn = self.db().begin_read()?;
+            let rows = txn.open_table(ROWS)?;
+            items.iter().map(|(id, _)| row_of(&rows, *id).map(|r| r.is_some())).collect::<Result<_, _>>()?
+        };
+        let codec = self.codec().clone();
+        let prepare = |id: CustomerId, bytes: &[u8]| -> Result<Prepared, StoreError> {
+            let mut doc = CustomerDoc::load(bytes)?;
+            let customer = doc.read()?;
+            if customer.id != id {
+                return Err(StoreError::Db(format!("document for customer {} sent as customer {id}", customer.id)));
+            }
+            let packed = codec.pack(&doc.save_plain())?;
+            Ok(Prepared { customer, packed })
+        };
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let fresh: Vec<usize> = (0..items.len()).filter(|i| !known[*i]).collect();
+        let per = fresh.len().div_ceil(threads).max(1);
+        let mut prepared: Vec<Option<Result<Prepared, StoreError>>> = (0..items.len()).map(|_| None).collect();
+        let results: Vec<(usize, Result<Prepared, StoreError>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = fresh
+                .chunks(per)
+                .map(|part| {
+                    let items = &items;
+                    let prepare = &prepare;
+                    s.spawn(move || part.iter().map(|&i| (i, prepare(items[i].0, &items[i].1))).collect::<Vec<_>>())
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        });
+        for (i, r) in results {
+            prepared[i] = Some(r);
+        }
+        let txn = self.db().begin_write()?;
+        let mut out = Vec::with_capacity(items.len());
+        for (i, (id, bytes)) in items.iter().enumerate() {
+            // Outer error: storage failed, abort everything. Inner: this item was refused.
+            let r = match prepared[i].take() {
+                Some(Ok(p)) => self.adopt_new(&txn, p.customer, &p.packed)?,
+                Some(Err(e)) => Err(e),
+                None => self.adopt_existing(&txn, *id, bytes)?,
+            };
+            out.push(r);
+        }
+        txn.commit()?;
+        Ok(out)
+    }
+
+    fn adopt_new(
+        &self,
+        txn: &redb::WriteTransaction,
+        c: Customer,
+        packed: &[u8],
+    ) -> Result<AdoptResult, StoreError> {
+        // Another item of the same batch may have created it meanwhile.
+        if row_of(&txn.open_table(ROWS)?, c.id)?.is_some() {
+            return Ok(Err(StoreError::Db(format!("customer {} sent twice in one batch", c.id))));
+        }
+        let holder = {
+            let numbers = txn.open_table(NUMBERS)?;
+            let h = numbers.get(c.number.as_str())?.map(|h| h.value());
+            h
+        };
+        if let Some(row) = holder {
+            if let Some(h) = id_at(&txn.open_table(IDS)?, row)?.filter(|h| *h != c.id) {
+                return Ok(Err(StoreError::Db(format!(
+                    "customer number {} is already held by customer {h}",
+                    c.number
+                ))));
+            }
+        }
+        self.write_state(txn, &c, DocBytes::Full(packed), None)?;
+        Ok(Ok((Adopted::New, c)))
+    }
+
+    fn adopt_existing(
+        &self,
+        txn: &redb::WriteTransaction,
+        id: CustomerId,
+        bytes: &[u8],
+    ) -> Result<AdoptResult, StoreError> {
+        let mut doc = {
+            let rows = txn.open_table(ROWS)?;
+            let docs = txn.open_table(DOCS)?;
+            let chunks = txn.open_table(CHUNKS)?;
+            match load_doc(self.codec(), &rows, &docs, &chunks, id)? {
+                Some(d) => d,
+                None => return Ok(Err(StoreError::NotFound(id.to_hex()))),
+            }
+        };
+        let before = doc.heads();
+        // Apply to a copy first: bad bytes must not leave a half-applied document.
+        let mut trial = doc.fork();
+        if let Err(e) = trial.load_incremental(bytes) {
+            return Ok(Err(e.into()));
+        }
+        if trial.heads() == before {
+            return Ok(doc.read().map(|c| (Adopted::Unchanged, c)).map_err(Into::into));
+        }
+        let c = match trial.read() {
+            Ok(c) if c.id == id => c,
+            Ok(c) => return Ok(Err(StoreError::Db(format!("document for customer {} sent as customer {id}", c.id)))),
+            Err(e) => return Ok(Err(e.into())),
+        };
+        doc = trial;
+        let full = self.codec().pack(&doc.save_plain())?;
+        self.write_state(txn, &c, DocBytes::Full(&full), None)?;
+        Ok(Ok((Adopted::Merged, c)))
+    }
+
+    /// Reads a per-peer cursor (0 when unset).
+    pub fn sync_cursor(&self, peer: &str, key: &str) -> Result<u64, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = match txn.open_table(SYNC_STATE) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let v = t.get((peer, key))?.map(|v| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(v.value().get(..8).unwrap_or(&[0; 8]));
+            u64::from_le_bytes(a)
+        });
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Records a per-peer cursor and the heads the peer now holds for some customers, in
+    /// one durable transaction (so a crash never records progress that was not made).
+    pub fn record_sync(
+        &self,
+        peer: &str,
+        key: &str,
+        cursor: u64,
+        heads: &[(CustomerId, Vec<ChangeHash>)],
+    ) -> Result<(), StoreError> {
+        let txn = self.db().begin_write()?;
+        {
+            let mut t = txn.open_table(SYNC_STATE)?;
+            t.insert((peer, key), cursor.to_le_bytes().as_slice())?;
+            let mut h = txn.open_table(SYNC_HEADS)?;
+            for (id, hs) in heads {
+                h.insert((peer, key_of(*id)), encode_heads(hs).as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Heads a peer is known to hold for a customer (empty when unknown).
+    pub fn peer_heads(&self, peer: &str, id: CustomerId) -> Result<Vec<ChangeHash>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = match txn.open_table(SYNC_HEADS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(t.get((peer, key_of(id)))?.map(|v| decode_heads(v.value())).unwrap_or_default())
+    }
+}
+
+fn key_of(id: CustomerId) -> u128 {
+    key(id)
+}

@@ -1,0 +1,48 @@
+//! Sync between Rapport nodes and the team relay.
+//!
+//! Every node keeps a change log (the store's event table: one entry per customer write,
+//! local or received). A sync session with a peer walks two cursors over logs instead of
+//! comparing whole books: *push* sends, for each customer written since the last push,
+//! the Automerge changes the peer does not have yet (computed from the heads the peer was
+//! last known to hold); *pull* asks the peer for the customers written on its side since
+//! our last pull, with their heads, and fetches only the changes after our own heads.
+//! The cost of a sync therefore grows with the number of changed customers, not with the
+//! size of the book, and a fresh node receives whole saved documents in bulk. Cursors and
+//! known heads are recorded after each acknowledged batch, so an interrupted sync resumes
+//! where it stopped. `docs/sync.md` specifies messages, framing and the state machine.
+
+mod session;
+mod wire;
+
+pub use session::{sync_once, HttpTransport, SyncReport, Transport, SETTINGS_ID};
+pub use wire::{decode, encode, DocChanges, DocHeads, DocResult, Message, WireError, MAX_FRAME, PROTOCOL_VERSION};
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The peer could not be reached or the connection broke.
+    #[error("cannot reach {peer}: {reason}")]
+    Unreachable {
+        /// Peer address.
+        peer: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The peer refused our credentials.
+    #[error("the relay refused the token ({0}); ask the relay's operator for a new one")]
+    Unauthorized(String),
+    /// The peer sent something that is not a valid message.
+    #[error("bad message from peer: {0}")]
+    Wire(#[from] WireError),
+    /// The peer answered with an error.
+    #[error("peer error {code}: {detail}")]
+    Peer {
+        /// Stable code.
+        code: String,
+        /// Explanation.
+        detail: String,
+    },
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] rapport_store::StoreError),
+}

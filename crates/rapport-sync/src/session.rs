@@ -1,0 +1,301 @@
+//! The node side of a sync session: push what changed here, pull what changed there.
+
+use crate::wire::{decode, encode, DocChanges, DocHeads, DocResult, Message};
+use crate::SyncError;
+use rapport_doc::ChangeHash;
+use rapport_model::CustomerId;
+use rapport_store::{Adopted, Store};
+use serde::{Deserialize, Serialize};
+
+/// Id under which the team settings document (rules, tier settings) travels.
+pub const SETTINGS_ID: [u8; 16] = [0; 16];
+/// Documents per push or fetch request.
+const BATCH_DOCS: usize = 1000;
+/// Bytes of Automerge data per push request (requests stay well under the frame limit).
+const BATCH_BYTES: usize = 8 << 20;
+/// Log entries asked for per `Changes` request.
+const PAGE: u32 = 5000;
+
+/// A request/response channel to a peer.
+pub trait Transport {
+    /// Sends one request frame and returns the response frame.
+    fn call(&mut self, request: &[u8]) -> Result<Vec<u8>, SyncError>;
+    /// A stable name of the peer, used to key sync state (cursors, known heads).
+    fn peer(&self) -> String;
+}
+
+/// Sync with a team relay over HTTP: `POST {url}/v1/sync` with a bearer token.
+pub struct HttpTransport {
+    url: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+impl HttpTransport {
+    /// A transport to the relay at `url` (e.g. `https://relay.example.com`).
+    pub fn new(url: &str, token: &str) -> HttpTransport {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(120)))
+            .http_status_as_error(false)
+            .build();
+        HttpTransport { url: url.trim_end_matches('/').to_string(), token: token.to_string(), agent: config.into() }
+    }
+}
+
+impl Transport for HttpTransport {
+    fn call(&mut self, request: &[u8]) -> Result<Vec<u8>, SyncError> {
+        let unreachable =
+            |e: &dyn std::fmt::Display| SyncError::Unreachable { peer: self.url.clone(), reason: e.to_string() };
+        let mut resp = self
+            .agent
+            .post(&format!("{}/v1/sync", self.url))
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .header("Content-Type", "application/x-rapport-sync")
+            .send(request)
+            .map_err(|e| unreachable(&e))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(crate::MAX_FRAME as u64 + 16)
+            .read_to_vec()
+            .map_err(|e| unreachable(&e))?;
+        if status == 401 || status == 403 {
+            return Err(SyncError::Unauthorized(String::from_utf8_lossy(&body).chars().take(200).collect()));
+        }
+        if !(200..300).contains(&status) && decode(&body).is_err() {
+            return Err(SyncError::Peer {
+                code: format!("http_{status}"),
+                detail: String::from_utf8_lossy(&body).chars().take(300).collect(),
+            });
+        }
+        Ok(body)
+    }
+
+    fn peer(&self) -> String {
+        format!("relay:{}", self.url)
+    }
+}
+
+/// What a sync did.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Customers whose changes were sent.
+    pub sent: usize,
+    /// Customers received that were new here.
+    pub received_new: usize,
+    /// Customers that received changes.
+    pub received_merged: usize,
+    /// Customers the peer refused, and why.
+    pub refused: Vec<String>,
+    /// Received customers that now show concurrent edits to one field.
+    pub conflicts: usize,
+    /// Request bytes sent.
+    pub bytes_sent: u64,
+    /// Response bytes received.
+    pub bytes_received: u64,
+    /// Whether the team settings (rules, tiers) changed: tags must be re-evaluated.
+    pub settings_changed: bool,
+}
+
+struct Session<'a> {
+    store: &'a Store,
+    transport: &'a mut dyn Transport,
+    peer: String,
+    report: SyncReport,
+}
+
+fn hashes(h: &[ChangeHash]) -> Vec<[u8; 32]> {
+    h.iter().map(|c| c.0).collect()
+}
+
+fn change_hashes(h: &[[u8; 32]]) -> Vec<ChangeHash> {
+    h.iter().map(|c| ChangeHash(*c)).collect()
+}
+
+impl Session<'_> {
+    fn call(&mut self, m: &Message) -> Result<Message, SyncError> {
+        let req = encode(m);
+        self.report.bytes_sent += req.len() as u64;
+        let resp = self.transport.call(&req)?;
+        self.report.bytes_received += resp.len() as u64;
+        match decode(&resp)? {
+            Message::Error { code, detail } => Err(SyncError::Peer { code, detail }),
+            other => Ok(other),
+        }
+    }
+
+    /// Sends, in batches, every customer written here since the last push.
+    fn push(&mut self) -> Result<(), SyncError> {
+        loop {
+            let cursor = self.store.sync_cursor(&self.peer, "pushed")?;
+            let (ids, last) = self.store.changed_since(cursor, BATCH_DOCS)?;
+            if last == cursor {
+                return Ok(());
+            }
+            let mut docs = Vec::new();
+            let mut bytes = 0;
+            for id in ids {
+                let known = self.store.peer_heads(&self.peer, id)?;
+                let (changes, heads) = self.store.changes_after(id, &known)?;
+                if heads == known || changes.is_empty() {
+                    continue;
+                }
+                bytes += changes.len();
+                docs.push(DocChanges { id: id.0, bytes: changes });
+                if bytes > BATCH_BYTES {
+                    self.send(std::mem::take(&mut docs))?;
+                    bytes = 0;
+                }
+            }
+            self.send(docs)?;
+            self.store.record_sync(&self.peer, "pushed", last, &[])?;
+        }
+    }
+
+    fn send(&mut self, docs: Vec<DocChanges>) -> Result<(), SyncError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let n = docs.len();
+        let Message::Pushed { results } = self.call(&Message::Push { docs })? else {
+            return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Pushed".into() });
+        };
+        if results.len() != n {
+            return Err(SyncError::Peer {
+                code: "protocol".into(),
+                detail: format!("{} results for {n} documents", results.len()),
+            });
+        }
+        let mut known = Vec::new();
+        for r in results {
+            match r {
+                DocResult::Stored(h) => {
+                    self.report.sent += 1;
+                    known.push((CustomerId(h.id), change_hashes(&h.heads)));
+                }
+                DocResult::Refused { id, reason } => self.report.refused.push(format!("{}: {reason}", CustomerId(id))),
+            }
+        }
+        let cursor = self.store.sync_cursor(&self.peer, "pushed")?;
+        self.store.record_sync(&self.peer, "pushed", cursor, &known)?;
+        Ok(())
+    }
+
+    /// Fetches every customer written on the peer since the last pull.
+    fn pull(&mut self) -> Result<(), SyncError> {
+        loop {
+            let since = self.store.sync_cursor(&self.peer, "pulled")?;
+            let Message::Changed { docs, cursor, more } = self.call(&Message::Changes { since, limit: PAGE })? else {
+                return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Changed".into() });
+            };
+            let mut wanted = Vec::new();
+            let mut settled = Vec::new();
+            for d in docs {
+                if d.id == SETTINGS_ID {
+                    self.pull_settings(&d)?;
+                    continue;
+                }
+                let id = CustomerId(d.id);
+                let ours = self.store.heads_of(id)?;
+                if hashes(&ours) == d.heads {
+                    settled.push((id, ours));
+                } else {
+                    wanted.push(DocHeads { id: d.id, heads: hashes(&ours) });
+                }
+            }
+            for chunk in wanted.chunks(BATCH_DOCS) {
+                let Message::Docs { docs } = self.call(&Message::Fetch { docs: chunk.to_vec() })? else {
+                    return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Docs".into() });
+                };
+                let items: Vec<(CustomerId, Vec<u8>)> = docs.into_iter().map(|d| (CustomerId(d.id), d.bytes)).collect();
+                let ids: Vec<CustomerId> = items.iter().map(|(id, _)| *id).collect();
+                let results = self.store.adopt_batch(items)?;
+                for (id, r) in ids.into_iter().zip(results) {
+                    match r {
+                        Ok((outcome, _)) => {
+                            match outcome {
+                                Adopted::New => self.report.received_new += 1,
+                                Adopted::Merged => {
+                                    self.report.received_merged += 1;
+                                    if self
+                                        .store
+                                        .load_doc(id)
+                                        .and_then(|d| Ok(d.conflicts()?))
+                                        .is_ok_and(|c| !c.is_empty())
+                                    {
+                                        self.report.conflicts += 1;
+                                    }
+                                }
+                                Adopted::Unchanged => {}
+                            }
+                            settled.push((id, self.store.heads_of(id)?));
+                        }
+                        Err(e) => self.report.refused.push(format!("{id}: {e}")),
+                    }
+                }
+            }
+            // The peer holds what we now hold for these customers, so the next push does not
+            // echo them back.
+            self.store.record_sync(&self.peer, "pulled", cursor, &settled)?;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    fn pull_settings(&mut self, remote: &DocHeads) -> Result<(), SyncError> {
+        let mut doc = self.store.settings_doc()?;
+        if hashes(&doc.heads()) == remote.heads {
+            return Ok(());
+        }
+        let Message::Docs { docs } =
+            self.call(&Message::Fetch { docs: vec![DocHeads { id: SETTINGS_ID, heads: hashes(&doc.heads()) }] })?
+        else {
+            return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Docs".into() });
+        };
+        for d in docs.into_iter().filter(|d| d.id == SETTINGS_ID) {
+            let before = doc.heads();
+            // Changes after our heads, or the whole document: both apply incrementally.
+            let mut trial = doc.fork();
+            trial.automerge().load_incremental(&d.bytes).map_err(|e| rapport_store::StoreError::Doc(e.into()))?;
+            trial.rules().map_err(rapport_store::StoreError::from)?;
+            doc = trial;
+            if doc.heads() != before {
+                self.store.save_settings_doc(&mut doc)?;
+                self.report.settings_changed = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn push_settings(&mut self) -> Result<(), SyncError> {
+        let mut doc = self.store.settings_doc()?;
+        let heads = doc.heads();
+        let settings_key = CustomerId(SETTINGS_ID);
+        if self.store.peer_heads(&self.peer, settings_key)? == heads {
+            return Ok(());
+        }
+        let Message::Pushed { results } =
+            self.call(&Message::Push { docs: vec![DocChanges { id: SETTINGS_ID, bytes: doc.save() }] })?
+        else {
+            return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Pushed".into() });
+        };
+        if let Some(DocResult::Stored(h)) = results.into_iter().next() {
+            let cursor = self.store.sync_cursor(&self.peer, "pushed")?;
+            self.store.record_sync(&self.peer, "pushed", cursor, &[(settings_key, change_hashes(&h.heads))])?;
+        }
+        Ok(())
+    }
+}
+
+/// One full sync with a peer: settings and customers written here are pushed, then
+/// everything written there is pulled. Safe to interrupt at any point and run again.
+pub fn sync_once(store: &Store, transport: &mut dyn Transport) -> Result<SyncReport, SyncError> {
+    let peer = transport.peer();
+    let mut s = Session { store, transport, peer, report: SyncReport::default() };
+    s.push_settings()?;
+    s.push()?;
+    s.pull()?;
+    Ok(s.report)
+}

@@ -1,0 +1,186 @@
+//! Sync messages and their framing.
+//!
+//! A frame is a 4-byte big-endian length, then the payload: one version byte
+//! ([`PROTOCOL_VERSION`]) followed by the postcard encoding of a [`Message`]. Frames larger
+//! than [`MAX_FRAME`] are refused before they are read, an unknown version is refused
+//! rather than guessed at, and a payload must decode completely (no trailing bytes).
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the message format; bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u8 = 1;
+/// Largest frame accepted, in bytes (payload included).
+pub const MAX_FRAME: usize = 32 << 20;
+
+/// A document's id and heads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocHeads {
+    /// Customer id (all zeros: the team settings document).
+    pub id: [u8; 16],
+    /// Change hashes.
+    pub heads: Vec<[u8; 32]>,
+}
+
+/// Automerge bytes for a document: a whole saved document or changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocChanges {
+    /// Customer id.
+    pub id: [u8; 16],
+    /// Automerge bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Outcome of one pushed document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DocResult {
+    /// Stored; the peer's heads now.
+    Stored(DocHeads),
+    /// Refused, with the reason; nothing was stored for it.
+    Refused {
+        /// Customer id.
+        id: [u8; 16],
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A sync request or response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// Request: apply these changes.
+    Push {
+        /// Documents and their changes.
+        docs: Vec<DocChanges>,
+    },
+    /// Response to `Push`, one result per document in order.
+    Pushed {
+        /// Results.
+        results: Vec<DocResult>,
+    },
+    /// Request: which documents changed after `since` in your log.
+    Changes {
+        /// Cursor from the last `Changed`.
+        since: u64,
+        /// At most this many documents.
+        limit: u32,
+    },
+    /// Response: documents changed, with their heads, and the cursor to continue from.
+    Changed {
+        /// Changed documents.
+        docs: Vec<DocHeads>,
+        /// Cursor after these.
+        cursor: u64,
+        /// More changes follow.
+        more: bool,
+    },
+    /// Request: send each document's changes after the given heads (empty: whole document).
+    Fetch {
+        /// What we have.
+        docs: Vec<DocHeads>,
+    },
+    /// Response to `Fetch`.
+    Docs {
+        /// Changes per document; documents the peer does not have are left out.
+        docs: Vec<DocChanges>,
+    },
+    /// Response: the request was refused.
+    Error {
+        /// Stable code, e.g. `bad_request`, `unauthorized`, `too_large`.
+        code: String,
+        /// Explanation.
+        detail: String,
+    },
+}
+
+/// A frame that could not be decoded.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WireError {
+    /// Fewer bytes than the header says.
+    #[error("truncated frame: header says {expected} bytes, got {got}")]
+    Truncated {
+        /// Bytes announced.
+        expected: usize,
+        /// Bytes present.
+        got: usize,
+    },
+    /// Larger than [`MAX_FRAME`].
+    #[error("frame of {0} bytes is over the {MAX_FRAME}-byte limit")]
+    TooLarge(usize),
+    /// Unknown protocol version.
+    #[error("protocol version {0} is not supported (this node speaks {PROTOCOL_VERSION})")]
+    Version(u8),
+    /// The payload is not a message.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+}
+
+/// Encodes a message as one frame.
+pub fn encode(m: &Message) -> Vec<u8> {
+    let body = postcard::to_allocvec(m).unwrap_or_default();
+    let mut out = Vec::with_capacity(body.len() + 5);
+    out.extend_from_slice(&((body.len() + 1) as u32).to_be_bytes());
+    out.push(PROTOCOL_VERSION);
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Length of the frame starting at `bytes`, once its 4-byte header is there.
+pub fn frame_len(bytes: &[u8]) -> Result<Option<usize>, WireError> {
+    let Some(h) = bytes.get(..4) else { return Ok(None) };
+    let n = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as usize;
+    if n > MAX_FRAME {
+        return Err(WireError::TooLarge(n));
+    }
+    Ok(Some(n + 4))
+}
+
+/// Decodes exactly one frame.
+pub fn decode(bytes: &[u8]) -> Result<Message, WireError> {
+    let total = frame_len(bytes)?.ok_or(WireError::Truncated { expected: 4, got: bytes.len() })?;
+    if bytes.len() < total {
+        return Err(WireError::Truncated { expected: total, got: bytes.len() });
+    }
+    if bytes.len() > total {
+        return Err(WireError::Malformed(format!("{} bytes after the frame", bytes.len() - total)));
+    }
+    let payload = &bytes[4..total];
+    let (&version, body) = payload.split_first().ok_or_else(|| WireError::Malformed("empty payload".into()))?;
+    if version != PROTOCOL_VERSION {
+        return Err(WireError::Version(version));
+    }
+    let (m, rest) = postcard::take_from_bytes::<Message>(body).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(WireError::Malformed(format!("{} bytes after the message", rest.len())));
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn round_trips_and_refuses_bad_frames() {
+        let m = Message::Changed { docs: vec![DocHeads { id: [1; 16], heads: vec![[2; 32]] }], cursor: 9, more: true };
+        let f = encode(&m);
+        assert_eq!(decode(&f), Ok(m));
+        assert!(matches!(decode(&f[..f.len() - 1]), Err(WireError::Truncated { .. })));
+        let mut v = f.clone();
+        v[4] = 9;
+        assert_eq!(decode(&v), Err(WireError::Version(9)));
+        let mut big = vec![0xff, 0xff, 0xff, 0xff];
+        big.push(1);
+        assert!(matches!(decode(&big), Err(WireError::TooLarge(_))));
+        let mut extra = f.clone();
+        extra.push(0);
+        assert!(matches!(decode(&extra), Err(WireError::Malformed(_))));
+    }
+
+    proptest! {
+        #[test]
+        fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = decode(&bytes);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The Rapport team relay.
+//!
+//! A small server IT runs so that members who are never online at the same time still
+//! exchange changes. Each team's documents live in their own redb file; members
+//! authenticate with per-member bearer tokens that the relay stores only as BLAKE3 hashes
+//! and that can be revoked at once. The relay treats documents as opaque Automerge
+//! documents: it merges what members push, keeps a change log per team, and answers the
+//! sync protocol of `rapport-sync` (`docs/sync.md`).
+
+pub mod admin;
+pub mod http;
+pub mod metrics;
+pub mod team;
+
+/// Anything that can go wrong in the relay.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// Storage failed.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// The request names something that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Bad administrative input.
+    #[error("{0}")]
+    Invalid(String),
+    /// The data directory is held by a running relay.
+    #[error("the relay data at {0} is in use by a running relay")]
+    Locked(String),
+}
+
+macro_rules! storage_err {
+    ($($t:ty),*) => {$(
+        impl From<$t> for RelayError {
+            fn from(e: $t) -> Self { RelayError::Storage(e.to_string()) }
+        }
+    )*};
+}
+storage_err!(
+    redb::Error,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    std::io::Error
+);
+
+impl From<redb::DatabaseError> for RelayError {
+    fn from(e: redb::DatabaseError) -> Self {
+        match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => RelayError::Locked("relay data".into()),
+            other => RelayError::Storage(other.to_string()),
+        }
+    }
+}
+
+/// A random token of 32 bytes as 64 hex digits.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    if getrandom::fill(&mut b).is_err() {
+        // No OS randomness: derive from time and pid; tokens stay unique, not secret-grade.
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        b = *blake3::hash(seed.as_bytes()).as_bytes();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    *blake3::hash(token.trim().as_bytes()).as_bytes()
+}

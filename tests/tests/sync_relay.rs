@@ -1,0 +1,255 @@
+//! Nodes sync through a real `rapport-relay` process on loopback: offline edits on three
+//! nodes converge (same heads, same tags and tiers), a relay killed with SIGKILL mid-sync
+//! and restarted loses nothing, and revoked or wrong tokens are refused.
+
+use rapport_model::*;
+use rapport_node::{Book, Clock, LocalBook};
+use rapport_store::{Filter, Store};
+use rapport_sync::{sync_once, HttpTransport};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin(name: &str) -> PathBuf {
+    // Test executables live in target/<profile>/deps; binaries one level up.
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    dir.join(name)
+}
+
+struct Relay {
+    child: Child,
+    dir: PathBuf,
+    url: String,
+}
+
+impl Relay {
+    fn start(dir: &Path) -> Relay {
+        let _ = std::fs::remove_file(dir.join("relay.json"));
+        let child = Command::new(bin("rapport-relay"))
+            .args(["--data"])
+            .arg(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("relay starts (build it with `cargo build -p rapport-relay`)");
+        // Owned from here on, so the process is killed and reaped on every path.
+        let mut relay = Relay { child, dir: dir.to_path_buf(), url: String::new() };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(dir.join("relay.json")) {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                    if let Some(addr) = v["addr"].as_str() {
+                        relay.url = format!("http://{addr}");
+                        return relay;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "relay did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn admin(&self, args: &[&str]) -> String {
+        let out =
+            Command::new(bin("rapport-relay")).arg("--data").arg(&self.dir).args(args).output().expect("admin command");
+        assert!(out.status.success(), "rapport-relay {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn at(s: &str) -> DateTime {
+    parse_datetime("t", s).expect("date")
+}
+
+fn node(dir: &Path, name: &str) -> LocalBook {
+    let store = Store::init(
+        &dir.join(format!("{name}.redb")),
+        name,
+        rapport_node::default_settings_doc().expect("settings"),
+        Vec::new(),
+    )
+    .expect("init");
+    LocalBook::open(store, Clock::Fixed(at("2026-03-02 18:00"))).expect("open").0
+}
+
+fn sync(book: &LocalBook, url: &str, token: &str) -> rapport_sync::SyncReport {
+    let r = sync_once(&book.store, &mut HttpTransport::new(url, token)).expect("sync");
+    if r.settings_changed {
+        book.refresh_tags().expect("refresh");
+    }
+    r
+}
+
+/// Number, heads, rule tags and tier of every customer.
+type Snapshot = Vec<(String, Vec<rapport_doc::ChangeHash>, Vec<String>, Option<String>)>;
+
+fn snapshot(book: &LocalBook) -> Snapshot {
+    book.list(&Filter { include_archived: true, ..Default::default() })
+        .expect("list")
+        .into_iter()
+        .map(|r| {
+            (r.summary.number.clone(), book.store.heads_of(r.id).expect("heads"), r.summary.rule_tags, r.summary.tier)
+        })
+        .collect()
+}
+
+#[test]
+fn three_nodes_converge_through_the_relay() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(&tmp.path().join("relay"));
+    relay.admin(&["team", "create", "east"]);
+    let tokens: Vec<String> =
+        ["li", "wang", "zhang"].iter().map(|m| relay.admin(&["member", "add", "east", m])).collect();
+    let nodes: Vec<LocalBook> = ["li", "wang", "zhang"].iter().map(|m| node(tmp.path(), m)).collect();
+    let book = rapport_demo::DemoBook::new(3, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
+    let customers: Vec<Customer> =
+        (0..200).map(|i| book.customer(i, &rapport_demo::DemoProfile::realistic())).collect();
+    nodes[0].store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
+    let first = sync(&nodes[0], &relay.url, &tokens[0]);
+    assert_eq!(first.sent, 200);
+    for (n, t) in nodes.iter().zip(&tokens).skip(1) {
+        let r = sync(n, &relay.url, t);
+        assert_eq!(r.received_new, 200);
+    }
+    // Offline edits on every node.
+    let numbers: Vec<String> = snapshot(&nodes[0]).into_iter().map(|s| s.0).collect();
+    let target = &numbers[0];
+    nodes[0]
+        .patch_customer(target, &CustomerPatch { owner: Some("Li Wei".into()), ..Default::default() }, None)
+        .expect("a");
+    nodes[1]
+        .patch_customer(target, &CustomerPatch { size: Some(Some("500-1000".into())), ..Default::default() }, None)
+        .expect("b");
+    nodes[2]
+        .patch_customer(target, &CustomerPatch { owner: Some("Zhang Min".into()), ..Default::default() }, None)
+        .expect("c");
+    for (i, n) in nodes.iter().enumerate() {
+        n.add_interaction(
+            target,
+            &NewInteraction {
+                channel: Some(Channel::Visit),
+                summary: format!("visit from node {i}"),
+                ..Default::default()
+            },
+        )
+        .expect("follow-up");
+    }
+    nodes[1].set_archived(&numbers[1], true, Some("duplicate".into())).expect("archive");
+    nodes[2]
+        .patch_customer(
+            &numbers[1],
+            &CustomerPatch { notes: Some("still talking to them".into()), ..Default::default() },
+            None,
+        )
+        .expect("edit archived");
+    nodes[0].put_rule(&rapport_rules::Rule::new("big", "大客户", "amount_total > 300000"), true).expect("rule on a");
+    nodes[1].put_rule(&rapport_rules::Rule::new("quiet", "安静客户", "interactions_90d = 0"), true).expect("rule on b");
+    // Sync in a scrambled order, twice round.
+    for order in [[2, 0, 1], [1, 2, 0]] {
+        for i in order {
+            sync(&nodes[i], &relay.url, &tokens[i]);
+        }
+    }
+    let a = snapshot(&nodes[0]);
+    assert_eq!(a, snapshot(&nodes[1]));
+    assert_eq!(a, snapshot(&nodes[2]));
+    let c = nodes[0].customer(target).expect("customer").customer;
+    assert_eq!(c.size.as_deref(), Some("500-1000"));
+    assert_eq!(c.interactions.iter().filter(|i| i.summary.starts_with("visit from node")).count(), 3);
+    let rules: Vec<String> = nodes[2].rules().expect("rules").into_iter().map(|r| r.rule.name).collect();
+    assert!(rules.contains(&"big".to_string()) && rules.contains(&"quiet".to_string()), "{rules:?}");
+    for n in &nodes {
+        assert!(n.store.doctor().expect("doctor").problems.is_empty());
+    }
+    // An edit after the initial sync sends only the change, not the document.
+    nodes[0]
+        .add_interaction(
+            &numbers[5],
+            &NewInteraction { channel: Some(Channel::Phone), summary: "short call".into(), ..Default::default() },
+        )
+        .expect("edit");
+    let r = sync(&nodes[0], &relay.url, &tokens[0]);
+    assert_eq!(r.sent, 1);
+    assert!(r.bytes_sent < 2_000, "one follow-up cost {} bytes", r.bytes_sent);
+}
+
+#[test]
+fn wrong_and_revoked_tokens_are_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(&tmp.path().join("relay"));
+    relay.admin(&["team", "create", "east"]);
+    relay.admin(&["team", "create", "west"]);
+    let east = relay.admin(&["member", "add", "east", "li"]);
+    let west = relay.admin(&["member", "add", "west", "bob"]);
+    let a = node(tmp.path(), "li");
+    a.add_customer(&NewCustomer {
+        kind: Some(Kind::Company),
+        name: "恒瑞精密".into(),
+        industry: Some("C".into()),
+        source: Some("referral".into()),
+        ..Default::default()
+    })
+    .expect("add");
+    sync(&a, &relay.url, &east);
+    // Another team sees nothing of east's book.
+    let b = node(tmp.path(), "bob");
+    let r = sync(&b, &relay.url, &west);
+    assert_eq!(r.received_new, 0);
+    assert_eq!(b.list(&Filter::default()).expect("list").len(), 0);
+    let err = sync_once(&a.store, &mut HttpTransport::new(&relay.url, "not-a-token")).expect_err("wrong token");
+    assert!(matches!(err, rapport_sync::SyncError::Unauthorized(_)), "{err}");
+    relay.admin(&["member", "revoke", "east", "li"]);
+    let err = sync_once(&a.store, &mut HttpTransport::new(&relay.url, &east)).expect_err("revoked");
+    assert!(matches!(err, rapport_sync::SyncError::Unauthorized(_)), "{err}");
+}
+
+#[test]
+fn a_relay_killed_mid_sync_loses_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay_dir = tmp.path().join("relay");
+    let mut relay = Relay::start(&relay_dir);
+    relay.admin(&["team", "create", "east"]);
+    let token = relay.admin(&["member", "add", "east", "li"]);
+    let a = node(tmp.path(), "li");
+    let book = rapport_demo::DemoBook::new(9, at("2026-03-02 18:00").date(), &["Li Wei"]);
+    a.store
+        .create_many(
+            (0..3000).map(|i| book.customer(i, &rapport_demo::DemoProfile::bench())).collect(),
+            "li",
+            at("2026-03-01 09:00"),
+        )
+        .expect("seed");
+    // Kill the relay while the first upload is under way.
+    let url = relay.url.clone();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        relay.kill();
+        relay
+    });
+    let first = sync_once(&a.store, &mut HttpTransport::new(&url, &token));
+    let relay = killer.join().expect("killer");
+    drop(relay);
+    let relay = Relay::start(&relay_dir);
+    let _ = first; // may or may not have finished before the kill
+    let r = sync(&a, &relay.url, &token);
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    // A fresh node receives every customer.
+    let b = node(tmp.path(), "wang");
+    let token_b = relay.admin(&["member", "add", "east", "wang"]);
+    let r = sync(&b, &relay.url, &token_b);
+    assert_eq!(r.received_new, 3000);
+    assert_eq!(snapshot(&a), snapshot(&b));
+}
