@@ -354,6 +354,10 @@ impl Store {
                     continue;
                 }
             };
+            let heads_now = load_row(self.codec(), &docs, &chunks, k)?.map(|mut d| d.heads()).unwrap_or_default();
+            if txn.open_table(HEADS)?.get(k)?.map(|v| crate::decode_heads(v.value())) != Some(heads_now) {
+                report.problems.push(format!("{}: stored heads missing or stale", c.number));
+            }
             let derived = deriver.derive(&c);
             let want = Summary::of(&c, &derived);
             match sums.get(k)? {

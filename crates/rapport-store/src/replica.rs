@@ -52,11 +52,11 @@ impl Store {
 
     /// The current heads of a customer's document (empty if unknown).
     pub fn heads_of(&self, id: CustomerId) -> Result<Vec<ChangeHash>, StoreError> {
-        match self.load_doc(id) {
-            Ok(mut d) => Ok(d.heads()),
-            Err(StoreError::NotFound(_)) => Ok(Vec::new()),
-            Err(e) => Err(e),
-        }
+        let txn = self.db().begin_read()?;
+        let Some(row) = row_of(&txn.open_table(ROWS)?, id)? else { return Ok(Vec::new()) };
+        let t = txn.open_table(HEADS)?;
+        let heads = t.get(row)?.map(|v| decode_heads(v.value())).unwrap_or_default();
+        Ok(heads)
     }
 
     /// Automerge changes of a customer made after `heads` (the whole document when `heads`
@@ -93,12 +93,10 @@ impl Store {
     /// node are decoded, checked and packed on every core first. Each item gets its own
     /// result: a refused item (invalid bytes, wrong id, number held by another customer)
     /// writes nothing and does not stop the others.
-    pub fn adopt_batch(
-        &self,
-        items: Vec<(CustomerId, Vec<u8>)>,
-    ) -> Result<Vec<AdoptResult>, StoreError> {
+    pub fn adopt_batch(&self, items: Vec<(CustomerId, Vec<u8>)>) -> Result<Vec<AdoptResult>, StoreError> {
         struct Prepared {
             customer: Customer,
+            heads: Vec<ChangeHash>,
             packed: Vec<u8>,
         }
         let known: Vec<bool> = {
@@ -114,7 +112,7 @@ impl Store {
                 return Err(StoreError::Db(format!("document for customer {} sent as customer {id}", customer.id)));
             }
             let packed = codec.pack(&doc.save_plain())?;
-            Ok(Prepared { customer, packed })
+            Ok(Prepared { customer, heads: doc.heads(), packed })
         };
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
         let fresh: Vec<usize> = (0..items.len()).filter(|i| !known[*i]).collect();
@@ -139,7 +137,7 @@ impl Store {
         for (i, (id, bytes)) in items.iter().enumerate() {
             // Outer error: storage failed, abort everything. Inner: this item was refused.
             let r = match prepared[i].take() {
-                Some(Ok(p)) => self.adopt_new(&txn, p.customer, &p.packed)?,
+                Some(Ok(p)) => self.adopt_new(&txn, p.customer, &p.packed, &p.heads)?,
                 Some(Err(e)) => Err(e),
                 None => self.adopt_existing(&txn, *id, bytes)?,
             };
@@ -154,6 +152,7 @@ impl Store {
         txn: &redb::WriteTransaction,
         c: Customer,
         packed: &[u8],
+        heads: &[ChangeHash],
     ) -> Result<AdoptResult, StoreError> {
         // Another item of the same batch may have created it meanwhile.
         if row_of(&txn.open_table(ROWS)?, c.id)?.is_some() {
@@ -172,7 +171,7 @@ impl Store {
                 ))));
             }
         }
-        self.write_state(txn, &c, DocBytes::Full(packed), None)?;
+        self.write_state(txn, &c, DocBytes::Full(packed), None, heads)?;
         Ok(Ok((Adopted::New, c)))
     }
 
@@ -207,7 +206,7 @@ impl Store {
         };
         doc = trial;
         let full = self.codec().pack(&doc.save_plain())?;
-        self.write_state(txn, &c, DocBytes::Full(&full), None)?;
+        self.write_state(txn, &c, DocBytes::Full(&full), None, &doc.heads())?;
         Ok(Ok((Adopted::Merged, c)))
     }
 

@@ -16,6 +16,9 @@ pub const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
 pub const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("doc_chunks");
 /// List row per customer (postcard-encoded `Summary`).
 pub const SUMMARY: TableDefinition<u64, &[u8]> = TableDefinition::new("summary");
+/// Current document heads per customer (32-byte hashes), so sync and ETags compare
+/// versions without loading documents.
+pub const HEADS: TableDefinition<u64, &[u8]> = TableDefinition::new("heads");
 /// Search text per customer.
 pub const SEARCH: TableDefinition<u64, &str> = TableDefinition::new("search");
 /// Rule inputs per customer (opaque bytes from the deriver).
@@ -47,6 +50,7 @@ pub fn create_tables(txn: &WriteTransaction) -> Result<(), redb::TableError> {
     txn.open_table(CHUNKS)?;
     txn.open_table(SUMMARY)?;
     txn.open_table(SEARCH)?;
+    txn.open_table(HEADS)?;
     txn.open_table(FACTS)?;
     txn.open_table(NUMBERS)?;
     txn.open_multimap_table(INDEX)?;

@@ -95,7 +95,7 @@ impl Store {
         let mut doc = CustomerDoc::create(&c, self.identity.actor(), meta)?;
         let bytes = self.codec().pack(&doc.save_plain())?;
         let c = doc.read()?;
-        self.write_state(&txn, &c, DocBytes::Full(&bytes), None)?;
+        self.write_state(&txn, &c, DocBytes::Full(&bytes), None, &doc.heads())?;
         txn.commit()?;
         Ok(c)
     }
@@ -130,7 +130,7 @@ impl Store {
         let mut numbers = Vec::with_capacity(customers.len());
         let batches: Vec<&[Customer]> = customers.chunks(BATCH).collect();
         for batch in batches {
-            type Built = Result<(Customer, Vec<u8>, Derived), StoreError>;
+            type Built = Result<(Customer, Vec<u8>, Derived, Vec<rapport_doc::ChangeHash>), StoreError>;
             let per = batch.len().div_ceil(threads);
             let built: Vec<Built> = std::thread::scope(|s| {
                 let handles: Vec<_> = batch
@@ -148,7 +148,7 @@ impl Store {
                                     // the two differ in item order and normalisation.
                                     let stored = doc.read()?;
                                     let derived = deriver.derive(&stored);
-                                    Ok((stored, bytes, derived))
+                                    Ok((stored, bytes, derived, doc.heads()))
                                 })
                                 .collect::<Vec<Built>>()
                         })
@@ -163,8 +163,8 @@ impl Store {
             });
             let txn = self.db().begin_write()?;
             for b in built {
-                let (c, bytes, derived) = b?;
-                self.write_state(&txn, &c, DocBytes::Full(&bytes), Some(derived))?;
+                let (c, bytes, derived, heads) = b?;
+                self.write_state(&txn, &c, DocBytes::Full(&bytes), Some(derived), &heads)?;
                 numbers.push(c.number);
             }
             txn.commit()?;
@@ -193,9 +193,9 @@ impl Store {
         let compact = chunk_count(&txn.open_table(CHUNKS)?, row)? >= MAX_CHUNKS;
         if compact {
             let full = self.codec().pack(&doc.save_plain())?;
-            self.write_state(&txn, &after, DocBytes::Full(&full), None)?;
+            self.write_state(&txn, &after, DocBytes::Full(&full), None, &doc.heads())?;
         } else {
-            self.write_state(&txn, &after, DocBytes::Chunk(&chunk), None)?;
+            self.write_state(&txn, &after, DocBytes::Chunk(&chunk), None, &doc.heads())?;
         }
         txn.commit()?;
         Ok(after)
@@ -235,7 +235,7 @@ impl Store {
             }
         }
         let full = self.codec().pack(&doc.save_plain())?;
-        self.write_state(&txn, &c, DocBytes::Full(&full), None)?;
+        self.write_state(&txn, &c, DocBytes::Full(&full), None, &doc.heads())?;
         txn.commit()?;
         Ok(c)
     }
@@ -248,6 +248,7 @@ impl Store {
         c: &Customer,
         bytes: DocBytes<'_>,
         derived: Option<Derived>,
+        heads: &[rapport_doc::ChangeHash],
     ) -> Result<(), StoreError> {
         let k = self.row_for(txn, c.id)?;
         {
@@ -264,6 +265,7 @@ impl Store {
                 }
             }
         }
+        txn.open_table(HEADS)?.insert(k, crate::encode_heads(heads).as_slice())?;
         let derived = derived.unwrap_or_else(|| self.deriver().derive(c));
         let summary = Summary::of(c, &derived);
         let mut sums = txn.open_table(SUMMARY)?;
@@ -393,8 +395,9 @@ impl Store {
                 let chunks = txn.open_table(CHUNKS)?;
                 load_row(self.codec(), &docs, &chunks, row)?
             };
-            let Some(doc) = doc else { continue };
+            let Some(mut doc) = doc else { continue };
             let c = doc.read()?;
+            txn.open_table(HEADS)?.insert(row, crate::encode_heads(&doc.heads()).as_slice())?;
             let derived = deriver.derive(&c);
             let summary = Summary::of(&c, &derived);
             let mut index = txn.open_multimap_table(INDEX)?;

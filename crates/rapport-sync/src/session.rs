@@ -61,7 +61,11 @@ impl Transport for HttpTransport {
             .read_to_vec()
             .map_err(|e| unreachable(&e))?;
         if status == 401 || status == 403 {
-            return Err(SyncError::Unauthorized(String::from_utf8_lossy(&body).chars().take(200).collect()));
+            let why = match decode(&body) {
+                Ok(Message::Error { detail, .. }) => detail,
+                _ => format!("HTTP {status}"),
+            };
+            return Err(SyncError::Unauthorized(why));
         }
         if !(200..300).contains(&status) && decode(&body).is_err() {
             return Err(SyncError::Peer {
@@ -137,6 +141,11 @@ impl Session<'_> {
             let mut bytes = 0;
             for id in ids {
                 let known = self.store.peer_heads(&self.peer, id)?;
+                // Most entries after a pull are documents that came from the peer: skip
+                // them without loading the document.
+                if self.store.heads_of(id)? == known {
+                    continue;
+                }
                 let (changes, heads) = self.store.changes_after(id, &known)?;
                 if heads == known || changes.is_empty() {
                     continue;
@@ -297,5 +306,8 @@ pub fn sync_once(store: &Store, transport: &mut dyn Transport) -> Result<SyncRep
     s.push_settings()?;
     s.push()?;
     s.pull()?;
+    // Walk the push cursor over what the pull just wrote (nothing is sent for it), so
+    // `sync status` shows no pending work and the next sync starts from here.
+    s.push()?;
     Ok(s.report)
 }
