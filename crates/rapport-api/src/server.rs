@@ -428,7 +428,7 @@ fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<(String, S
 
 /// Health and identity of the node.
 #[utoipa::path(get, path = "/v1/health", tag = "node",
-    responses((status = 200, description = "The node answers", body = Health), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The node answers", body = Health), (status = 401, description = "Missing or wrong token", body = Problem, content_type = "application/problem+json")))]
 async fn health(State(s): State<AppState>) -> Result<Response, ApiError> {
     let h = run(&s, |b| {
         let id = b.identity()?;
@@ -621,7 +621,7 @@ fn page(mut rows: Vec<ListRow>, q: &ListQuery) -> Result<ListPage, ApiError> {
 
 /// List customers: every filter of `rapport list`, full-text `q`, sort and cursor paging.
 #[utoipa::path(get, path = "/v1/customers", tag = "customers", params(ListQuery),
-    responses((status = 200, body = ListPage), (status = 400, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = ListPage), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
     let today = match &q.today {
         Some(t) => parse_date("today", t).map_err(StoreError::from)?,
@@ -648,7 +648,7 @@ async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -
 /// Create a customer.
 #[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomerInput,
     responses((status = 201, description = "Created; the record as stored", body = CustomerRecord),
-        (status = 400, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn create_customer(State(s): State<AppState>, Json(new): Json<NewCustomer>) -> Result<Response, ApiError> {
     let c = write(&s, move |b| b.add_customer(&new)).await?;
     let id = c.id;
@@ -674,9 +674,9 @@ pub struct AsOfQuery {
 /// conflicts and figures. `ETag` is the document heads; `If-None-Match` gives 304.
 #[utoipa::path(get, path = "/v1/customers/{key}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), AsOfQuery),
-    responses((status = 200, body = CustomerDetail, headers(("ETag" = String, description = "The document heads"))),
+    responses((status = 200, description = "OK", body = CustomerDetail, headers(("ETag" = String, description = "The document heads"))),
         (status = 304, description = "Not modified since the ETag given in If-None-Match"),
-        (status = 404, body = Problem)))]
+        (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json")))]
 async fn get_customer(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -725,8 +725,8 @@ async fn get_customer(
     params(("key" = String, Path, description = "Customer number or id"),
         ("X-Rapport-Reason" = Option<String>, Header, description = "Why, instead of the body's `reason`")),
     request_body = CustomerPatchInput,
-    responses((status = 200, body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))),
+        (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn patch_customer(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -742,7 +742,7 @@ async fn patch_customer(
 /// Archive a customer (kept with its number, hidden from lists).
 #[utoipa::path(post, path = "/v1/customers/{key}/archive", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body(content = ReasonBody, description = "Optional"),
-    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn archive_customer(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -757,7 +757,7 @@ async fn archive_customer(
 /// Restore an archived customer.
 #[utoipa::path(post, path = "/v1/customers/{key}/restore", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body(content = ReasonBody, description = "Optional"),
-    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn restore_customer(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -772,7 +772,7 @@ async fn restore_customer(
 /// Add a manual tag.
 #[utoipa::path(put, path = "/v1/customers/{key}/tags/{tag}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("tag" = String, Path, description = "The tag")),
-    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, String)>) -> Result<Response, ApiError> {
     let patch = CustomerPatch { add_tags: [tag].into_iter().collect(), ..Default::default() };
     let w = write(&s, move |b| b.patch_customer(&key, &patch, None)).await?;
@@ -782,7 +782,7 @@ async fn add_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, Stri
 /// Remove a manual tag.
 #[utoipa::path(delete, path = "/v1/customers/{key}/tags/{tag}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("tag" = String, Path, description = "The tag")),
-    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn remove_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, String)>) -> Result<Response, ApiError> {
     let patch = CustomerPatch { remove_tags: [tag].into_iter().collect(), ..Default::default() };
     let w = write(&s, move |b| b.patch_customer(&key, &patch, None)).await?;
@@ -792,7 +792,7 @@ async fn remove_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, S
 /// Add a contact.
 #[utoipa::path(post, path = "/v1/customers/{key}/contacts", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewContactInput,
-    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_contact(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -809,7 +809,7 @@ async fn add_contact(
 #[utoipa::path(patch, path = "/v1/customers/{key}/contacts/{contact}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("contact" = String, Path, description = "Contact id or name")),
     request_body = ContactPatchInput,
-    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn edit_contact(
     State(s): State<AppState>,
     Path((key, contact)): Path<(String, String)>,
@@ -825,7 +825,7 @@ async fn edit_contact(
 /// Record a follow-up (跟进记录).
 #[utoipa::path(post, path = "/v1/customers/{key}/interactions", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewInteractionInput,
-    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_interaction(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -838,7 +838,7 @@ async fn add_interaction(
 /// Record a service case.
 #[utoipa::path(post, path = "/v1/customers/{key}/service-records", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewServiceRecordInput,
-    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_service(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -851,7 +851,7 @@ async fn add_service(
 /// Record an order.
 #[utoipa::path(post, path = "/v1/customers/{key}/orders", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewOrderInput,
-    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_order(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -864,7 +864,7 @@ async fn add_order(
 /// Add a task.
 #[utoipa::path(post, path = "/v1/customers/{key}/tasks", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewTaskInput,
-    responses((status = 201, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_task(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -878,7 +878,7 @@ async fn add_task(
 #[utoipa::path(post, path = "/v1/customers/{key}/tasks/{task}/done", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("task" = String, Path, description = "Task id")),
     request_body(content = TaskCompletionInput, description = "Optional"),
-    responses((status = 200, body = WrittenOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn complete_task(
     State(s): State<AppState>,
     Path((key, task)): Path<(String, String)>,
@@ -891,7 +891,7 @@ async fn complete_task(
 /// Who changed what, when and why.
 #[utoipa::path(get, path = "/v1/customers/{key}/history", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")),
-    responses((status = 200, body = Vec<HistoryEntryOut>), (status = 404, body = Problem)))]
+    responses((status = 200, description = "OK", body = Vec<HistoryEntryOut>), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json")))]
 async fn history(State(s): State<AppState>, Path(key): Path<String>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, move |b| b.history(&key)).await?))
 }
@@ -899,7 +899,7 @@ async fn history(State(s): State<AppState>, Path(key): Path<String>) -> Result<R
 /// Derived figures as of a date.
 #[utoipa::path(get, path = "/v1/customers/{key}/figures", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), AsOfQuery),
-    responses((status = 200, body = FiguresObject), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = FiguresObject), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn figures(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -912,7 +912,7 @@ async fn figures(
 /// Every rule, matched or not, for one customer, with the figures that decided it.
 #[utoipa::path(get, path = "/v1/customers/{key}/explain", tag = "rules",
     params(("key" = String, Path, description = "Customer number or id"), AsOfQuery),
-    responses((status = 200, body = ExplanationObject), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = ExplanationObject), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn explain(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -935,7 +935,7 @@ pub struct AgendaQuery {
 
 /// Overdue, due today and the next 7 days.
 #[utoipa::path(get, path = "/v1/agenda", tag = "node", params(AgendaQuery),
-    responses((status = 200, body = Vec<AgendaItemOut>), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = Vec<AgendaItemOut>), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn agenda(State(s): State<AppState>, Query(q): Query<AgendaQuery>) -> Result<Response, ApiError> {
     let today = match &q.today {
         Some(t) => parse_date("today", t).map_err(StoreError::from)?,
@@ -945,14 +945,14 @@ async fn agenda(State(s): State<AppState>, Query(q): Query<AgendaQuery>) -> Resu
 }
 
 /// The team's rules in evaluation order.
-#[utoipa::path(get, path = "/v1/rules", tag = "rules", responses((status = 200, body = Vec<RuleInfoOut>)))]
+#[utoipa::path(get, path = "/v1/rules", tag = "rules", responses((status = 200, description = "OK", body = Vec<RuleInfoOut>)))]
 async fn list_rules(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, |b| b.rules()).await?))
 }
 
 /// Add a rule; the book is re-evaluated.
 #[utoipa::path(post, path = "/v1/rules", tag = "rules", request_body = RuleBody,
-    responses((status = 201, body = RefreshOut), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = RefreshOut), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn create_rule(State(s): State<AppState>, Json(body): Json<RuleBody>) -> Result<Response, ApiError> {
     let Some(name) = body.name.clone().filter(|n| !n.trim().is_empty()) else {
         return Err(ApiError::field("name", "a rule needs a name"));
@@ -965,7 +965,7 @@ async fn create_rule(State(s): State<AppState>, Json(body): Json<RuleBody>) -> R
 /// Replace a rule; the book is re-evaluated.
 #[utoipa::path(put, path = "/v1/rules/{name}", tag = "rules",
     params(("name" = String, Path, description = "Rule name")), request_body = RuleBody,
-    responses((status = 200, body = RefreshOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = RefreshOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn replace_rule(
     State(s): State<AppState>,
     Path(name): Path<String>,
@@ -981,14 +981,14 @@ async fn replace_rule(
 /// Remove a rule; the book is re-evaluated.
 #[utoipa::path(delete, path = "/v1/rules/{name}", tag = "rules",
     params(("name" = String, Path, description = "Rule name")),
-    responses((status = 200, body = RefreshOut), (status = 404, body = Problem)))]
+    responses((status = 200, description = "OK", body = RefreshOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json")))]
 async fn delete_rule(State(s): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
     Ok(ok(&settings_write(&s, move |b| b.remove_rule(&name)).await?))
 }
 
 /// Which customers a draft rule would tag, without saving it.
 #[utoipa::path(post, path = "/v1/rules/test", tag = "rules", request_body = TestRuleBody,
-    responses((status = 200, body = RuleTestResult), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = RuleTestResult), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn test_rule(State(s): State<AppState>, Json(body): Json<TestRuleBody>) -> Result<Response, ApiError> {
     let date = as_of(&s.0.book, &body.as_of)?;
     let draft = Rule {
@@ -1004,7 +1004,7 @@ async fn test_rule(State(s): State<AppState>, Json(body): Json<TestRuleBody>) ->
 }
 
 /// Re-evaluate every customer's rule tags and tier now.
-#[utoipa::path(post, path = "/v1/tags/refresh", tag = "rules", responses((status = 200, body = RefreshOut)))]
+#[utoipa::path(post, path = "/v1/tags/refresh", tag = "rules", responses((status = 200, description = "OK", body = RefreshOut)))]
 async fn refresh_tags(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&settings_write(&s, |b| b.refresh_tags()).await?))
 }
@@ -1035,7 +1035,7 @@ fn model_of(m: &Option<String>) -> Result<TierModel, ApiError> {
 
 /// Customers with their tier under a model, with the reason.
 #[utoipa::path(get, path = "/v1/tiers", tag = "rules", params(TiersQuery),
-    responses((status = 200, body = TiersPage), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = TiersPage), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn tiers(State(s): State<AppState>, Query(q): Query<TiersQuery>) -> Result<Response, ApiError> {
     let model = model_of(&q.model)?;
     let date = as_of(&s.0.book, &q.as_of)?;
@@ -1061,7 +1061,7 @@ pub struct TiersSummaryQuery {
 
 /// Counts and revenue share per tier.
 #[utoipa::path(get, path = "/v1/tiers/summary", tag = "rules", params(TiersSummaryQuery),
-    responses((status = 200, body = TierSummaryObject), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = TierSummaryObject), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn tiers_summary(State(s): State<AppState>, Query(q): Query<TiersSummaryQuery>) -> Result<Response, ApiError> {
     let model = model_of(&q.model)?;
     let date = as_of(&s.0.book, &q.as_of)?;
@@ -1069,14 +1069,14 @@ async fn tiers_summary(State(s): State<AppState>, Query(q): Query<TiersSummaryQu
 }
 
 /// The tier settings.
-#[utoipa::path(get, path = "/v1/settings/tiers", tag = "rules", responses((status = 200, body = TierSettingsObject)))]
+#[utoipa::path(get, path = "/v1/settings/tiers", tag = "rules", responses((status = 200, description = "OK", body = TierSettingsObject)))]
 async fn get_tier_settings(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, |b| b.tier_settings()).await?))
 }
 
 /// Change tier settings (top-level fields with their new values); the book is re-evaluated.
 #[utoipa::path(patch, path = "/v1/settings/tiers", tag = "rules", request_body = TierSettingsPatch,
-    responses((status = 200, body = RefreshOut), (status = 422, body = Problem)))]
+    responses((status = 200, description = "OK", body = RefreshOut), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn patch_tier_settings(
     State(s): State<AppState>,
     Json(values): Json<BTreeMap<String, serde_json::Value>>,
@@ -1085,13 +1085,13 @@ async fn patch_tier_settings(
 }
 
 /// Check every index against the documents.
-#[utoipa::path(get, path = "/v1/doctor", tag = "node", responses((status = 200, body = DoctorOut)))]
+#[utoipa::path(get, path = "/v1/doctor", tag = "node", responses((status = 200, description = "OK", body = DoctorOut)))]
 async fn doctor(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, |b| b.doctor()).await?))
 }
 
 /// Rebuild every index from the documents.
-#[utoipa::path(post, path = "/v1/reindex", tag = "node", responses((status = 200, body = Reindexed)))]
+#[utoipa::path(post, path = "/v1/reindex", tag = "node", responses((status = 200, description = "OK", body = Reindexed)))]
 async fn reindex(State(s): State<AppState>) -> Result<Response, ApiError> {
     let n = settings_write(&s, |b| b.reindex()).await?;
     Ok(ok(&Reindexed { reindexed: n }))
@@ -1143,7 +1143,7 @@ async fn next_events(f: &mut Feed) -> Result<(), ApiError> {
 #[utoipa::path(get, path = "/v1/events", tag = "node", params(EventsQuery,
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this sequence number")),
     responses((status = 200, description = "An endless `text/event-stream`; each event's data is a ChangeEvent",
-        content_type = "text/event-stream", body = ChangeEvent), (status = 400, body = Problem)))]
+        content_type = "text/event-stream", body = ChangeEvent), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json")))]
 async fn events(
     State(s): State<AppState>,
     Query(q): Query<EventsQuery>,
