@@ -102,10 +102,21 @@ impl TeamStore {
                 }
                 trial
             }
-            None => match AutoCommit::load(&d.bytes) {
-                Ok(doc) => doc,
-                Err(e) => return refuse(format!("not an Automerge document: {e}")),
-            },
+            None => {
+                let mut doc = match AutoCommit::load(&d.bytes) {
+                    Ok(doc) => doc,
+                    Err(e) => return refuse(format!("not an Automerge document: {e}")),
+                };
+                // A new document loaded whole from the bytes: store them as they came.
+                let heads = sorted_heads(&mut doc);
+                if heads.is_empty() {
+                    return refuse("empty document".into());
+                }
+                return match pack(&d.bytes) {
+                    Ok(stored) => Prepared::Write { id, stored, heads },
+                    Err(e) => refuse(e.to_string()),
+                };
+            }
         };
         let heads = sorted_heads(&mut doc);
         if heads.is_empty() {

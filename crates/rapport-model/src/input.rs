@@ -180,6 +180,12 @@ impl NewCustomer {
             }
         };
         let stage = self.stage.unwrap_or(Stage::Potential);
+        if self.deal.is_some() && stage != Stage::Won {
+            errs.push(FieldError::new("deal", "can only be given for a customer created as won (stage won)"));
+        }
+        if self.lost_reason.as_deref().is_some_and(|r| !r.trim().is_empty()) && stage != Stage::Lost {
+            errs.push(FieldError::new("lost_reason", "can only be given for a customer created as lost (stage lost)"));
+        }
         if stage != Stage::Potential {
             if let Err(e) = check_stage_change(Stage::Potential, stage, self.deal.as_ref(), self.lost_reason.as_deref())
             {
@@ -416,7 +422,8 @@ impl CustomerPatch {
                 "can only be set together with stage lost, or on a lost customer",
             ));
         }
-        if let Some(d) = &self.deal {
+        // With a stage change, check_stage_change above already checked the deal.
+        if let (Some(d), None) = (&self.deal, self.stage) {
             if d.amount.fen() <= 0 {
                 errs.push(FieldError::new("deal.amount", "must be more than zero"));
             }

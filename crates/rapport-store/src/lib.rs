@@ -62,7 +62,7 @@ pub enum StoreError {
     #[error("the store at {0} is in use by another process (is `rapport serve` running?)")]
     Locked(PathBuf),
     /// The file could not be opened or created.
-    #[error("cannot use {path}: {source}")]
+    #[error("cannot use {path}")]
     Io {
         /// The path.
         path: PathBuf,
@@ -151,6 +151,8 @@ impl Store {
             return Err(rapport_model::FieldError::new("name", "the member name is required").into());
         }
         if path.exists() {
+            // Say what is really there: a store, or a file that is not one.
+            check_magic(path)?;
             return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
         }
         if let Some(dir) = path.parent() {
@@ -177,6 +179,12 @@ impl Store {
     /// Opens an existing store. A file that is not a Rapport store is refused and left
     /// as it was.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(path, None)
+    }
+
+    /// Opens an existing store with redb's page cache limited to `cache_bytes` (redb's
+    /// default, 1 GiB, when `None`): a long-running node keeps its memory bounded.
+    pub fn open_with_cache(path: &Path, cache_bytes: Option<usize>) -> Result<Store, StoreError> {
         match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(StoreError::NotInitialized(path.to_path_buf()))
@@ -189,7 +197,11 @@ impl Store {
         }
         // Refuse files that do not start with redb's magic number before redb touches them.
         check_magic(path)?;
-        let db = Database::open(path).map_err(|e| open_error(path, e))?;
+        let db = match cache_bytes {
+            Some(bytes) => Database::builder().set_cache_size(bytes).open(path),
+            None => Database::open(path),
+        }
+        .map_err(|e| open_error(path, e))?;
         let txn = db.begin_read()?;
         let meta = txn
             .open_table(META)
@@ -315,6 +327,9 @@ impl Store {
 
 fn check_magic(path: &Path) -> Result<(), StoreError> {
     use std::io::Read;
+    if path.is_dir() {
+        return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "it is a directory".into() });
+    }
     let mut f = std::fs::File::open(path).map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
     let mut head = [0u8; 9];
     let n = f.read(&mut head).map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;

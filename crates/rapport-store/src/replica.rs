@@ -66,11 +66,13 @@ impl Store {
         id: CustomerId,
         heads: &[ChangeHash],
     ) -> Result<(Vec<u8>, Vec<ChangeHash>), StoreError> {
+        if heads.is_empty() {
+            // The whole document: the stored save and its change chunks, concatenated,
+            // load as one document, so nothing needs decoding or re-encoding.
+            return self.stored_bytes(id);
+        }
         let mut doc = self.load_doc(id)?;
         let now = doc.heads();
-        if heads.is_empty() {
-            return Ok((doc.save_plain(), now));
-        }
         // Heads we do not know (the peer is ahead) are ignored: we send what we have after
         // the heads we share.
         let known: Vec<ChangeHash> =
@@ -79,6 +81,21 @@ impl Store {
             return Ok((doc.save_plain(), now));
         }
         Ok((doc.save_after(&known), now))
+    }
+
+    /// A customer's whole document as Automerge bytes, straight from storage, and its heads.
+    pub fn stored_bytes(&self, id: CustomerId) -> Result<(Vec<u8>, Vec<ChangeHash>), StoreError> {
+        let txn = self.db().begin_read()?;
+        let row = row_of(&txn.open_table(ROWS)?, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        let docs = txn.open_table(DOCS)?;
+        let full = docs.get(row)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        let mut bytes = self.codec().unpack(full.value())?;
+        for e in txn.open_table(CHUNKS)?.range((row, 0)..=(row, u32::MAX))? {
+            let (_, v) = e?;
+            bytes.extend(self.codec().unpack(v.value())?);
+        }
+        let heads = txn.open_table(HEADS)?.get(row)?.map(|v| decode_heads(v.value())).unwrap_or_default();
+        Ok((bytes, heads))
     }
 
     /// Applies Automerge bytes (a saved document or changes) for customer `id`, creating
@@ -111,7 +128,8 @@ impl Store {
             if customer.id != id {
                 return Err(StoreError::Db(format!("document for customer {} sent as customer {id}", customer.id)));
             }
-            let packed = codec.pack(&doc.save_plain())?;
+            // The bytes loaded as a whole document: store them as they came.
+            let packed = codec.pack(bytes)?;
             Ok(Prepared { customer, heads: doc.heads(), packed })
         };
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);

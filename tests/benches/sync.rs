@@ -1,0 +1,242 @@
+//! Sync benchmark: a real `rapport-relay` process on loopback and real stores.
+//!
+//! For each book size: initial upload node -> relay, download relay -> fresh node, then
+//! 100 customers edited on one node (one follow-up each) reaching another node through
+//! the relay (time and bytes on the wire), and the relay's peak RSS. Finally many nodes
+//! syncing through one relay at once. Prints JSON.
+//!
+//! `cargo bench -p rapport-integration --bench sync -- 1000,10000,100000 [NODES]`
+//! (build the relay first: `cargo build --release -p rapport-relay`).
+
+use rapport_model::*;
+use rapport_node::{Book, Clock, LocalBook};
+use rapport_store::Store;
+use rapport_sync::{sync_once, HttpTransport};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn relay_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    dir.join("rapport-relay")
+}
+
+struct Relay {
+    child: Child,
+    dir: PathBuf,
+    url: String,
+}
+
+impl Relay {
+    fn start(dir: &Path) -> Result<Relay, String> {
+        let child = Command::new(relay_bin())
+            .arg("--data")
+            .arg(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("starting {}: {e} (cargo build --release -p rapport-relay)", relay_bin().display()))?;
+        let mut r = Relay { child, dir: dir.to_path_buf(), url: String::new() };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(t) = std::fs::read_to_string(dir.join("relay.json")) {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&t) {
+                    if let Some(a) = v["addr"].as_str() {
+                        r.url = format!("http://{a}");
+                        return Ok(r);
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err("relay did not start".into())
+    }
+
+    fn admin(&self, args: &[&str]) -> Result<String, String> {
+        let out =
+            Command::new(relay_bin()).arg("--data").arg(&self.dir).args(args).output().map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    fn peak_rss_mib(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+            .map(|kib| kib / 1024.0)
+            .unwrap_or(0.0)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn now() -> DateTime {
+    parse_datetime("t", "2026-03-02 18:00").unwrap_or_default()
+}
+
+fn node(dir: &Path, name: &str) -> Result<LocalBook, String> {
+    let store = Store::init(
+        &dir.join(format!("{name}.redb")),
+        name,
+        rapport_node::default_settings_doc().map_err(|e| e.to_string())?,
+        Vec::new(),
+    )
+    .map_err(|e| e.to_string())?;
+    LocalBook::open(store, Clock::Fixed(now())).map(|b| b.0).map_err(|e| e.to_string())
+}
+
+fn run_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
+    let dir = base.join(format!("size-{n}"));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let relay = Relay::start(&dir.join("relay"))?;
+    relay.admin(&["team", "create", "bench"])?;
+    let ta = relay.admin(&["member", "add", "bench", "a"])?;
+    let tb = relay.admin(&["member", "add", "bench", "b"])?;
+    let a = node(&dir, "a")?;
+    let demo = rapport_demo::DemoBook::new(11, now().date(), &["Li Wei", "Wang Fang"]);
+    let mut i = 0;
+    while i < n {
+        let end = (i + 20_000).min(n);
+        a.store
+            .create_many((i..end).map(|k| demo.customer(k, &rapport_demo::DemoProfile::bench())).collect(), "a", now())
+            .map_err(|e| e.to_string())?;
+        i = end;
+    }
+    let t = Instant::now();
+    let up = sync_once(&a.store, &mut HttpTransport::new(&relay.url, &ta)).map_err(|e| e.to_string())?;
+    let upload_s = t.elapsed().as_secs_f64();
+    let b = node(&dir, "b")?;
+    let t = Instant::now();
+    let down = sync_once(&b.store, &mut HttpTransport::new(&relay.url, &tb)).map_err(|e| e.to_string())?;
+    let download_s = t.elapsed().as_secs_f64();
+    // 100 customers edited on A, one follow-up each, reaching B through the relay.
+    let numbers: Vec<String> =
+        a.store.all_summaries().map_err(|e| e.to_string())?.into_iter().take(100).map(|r| r.summary.number).collect();
+    for num in &numbers {
+        a.add_interaction(
+            num,
+            &NewInteraction {
+                channel: Some(Channel::Phone),
+                summary: "回访：确认下季度订单".into(),
+                intent: Some(IntentLevel::High),
+                ..Default::default()
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let t = Instant::now();
+    let push = sync_once(&a.store, &mut HttpTransport::new(&relay.url, &ta)).map_err(|e| e.to_string())?;
+    let pull = sync_once(&b.store, &mut HttpTransport::new(&relay.url, &tb)).map_err(|e| e.to_string())?;
+    let edits_s = t.elapsed().as_secs_f64();
+    let wire = push.bytes_sent + push.bytes_received + pull.bytes_sent + pull.bytes_received;
+    Ok(serde_json::json!({
+        "customers": n,
+        "upload_s": upload_s,
+        "upload_bytes": up.bytes_sent,
+        "download_s": download_s,
+        "download_bytes": down.bytes_received,
+        "downloaded_customers": down.received_new,
+        "end_to_end_s": upload_s + download_s,
+        "edits_100": {
+            "seconds": edits_s,
+            "wire_bytes_total": wire,
+            "bytes_per_edit": wire as f64 / 100.0,
+            "sent": push.sent,
+            "received": pull.received_merged,
+        },
+        "relay_peak_rss_mib": relay.peak_rss_mib(),
+    }))
+}
+
+fn many_nodes(base: &Path, nodes: usize) -> Result<serde_json::Value, String> {
+    let dir = base.join("many");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let relay = Relay::start(&dir.join("relay"))?;
+    relay.admin(&["team", "create", "bench"])?;
+    let mut books = Vec::new();
+    for k in 0..nodes {
+        let token = relay.admin(&["member", "add", "bench", &format!("m{k}")])?;
+        let book = node(&dir, &format!("n{k}"))?;
+        let demo = rapport_demo::DemoBook::new(100 + k as u64, now().date(), &["Li Wei"]);
+        book.store
+            .create_many((0..20).map(|i| demo.customer(i, &rapport_demo::DemoProfile::bench())).collect(), "m", now())
+            .map_err(|e| e.to_string())?;
+        books.push((book, token));
+    }
+    let url = relay.url.clone();
+    let t = Instant::now();
+    // Two rounds: everyone uploads, then everyone receives everyone else's customers.
+    let mut errors = 0;
+    let mut bytes = 0u64;
+    for _ in 0..2 {
+        let results: Vec<Result<rapport_sync::SyncReport, String>> = std::thread::scope(|s| {
+            let hs: Vec<_> = books
+                .iter()
+                .map(|(b, tok)| {
+                    let url = url.clone();
+                    s.spawn(move || sync_once(&b.store, &mut HttpTransport::new(&url, tok)).map_err(|e| e.to_string()))
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("panicked".into()))).collect()
+        });
+        for r in results {
+            match r {
+                Ok(rep) => bytes += rep.bytes_sent + rep.bytes_received,
+                Err(_) => errors += 1,
+            }
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let expected = (nodes * 20) as u64;
+    let complete = books.iter().filter(|(b, _)| b.store.count().unwrap_or(0) == expected).count();
+    Ok(serde_json::json!({
+        "nodes": nodes,
+        "customers_each": 20,
+        "seconds": secs,
+        "syncs_per_second": (2 * nodes) as f64 / secs,
+        "wire_bytes": bytes,
+        "errors": errors,
+        "nodes_with_every_customer": complete,
+        "relay_peak_rss_mib": relay.peak_rss_mib(),
+    }))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let sizes: Vec<u64> = args
+        .first()
+        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| vec![1000, 10_000]);
+    let nodes: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(50);
+    let base = std::env::temp_dir().join(format!("rapport-sync-bench-{}", std::process::id()));
+    let mut results = Vec::new();
+    for n in sizes {
+        match run_size(&base, n) {
+            Ok(v) => results.push(v),
+            Err(e) => results.push(serde_json::json!({ "customers": n, "error": e })),
+        }
+        let _ = std::fs::remove_dir_all(base.join(format!("size-{n}")));
+    }
+    let many = many_nodes(&base, nodes).unwrap_or_else(|e| serde_json::json!({ "error": e }));
+    let _ = std::fs::remove_dir_all(&base);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({ "cores": cores, "sizes": results, "many_nodes": many }))
+            .unwrap_or_default()
+    );
+}
