@@ -19,6 +19,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+/// redb page cache of a running node: documents are read through the OS page cache
+/// anyway, and hot customers' responses are cached by the API.
+const NODE_CACHE_BYTES: usize = 64 << 20;
+
 /// Runs the node until it is told to stop.
 pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
     let addr: SocketAddr = a
@@ -44,7 +48,7 @@ pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
     if a.demo && !path.exists() {
         crate::commands::demo(dir, 500, 42, false, json)?;
     }
-    let store = match Store::open(&path) {
+    let store = match Store::open_with_cache(&path, Some(NODE_CACHE_BYTES)) {
         Ok(s) => s,
         Err(StoreError::Locked(p)) => {
             return Err(anyhow::anyhow!(

@@ -58,6 +58,9 @@ struct Inner {
     book: Arc<LocalBook>,
     token: TokenSource,
     cache: ViewCache,
+    lists: ListModel,
+    /// Bumped after every change to rules or settings (derived tags and tiers move).
+    settings_gen: std::sync::atomic::AtomicU64,
     /// Bumped after every write, to wake change-feed streams at once.
     changes: watch::Sender<u64>,
     openapi: OnceLock<Bytes>,
@@ -154,6 +157,8 @@ pub fn router(book: Arc<LocalBook>, token: impl Into<TokenSource>) -> Router {
         book,
         token: token.into(),
         cache: ViewCache::new(VIEW_CACHE_ENTRIES),
+        lists: ListModel::default(),
+        settings_gen: std::sync::atomic::AtomicU64::new(0),
         changes,
         openapi: OnceLock::new(),
     }));
@@ -247,6 +252,7 @@ async fn settings_write<T: Send + 'static>(
     f: impl FnOnce(&LocalBook) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let r = write(s, f).await;
+    s.0.settings_gen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     s.0.cache.clear();
     r
 }
@@ -306,6 +312,7 @@ async fn written(s: &AppState, status: StatusCode, w: rapport_node::Written) -> 
 
 struct CachedView {
     date: Date,
+    number: String,
     heads: String,
     body: Bytes,
 }
@@ -313,10 +320,24 @@ struct CachedView {
 struct CacheState {
     /// Change-feed sequence up to which writes have been applied to the cache.
     synced: u64,
+    /// Bumped whenever the whole cache is dropped (rules or settings changed).
+    generation: u64,
     map: HashMap<CustomerId, Arc<CachedView>>,
     /// Customer numbers (upper-case) to ids, for entries in the map.
     numbers: HashMap<String, CustomerId>,
 }
+
+impl CacheState {
+    fn remove(&mut self, id: &CustomerId) {
+        if let Some(v) = self.map.remove(id) {
+            self.numbers.remove(&v.number.to_uppercase());
+        }
+    }
+}
+
+/// When a response was read: the feed position and cache generation it reflects.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Seen(u64, u64);
 
 /// Serialized customer responses, bounded, invalidated by the change feed.
 struct ViewCache {
@@ -327,7 +348,12 @@ struct ViewCache {
 impl ViewCache {
     fn new(capacity: usize) -> ViewCache {
         ViewCache {
-            state: Mutex::new(CacheState { synced: u64::MAX, map: HashMap::new(), numbers: HashMap::new() }),
+            state: Mutex::new(CacheState {
+                synced: u64::MAX,
+                generation: 0,
+                map: HashMap::new(),
+                numbers: HashMap::new(),
+            }),
             capacity,
         }
     }
@@ -343,10 +369,11 @@ impl ViewCache {
         let mut g = self.lock();
         g.map.clear();
         g.numbers.clear();
+        g.generation += 1;
     }
 
-    /// Applies every change-feed event not yet seen; returns the sequence synced to.
-    fn sync(&self, store: &rapport_store::Store) -> Result<u64, StoreError> {
+    /// Applies every change-feed event not yet seen; returns what the cache now reflects.
+    fn sync(&self, store: &rapport_store::Store) -> Result<Seen, StoreError> {
         let synced = self.lock().synced;
         if synced == u64::MAX {
             // First use: nothing is cached yet; start from the feed's end.
@@ -355,23 +382,25 @@ impl ViewCache {
             if g.synced == u64::MAX {
                 g.synced = last;
             }
-            return Ok(g.synced);
+            return Ok(Seen(g.synced, g.generation));
         }
         let mut cursor = synced;
         loop {
             let events = store.events_after(cursor, 4096)?;
-            let Some(&(last, _)) = events.last() else { return Ok(cursor) };
             let mut g = self.lock();
-            if g.synced < last {
-                for (_, id) in &events {
-                    g.map.remove(id);
+            if let Some(&(last, _)) = events.last() {
+                if g.synced < last {
+                    for (seq, id) in &events {
+                        if *seq > g.synced {
+                            g.remove(id);
+                        }
+                    }
+                    g.synced = last;
                 }
-                g.numbers.retain(|_, id| !events.iter().any(|(_, e)| e == id));
-                g.synced = last;
             }
             cursor = g.synced;
             if events.len() < 4096 {
-                return Ok(cursor);
+                return Ok(Seen(g.synced, g.generation));
             }
         }
     }
@@ -385,27 +414,114 @@ impl ViewCache {
         g.map.get(&id).filter(|v| v.date == date).cloned()
     }
 
-    /// Stores a response read at feed position `seen`, unless a write was applied since
-    /// (the response might predate it).
-    fn put(&self, id: CustomerId, number: &str, seen: u64, view: Arc<CachedView>) {
+    /// Stores a response read when the cache reflected `seen`, unless a write was applied
+    /// or the cache dropped since (the response might predate them).
+    fn put(&self, id: CustomerId, seen: Seen, view: Arc<CachedView>) {
         let mut g = self.lock();
-        if g.synced != seen {
+        if Seen(g.synced, g.generation) != seen {
             return;
         }
         if g.map.len() >= self.capacity && !g.map.contains_key(&id) {
             if let Some(victim) = g.map.keys().next().copied() {
-                g.map.remove(&victim);
-                g.numbers.retain(|_, v| *v != victim);
+                g.remove(&victim);
             }
         }
+        g.remove(&id);
+        g.numbers.insert(view.number.to_uppercase(), id);
         g.map.insert(id, view);
-        g.numbers.insert(number.to_uppercase(), id);
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The list read model: every customer's list row in memory, following the change feed.
+
+struct ModelState {
+    synced: u64,
+    generation: u64,
+    date: Date,
+    rows: Arc<HashMap<CustomerId, Arc<ListRow>>>,
+}
+
+/// The list rows of the whole book, so a filtered, sorted page is a scan of memory
+/// instead of a decode of every matching row from the store. Before each use it applies
+/// the change feed (a re-read of each changed customer's row); after a rules or settings
+/// change, or when the date moves on, it reloads.
+#[derive(Default)]
+struct ListModel {
+    state: Mutex<Option<ModelState>>,
+}
+
+fn trimmed(mut r: ListRow) -> Arc<ListRow> {
+    // Index keys and agenda items are not needed for lists.
+    r.summary.keys = Vec::new();
+    r.summary.open_items = Vec::new();
+    Arc::new(r)
+}
+
+impl ListModel {
+    fn rows(&self, book: &LocalBook, generation: u64) -> Result<Arc<HashMap<CustomerId, Arc<ListRow>>>, StoreError> {
+        let today = book.now().date();
+        let mut g = match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let fresh = g.as_ref().is_some_and(|m| m.generation == generation && m.date == today);
+        if !fresh {
+            // Make sure derived tags are today's before reading them.
+            let _ = book.actor();
+            let synced = book.store.last_event_seq()?;
+            let rows = book.store.all_summaries()?.into_iter().map(|r| (r.id, trimmed(r))).collect();
+            *g = Some(ModelState { synced, generation, date: today, rows: Arc::new(rows) });
+        }
+        let Some(m) = g.as_mut() else { return Err(StoreError::Db("list model missing".into())) };
+        loop {
+            let events = book.store.events_after(m.synced, 4096)?;
+            let Some(&(last, _)) = events.last() else { break };
+            let rows = Arc::make_mut(&mut m.rows);
+            for (_, id) in &events {
+                match book.store.summary(*id) {
+                    Ok(summary) => {
+                        rows.insert(*id, trimmed(ListRow { id: *id, summary }));
+                    }
+                    Err(StoreError::NotFound(_)) => {
+                        rows.remove(id);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            m.synced = last;
+            if events.len() < 4096 {
+                break;
+            }
+        }
+        Ok(m.rows.clone())
+    }
+}
+
+/// Whether a list row passes every filter, exactly as the store's indexes decide.
+fn matches(f: &Filter, r: &ListRow) -> bool {
+    let s = &r.summary;
+    let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+    eq(&f.industry, &s.industry)
+        && f.stage.is_none_or(|st| st.as_str() == s.stage)
+        && eq(&f.source, &s.source)
+        && eq(&f.owner, &s.owner)
+        && f.tier.as_deref().is_none_or(|t| s.tier.as_deref() == Some(t))
+        && f.tag.as_deref().is_none_or(|t| s.tags.iter().any(|x| x == t) || s.rule_tags.iter().any(|x| x == t))
+        && f.created_since.is_none_or(|d| s.created >= d)
+        && f.created_until.is_none_or(|d| s.created <= d)
+        && f.no_interaction_days.is_none_or(|(n, today)| {
+            let since = today - chrono::Duration::days(i64::from(n));
+            s.last_interaction.is_none_or(|d| d <= since)
+        })
+        && (f.include_archived || !s.archived)
 }
 
 /// Reads a customer's full response once: document (record, conflicts, heads), list row
 /// (rule tags, tier) and figures.
-fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<(String, String, Bytes), StoreError> {
+fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<CachedView, StoreError> {
+    // Derived tags and tiers must be today's (a node running past midnight re-evaluates).
+    let _ = book.actor();
     let mut doc = book.store.load_doc(id)?;
     let customer = doc.read()?;
     let conflicts = doc.conflicts()?;
@@ -420,7 +536,7 @@ fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<(String, S
         "figures": figures,
     }))
     .map_err(|e| StoreError::Db(format!("cannot encode customer {id}: {e}")))?;
-    Ok((customer.number, heads, Bytes::from(body)))
+    Ok(CachedView { date: as_of, number: customer.number, heads, body: Bytes::from(body) })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -528,18 +644,6 @@ impl ListQuery {
         ValidationError::check(errs).map_err(StoreError::Invalid)?;
         Ok(f)
     }
-
-    fn has_filter(&self) -> bool {
-        self.industry.is_some()
-            || self.stage.is_some()
-            || self.source.is_some()
-            || self.owner.is_some()
-            || self.tag.is_some()
-            || self.tier.is_some()
-            || self.created_since.is_some()
-            || self.created_until.is_some()
-            || self.no_interaction_days.is_some()
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -573,7 +677,7 @@ fn unhex(s: &str) -> Option<String> {
 }
 
 /// Sorts rows and cuts the page after `cursor`.
-fn page(mut rows: Vec<ListRow>, q: &ListQuery) -> Result<ListPage, ApiError> {
+fn page(mut rows: Vec<Arc<ListRow>>, q: &ListQuery) -> Result<ListPage, ApiError> {
     let sort = q.sort.as_deref().unwrap_or("number").trim();
     let (desc, name) = match sort.strip_prefix('-') {
         Some(n) => (true, n),
@@ -595,7 +699,7 @@ fn page(mut rows: Vec<ListRow>, q: &ListQuery) -> Result<ListPage, ApiError> {
     if limit == 0 || limit > 10_000 {
         return Err(ApiError::field("limit", "must be between 1 and 10000"));
     }
-    let mut keyed: Vec<((String, String), ListRow)> =
+    let mut keyed: Vec<((String, String), Arc<ListRow>)> =
         rows.drain(..).map(|r| ((sort_key(&r, key), r.summary.number.clone()), r)).collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     if desc {
@@ -629,16 +733,16 @@ async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -
     };
     let filter = q.filter(today)?;
     let text = q.q.clone().filter(|t| !t.trim().is_empty());
-    let has_filter = q.has_filter();
-    let rows = run(&s, move |b| match text {
-        None => b.list(&filter),
+    let st = s.clone();
+    let rows: Vec<Arc<ListRow>> = run(&s, move |b| match text {
+        None => {
+            let generation = st.0.settings_gen.load(std::sync::atomic::Ordering::SeqCst);
+            let all = st.0.lists.rows(b, generation)?;
+            Ok(all.values().filter(|r| matches(&filter, r)).cloned().collect())
+        }
         Some(t) => {
             let found = b.search(&t, filter.include_archived)?;
-            if !has_filter {
-                return Ok(found);
-            }
-            let allowed: std::collections::HashSet<CustomerId> = b.list(&filter)?.into_iter().map(|r| r.id).collect();
-            Ok(found.into_iter().filter(|r| allowed.contains(&r.id)).collect())
+            Ok(found.into_iter().filter(|r| matches(&filter, r)).map(Arc::new).collect())
         }
     })
     .await?;
@@ -694,17 +798,15 @@ async fn get_customer(
                 return Ok(v);
             }
             let id = b.store.resolve(&k)?;
-            let (number, heads, body) = read_view(b, id, date)?;
-            let v = Arc::new(CachedView { date, heads, body });
-            st.0.cache.put(id, &number, seen, v.clone());
+            let v = Arc::new(read_view(b, id, date)?);
+            st.0.cache.put(id, seen, v.clone());
             Ok(v)
         })
         .await?
     } else {
         run(&s, move |b| {
             let id = b.store.resolve(&key)?;
-            let (_, heads, body) = read_view(b, id, date)?;
-            Ok(Arc::new(CachedView { date, heads, body }))
+            Ok(Arc::new(read_view(b, id, date)?))
         })
         .await?
     };
