@@ -101,11 +101,30 @@ pub enum Command {
     /// While it runs, every other `rapport` command on this data directory goes through
     /// the API transparently.
     Serve(ServeArgs),
+    /// The team relay this node syncs with.
+    #[command(subcommand)]
+    Relay(RelayCmd),
+    /// Sync with the team relay now (`sync status` shows the last outcome).
+    Sync {
+        /// `status` to show the last sync instead of syncing.
+        view: Option<String>,
+    },
     /// The API token: show or rotate.
     #[command(subcommand)]
     Token(TokenCmd),
     /// Measure a running node's HTTP API from this separate process; prints JSON.
     BenchHttp(BenchHttpArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RelayCmd {
+    /// Set the relay URL and this member's token (from `rapport-relay member add`).
+    Set {
+        /// Relay URL, e.g. https://relay.example.com.
+        url: String,
+        /// Member token.
+        token: String,
+    },
 }
 
 #[derive(Args, Debug)]

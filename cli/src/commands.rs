@@ -231,6 +231,12 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Bench(a) => crate::bench::run(&a),
+        Command::Relay(RelayCmd::Set { url, token }) => crate::sync::set_relay(&dir, &url, &token, json),
+        Command::Sync { view } => match view.as_deref() {
+            None => crate::sync::sync(&dir, json),
+            Some("status") => crate::sync::status(&dir, json),
+            Some(other) => Err(input_error("view", &format!("`{other}` is not a view; use `status` or nothing"))),
+        },
         Command::Rules(r) => crate::rules::run(open(&dir)?.as_ref(), r, json, reveal),
         Command::Tags(TagsCmd::Refresh) => {
             let r = open(&dir)?.refresh_tags()?;

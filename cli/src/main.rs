@@ -12,6 +12,7 @@ mod dictionary;
 mod out;
 mod rules;
 mod serve;
+mod sync;
 
 use args::Cli;
 use clap::Parser;
