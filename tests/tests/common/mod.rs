@@ -1,0 +1,106 @@
+//! Shared pieces of the sync tests: a real relay process, nodes, snapshots.
+#![allow(dead_code)]
+
+use rapport_model::*;
+use rapport_node::{Book, Clock, LocalBook};
+use rapport_store::{Filter, Store};
+use rapport_sync::{sync_once, HttpTransport};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn bin(name: &str) -> PathBuf {
+    // Test executables live in target/<profile>/deps; binaries one level up.
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    dir.join(name)
+}
+
+pub struct Relay {
+    pub child: Child,
+    pub dir: PathBuf,
+    pub url: String,
+}
+
+impl Relay {
+    pub fn start(dir: &Path) -> Relay {
+        let _ = std::fs::remove_file(dir.join("relay.json"));
+        let child = Command::new(bin("rapport-relay"))
+            .args(["--data"])
+            .arg(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("relay starts (build it with `cargo build -p rapport-relay`)");
+        // Owned from here on, so the process is killed and reaped on every path.
+        let mut relay = Relay { child, dir: dir.to_path_buf(), url: String::new() };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(dir.join("relay.json")) {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                    if let Some(addr) = v["addr"].as_str() {
+                        relay.url = format!("http://{addr}");
+                        return relay;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "relay did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out =
+            Command::new(bin("rapport-relay")).arg("--data").arg(&self.dir).args(args).output().expect("admin command");
+        assert!(out.status.success(), "rapport-relay {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn at(s: &str) -> DateTime {
+    parse_datetime("t", s).expect("date")
+}
+
+pub fn node(dir: &Path, name: &str) -> LocalBook {
+    let store = Store::init(
+        &dir.join(format!("{name}.redb")),
+        name,
+        rapport_node::default_settings_doc().expect("settings"),
+        Vec::new(),
+    )
+    .expect("init");
+    LocalBook::open(store, Clock::Fixed(at("2026-03-02 18:00"))).expect("open").0
+}
+
+pub fn sync(book: &LocalBook, url: &str, token: &str) -> rapport_sync::SyncReport {
+    let r = sync_once(&book.store, &mut HttpTransport::new(url, token)).expect("sync");
+    if r.settings_changed {
+        book.refresh_tags().expect("refresh");
+    }
+    r
+}
+
+/// Number, heads, rule tags and tier of every customer.
+pub type Snapshot = Vec<(String, Vec<rapport_doc::ChangeHash>, Vec<String>, Option<String>)>;
+
+pub fn snapshot(book: &LocalBook) -> Snapshot {
+    book.list(&Filter { include_archived: true, ..Default::default() })
+        .expect("list")
+        .into_iter()
+        .map(|r| {
+            (r.summary.number.clone(), book.store.heads_of(r.id).expect("heads"), r.summary.rule_tags, r.summary.tier)
+        })
+        .collect()
+}
