@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 /// redb page cache of a running node: documents are read through the OS page cache
 /// anyway, and hot customers' responses are cached by the API.
-const NODE_CACHE_BYTES: usize = 64 << 20;
+const NODE_CACHE_BYTES: usize = 32 << 20;
 
 /// Runs the node until it is told to stop.
 pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {

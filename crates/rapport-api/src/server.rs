@@ -45,7 +45,7 @@ use utoipa_axum::routes;
 pub const BODY_LIMIT: usize = 1 << 20;
 
 /// Customers whose `GET` response is kept in memory.
-pub const VIEW_CACHE_ENTRIES: usize = 20_000;
+pub const VIEW_CACHE_ENTRIES: usize = 4_096;
 
 /// Header that may carry the reason for a change instead of the body's `reason`.
 pub const REASON_HEADER: &str = "x-rapport-reason";
@@ -654,12 +654,27 @@ enum SortKey {
     LastInteraction,
 }
 
-fn sort_key(r: &ListRow, k: SortKey) -> String {
+/// A row's sort key, comparable without allocating; `None` dates sort first.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum KeyVal<'a> {
+    Text(&'a str),
+    Day(Option<Date>),
+}
+
+fn key_of(r: &ListRow, k: SortKey) -> KeyVal<'_> {
     match k {
-        SortKey::Number => String::new(),
-        SortKey::Name => r.summary.name.clone(),
-        SortKey::Created => r.summary.created.to_string(),
-        SortKey::LastInteraction => r.summary.last_interaction.map(|d| d.to_string()).unwrap_or_default(),
+        SortKey::Number => KeyVal::Text(""),
+        SortKey::Name => KeyVal::Text(&r.summary.name),
+        SortKey::Created => KeyVal::Day(Some(r.summary.created)),
+        SortKey::LastInteraction => KeyVal::Day(r.summary.last_interaction),
+    }
+}
+
+/// The cursor text of a row's key.
+fn key_text(r: &ListRow, k: SortKey) -> String {
+    match key_of(r, k) {
+        KeyVal::Text(t) => t.to_string(),
+        KeyVal::Day(d) => d.map(|d| d.to_string()).unwrap_or_default(),
     }
 }
 
@@ -676,8 +691,9 @@ fn unhex(s: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-/// Sorts rows and cuts the page after `cursor`.
-fn page(mut rows: Vec<Arc<ListRow>>, q: &ListQuery) -> Result<ListPage, ApiError> {
+/// Sorts rows and cuts the page after `cursor`: rows after the cursor are selected in
+/// linear time and only the page itself is sorted.
+fn page(rows: Vec<Arc<ListRow>>, q: &ListQuery) -> Result<ListPage, ApiError> {
     let sort = q.sort.as_deref().unwrap_or("number").trim();
     let (desc, name) = match sort.strip_prefix('-') {
         Some(n) => (true, n),
@@ -699,28 +715,56 @@ fn page(mut rows: Vec<Arc<ListRow>>, q: &ListQuery) -> Result<ListPage, ApiError
     if limit == 0 || limit > 10_000 {
         return Err(ApiError::field("limit", "must be between 1 and 10000"));
     }
-    let mut keyed: Vec<((String, String), Arc<ListRow>)> =
-        rows.drain(..).map(|r| ((sort_key(&r, key), r.summary.number.clone()), r)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    if desc {
-        keyed.reverse();
-    }
-    let total = keyed.len();
-    let start = match &q.cursor {
-        None => 0,
-        Some(c) => {
-            let (k, n) = unhex(c)
-                .and_then(|t| t.split_once('\u{1f}').map(|(a, b)| (a.to_string(), b.to_string())))
-                .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API returned"))?;
-            let after = (k, n);
-            keyed.iter().position(|(kk, _)| if desc { *kk < after } else { *kk > after }).unwrap_or(total)
+    let total = rows.len();
+    let order = |a: &Arc<ListRow>, b: &Arc<ListRow>| {
+        let o = (key_of(a, key), a.summary.number.as_str()).cmp(&(key_of(b, key), b.summary.number.as_str()));
+        if desc {
+            o.reverse()
+        } else {
+            o
         }
     };
-    let end = (start + limit).min(total);
-    let items: Vec<ListItem> = keyed[start..end].iter().map(|(_, r)| ListItem::of(r)).collect();
+    let mut rest = rows;
+    if let Some(c) = &q.cursor {
+        let bad = || ApiError::field("cursor", "is not a cursor this API returned");
+        let text = unhex(c).ok_or_else(bad)?;
+        let (k, n) = text.split_once('\u{1f}').ok_or_else(bad)?;
+        let after_key = match key {
+            SortKey::Number | SortKey::Name => KeyVal::Text(k),
+            SortKey::Created | SortKey::LastInteraction if k.is_empty() => KeyVal::Day(None),
+            SortKey::Created | SortKey::LastInteraction => {
+                KeyVal::Day(Some(parse_date("cursor", k).map_err(|_| bad())?))
+            }
+        };
+        let after = (after_key, n);
+        rest.retain(|r| {
+            let o = (key_of(r, key), r.summary.number.as_str()).cmp(&(after.0.clone_key(), after.1));
+            if desc {
+                o == std::cmp::Ordering::Less
+            } else {
+                o == std::cmp::Ordering::Greater
+            }
+        });
+    }
+    let more = rest.len() > limit;
+    if more {
+        rest.select_nth_unstable_by(limit, order);
+        rest.truncate(limit);
+    }
+    rest.sort_unstable_by(order);
+    let items: Vec<ListItem> = rest.iter().map(|r| ListItem::of(r)).collect();
     let next_cursor =
-        if end < total { keyed.get(end - 1).map(|((k, n), _)| hex(&format!("{k}\u{1f}{n}"))) } else { None };
+        if more { rest.last().map(|r| hex(&format!("{}\u{1f}{}", key_text(r, key), r.summary.number))) } else { None };
     Ok(ListPage { items, next_cursor, total })
+}
+
+impl KeyVal<'_> {
+    fn clone_key(&self) -> KeyVal<'_> {
+        match self {
+            KeyVal::Text(t) => KeyVal::Text(t),
+            KeyVal::Day(d) => KeyVal::Day(*d),
+        }
+    }
 }
 
 /// List customers: every filter of `rapport list`, full-text `q`, sort and cursor paging.
