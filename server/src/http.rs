@@ -171,6 +171,8 @@ fn kind(m: &Message) -> &'static str {
         Message::Fetch { .. } => "Fetch",
         Message::Docs { .. } => "Docs",
         Message::Error { .. } => "Error",
+        Message::Hello { .. } => "Hello",
+        Message::Welcome => "Welcome",
     }
 }
 

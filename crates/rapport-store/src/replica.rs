@@ -12,6 +12,8 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 /// Per-peer sync state: (peer, key) -> bytes (cursors).
 const SYNC_STATE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("sync_state");
+/// Node settings that are not team data: peer list, pairing secrets, network key.
+const NODE_META: TableDefinition<&str, &[u8]> = TableDefinition::new("node_meta");
 /// Heads a peer is known to hold, per (peer, customer id).
 const SYNC_HEADS: TableDefinition<(&str, u128), &[u8]> = TableDefinition::new("sync_heads");
 
@@ -275,6 +277,28 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         Ok(t.get((peer, key_of(id)))?.map(|v| decode_heads(v.value())).unwrap_or_default())
+    }
+}
+
+impl Store {
+    /// A node setting (peer list, pairing secrets, network key), if set.
+    pub fn node_meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = match txn.open_table(NODE_META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let v = t.get(key)?.map(|v| v.value().to_vec());
+        Ok(v)
+    }
+
+    /// Sets a node setting durably.
+    pub fn set_node_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db().begin_write()?;
+        txn.open_table(NODE_META)?.insert(key, value)?;
+        txn.commit()?;
+        Ok(())
     }
 }
 

@@ -11,9 +11,11 @@
 //! known heads are recorded after each acknowledged batch, so an interrupted sync resumes
 //! where it stopped. `docs/sync.md` specifies messages, framing and the state machine.
 
+mod answer;
 mod session;
 mod wire;
 
+pub use answer::{answer, Answered};
 pub use session::{sync_once, HttpTransport, SyncReport, Transport, SETTINGS_ID};
 pub use wire::{decode, encode, DocChanges, DocHeads, DocResult, Message, WireError, MAX_FRAME, PROTOCOL_VERSION};
 

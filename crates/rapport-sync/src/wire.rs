@@ -83,6 +83,18 @@ pub enum Message {
         /// Changes per document; documents the peer does not have are left out.
         docs: Vec<DocChanges>,
     },
+    /// First request on a peer-to-peer connection: a pairing secret from a ticket (absent
+    /// once paired) and the addresses this node can be dialled at.
+    Hello {
+        /// Pairing secret from `rapport peer invite`, for the first connection.
+        pairing: Option<[u8; 32]>,
+        /// Addresses the sender listens on.
+        addrs: Vec<String>,
+        /// The sender's member name, for the peer list.
+        name: String,
+    },
+    /// Response to `Hello`: accepted.
+    Welcome,
     /// Response: the request was refused.
     Error {
         /// Stable code, e.g. `bad_request`, `unauthorized`, `too_large`.

@@ -1,0 +1,134 @@
+//! The answering side of the sync protocol on a node, for peer-to-peer sync: the same
+//! requests the relay answers, served from the node's own store and change log.
+
+use crate::session::SETTINGS_ID;
+use crate::wire::{DocChanges, DocHeads, DocResult, Message};
+use rapport_doc::ChangeHash;
+use rapport_model::CustomerId;
+use rapport_store::{Store, StoreError};
+
+/// Most documents answered in one `Changed` or `Docs` message.
+const MAX_DOCS: usize = 10_000;
+
+fn hashes(h: &[ChangeHash]) -> Vec<[u8; 32]> {
+    h.iter().map(|c| c.0).collect()
+}
+
+/// What answering a request did to this node.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Answered {
+    /// The team settings changed: re-evaluate tags and tiers.
+    pub settings_changed: bool,
+    /// Customers stored or merged.
+    pub stored: usize,
+}
+
+/// Answers one request from a peer. Requests that are not requests, or that ask for too
+/// much, get an `Error` message; nothing is written for them.
+pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), StoreError> {
+    let mut done = Answered::default();
+    let reply = match request {
+        Message::Push { docs } => {
+            if docs.len() > MAX_DOCS {
+                return Ok((
+                    Message::Error {
+                        code: "bad_request".into(),
+                        detail: format!("push of {} documents; at most {MAX_DOCS}", docs.len()),
+                    },
+                    done,
+                ));
+            }
+            let mut results = Vec::with_capacity(docs.len());
+            let mut customers = Vec::new();
+            let mut order = Vec::new();
+            for (i, d) in docs.into_iter().enumerate() {
+                if d.id == SETTINGS_ID {
+                    results.push((i, push_settings(store, &d, &mut done)?));
+                } else {
+                    order.push((i, d.id));
+                    customers.push((CustomerId(d.id), d.bytes));
+                }
+            }
+            for ((i, id), r) in order.into_iter().zip(store.adopt_batch(customers)?) {
+                let res = match r {
+                    Ok(_) => {
+                        done.stored += 1;
+                        DocResult::Stored(DocHeads { id, heads: hashes(&store.heads_of(CustomerId(id))?) })
+                    }
+                    Err(e) => DocResult::Refused { id, reason: e.to_string() },
+                };
+                results.push((i, res));
+            }
+            results.sort_by_key(|(i, _)| *i);
+            Message::Pushed { results: results.into_iter().map(|(_, r)| r).collect() }
+        }
+        Message::Changes { since, limit } => {
+            let limit = (limit as usize).clamp(1, MAX_DOCS);
+            let (ids, cursor) = store.changed_since(since, limit)?;
+            let more = store.changed_since(cursor, 1)?.1 > cursor;
+            let mut docs = Vec::with_capacity(ids.len() + 1);
+            // The settings document rides along with every page; it is one entry.
+            docs.push(DocHeads { id: SETTINGS_ID, heads: hashes(&store.settings_doc()?.heads()) });
+            for id in ids {
+                docs.push(DocHeads { id: id.0, heads: hashes(&store.heads_of(id)?) });
+            }
+            Message::Changed { docs, cursor, more }
+        }
+        Message::Fetch { docs } => {
+            if docs.len() > MAX_DOCS {
+                return Ok((
+                    Message::Error {
+                        code: "bad_request".into(),
+                        detail: format!("fetch of {} documents; at most {MAX_DOCS}", docs.len()),
+                    },
+                    done,
+                ));
+            }
+            let mut out = Vec::with_capacity(docs.len());
+            for w in docs {
+                let heads: Vec<ChangeHash> = w.heads.iter().map(|h| ChangeHash(*h)).collect();
+                if w.id == SETTINGS_ID {
+                    let mut s = store.settings_doc()?;
+                    let known: Vec<ChangeHash> =
+                        heads.into_iter().filter(|h| s.automerge().get_change_by_hash(h).is_some()).collect();
+                    let bytes = if known.is_empty() { s.save() } else { s.automerge().save_after(&known) };
+                    out.push(DocChanges { id: w.id, bytes });
+                    continue;
+                }
+                match store.changes_after(CustomerId(w.id), &heads) {
+                    Ok((bytes, _)) => out.push(DocChanges { id: w.id, bytes }),
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Message::Docs { docs: out }
+        }
+        Message::Pushed { .. }
+        | Message::Changed { .. }
+        | Message::Docs { .. }
+        | Message::Error { .. }
+        | Message::Hello { .. }
+        | Message::Welcome => {
+            Message::Error { code: "bad_request".into(), detail: "not a request this peer answers".into() }
+        }
+    };
+    Ok((reply, done))
+}
+
+fn push_settings(store: &Store, d: &DocChanges, done: &mut Answered) -> Result<DocResult, StoreError> {
+    let mut doc = store.settings_doc()?;
+    let before = doc.heads();
+    let mut trial = doc.fork();
+    if let Err(e) = trial.automerge().load_incremental(&d.bytes) {
+        return Ok(DocResult::Refused { id: d.id, reason: format!("not Automerge changes: {e}") });
+    }
+    if let Err(e) = trial.rules() {
+        return Ok(DocResult::Refused { id: d.id, reason: format!("not a settings document: {e}") });
+    }
+    doc = trial;
+    if doc.heads() != before {
+        store.save_settings_doc(&mut doc)?;
+        done.settings_changed = true;
+    }
+    Ok(DocResult::Stored(DocHeads { id: d.id, heads: hashes(&doc.heads()) }))
+}
