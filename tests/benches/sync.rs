@@ -8,6 +8,7 @@
 //! `cargo bench -p rapport-integration --bench sync -- 1000,10000,100000 [NODES]`
 //! (build the relay first: `cargo build --release -p rapport-relay`).
 
+use iroh as iroh_ep;
 use rapport_model::*;
 use rapport_node::{Book, Clock, LocalBook};
 use rapport_store::Store;
@@ -162,6 +163,96 @@ fn run_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
     }))
 }
 
+/// The same figures peer-to-peer over iroh on loopback: a fresh node downloads from a
+/// node holding the book, the book's node uploads to a fresh node, then 100 edits.
+fn p2p_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
+    use rapport_p2p::{bind, connect, invite, pair, serve, IrohTransport, PeerInfo};
+    use std::sync::Arc;
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let dir = base.join(format!("p2p-{n}"));
+    std::fs::create_dir_all(&dir).map_err(|x| e(&x))?;
+    let open = |name: &str| -> Result<Arc<Store>, String> {
+        let s = Store::init(
+            &dir.join(format!("{name}.redb")),
+            name,
+            rapport_node::default_settings_doc().map_err(|x| e(&x))?,
+            Vec::new(),
+        )
+        .map_err(|x| e(&x))?;
+        rapport_node::engine::install(&s, now().date(), false).map_err(|x| e(&x))?;
+        Ok(Arc::new(s))
+    };
+    let (a, down_node, up_node) = (open("a")?, open("down")?, open("up")?);
+    let demo = rapport_demo::DemoBook::new(11, now().date(), &["Li Wei", "Wang Fang"]);
+    let mut i = 0;
+    while i < n {
+        let end = (i + 20_000).min(n);
+        a.create_many((i..end).map(|k| demo.customer(k, &rapport_demo::DemoProfile::bench())).collect(), "a", now())
+            .map_err(|x| e(&x))?;
+        i = end;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|x| e(&x))?;
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().map_err(|x: std::net::AddrParseError| e(&x))?;
+    let noop: Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = Arc::new(|_| {});
+    let result = rt.block_on(async {
+        let ep_a = bind(&a, addr, false).await.map_err(|x| e(&x))?;
+        let ep_down = bind(&down_node, addr, false).await.map_err(|x| e(&x))?;
+        let ep_up = bind(&up_node, addr, false).await.map_err(|x| e(&x))?;
+        let sa = tokio::spawn(serve(ep_a.clone(), a.clone(), noop.clone()));
+        let su = tokio::spawn(serve(ep_up.clone(), up_node.clone(), noop.clone()));
+        let peer_a = pair(&down_node, &ep_down, &invite(&a, &ep_a).map_err(|x| e(&x))?).await.map_err(|x| e(&x))?;
+        let peer_up = pair(&a, &ep_a, &invite(&up_node, &ep_up).map_err(|x| e(&x))?).await.map_err(|x| e(&x))?;
+        let run = |from: Arc<Store>, ep: iroh_ep::Endpoint, peer: PeerInfo| async move {
+            let conn = connect(&from, &ep, &peer, None).await.map_err(|x| e(&x))?;
+            let h = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || sync_once(&from, &mut IrohTransport::new(conn, h, &peer)))
+                .await
+                .map_err(|x| e(&x))?
+                .map_err(|x| e(&x))
+        };
+        let t = Instant::now();
+        let down = run(down_node.clone(), ep_down.clone(), peer_a.clone()).await?;
+        let download_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let up = run(a.clone(), ep_a.clone(), peer_up.clone()).await?;
+        let upload_s = t.elapsed().as_secs_f64();
+        let actor = rapport_store::Actor { name: "a".into(), now: now() };
+        for row in a.all_summaries().map_err(|x| e(&x))?.into_iter().take(100) {
+            let f = NewInteraction {
+                channel: Some(Channel::Phone),
+                summary: "回访：确认下季度订单".into(),
+                ..Default::default()
+            };
+            a.add_interaction(row.id, &f, &actor).map_err(|x| e(&x))?;
+        }
+        let t = Instant::now();
+        let edits = run(down_node.clone(), ep_down.clone(), peer_a.clone()).await?;
+        let edits_s = t.elapsed().as_secs_f64();
+        sa.abort();
+        su.abort();
+        ep_a.close().await;
+        ep_down.close().await;
+        ep_up.close().await;
+        Ok::<_, String>(serde_json::json!({
+            "customers": n,
+            "download_s": download_s,
+            "downloaded_customers": down.received_new,
+            "download_bytes": down.bytes_received,
+            "upload_s": upload_s,
+            "uploaded_customers": up.sent,
+            "edits_100": {
+                "seconds": edits_s,
+                "received": edits.received_merged,
+                "wire_bytes_total": edits.bytes_sent + edits.bytes_received,
+                "bytes_per_edit": (edits.bytes_sent + edits.bytes_received) as f64 / 100.0,
+            },
+        }))
+    });
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
 fn many_nodes(base: &Path, nodes: usize) -> Result<serde_json::Value, String> {
     let dir = base.join("many");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -224,19 +315,26 @@ fn main() {
     let nodes: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(50);
     let base = std::env::temp_dir().join(format!("rapport-sync-bench-{}", std::process::id()));
     let mut results = Vec::new();
+    let mut p2p = Vec::new();
     for n in sizes {
         match run_size(&base, n) {
             Ok(v) => results.push(v),
             Err(e) => results.push(serde_json::json!({ "customers": n, "error": e })),
         }
         let _ = std::fs::remove_dir_all(base.join(format!("size-{n}")));
+        match p2p_size(&base, n) {
+            Ok(v) => p2p.push(v),
+            Err(e) => p2p.push(serde_json::json!({ "customers": n, "error": e })),
+        }
     }
     let many = many_nodes(&base, nodes).unwrap_or_else(|e| serde_json::json!({ "error": e }));
     let _ = std::fs::remove_dir_all(&base);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!(
         "{}",
-        serde_json::to_string_pretty(&serde_json::json!({ "cores": cores, "sizes": results, "many_nodes": many }))
-            .unwrap_or_default()
+        serde_json::to_string_pretty(
+            &serde_json::json!({ "cores": cores, "relay": results, "peer_to_peer": p2p, "many_nodes": many })
+        )
+        .unwrap_or_default()
     );
 }
