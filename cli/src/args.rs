@@ -108,12 +108,41 @@ pub enum Command {
     Sync {
         /// `status` to show the last sync instead of syncing.
         view: Option<String>,
+        /// Also sync directly with every paired peer that answers.
+        #[arg(long)]
+        peers: bool,
     },
+    /// Peer-to-peer: pair with a teammate's node and sync directly over iroh.
+    #[command(subcommand)]
+    Peer(PeerCmd),
     /// The API token: show or rotate.
     #[command(subcommand)]
     Token(TokenCmd),
     /// Measure a running node's HTTP API from this separate process; prints JSON.
     BenchHttp(BenchHttpArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PeerCmd {
+    /// Print a pairing ticket and serve peers until --wait runs out or Ctrl-C.
+    Invite {
+        /// Address to listen on (0.0.0.0:0 picks a free port on every interface).
+        #[arg(long, default_value = "0.0.0.0:0")]
+        listen: String,
+        /// Use iroh's public relays for NAT traversal (default: direct addresses only).
+        #[arg(long)]
+        relays: bool,
+        /// Seconds to wait for the teammate.
+        #[arg(long, default_value_t = 600)]
+        wait: u64,
+    },
+    /// Pair with the node that printed TICKET, then sync with it once.
+    Add {
+        /// The ticket from `rapport peer invite`.
+        ticket: String,
+    },
+    /// Paired peers.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,6 +168,13 @@ pub struct ServeArgs {
     /// Create the store with 500 sample customers first if it does not exist yet.
     #[arg(long)]
     pub demo: bool,
+    /// Also accept paired peers over iroh on this address (e.g. 0.0.0.0:7879), and sync
+    /// with them in the background.
+    #[arg(long)]
+    pub p2p_listen: Option<String>,
+    /// Seconds between background syncs when nothing changed (changes sync within seconds).
+    #[arg(long, default_value_t = 60)]
+    pub sync_interval: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -5,11 +5,13 @@
 //! Errors name the field and the reason; nothing is written when a command fails.
 
 mod args;
+mod background;
 mod bench;
 mod bench_http;
 mod commands;
 mod dictionary;
 mod out;
+mod peer;
 mod rules;
 mod serve;
 mod sync;

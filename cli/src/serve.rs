@@ -81,8 +81,10 @@ pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
             println!("Other rapport commands on this data directory now go through the node. Ctrl-C stops it.");
         }
         let _ = std::io::stdout().flush();
+        let background = crate::background::start(dir, book.clone(), a.p2p_listen.as_deref(), a.sync_interval).await?;
         let router = rapport_api::router(book.clone(), TokenSource::file(token_path(dir)));
         rapport_api::serve(listener, router, shutdown_signal()).await.context("serving")?;
+        background.stop().await;
         anyhow::Ok(())
     });
     remove_serve_info(dir);

@@ -6,7 +6,7 @@ use crate::out;
 use anyhow::{Context, Result};
 use rapport_node::{Book, LocalBook};
 use rapport_store::{Store, StoreError};
-use rapport_sync::{sync_once, HttpTransport, SyncReport};
+use rapport_sync::{status, sync_once, HttpTransport, SyncReport};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -19,27 +19,8 @@ pub struct RelayConfig {
     pub token: String,
 }
 
-/// The outcome of the last sync, for `sync status`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct SyncStatus {
-    /// Relay URL.
-    pub relay: Option<String>,
-    /// When the last sync succeeded.
-    pub last_success: Option<String>,
-    /// What it did.
-    pub last_report: Option<SyncReport>,
-    /// When the last sync failed, and why.
-    pub last_error: Option<(String, String)>,
-    /// Customers written here and not yet sent.
-    pub pending: Option<usize>,
-}
-
 fn config_path(dir: &Path) -> PathBuf {
     dir.join("relay.json")
-}
-
-fn status_path(dir: &Path) -> PathBuf {
-    dir.join("sync-status.json")
 }
 
 /// `rapport relay set URL TOKEN`.
@@ -82,88 +63,116 @@ fn config(dir: &Path) -> Result<RelayConfig> {
     serde_json::from_str(&text).context("relay.json is damaged; run `rapport relay set URL TOKEN` again")
 }
 
-fn save_status(dir: &Path, s: &SyncStatus) {
-    if let Ok(text) = serde_json::to_string_pretty(s) {
-        let _ = std::fs::write(status_path(dir), text);
+/// The relay this node syncs with, if one is set.
+pub fn relay_config(dir: &Path) -> Option<RelayConfig> {
+    config(dir).ok()
+}
+
+/// Prints a sync report.
+fn print_report(what: &str, report: &SyncReport, secs: f64) {
+    println!(
+        "{what}: sent {} customer(s), received {} new and {} updated, {} with concurrent edits; {} bytes up, {} bytes down, {secs:.1} s",
+        report.sent, report.received_new, report.received_merged, report.conflicts, report.bytes_sent, report.bytes_received
+    );
+    if report.settings_changed {
+        println!("  team rules or tier settings changed; tags re-evaluated");
+    }
+    for r in &report.refused {
+        println!("  refused: {r}");
     }
 }
 
-fn load_status(dir: &Path) -> SyncStatus {
-    std::fs::read_to_string(status_path(dir)).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+fn stamp() -> String {
+    crate::commands::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// `rapport sync`: one full sync with the relay.
-pub fn sync(dir: &Path, json: bool) -> Result<()> {
-    let cfg = config(dir)?;
-    let store = Store::open(&store_path(dir))?;
-    let (book, _) = LocalBook::open(store, clock())?;
+/// One sync with the relay, recording its outcome in the store; used by `rapport sync`
+/// and by the running node's background sync.
+pub fn sync_relay(book: &LocalBook, cfg: &RelayConfig) -> Result<SyncReport, rapport_sync::SyncError> {
     let mut transport = HttpTransport::new(&cfg.url, &cfg.token);
-    if !json {
-        eprintln!("syncing with {} ...", cfg.url);
-    }
-    let started = std::time::Instant::now();
-    let mut status = load_status(dir);
-    status.relay = Some(cfg.url.clone());
-    let now = crate::commands::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let peer = rapport_sync::Transport::peer(&transport);
     match sync_once(&book.store, &mut transport) {
         Ok(report) => {
             if report.settings_changed {
                 book.refresh_tags()?;
             }
-            status.last_success = Some(now);
-            status.last_report = Some(report.clone());
-            status.pending = Some(0);
-            save_status(dir, &status);
-            if json {
-                return out::json(&report);
-            }
-            println!(
-                "sent {} customer(s), received {} new and {} updated, {} with concurrent edits; {} bytes up, {} bytes down, {:.1} s",
-                report.sent,
-                report.received_new,
-                report.received_merged,
-                report.conflicts,
-                report.bytes_sent,
-                report.bytes_received,
-                started.elapsed().as_secs_f64()
-            );
-            if report.settings_changed {
-                println!("team rules or tier settings changed; tags re-evaluated");
-            }
-            for r in &report.refused {
-                println!("  refused: {r}");
-            }
-            Ok(())
+            status::record_success(&book.store, &peer, &report, &stamp())?;
+            Ok(report)
         }
         Err(e) => {
-            status.last_error = Some((now, e.to_string()));
-            save_status(dir, &status);
-            Err(e.into())
+            let _ = status::record_error(&book.store, &peer, &e.to_string(), &stamp());
+            Err(e)
         }
     }
 }
 
-/// `rapport sync status`.
-pub fn status(dir: &Path, json: bool) -> Result<()> {
-    let mut s = load_status(dir);
-    if let Ok(cfg) = config(dir) {
-        s.relay = Some(cfg.url.clone());
-        if let Ok(store) = Store::open(&store_path(dir)) {
-            let peer = format!("relay:{}", cfg.url);
-            let cursor = store.sync_cursor(&peer, "pushed")?;
-            s.pending = Some(store.changed_since(cursor, usize::MAX)?.0.len());
+/// `rapport sync [--peers]`: one full sync with the relay and/or every paired peer.
+pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
+    let store = Store::open(&store_path(dir))?;
+    let (book, _) = LocalBook::open(store, clock())?;
+    let mut reports = serde_json::Map::new();
+    let relay = relay_config(dir);
+    if relay.is_none() && !peers {
+        return Err(crate::commands::input_error(
+            "relay",
+            "no relay configured; run `rapport relay set URL TOKEN`, or sync with paired peers: `rapport sync --peers`",
+        ));
+    }
+    if let Some(cfg) = relay {
+        if !json {
+            eprintln!("syncing with {} ...", cfg.url);
+        }
+        let started = std::time::Instant::now();
+        let report = sync_relay(&book, &cfg)?;
+        if !json {
+            print_report(&cfg.url, &report, started.elapsed().as_secs_f64());
+        }
+        reports.insert(format!("relay:{}", cfg.url), serde_json::to_value(&report)?);
+    }
+    if peers {
+        let book = std::sync::Arc::new(book);
+        for (name, r) in crate::peer::sync_peers(&book)? {
+            match r {
+                Ok((report, secs)) => {
+                    if !json {
+                        print_report(&name, &report, secs);
+                    }
+                    reports.insert(name, serde_json::to_value(&report)?);
+                }
+                Err(e) => {
+                    if !json {
+                        println!("{name}: {e}");
+                    }
+                    reports.insert(name, serde_json::json!({ "error": e }));
+                }
+            }
         }
     }
     if json {
-        return out::json(&s);
+        out::json(&reports)?;
     }
-    println!("relay         {}", s.relay.as_deref().unwrap_or("(none; rapport relay set URL TOKEN)"));
-    println!("last success  {}", s.last_success.as_deref().unwrap_or("never"));
-    if let Some((when, why)) = &s.last_error {
-        println!("last error    {when}: {why}");
+    Ok(())
+}
+
+/// `rapport sync status`.
+pub fn status(dir: &Path, json: bool) -> Result<()> {
+    let store = Store::open(&store_path(dir))?;
+    let lines = status::lines(&store)?;
+    let relay = relay_config(dir).map(|c| c.url);
+    if json {
+        return out::json(&serde_json::json!({ "relay": relay, "peers": lines }));
     }
-    if let Some(p) = s.pending {
-        println!("pending       {p} customer(s) written here and not yet sent");
+    println!("relay  {}", relay.as_deref().unwrap_or("(none; rapport relay set URL TOKEN)"));
+    if lines.is_empty() {
+        println!("never synced");
+    }
+    for l in lines {
+        println!("{}", l.peer);
+        println!("  last success  {}", l.status.last_success.as_deref().unwrap_or("never"));
+        if let Some((when, why)) = &l.status.last_error {
+            println!("  last error    {when}: {why}");
+        }
+        println!("  pending       {} customer(s) written here and not yet sent", l.pending);
     }
     Ok(())
 }

@@ -259,6 +259,24 @@ pub struct DoctorOut {
     pub problems: Vec<String>,
 }
 
+/// `GET /v1/sync`: one relay or paired peer and how syncing with it went.
+#[derive(ToSchema)]
+pub struct SyncLineOut {
+    /// `relay:URL` or `peer:ENDPOINT-ID`.
+    pub peer: String,
+    /// When the last sync succeeded (node clock), if ever.
+    pub last_success: Option<String>,
+    /// What the last successful sync did: documents sent and received, bytes, conflicts.
+    #[schema(value_type = Object)]
+    pub last_report: Option<serde_json::Value>,
+    /// When the last sync failed and why, if it did since the last success.
+    pub last_error: Option<Vec<String>>,
+    /// Failures in a row (background sync backs off).
+    pub failures: u32,
+    /// Customers written here that this relay or peer does not hold yet.
+    pub pending: usize,
+}
+
 /// `reindex`: how many customers were re-indexed.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Reindexed {

@@ -132,6 +132,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(tiers_summary))
         .routes(routes!(get_tier_settings, patch_tier_settings))
         .routes(routes!(doctor))
+        .routes(routes!(sync_status))
         .routes(routes!(reindex))
         .routes(routes!(events))
 }
@@ -1234,6 +1235,12 @@ async fn patch_tier_settings(
 #[utoipa::path(get, path = "/v1/doctor", tag = "node", responses((status = 200, description = "OK", body = DoctorOut)))]
 async fn doctor(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, |b| b.doctor()).await?))
+}
+
+/// Sync status per relay and paired peer: last success, pending documents, last error.
+#[utoipa::path(get, path = "/v1/sync", tag = "node", responses((status = 200, description = "OK", body = Vec<SyncLineOut>)))]
+async fn sync_status(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(&run(&s, |b| rapport_sync::status::lines(&b.store)).await?))
 }
 
 /// Rebuild every index from the documents.

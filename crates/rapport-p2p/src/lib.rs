@@ -134,8 +134,21 @@ fn save_peer(store: &Store, p: PeerInfo) -> Result<(), PeerError> {
     Ok(())
 }
 
+/// Addresses a peer can dial: the interfaces iroh found, and the bound sockets unless
+/// they are the unspecified address.
 fn endpoint_addrs(ep: &Endpoint) -> Vec<String> {
-    ep.bound_sockets().iter().map(|s| s.to_string()).collect()
+    let mut out: Vec<String> = ep.addr().ip_addrs().map(|a| a.to_string()).collect();
+    for s in ep.bound_sockets() {
+        if !s.ip().is_unspecified() {
+            out.push(s.to_string());
+        } else if out.is_empty() {
+            // Only the wildcard is known: this machine's loopback is the best guess.
+            out.push(SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), s.port()).to_string());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Makes a pairing ticket for this endpoint; the secret works once.
@@ -242,10 +255,22 @@ impl Transport for IrohTransport {
     }
 }
 
+/// Anything that holds the node's store (the store itself, or the node's book).
+pub trait StoreHandle: Send + Sync + 'static {
+    /// The store.
+    fn store(&self) -> &Store;
+}
+
+impl StoreHandle for Store {
+    fn store(&self) -> &Store {
+        self
+    }
+}
+
 /// Accepts paired peers (and peers presenting a valid pairing secret) until the endpoint
 /// closes, answering their sync requests from `store`. `changed` is called after requests
 /// that wrote something (e.g. to re-evaluate tags when settings changed).
-pub async fn serve(ep: Endpoint, store: Arc<Store>, changed: Arc<dyn Fn(Answered) + Send + Sync>) {
+pub async fn serve<H: StoreHandle>(ep: Endpoint, store: Arc<H>, changed: Arc<dyn Fn(Answered) + Send + Sync>) {
     while let Some(incoming) = ep.accept().await {
         let store = store.clone();
         let changed = changed.clone();
@@ -276,11 +301,12 @@ async fn reply(send: &mut iroh::endpoint::SendStream, m: &Message) -> Result<(),
     send.finish().map_err(|e| e.to_string())
 }
 
-async fn serve_connection(
+async fn serve_connection<H: StoreHandle>(
     conn: &Connection,
-    store: &Arc<Store>,
+    holder: &Arc<H>,
     changed: &Arc<dyn Fn(Answered) + Send + Sync>,
 ) -> Result<(), String> {
+    let store = holder.store();
     let remote = conn.remote_id().to_string();
     // The first stream must be a Hello from a paired peer or one with a pairing secret.
     let (mut send, mut recv) = conn.accept_bi().await.map_err(|e| e.to_string())?;
@@ -311,8 +337,8 @@ async fn serve_connection(
         };
         let bytes = recv.read_to_end(MAX_FRAME + 16).await.map_err(|e| format!("reading a request: {e}"))?;
         let msg = decode(&bytes).map_err(|e| format!("bad message: {e}"))?;
-        let s = store.clone();
-        let (m, done) = tokio::task::spawn_blocking(move || answer(&s, msg))
+        let h = holder.clone();
+        let (m, done) = tokio::task::spawn_blocking(move || answer(h.store(), msg))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;

@@ -13,6 +13,7 @@
 
 mod answer;
 mod session;
+pub mod status;
 mod wire;
 
 pub use answer::{answer, Answered};

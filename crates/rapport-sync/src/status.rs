@@ -1,0 +1,87 @@
+//! What the last syncs did, per relay or peer, kept in the store so `rapport sync status`,
+//! the running node and `GET /v1/sync` all see the same thing.
+
+use crate::SyncReport;
+use rapport_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+const KEY: &str = "sync.status";
+
+/// One relay's or peer's sync history.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PeerStatus {
+    /// When the last sync succeeded (node clock).
+    pub last_success: Option<String>,
+    /// What it did.
+    pub last_report: Option<SyncReport>,
+    /// When the last sync failed and why (cleared by the next success).
+    pub last_error: Option<(String, String)>,
+    /// Failures in a row (drives back-off).
+    pub failures: u32,
+}
+
+/// Status of every relay and peer this node synced with, keyed like sync state
+/// (`relay:URL`, `peer:ENDPOINT`).
+pub fn load(store: &Store) -> Result<BTreeMap<String, PeerStatus>, StoreError> {
+    Ok(store.node_meta(KEY)?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default())
+}
+
+fn save(store: &Store, all: &BTreeMap<String, PeerStatus>) -> Result<(), StoreError> {
+    store.set_node_meta(KEY, &serde_json::to_vec(all).unwrap_or_default())
+}
+
+/// Records a successful sync.
+pub fn record_success(store: &Store, peer: &str, report: &SyncReport, at: &str) -> Result<(), StoreError> {
+    let mut all = load(store)?;
+    let s = all.entry(peer.to_string()).or_default();
+    s.last_success = Some(at.to_string());
+    s.last_report = Some(report.clone());
+    s.last_error = None;
+    s.failures = 0;
+    save(store, &all)
+}
+
+/// Records a failed sync.
+pub fn record_error(store: &Store, peer: &str, error: &str, at: &str) -> Result<u32, StoreError> {
+    let mut all = load(store)?;
+    let s = all.entry(peer.to_string()).or_default();
+    s.last_error = Some((at.to_string(), error.to_string()));
+    s.failures = s.failures.saturating_add(1);
+    let n = s.failures;
+    save(store, &all)?;
+    Ok(n)
+}
+
+/// Customers written here that `peer` does not hold yet.
+pub fn pending(store: &Store, peer: &str) -> Result<usize, StoreError> {
+    let cursor = store.sync_cursor(peer, "pushed")?;
+    let (ids, _) = store.changed_since(cursor, usize::MAX)?;
+    let mut n = 0;
+    for id in ids {
+        if store.heads_of(id)? != store.peer_heads(peer, id)? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Status of every peer with its pending count, for display.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StatusLine {
+    /// `relay:URL` or `peer:ENDPOINT`.
+    pub peer: String,
+    /// History.
+    #[serde(flatten)]
+    pub status: PeerStatus,
+    /// Customers not yet sent.
+    pub pending: usize,
+}
+
+/// Every peer's status line.
+pub fn lines(store: &Store) -> Result<Vec<StatusLine>, StoreError> {
+    load(store)?
+        .into_iter()
+        .map(|(peer, status)| Ok(StatusLine { pending: pending(store, &peer)?, peer, status }))
+        .collect()
+}
