@@ -115,6 +115,7 @@ impl Store {
     pub fn adopt_batch(&self, items: Vec<(CustomerId, Vec<u8>)>) -> Result<Vec<AdoptResult>, StoreError> {
         struct Prepared {
             customer: Customer,
+            derived: crate::Derived,
             heads: Vec<ChangeHash>,
             packed: Vec<u8>,
         }
@@ -124,6 +125,7 @@ impl Store {
             items.iter().map(|(id, _)| row_of(&rows, *id).map(|r| r.is_some())).collect::<Result<_, _>>()?
         };
         let codec = self.codec().clone();
+        let deriver = self.deriver();
         let prepare = |id: CustomerId, bytes: &[u8]| -> Result<Prepared, StoreError> {
             let mut doc = CustomerDoc::load(bytes)?;
             let customer = doc.read()?;
@@ -132,7 +134,9 @@ impl Store {
             }
             // The bytes loaded as a whole document: store them as they came.
             let packed = codec.pack(bytes)?;
-            Ok(Prepared { customer, heads: doc.heads(), packed })
+            // Rule tags and tier are computed here, on every core, not in the write.
+            let derived = deriver.derive(&customer);
+            Ok(Prepared { customer, derived, heads: doc.heads(), packed })
         };
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
         let fresh: Vec<usize> = (0..items.len()).filter(|i| !known[*i]).collect();
@@ -157,7 +161,7 @@ impl Store {
         for (i, (id, bytes)) in items.iter().enumerate() {
             // Outer error: storage failed, abort everything. Inner: this item was refused.
             let r = match prepared[i].take() {
-                Some(Ok(p)) => self.adopt_new(&txn, p.customer, &p.packed, &p.heads)?,
+                Some(Ok(p)) => self.adopt_new(&txn, p.customer, p.derived, &p.packed, &p.heads)?,
                 Some(Err(e)) => Err(e),
                 None => self.adopt_existing(&txn, *id, bytes)?,
             };
@@ -171,6 +175,7 @@ impl Store {
         &self,
         txn: &redb::WriteTransaction,
         c: Customer,
+        derived: crate::Derived,
         packed: &[u8],
         heads: &[ChangeHash],
     ) -> Result<AdoptResult, StoreError> {
@@ -191,7 +196,7 @@ impl Store {
                 ))));
             }
         }
-        self.write_state(txn, &c, DocBytes::Full(packed), None, heads)?;
+        self.write_state(txn, &c, DocBytes::Full(packed), Some(derived), heads)?;
         Ok(Ok((Adopted::New, c)))
     }
 

@@ -17,7 +17,7 @@ const BATCH_BYTES: usize = 8 << 20;
 const PAGE: u32 = 5000;
 
 /// A request/response channel to a peer.
-pub trait Transport {
+pub trait Transport: Send {
     /// Sends one request frame and returns the response frame.
     fn call(&mut self, request: &[u8]) -> Result<Vec<u8>, SyncError>;
     /// A stable name of the peer, used to key sync state (cursors, known heads).
@@ -213,37 +213,82 @@ impl Session<'_> {
                     wanted.push(DocHeads { id: d.id, heads: hashes(&ours) });
                 }
             }
-            for chunk in wanted.chunks(BATCH_DOCS) {
-                let Message::Docs { docs } = self.call(&Message::Fetch { docs: chunk.to_vec() })? else {
-                    return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Docs".into() });
-                };
-                let items: Vec<(CustomerId, Vec<u8>)> = docs.into_iter().map(|d| (CustomerId(d.id), d.bytes)).collect();
-                let ids: Vec<CustomerId> = items.iter().map(|(id, _)| *id).collect();
-                let results = self.store.adopt_batch(items)?;
-                for (id, r) in ids.into_iter().zip(results) {
-                    match r {
-                        Ok((outcome, _)) => {
-                            match outcome {
-                                Adopted::New => self.report.received_new += 1,
-                                Adopted::Merged => {
-                                    self.report.received_merged += 1;
-                                    if self
-                                        .store
-                                        .load_doc(id)
-                                        .and_then(|d| Ok(d.conflicts()?))
-                                        .is_ok_and(|c| !c.is_empty())
-                                    {
-                                        self.report.conflicts += 1;
-                                    }
-                                }
-                                Adopted::Unchanged => {}
+            // Fetch the next batch while this one is adopted: the network and the peer's
+            // work overlap with decoding and indexing here.
+            let batches: Vec<Vec<DocHeads>> = wanted.chunks(BATCH_DOCS).map(<[DocHeads]>::to_vec).collect();
+            let store = self.store;
+            let transport = &mut *self.transport;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<DocChanges>, SyncError>>(1);
+            let (sent, received) = std::thread::scope(|scope| -> Result<(u64, u64), SyncError> {
+                let fetcher = scope.spawn(move || {
+                    let (mut sent, mut received) = (0u64, 0u64);
+                    for batch in batches {
+                        let req = encode(&Message::Fetch { docs: batch });
+                        sent += req.len() as u64;
+                        let r = transport.call(&req).and_then(|resp| {
+                            received += resp.len() as u64;
+                            match decode(&resp)? {
+                                Message::Docs { docs } => Ok(docs),
+                                Message::Error { code, detail } => Err(SyncError::Peer { code, detail }),
+                                _ => Err(SyncError::Peer { code: "protocol".into(), detail: "expected Docs".into() }),
                             }
-                            settled.push((id, self.store.heads_of(id)?));
+                        });
+                        let failed = r.is_err();
+                        if tx.send(r).is_err() || failed {
+                            break;
                         }
-                        Err(e) => self.report.refused.push(format!("{id}: {e}")),
+                    }
+                    (sent, received)
+                });
+                let mut outcome = Ok(());
+                for docs in rx {
+                    let docs = match docs {
+                        Ok(d) => d,
+                        Err(e) => {
+                            outcome = Err(e);
+                            break;
+                        }
+                    };
+                    let items: Vec<(CustomerId, Vec<u8>)> =
+                        docs.into_iter().map(|d| (CustomerId(d.id), d.bytes)).collect();
+                    let ids: Vec<CustomerId> = items.iter().map(|(id, _)| *id).collect();
+                    let results = match store.adopt_batch(items) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            outcome = Err(e.into());
+                            break;
+                        }
+                    };
+                    for (id, r) in ids.into_iter().zip(results) {
+                        match r {
+                            Ok((outcome, _)) => {
+                                match outcome {
+                                    Adopted::New => self.report.received_new += 1,
+                                    Adopted::Merged => {
+                                        self.report.received_merged += 1;
+                                        if store
+                                            .load_doc(id)
+                                            .and_then(|d| Ok(d.conflicts()?))
+                                            .is_ok_and(|c| !c.is_empty())
+                                        {
+                                            self.report.conflicts += 1;
+                                        }
+                                    }
+                                    Adopted::Unchanged => {}
+                                }
+                                settled.push((id, store.heads_of(id)?));
+                            }
+                            Err(e) => self.report.refused.push(format!("{id}: {e}")),
+                        }
                     }
                 }
-            }
+                let counts = fetcher
+                    .join()
+                    .map_err(|_| SyncError::Peer { code: "internal".into(), detail: "fetch thread failed".into() })?;
+                outcome.map(|_| counts)
+            })?;
+            self.report.bytes_sent += sent;
+            self.report.bytes_received += received;
             // The peer holds what we now hold for these customers, so the next push does not
             // echo them back.
             self.store.record_sync(&self.peer, "pulled", cursor, &settled)?;
