@@ -36,25 +36,15 @@ pub fn set_relay(dir: &Path, url: &str, token: &str, json: bool) -> Result<()> {
         return Err(StoreError::NotInitialized(store_path(dir)).into());
     }
     let cfg = RelayConfig { url: url.to_string(), token: token.trim().to_string() };
-    write_private(&config_path(dir), &serde_json::to_string_pretty(&cfg)?)?;
+    let path = config_path(dir);
+    rapport_api::auth::write_private(&path, serde_json::to_string_pretty(&cfg)?.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
     if json {
         out::json(&serde_json::json!({ "relay": cfg.url }))
     } else {
         println!("this node now syncs with {}", cfg.url);
         Ok(())
     }
-}
-
-/// Writes a file only this user can read (it holds a credential).
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path).with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    Ok(())
 }
 
 fn config(dir: &Path) -> Result<RelayConfig> {

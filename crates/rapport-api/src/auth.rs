@@ -46,15 +46,13 @@ pub fn new_token() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Writes a new token to the data directory with mode 0600 (replacing any old one
-/// atomically) and returns it.
-pub fn write_new_token(data_dir: &Path) -> Result<String, TokenError> {
-    let token = new_token();
-    let path = token_path(data_dir);
-    let tmp = data_dir.join(".token.tmp");
-    let io = |source| TokenError::Io { path: path.clone(), source };
+/// Writes a file only its owner can read (it holds a credential), replacing any old one
+/// atomically: written beside it, synced, then renamed over it.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
     {
-        use std::io::Write;
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
         #[cfg(unix)]
@@ -62,17 +60,25 @@ pub fn write_new_token(data_dir: &Path) -> Result<String, TokenError> {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&tmp).map_err(io)?;
+        let mut f = opts.open(&tmp)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
-        f.write_all(token.as_bytes()).map_err(io)?;
-        f.write_all(b"\n").map_err(io)?;
-        f.sync_all().map_err(io)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
     }
-    std::fs::rename(&tmp, &path).map_err(io)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Writes a new token to the data directory with mode 0600 (replacing any old one
+/// atomically) and returns it.
+pub fn write_new_token(data_dir: &Path) -> Result<String, TokenError> {
+    let token = new_token();
+    let path = token_path(data_dir);
+    write_private(&path, format!("{token}\n").as_bytes())
+        .map_err(|source| TokenError::Io { path: path.clone(), source })?;
     Ok(token)
 }
 
