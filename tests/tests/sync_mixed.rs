@@ -1,0 +1,164 @@
+//! Three nodes, a relay and a direct link: A and B sync through a real relay process, B
+//! and C directly over iroh on loopback (C never talks to the relay). Everyone edits
+//! offline — the same customer's different fields and the same field, follow-ups on every
+//! node, an archive racing an edit, rules changed on two nodes — then syncs in a scrambled
+//! order. Every node ends with identical heads for every document and identical tags and
+//! tiers.
+
+mod common;
+
+use common::*;
+use rapport_model::*;
+use rapport_store::{Actor, Store};
+use rapport_sync::{sync_once, HttpTransport};
+use std::sync::Arc;
+
+fn store_node(dir: &std::path::Path, name: &str) -> Arc<Store> {
+    let s = Store::init(
+        &dir.join(format!("{name}.redb")),
+        name,
+        rapport_node::default_settings_doc().expect("settings"),
+        Vec::new(),
+    )
+    .expect("init");
+    rapport_node::engine::install(&s, at("2026-03-02 18:00").date(), false).expect("rules");
+    Arc::new(s)
+}
+
+/// Number, heads, rule tags and tier of every customer.
+fn state(s: &Store) -> Snapshot {
+    let mut v: Vec<_> = s
+        .all_summaries()
+        .expect("rows")
+        .into_iter()
+        .map(|r| (r.summary.number.clone(), s.heads_of(r.id).expect("heads"), r.summary.rule_tags, r.summary.tier))
+        .collect();
+    v.sort();
+    v
+}
+
+fn via_relay(s: &Store, url: &str, token: &str) {
+    let r = sync_once(s, &mut HttpTransport::new(url, token)).expect("relay sync");
+    if r.settings_changed {
+        rapport_node::engine::install(s, at("2026-03-02 18:00").date(), true).expect("refresh");
+    }
+}
+
+#[test]
+fn relay_and_direct_links_converge() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(&tmp.path().join("relay"));
+    relay.admin(&["team", "create", "east"]);
+    let (ta, tb) = (relay.admin(&["member", "add", "east", "a"]), relay.admin(&["member", "add", "east", "b"]));
+    let (a, b, c) = (store_node(tmp.path(), "a"), store_node(tmp.path(), "b"), store_node(tmp.path(), "c"));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let (ep_b, ep_c) = rt.block_on(async {
+        (
+            rapport_p2p::bind(&b, loopback, false).await.expect("bind b"),
+            rapport_p2p::bind(&c, loopback, false).await.expect("bind c"),
+        )
+    });
+    let noop: Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = {
+        let c = c.clone();
+        Arc::new(move |done: rapport_sync::Answered| {
+            if done.settings_changed {
+                let _ = rapport_node::engine::install(&c, at("2026-03-02 18:00").date(), true);
+            }
+        })
+    };
+    let server_c = rt.spawn(rapport_p2p::serve(ep_c.clone(), c.clone(), noop));
+    let peer_c =
+        rt.block_on(rapport_p2p::pair(&b, &ep_b, &rapport_p2p::invite(&c, &ep_c).expect("invite"))).expect("pair");
+    let direct = |from: &Arc<Store>| {
+        let conn = rt.block_on(rapport_p2p::connect(from, &ep_b, &peer_c, None)).expect("connect");
+        let r = sync_once(from, &mut rapport_p2p::IrohTransport::new(conn, rt.handle().clone(), &peer_c))
+            .expect("direct sync");
+        if r.settings_changed {
+            rapport_node::engine::install(from, at("2026-03-02 18:00").date(), true).expect("refresh");
+        }
+    };
+
+    // A's book reaches everyone: A -> relay -> B -> C.
+    let demo = rapport_demo::DemoBook::new(8, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
+    a.create_many(
+        (0..150).map(|i| demo.customer(i, &rapport_demo::DemoProfile::realistic())).collect(),
+        "a",
+        at("2026-03-01 09:00"),
+    )
+    .expect("seed");
+    via_relay(&a, &relay.url, &ta);
+    via_relay(&b, &relay.url, &tb);
+    direct(&b);
+    assert_eq!(c.count().expect("count"), 150);
+
+    // Offline edits everywhere.
+    let ids: Vec<CustomerId> = a.all_summaries().expect("rows").into_iter().map(|r| r.id).collect();
+    let who = |n: &str| Actor { name: n.into(), now: at("2026-03-02 12:00") };
+    let t = ids[0];
+    a.patch_customer(t, &CustomerPatch { owner: Some("Li Wei".into()), ..Default::default() }, None, &who("a"))
+        .expect("a owner");
+    b.patch_customer(t, &CustomerPatch { size: Some(Some("100-500".into())), ..Default::default() }, None, &who("b"))
+        .expect("b size");
+    c.patch_customer(t, &CustomerPatch { owner: Some("Chen Jie".into()), ..Default::default() }, None, &who("c"))
+        .expect("c owner");
+    for (n, s) in [("a", &a), ("b", &b), ("c", &c)] {
+        let f = NewInteraction {
+            channel: Some(Channel::Wechat),
+            summary: format!("follow-up on {n}"),
+            ..Default::default()
+        };
+        s.add_interaction(t, &f, &who(n)).expect("follow-up");
+    }
+    b.set_archived(ids[1], true, Some("merged elsewhere".into()), &who("b")).expect("archive");
+    c.patch_customer(
+        ids[1],
+        &CustomerPatch { notes: Some("still buying".into()), ..Default::default() },
+        None,
+        &who("c"),
+    )
+    .expect("edit");
+    let rule = |s: &Arc<Store>, name: &str, tag: &str, when: &str| {
+        let mut doc = s.settings_doc().expect("settings");
+        doc.set_actor(s.identity().actor());
+        let pos = 1000 + name.len() as i64;
+        let rec = rapport_doc::RuleRecord {
+            name: name.into(),
+            tag: tag.into(),
+            when: when.into(),
+            enabled: true,
+            position: pos,
+        };
+        doc.put_rule(&rec, rapport_doc::ChangeMeta::new(name, at("2026-03-02 12:00"))).expect("rule");
+        s.save_settings_doc(&mut doc).expect("save");
+        rapport_node::engine::install(s, at("2026-03-02 18:00").date(), true).expect("refresh");
+    };
+    rule(&a, "big", "大客户", "amount_total > 300000");
+    rule(&c, "quiet", "安静客户", "interactions_90d = 0");
+
+    // Scrambled order, twice round.
+    for _ in 0..2 {
+        direct(&b);
+        via_relay(&a, &relay.url, &ta);
+        via_relay(&b, &relay.url, &tb);
+        direct(&b);
+        via_relay(&a, &relay.url, &ta);
+    }
+    let sa = state(&a);
+    assert_eq!(sa, state(&b), "A and B differ");
+    assert_eq!(sa, state(&c), "A and C differ");
+    let cust = c.get(t).expect("customer");
+    assert_eq!(cust.size.as_deref(), Some("100-500"));
+    assert_eq!(cust.interactions.iter().filter(|i| i.summary.starts_with("follow-up on")).count(), 3);
+    let archived = a.get(ids[1]).expect("archived");
+    assert!(archived.archived && archived.notes == "still buying");
+    assert!(sa.iter().any(|(_, _, tags, _)| tags.iter().any(|t| t == "大客户")), "A's rule runs on every node");
+    for s in [&a, &b, &c] {
+        assert!(s.doctor().expect("doctor").problems.is_empty());
+    }
+    server_c.abort();
+    rt.block_on(async {
+        ep_b.close().await;
+        ep_c.close().await;
+    });
+}
