@@ -24,8 +24,6 @@ pub use index::{
 pub use ops::Actor;
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted};
-#[doc(hidden)]
-pub use tables::key as table_key;
 pub use write::Edit;
 
 use rapport_doc::{CustomerDoc, DocError, SettingsDoc};
