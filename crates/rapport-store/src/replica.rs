@@ -61,6 +61,36 @@ impl Store {
         Ok(heads)
     }
 
+    /// Current heads of many customers and the heads `peer` is known to hold for each, read
+    /// in one transaction (empty when unknown).
+    pub fn heads_with_peer(
+        &self,
+        peer: &str,
+        ids: &[CustomerId],
+    ) -> Result<Vec<(Vec<ChangeHash>, Vec<ChangeHash>)>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let rows = txn.open_table(ROWS)?;
+        let heads = txn.open_table(HEADS)?;
+        let known = match txn.open_table(SYNC_HEADS) {
+            Ok(t) => Some(t),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let ours = match row_of(&rows, *id)? {
+                Some(row) => heads.get(row)?.map(|v| decode_heads(v.value())).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let theirs = match &known {
+                Some(t) => t.get((peer, key_of(*id)))?.map(|v| decode_heads(v.value())).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            out.push((ours, theirs));
+        }
+        Ok(out)
+    }
+
     /// Automerge changes of a customer made after `heads` (the whole document when `heads`
     /// is empty), and the document's current heads.
     pub fn changes_after(

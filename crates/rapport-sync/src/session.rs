@@ -139,11 +139,11 @@ impl Session<'_> {
             }
             let mut docs = Vec::new();
             let mut bytes = 0;
-            for id in ids {
-                let known = self.store.peer_heads(&self.peer, id)?;
+            let versions = self.store.heads_with_peer(&self.peer, &ids)?;
+            for (id, (ours, known)) in ids.into_iter().zip(versions) {
                 // Most entries after a pull are documents that came from the peer: skip
                 // them without loading the document.
-                if self.store.heads_of(id)? == known {
+                if ours == known {
                     continue;
                 }
                 let (changes, heads) = self.store.changes_after(id, &known)?;
@@ -200,13 +200,17 @@ impl Session<'_> {
             };
             let mut wanted = Vec::new();
             let mut settled = Vec::new();
+            let mut listed = Vec::with_capacity(docs.len());
             for d in docs {
                 if d.id == SETTINGS_ID {
                     self.pull_settings(&d)?;
-                    continue;
+                } else {
+                    listed.push(d);
                 }
-                let id = CustomerId(d.id);
-                let ours = self.store.heads_of(id)?;
+            }
+            let ids: Vec<CustomerId> = listed.iter().map(|d| CustomerId(d.id)).collect();
+            let versions = self.store.heads_with_peer(&self.peer, &ids)?;
+            for ((d, id), (ours, _)) in listed.into_iter().zip(ids).zip(versions) {
                 if hashes(&ours) == d.heads {
                     settled.push((id, ours));
                 } else {
@@ -259,7 +263,8 @@ impl Session<'_> {
                             break;
                         }
                     };
-                    for (id, r) in ids.into_iter().zip(results) {
+                    let versions = store.heads_with_peer("", &ids)?;
+                    for ((id, r), (now, _)) in ids.into_iter().zip(results).zip(versions) {
                         match r {
                             Ok((outcome, _)) => {
                                 match outcome {
@@ -276,7 +281,7 @@ impl Session<'_> {
                                     }
                                     Adopted::Unchanged => {}
                                 }
-                                settled.push((id, store.heads_of(id)?));
+                                settled.push((id, now));
                             }
                             Err(e) => self.report.refused.push(format!("{id}: {e}")),
                         }
