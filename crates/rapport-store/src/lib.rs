@@ -23,7 +23,7 @@ pub use index::{
 };
 pub use ops::Actor;
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
-pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted};
+pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, Versions};
 pub use write::Edit;
 
 use rapport_doc::{CustomerDoc, DocError, SettingsDoc};

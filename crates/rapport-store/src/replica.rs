@@ -27,6 +27,9 @@ pub fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
     bytes.chunks_exact(32).filter_map(|c| <[u8; 32]>::try_from(c).ok().map(ChangeHash)).collect()
 }
 
+/// A customer's heads here and the heads a peer is known to hold.
+pub type Versions = (Vec<ChangeHash>, Vec<ChangeHash>);
+
 /// The outcome of one incoming document: adopted, or refused with the reason.
 pub type AdoptResult = Result<(Adopted, Customer), StoreError>;
 
@@ -63,11 +66,7 @@ impl Store {
 
     /// Current heads of many customers and the heads `peer` is known to hold for each, read
     /// in one transaction (empty when unknown).
-    pub fn heads_with_peer(
-        &self,
-        peer: &str,
-        ids: &[CustomerId],
-    ) -> Result<Vec<(Vec<ChangeHash>, Vec<ChangeHash>)>, StoreError> {
+    pub fn heads_with_peer(&self, peer: &str, ids: &[CustomerId]) -> Result<Vec<Versions>, StoreError> {
         let txn = self.db().begin_read()?;
         let rows = txn.open_table(ROWS)?;
         let heads = txn.open_table(HEADS)?;
