@@ -8,7 +8,7 @@ use crate::write::{load_doc, DocBytes};
 use crate::{Store, StoreError};
 use rapport_doc::{ChangeHash, CustomerDoc};
 use rapport_model::{Customer, CustomerId};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ReadableDatabase, TableDefinition};
 
 /// Per-peer sync state: (peer, key) -> bytes (cursors).
 const SYNC_STATE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("sync_state");
@@ -212,18 +212,8 @@ impl Store {
         if row_of(&txn.open_table(ROWS)?, c.id)?.is_some() {
             return Ok(Err(StoreError::Db(format!("customer {} sent twice in one batch", c.id))));
         }
-        let holder = {
-            let numbers = txn.open_table(NUMBERS)?;
-            let h = numbers.get(c.number.as_str())?.map(|h| h.value());
-            h
-        };
-        if let Some(row) = holder {
-            if let Some(h) = id_at(&txn.open_table(IDS)?, row)?.filter(|h| *h != c.id) {
-                return Ok(Err(StoreError::Db(format!(
-                    "customer number {} is already held by customer {h}",
-                    c.number
-                ))));
-            }
+        if let Some(refusal) = crate::write::number_taken(txn, &c)? {
+            return Ok(Err(refusal));
         }
         self.write_state(txn, &c, DocBytes::Full(packed), Some(derived), heads)?;
         Ok(Ok((Adopted::New, c)))

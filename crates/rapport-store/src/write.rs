@@ -49,6 +49,19 @@ fn chunk_count(chunks: &impl ReadableTable<(u64, u32), &'static [u8]>, row: Row)
     })
 }
 
+/// The refusal for a customer arriving from elsewhere whose number another customer
+/// already holds here, if that is the case (numbers are never shared, see `number.rs`).
+pub(crate) fn number_taken(txn: &WriteTransaction, c: &Customer) -> Result<Option<StoreError>, StoreError> {
+    let row = txn.open_table(NUMBERS)?.get(c.number.as_str())?.map(|h| h.value());
+    let holder = match row {
+        Some(row) => id_at(&txn.open_table(IDS)?, row)?,
+        None => None,
+    };
+    Ok(holder
+        .filter(|h| *h != c.id)
+        .map(|h| StoreError::Db(format!("customer number {} is already held by customer {h}", c.number))))
+}
+
 /// How the document bytes change in this write.
 pub(crate) enum DocBytes<'a> {
     /// Replace with a full save and drop chunks.
@@ -221,17 +234,8 @@ impl Store {
         };
         let c = doc.read()?;
         if was_new {
-            let numbers = txn.open_table(NUMBERS)?;
-            let holder = numbers.get(c.number.as_str())?.map(|h| h.value());
-            let holder = match holder {
-                Some(row) => id_at(&txn.open_table(IDS)?, row)?,
-                None => None,
-            };
-            if let Some(holder) = holder.filter(|h| *h != c.id) {
-                return Err(StoreError::Db(format!(
-                    "customer number {} is already held by customer {}",
-                    c.number, holder
-                )));
+            if let Some(refusal) = number_taken(&txn, &c)? {
+                return Err(refusal);
             }
         }
         let full = self.codec().pack(&doc.save_plain())?;

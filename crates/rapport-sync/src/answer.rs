@@ -1,7 +1,7 @@
 //! The answering side of the sync protocol on a node, for peer-to-peer sync: the same
 //! requests the relay answers, served from the node's own store and change log.
 
-use crate::session::SETTINGS_ID;
+use crate::session::{hashes, SETTINGS_ID};
 use crate::wire::{DocChanges, DocHeads, DocResult, Message};
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
@@ -9,10 +9,6 @@ use rapport_store::{Store, StoreError};
 
 /// Most documents answered in one `Changed` or `Docs` message.
 const MAX_DOCS: usize = 10_000;
-
-fn hashes(h: &[ChangeHash]) -> Vec<[u8; 32]> {
-    h.iter().map(|c| c.0).collect()
-}
 
 /// What answering a request did to this node.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

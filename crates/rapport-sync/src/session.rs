@@ -109,7 +109,8 @@ struct Session<'a> {
     report: SyncReport,
 }
 
-fn hashes(h: &[ChangeHash]) -> Vec<[u8; 32]> {
+/// Change hashes as the wire carries them.
+pub(crate) fn hashes(h: &[ChangeHash]) -> Vec<[u8; 32]> {
     h.iter().map(|c| c.0).collect()
 }
 
