@@ -161,7 +161,8 @@ pub enum ReportName {
     Conversion,
     /// Owner performance (负责人业绩).
     Owners,
-    /// Churn-risk list (流失风险客户).
+    /// Churn-risk list (流失风险客户). Serialised `churn-risk`, like [`ReportName::as_str`].
+    #[serde(rename = "churn-risk")]
     ChurnRisk,
     /// Revenue concentration (收入集中度).
     Concentration,

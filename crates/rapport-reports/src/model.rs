@@ -55,6 +55,7 @@ pub enum ReportFigures {
     /// Owner performance.
     Owners(OwnerFigures),
     /// Churn-risk list.
+    #[serde(rename = "churn-risk")]
     ChurnRisk(ChurnFigures),
     /// Revenue concentration.
     Concentration(ConcentrationFigures),

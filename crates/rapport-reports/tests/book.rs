@@ -699,3 +699,106 @@ fn a_window_that_ends_before_it_starts_is_refused() {
     assert!(matches!(compute(ReportName::Funnel, &rows(&b), &w, None), Err(ReportError::BadWindow { .. })));
     assert!(compute_all(ReportName::all(), &rows(&b), &w, None).is_err());
 }
+
+fn generated() -> rapport_model::DateTime {
+    d(2024, 7, 1).and_hms_opt(9, 30, 0).expect("valid time")
+}
+
+#[test]
+fn the_html_page_is_self_contained_and_escapes_user_text() {
+    let b = book();
+    let all = compute_all(ReportName::all(), &rows(&b), &Window::as_of(as_of()), None).unwrap();
+    let page = render_html(&all, "Book <report> & co", generated());
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.ends_with("</html>\n"));
+    // The customer named `Zeta <script>alert(1)</script>` is on the churn-risk list.
+    assert!(page.contains("Zeta &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.to_lowercase().contains("<script"));
+    assert!(page.contains("<title>Book &lt;report&gt; &amp; co</title>"));
+    assert!(page.contains("Kappa, &quot;K&quot; Co.\nBranch"));
+    // Nothing is fetched: no links, sources, imports or remote URLs besides the SVG namespace.
+    for banned in ["<link", " src=", "@import", "url(", "https://", "<iframe", "javascript:"] {
+        assert!(!page.contains(banned), "{banned}");
+    }
+    assert_eq!(page.matches("http://").count(), page.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
+    // One section per report, each with a chart; a navigation bar between them.
+    for n in ReportName::all() {
+        assert!(page.contains(&format!("<section id=\"{}\">", n.as_str())), "{n}");
+        assert!(page.contains(&format!("<a href=\"#{}\">", n.as_str())), "{n}");
+    }
+    assert!(page.matches("<svg").count() >= 8);
+    assert!(page.contains("<polyline class=\"curve\""));
+    assert!(page.contains("45.66%"));
+    assert_eq!(page.matches("<svg").count(), page.matches("</svg>").count());
+    assert_eq!(page.matches("<table>").count(), page.matches("</table>").count());
+
+    // The page for one report has no navigation.
+    let one = render_html(&all[2..3], "Funnel", generated());
+    assert!(one.contains("<section id=\"funnel\">") && !one.contains("<nav>"));
+    assert!(one.contains("Generated 2024-07-01 09:30 · as of 2024-06-30"));
+    assert_eq!(one.matches("<section").count(), 1);
+}
+
+#[test]
+fn csv_quotes_commas_quotes_and_newlines() {
+    let r = run(ReportName::ChurnRisk, &Window::as_of(as_of()));
+    let csv = render_csv(&r);
+    assert!(csv.starts_with('\u{feff}'));
+    let mut lines = csv.trim_start_matches('\u{feff}').split("\r\n");
+    assert_eq!(
+        lines.next(),
+        Some(
+            "number,name,owner,stage,tier,12-month amount (¥),last contact,days since contact,orders 6m / prev 6m,\
+             avg satisfaction,complaints,signals"
+        )
+    );
+    assert!(csv.contains(
+        "C10,\"Kappa, \"\"K\"\" Co.\nBranch\",Zhang,intent 意向客户,C,0.00,2024-05-02,59,0 / 0,2,1,\
+         average satisfaction 2 < 3; tagged by hand\r\n"
+    ));
+    // A name that a spreadsheet would run as a formula is kept as text.
+    assert!(csv.contains("C07,\"'=SUM(1,2)\",Li,"));
+    assert!(csv.contains("C09,Iota,Li,lost 流失客户,C,100000.00,2023-09-01,303,0 / 2,—,0,"));
+    assert!(csv.ends_with("\r\n"));
+    // Header plus 6 rows; the quoted newline stays inside its field.
+    assert_eq!(csv.matches("\r\n").count(), 7);
+}
+
+#[test]
+fn text_aligns_columns_by_display_width() {
+    use unicode_width::UnicodeWidthStr;
+    let r = run(ReportName::Industries, &Window::as_of(as_of()));
+    let text = render_text(&r);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Industry distribution (行业分布)");
+    // Header, rule and 6 rows: the last column is right-aligned, so all end at one width.
+    let table = &lines[3..3 + 8];
+    let w = table[0].width();
+    assert!(table.iter().all(|l| l.width() == w), "{text}");
+    assert!(table[2].starts_with("C 制造业  "));
+    assert!(text.contains("\n* One row per industry"));
+    // Line breaks in names never break a row.
+    let churn = render_text(&run(ReportName::ChurnRisk, &Window::as_of(as_of())));
+    assert!(churn.contains("Kappa, \"K\" Co. Branch"));
+}
+
+#[test]
+fn reports_serialise_to_json() {
+    let b = book();
+    let all = compute_all(ReportName::all(), &rows(&b), &Window::as_of(as_of()), None).unwrap();
+    let v = serde_json::to_value(&all).unwrap();
+    assert_eq!(v[0]["name"], "sources");
+    assert_eq!(v[0]["figures"]["report"], "sources");
+    assert_eq!(v[0]["figures"]["data"]["won_amount"], "460000.00");
+    assert_eq!(v[3]["figures"]["data"]["all"]["avg_follow_ups"], "2.4");
+    assert_eq!(v[4]["figures"]["data"]["owners"][0]["key"], "Li");
+    assert_eq!(v[5]["name"], "churn-risk");
+    assert_eq!(v[5]["figures"]["report"], "churn-risk");
+    // Every name round-trips through serde as its command-line spelling.
+    for n in ReportName::all() {
+        assert_eq!(serde_json::to_value(n).unwrap(), n.as_str());
+        assert_eq!(serde_json::from_value::<ReportName>(serde_json::json!(n.as_str())).unwrap(), *n);
+    }
+    assert_eq!(v[6]["figures"]["data"]["top_share_bp"], 4566);
+    assert_eq!(v[0]["window"]["as_of"], "2024-06-30");
+}
