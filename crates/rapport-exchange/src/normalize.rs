@@ -1,0 +1,602 @@
+//! Normalisers: turn the values people type into spreadsheets (dates in five notations,
+//! amounts with 万 and thousands separators, industries by name, phones with `+86` and
+//! dashes, stages and kinds in Chinese or English) into the model's canonical values.
+//!
+//! Each returns `Err(reason)` with a sentence a user can act on; the plan attaches the row
+//! and column. The model's own parsers (`Money::parse`, `validate_phone`, `industry`,
+//! `Stage::parse`, ...) do the final check, so a value accepted here is accepted by
+//! `NewCustomer::validate` too.
+
+use rapport_model::{
+    industry as model_industry, normalize_text, validate_credit_code, validate_email, validate_phone, Date, Industry,
+    Kind, Money, Stage, INDUSTRIES,
+};
+
+/// Folds full-width ASCII forms (`０-９`, `＋`, `＠`, `，`...) and the ideographic space to
+/// ASCII, keeping everything else (Chinese characters, case) as it is.
+pub fn fold_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '。' => '.',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Cell values that mean "nothing here" in typed columns (dates, amounts, phones, codes...).
+/// Text columns keep them as written.
+pub fn is_placeholder(text: &str) -> bool {
+    let t = fold_width(text);
+    let t = t.trim();
+    t.is_empty()
+        || matches!(t, "-" | "--" | "—" | "/" | "无" | "暂无" | "未知" | "待补充" | "不详" | "null" | "NULL" | "None")
+        || t.eq_ignore_ascii_case("n/a")
+        || t.eq_ignore_ascii_case("na")
+}
+
+/// Smallest Excel serial number taken as a date (1927-05-18); smaller numbers are far
+/// more likely a mistyped year or count than a date in a customer sheet.
+const MIN_SERIAL: u32 = 10_000;
+/// Excel's last date, 9999-12-31.
+const MAX_SERIAL: u32 = 2_958_465;
+
+/// Converts an Excel serial day number (1900 date system) to a date.
+pub fn excel_serial_date(serial: u32) -> Option<Date> {
+    // Excel counts 1900-02-29, which did not exist; from serial 61 on, day 0 is 1899-12-30.
+    if !(61..=MAX_SERIAL).contains(&serial) {
+        return None;
+    }
+    Date::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(u64::from(serial)))
+}
+
+/// Parses a date in the forms spreadsheets hold: `2024-03-01`, `2024/3/1`, `2024.3.1`,
+/// `2024年3月1日`, `20240301`, an Excel serial number (`45352`, `45352.5`), or any of these
+/// followed by a time (dropped). Day-first or month-first dates (`03/01/2024`) are accepted
+/// only when unambiguous (`25/03/2024`).
+pub fn parse_date(text: &str) -> Result<Date, String> {
+    let folded = fold_width(text);
+    let t = folded.trim();
+    if t.is_empty() {
+        return Err("is empty".into());
+    }
+    // Drop a time part: "2024-03-01 14:30", "2024-03-01T14:30:00", "2024年3月1日 下午".
+    let date_part = t.split([' ', 'T']).next().unwrap_or(t);
+    let bad = || format!("`{t}` is not a date; write it as YYYY-MM-DD (e.g. 2024-03-01)");
+
+    if date_part.bytes().all(|b| b.is_ascii_digit()) {
+        if date_part.len() == 8 {
+            let y = date_part[..4].parse().map_err(|_| bad())?;
+            let m = date_part[4..6].parse().map_err(|_| bad())?;
+            let d = date_part[6..].parse().map_err(|_| bad())?;
+            return ymd(y, m, d, t);
+        }
+        if date_part.len() <= 7 {
+            let n: u32 = date_part.parse().map_err(|_| bad())?;
+            return serial(n, t);
+        }
+        return Err(bad());
+    }
+    // A serial with a time fraction: "45352.5".
+    if let Some((i, f)) = date_part.split_once('.') {
+        if !f.contains('.')
+            && i.len() >= 5
+            && i.bytes().all(|b| b.is_ascii_digit())
+            && f.bytes().all(|b| b.is_ascii_digit())
+        {
+            let n: u32 = i.parse().map_err(|_| bad())?;
+            return serial(n, t);
+        }
+    }
+    let cleaned = date_part.trim_end_matches(['日', '号']);
+    let parts: Vec<&str> = cleaned.split(['-', '/', '.', '年', '月']).collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 4) {
+        return Err(bad());
+    }
+    let nums: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    if nums.len() != 3 {
+        return Err(bad());
+    }
+    if parts[0].len() == 4 {
+        return ymd(nums[0] as i32, nums[1], nums[2], t);
+    }
+    if parts[2].len() == 4 {
+        let (a, b, y) = (nums[0], nums[1], nums[2] as i32);
+        return match (a > 12, b > 12) {
+            (true, false) => ymd(y, b, a, t),
+            (false, true) => ymd(y, a, b, t),
+            _ if a == b => ymd(y, a, b, t),
+            _ => Err(format!("`{t}` is ambiguous (day/month or month/day?); write it as YYYY-MM-DD")),
+        };
+    }
+    Err(format!("`{t}` has no four-digit year; write it as YYYY-MM-DD"))
+}
+
+fn ymd(y: i32, m: u32, d: u32, t: &str) -> Result<Date, String> {
+    if !(1900..=2999).contains(&y) {
+        return Err(format!("`{t}` has an implausible year {y}"));
+    }
+    Date::from_ymd_opt(y, m, d).ok_or_else(|| format!("`{t}` is not a real calendar day"))
+}
+
+fn serial(n: u32, t: &str) -> Result<Date, String> {
+    if !(MIN_SERIAL..=MAX_SERIAL).contains(&n) {
+        return Err(format!("`{t}` is not a date; write it as YYYY-MM-DD (e.g. 2024-03-01)"));
+    }
+    excel_serial_date(n).ok_or_else(|| format!("`{t}` is not a date"))
+}
+
+/// Parses an amount of yuan exactly: `1,234.50`, `12.5万`, `12.5万元`, `3000元`, `￥1,000`,
+/// `RMB 500`, full-width digits. With `in_wan` (the column header says 万元) a bare number
+/// is ten-thousands of yuan. Negative amounts are refused: a customer sheet never owes.
+pub fn parse_amount(text: &str, in_wan: bool) -> Result<Money, String> {
+    let folded = fold_width(text);
+    let mut t: String = folded.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return Err("is empty".into());
+    }
+    for prefix in ["人民币", "RMB", "rmb", "CNY", "cny"] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest.to_string();
+        }
+    }
+    let has_unit = t.ends_with('元') || t.ends_with('万') || t.ends_with('圆');
+    if let Some(rest) = t.strip_suffix('圆') {
+        t = format!("{rest}元");
+    }
+    if in_wan && !has_unit {
+        t.push('万');
+    }
+    let m = Money::parse("amount", &t).map_err(|e| {
+        // The model's message quotes our rewritten text; quote the user's instead.
+        let why = e.reason.split_once(": ").map(|(_, w)| w).unwrap_or("use digits").to_string();
+        format!("`{}` is not an amount: {why}", text.trim())
+    })?;
+    if m.fen() < 0 {
+        return Err(format!("`{}` is negative", text.trim()));
+    }
+    Ok(m)
+}
+
+/// Industry keywords people write instead of the official section names.
+const INDUSTRY_KEYWORDS: &[(&str, &str)] = &[
+    ("制造", "C"),
+    ("工厂", "C"),
+    ("批发", "F"),
+    ("零售", "F"),
+    ("贸易", "F"),
+    ("商贸", "F"),
+    ("电商", "F"),
+    ("软件", "I"),
+    ("信息技术", "I"),
+    ("互联网", "I"),
+    ("通信", "I"),
+    ("金融", "J"),
+    ("银行", "J"),
+    ("保险", "J"),
+    ("证券", "J"),
+    ("房地产", "K"),
+    ("地产", "K"),
+    ("物业", "K"),
+    ("建筑", "E"),
+    ("装修", "E"),
+    ("物流", "G"),
+    ("运输", "G"),
+    ("仓储", "G"),
+    ("快递", "G"),
+    ("餐饮", "H"),
+    ("酒店", "H"),
+    ("住宿", "H"),
+    ("教育", "P"),
+    ("培训", "P"),
+    ("学校", "P"),
+    ("医疗", "Q"),
+    ("医院", "Q"),
+    ("卫生", "Q"),
+    ("农业", "A"),
+    ("林业", "A"),
+    ("养殖", "A"),
+    ("采矿", "B"),
+    ("矿业", "B"),
+    ("电力", "D"),
+    ("燃气", "D"),
+    ("科研", "M"),
+    ("研究", "M"),
+    ("咨询", "L"),
+    ("商务服务", "L"),
+    ("租赁", "L"),
+    ("广告", "L"),
+    ("文化", "R"),
+    ("体育", "R"),
+    ("娱乐", "R"),
+    ("传媒", "R"),
+    ("政府", "S"),
+    ("公共管理", "S"),
+    ("环保", "N"),
+    ("家政", "O"),
+    ("维修", "O"),
+    ("manufactur", "C"),
+    ("retail", "F"),
+    ("wholesale", "F"),
+    ("trading", "F"),
+    ("e-commerce", "F"),
+    ("software", "I"),
+    ("internet", "I"),
+    ("telecom", "I"),
+    ("bank", "J"),
+    ("insurance", "J"),
+    ("financ", "J"),
+    ("real estate", "K"),
+    ("property", "K"),
+    ("construction", "E"),
+    ("logistic", "G"),
+    ("transport", "G"),
+    ("hotel", "H"),
+    ("restaurant", "H"),
+    ("catering", "H"),
+    ("education", "P"),
+    ("school", "P"),
+    ("health", "Q"),
+    ("hospital", "Q"),
+    ("medical", "Q"),
+    ("agricultur", "A"),
+    ("mining", "B"),
+    ("energy", "D"),
+    ("consult", "L"),
+    ("research", "M"),
+    ("media", "R"),
+    ("government", "S"),
+];
+
+/// Looks an industry up by section letter (`C`), number prefix (`MFG`), official Chinese or
+/// English name (the model's `industry`), `C 制造业` / `制造业(C)` forms, or a common
+/// keyword (`软件` → I, `银行` → J, `Retail` → F).
+pub fn parse_industry(text: &str) -> Result<&'static Industry, String> {
+    let folded = fold_width(text);
+    let t = folded.trim();
+    if t.is_empty() {
+        return Err("is empty".into());
+    }
+    if let Ok(i) = model_industry(t) {
+        return Ok(i);
+    }
+    let by_code = |c: char| INDUSTRIES.iter().find(|i| i.code.starts_with(c.to_ascii_uppercase()));
+    let chars: Vec<char> = t.chars().collect();
+    // "C 制造业", "C-制造业", "C制造业"
+    if chars[0].is_ascii_alphabetic() && chars.get(1).is_none_or(|c| !c.is_ascii_alphabetic()) {
+        if let Some(i) = by_code(chars[0]) {
+            return Ok(i);
+        }
+    }
+    // "制造业(C)", "制造业（C）"
+    if let Some(open) = t.find(['(', '（']) {
+        let inner: String = t[open..].chars().skip(1).take_while(|c| !matches!(c, ')' | '）')).collect();
+        let inner = inner.trim();
+        if inner.len() == 1 {
+            if let Some(i) = inner.chars().next().and_then(by_code) {
+                return Ok(i);
+            }
+        }
+        if let Ok(i) = model_industry(t[..open].trim()) {
+            return Ok(i);
+        }
+    }
+    if t.eq_ignore_ascii_case("it") {
+        return model_industry("I").map_err(|e| e.reason);
+    }
+    let lower = t.to_lowercase();
+    if let Some((_, code)) = INDUSTRY_KEYWORDS.iter().find(|(k, _)| lower.contains(k)) {
+        return model_industry(code).map_err(|e| e.reason);
+    }
+    Err(format!(
+        "`{t}` is not a known industry; use a section letter A-T or its name (e.g. C 制造业, F 批发和零售业, I 信息技术, J 金融业)"
+    ))
+}
+
+/// Validates a phone and returns the model's canonical form. Accepts full-width digits,
+/// `+86 138-0013-8000`, `0086...`, `8613800138000` (a number cell that lost its `+`), dots
+/// as separators, and `转`/`ext` before an extension. A cell with two numbers is refused
+/// rather than silently keeping one.
+pub fn parse_phone(text: &str) -> Result<String, String> {
+    let folded = fold_width(text);
+    let mut t = folded.trim().to_string();
+    for prefix in ["tel:", "TEL:", "Tel:", "电话:", "手机:", "电话", "手机"] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest.trim().to_string();
+        }
+    }
+    let parts: Vec<&str> = t.split(['/', ',', ';', '、', '；', '|']).filter(|p| !p.trim().is_empty()).collect();
+    if parts.len() > 1 {
+        let numbers = parts.iter().filter(|p| p.chars().filter(char::is_ascii_digit).count() >= 7).count();
+        if numbers > 1 {
+            return Err(format!("`{}` holds {numbers} numbers; keep one per cell", text.trim()));
+        }
+    }
+    let mut t = t.replace("转", "-").replace("ext.", "-").replace("ext", "-").replace('.', "-");
+    if let Some(rest) = t.strip_prefix("00") {
+        t = format!("+{rest}");
+    }
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    if !t.starts_with('+') && digits.len() == 13 && digits.starts_with("861") {
+        t = format!("+{digits}");
+    }
+    validate_phone(&t).map_err(|e| e.reason)
+}
+
+/// Validates an email (full-width `＠` folded, `mailto:` dropped) with the model's rules.
+pub fn parse_email(text: &str) -> Result<String, String> {
+    let folded = fold_width(text);
+    let t = folded.trim();
+    let t = t.strip_prefix("mailto:").unwrap_or(t);
+    validate_email(t).map_err(|e| e.reason)
+}
+
+/// Validates a unified social credit code (spaces and full-width forms removed first).
+pub fn parse_credit_code(text: &str) -> Result<String, String> {
+    let t: String = fold_width(text).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    validate_credit_code(&t).map_err(|e| e.reason)
+}
+
+/// Parses a stage: the model's names (`intent`, `意向客户`) and the short forms sheets use
+/// (`意向`, `已成交`, `签约`, `prospect`, `closed won`...).
+pub fn parse_stage(text: &str) -> Result<Stage, String> {
+    let t = normalize_text(&fold_width(text));
+    if let Ok(s) = Stage::parse(&t) {
+        return Ok(s);
+    }
+    let s = match t.as_str() {
+        "潜在" | "潜客" | "新客户" | "线索" | "prospect" | "lead" | "new" => Stage::Potential,
+        "意向" | "有意向" | "跟进中" | "intention" | "interested" | "qualified" | "opportunity" => Stage::Intent,
+        "成交" | "已成交" | "签约" | "已签约" | "合作中" | "closed won" | "customer" | "signed" => Stage::Won,
+        "流失" | "已流失" | "丢单" | "closed lost" | "churned" => Stage::Lost,
+        "休眠" | "沉睡" | "inactive" | "sleeping" => Stage::Dormant,
+        _ => {
+            return Err(format!(
+                "`{}` is not a stage; use 潜在客户, 意向客户, 成交客户, 流失客户 or 休眠客户 (potential, intent, won, lost, dormant)",
+                text.trim()
+            ))
+        }
+    };
+    Ok(s)
+}
+
+/// Parses company (企业, 企业客户, 公司, 单位, company) or person (个人, 个人客户, person).
+pub fn parse_kind(text: &str) -> Result<Kind, String> {
+    let t = normalize_text(&fold_width(text));
+    if let Ok(k) = Kind::parse(&t) {
+        return Ok(k);
+    }
+    match t.as_str() {
+        "企业" | "公司" | "单位" | "机构" | "组织" | "business" | "enterprise" | "organisation" | "organization"
+        | "b" => Ok(Kind::Company),
+        "个人" | "自然人" | "个体" | "individual" | "personal" | "c" => Ok(Kind::Person),
+        _ => Err(format!("`{}` is not a kind; use 企业 or 个人 (company or person)", text.trim())),
+    }
+}
+
+/// Parses yes/no: 是/否, 有/无, Y/N, yes/no, true/false, 1/0, √/×; `重点` and `高` count as
+/// yes (a "priority" column often holds them). Empty is no.
+pub fn parse_yes_no(text: &str) -> Result<bool, String> {
+    let t = normalize_text(&fold_width(text));
+    match t.as_str() {
+        "是" | "有" | "y" | "yes" | "true" | "1" | "√" | "✓" | "✔" | "重点" | "高" | "high" => Ok(true),
+        "" | "否" | "无" | "n" | "no" | "false" | "0" | "×" | "✗" | "普通" | "低" | "low" | "-" => Ok(false),
+        _ => Err(format!("`{}` is not yes or no; use 是 or 否", text.trim())),
+    }
+}
+
+/// Maps the Chinese and English names of the default sources to their stable codes
+/// (`展会` → `trade_show`); any other source is kept as written, since teams configure
+/// their own.
+pub fn normalize_source(text: &str) -> String {
+    let t = fold_width(text).trim().to_string();
+    let key = normalize_text(&t).replace([' ', '-'], "_");
+    let code = match key.as_str() {
+        "展会" | "展览" | "展会获客" | "trade_show" | "tradeshow" | "exhibition" => "trade_show",
+        "转介绍" | "介绍" | "推荐" | "客户推荐" | "老客户介绍" | "referral" | "referred" => "referral",
+        "线上广告" | "广告" | "网络广告" | "网络推广" | "百度推广" | "online_ads" | "ads" | "online_ad"
+        | "advertising" => "online_ads",
+        "合作伙伴" | "渠道" | "代理商" | "渠道合作" | "partner" | "partners" | "channel_partner" => {
+            "partner"
+        }
+        "主动咨询" | "来电咨询" | "官网" | "来电" | "自然流量" | "inbound" | "website" => "inbound",
+        _ => return t,
+    };
+    code.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Date {
+        Date::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn dates_in_every_common_form() {
+        let ok = [
+            ("2024-03-01", d(2024, 3, 1)),
+            ("2024/3/1", d(2024, 3, 1)),
+            ("2024.3.1", d(2024, 3, 1)),
+            ("2024年3月1日", d(2024, 3, 1)),
+            ("2024年03月01号", d(2024, 3, 1)),
+            ("20240301", d(2024, 3, 1)),
+            ("45352", d(2024, 3, 1)),
+            ("45352.75", d(2024, 3, 1)),
+            ("2024-03-01 14:30:00", d(2024, 3, 1)),
+            ("2024-03-01T14:30", d(2024, 3, 1)),
+            ("２０２４－０３－０１", d(2024, 3, 1)),
+            (" 2024/12/31 ", d(2024, 12, 31)),
+            ("25/03/2024", d(2024, 3, 25)),
+            ("03/25/2024", d(2024, 3, 25)),
+            ("03/03/2024", d(2024, 3, 3)),
+            ("2024年3月1日 下午", d(2024, 3, 1)),
+        ];
+        for (text, want) in ok {
+            assert_eq!(parse_date(text), Ok(want), "{text}");
+        }
+        let bad = [
+            ("", "is empty"),
+            ("昨天", "is not a date"),
+            ("2024-02-30", "not a real calendar day"),
+            ("2024-13-01", "not a real calendar day"),
+            ("03/04/2024", "ambiguous"),
+            ("1/3/24", "no four-digit year"),
+            ("2024", "is not a date"),
+            ("123", "is not a date"),
+            ("0024-01-01", "implausible year"),
+            ("2024-3", "is not a date"),
+        ];
+        for (text, why) in bad {
+            let e = parse_date(text).err().unwrap_or_default();
+            assert!(e.contains(why), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn excel_serials() {
+        assert_eq!(excel_serial_date(45352), Some(d(2024, 3, 1)));
+        assert_eq!(excel_serial_date(61), Some(d(1900, 3, 1)));
+        assert_eq!(excel_serial_date(60), None);
+        assert_eq!(excel_serial_date(2_958_465), Some(d(9999, 12, 31)));
+    }
+
+    #[test]
+    fn amounts_are_exact() {
+        let ok = [
+            ("1,234.50", false, 123_450),
+            ("12.5万", false, 12_500_000),
+            ("12.5万元", false, 12_500_000),
+            ("3000元", false, 300_000),
+            ("￥1,000", false, 100_000),
+            ("¥ 1 000", false, 100_000),
+            ("RMB 500", false, 50_000),
+            ("人民币500元", false, 50_000),
+            ("１２３４．５", false, 123_450),
+            ("１，２３４", false, 123_400),
+            ("0.01", false, 1),
+            ("12.5", true, 12_500_000),
+            ("3000元", true, 300_000),
+            ("1.234567万", false, 1_234_567),
+            ("999999999999.99", false, 99_999_999_999_999),
+        ];
+        for (text, wan, fen) in ok {
+            assert_eq!(parse_amount(text, wan).map(Money::fen), Ok(fen), "{text}");
+        }
+        for (text, why) in [
+            ("", "is empty"),
+            ("abc", "not an amount"),
+            ("1.234", "more than two decimals"),
+            ("-5", "negative"),
+            ("12e3", "not an amount"),
+            ("1.2.3", "not an amount"),
+            ("99999999999999999999", "too large"),
+        ] {
+            let e = parse_amount(text, false).err().unwrap_or_default();
+            assert!(e.contains(why), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn industries_to_codes() {
+        let ok = [
+            ("C", "C"),
+            ("c", "C"),
+            ("MFG", "C"),
+            ("制造业", "C"),
+            ("Manufacturing", "C"),
+            ("C 制造业", "C"),
+            ("C-制造业", "C"),
+            ("制造业（C）", "C"),
+            ("批发和零售业", "F"),
+            ("零售", "F"),
+            ("软件开发", "I"),
+            ("IT", "I"),
+            ("信息传输、软件和信息技术服务业", "I"),
+            ("银行", "J"),
+            ("Retail", "F"),
+            ("ＩＴ", "I"),
+        ];
+        for (text, code) in ok {
+            assert_eq!(parse_industry(text).map(|i| i.code), Ok(code), "{text}");
+        }
+        for bad in ["", "Z", "宇宙开发", "xyz"] {
+            assert!(parse_industry(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phones_to_canonical_form() {
+        let ok = [
+            ("13800138000", "13800138000"),
+            ("+86 138-0013-8000", "13800138000"),
+            ("138 0013 8000", "13800138000"),
+            ("１３８００１３８０００", "13800138000"),
+            ("8613800138000", "13800138000"),
+            ("0086 138 0013 8000", "13800138000"),
+            ("138.0013.8000", "13800138000"),
+            ("021-12345678", "021-12345678"),
+            ("（021）12345678", "021-12345678"),
+            ("021-12345678转801", "021-12345678-801"),
+            ("+44 20 7123 4567", "+442071234567"),
+            ("手机：13800138000", "13800138000"),
+        ];
+        for (text, want) in ok {
+            assert_eq!(parse_phone(text).as_deref(), Ok(want), "{text}");
+        }
+        for (text, why) in [
+            ("1380013800", "11"),
+            ("12800138000", "second digit"),
+            ("13800138000/13900139000", "holds 2 numbers"),
+            ("call me", "only digits"),
+        ] {
+            let e = parse_phone(text).err().unwrap_or_default();
+            assert!(e.contains(why), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn emails_codes_stages_kinds_yes_no_sources() {
+        assert_eq!(parse_email("Wang＠Hengrui.CN").as_deref(), Ok("Wang@hengrui.cn"));
+        assert_eq!(parse_email("mailto:a@b.com").as_deref(), Ok("a@b.com"));
+        assert!(parse_email("wang@").is_err());
+        assert_eq!(parse_credit_code(" 91350100m000100y43 ").as_deref(), Ok("91350100M000100Y43"));
+        assert!(parse_credit_code("91350100M000100Y44").err().unwrap_or_default().contains("should be `3`"));
+        for (t, s) in [
+            ("潜在客户", Stage::Potential),
+            ("意向", Stage::Intent),
+            ("Intent", Stage::Intent),
+            ("成交客户", Stage::Won),
+            ("已成交", Stage::Won),
+            ("closed won", Stage::Won),
+            ("流失客户", Stage::Lost),
+            ("休眠客户", Stage::Dormant),
+            ("dormant", Stage::Dormant),
+        ] {
+            assert_eq!(parse_stage(t), Ok(s), "{t}");
+        }
+        assert!(parse_stage("maybe").is_err());
+        for (t, k) in [
+            ("企业", Kind::Company),
+            ("企业客户", Kind::Company),
+            ("company", Kind::Company),
+            ("个人", Kind::Person),
+            ("Person", Kind::Person),
+        ] {
+            assert_eq!(parse_kind(t), Ok(k), "{t}");
+        }
+        assert!(parse_kind("robot").is_err());
+        for (t, b) in [("是", true), ("Y", true), ("yes", true), ("1", true), ("否", false), ("", false), ("no", false)]
+        {
+            assert_eq!(parse_yes_no(t), Ok(b), "{t}");
+        }
+        assert!(parse_yes_no("maybe").is_err());
+        assert_eq!(normalize_source("展会"), "trade_show");
+        assert_eq!(normalize_source("转介绍"), "referral");
+        assert_eq!(normalize_source("Trade Show"), "trade_show");
+        assert_eq!(normalize_source("抖音"), "抖音");
+        assert!(is_placeholder(" 待补充 ") && is_placeholder("N/A") && !is_placeholder("0"));
+    }
+}

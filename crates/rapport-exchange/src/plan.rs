@@ -1,0 +1,743 @@
+//! Planning an import: every row of a [`Table`] becomes either a validated [`NewCustomer`]
+//! ([`PlannedRow`]) or one [`Rejection`] per bad value, and rows that describe the same
+//! customer twice are collapsed ([`Merged`]). Nothing is stored here: the node matches the
+//! planned rows against its book ([`PlannedRow::match_keys`]) and writes all or nothing.
+//!
+//! Missing values (decided here, documented in the crate docs):
+//! * **required**: the customer name; a row without one is rejected. A company's
+//!   industry is required too (the model has no "unknown" industry): without one the row is
+//!   rejected unless [`ImportOptions::default_industry`] is set.
+//! * **key** fields filled in and listed in [`PlannedRow::filled`]: source → `待补充`
+//!   (to fill); kind → [`ImportOptions::default_kind`]; owner → left empty so the node uses
+//!   the importing member; a person's industry → `O` (the model's default); a contact
+//!   without a name but with a phone or email → name `待补充`.
+//! * **minor** fields, marked `未知` (unknown) when their column exists but the cell is
+//!   empty: size, revenue band, province, city. Other empty cells stay empty.
+
+use crate::field::header_key;
+use crate::mapping::{Mapping, Resolved};
+use crate::normalize::{
+    is_placeholder, normalize_source, parse_amount, parse_credit_code, parse_date, parse_email, parse_industry,
+    parse_kind, parse_phone, parse_stage, parse_yes_no,
+};
+use crate::{ExchangeError, Field, Row, Table};
+use rapport_model::{normalize_name, Date, DateTime, Deal, Kind, NewContact, NewCustomer, Stage};
+use std::collections::{BTreeSet, HashMap};
+
+/// The text that marks a key field to fill in later.
+pub const TO_FILL: &str = "待补充";
+/// The text that marks a minor field as unknown.
+pub const UNKNOWN: &str = "未知";
+
+/// Choices for values a sheet leaves out.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Kind of rows without one (default company).
+    pub default_kind: Kind,
+    /// Industry for companies without one (section letter or name); `None` rejects them.
+    pub default_industry: Option<String>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions { default_kind: Kind::Company, default_industry: None }
+    }
+}
+
+/// Why a value was filled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fill {
+    /// A key field was missing and is marked `待补充`.
+    ToFill,
+    /// A minor field was empty and is marked `未知`.
+    Unknown,
+    /// A default was used (value says which).
+    Default,
+    /// The file held a masked value (`138****5678`, from an export without `--reveal`):
+    /// it is not imported.
+    Masked,
+    /// The value was dropped because the stage does not keep it (a deal on a customer
+    /// that is not won, a reason on one that is not lost).
+    Dropped,
+}
+
+/// A value the plan filled in, defaulted or dropped for one row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filled {
+    /// Which field.
+    pub field: Field,
+    /// The value used (`待补充`, `未知`, the default) or the value dropped.
+    pub value: String,
+    /// Why.
+    pub why: Fill,
+}
+
+/// A row that will create (or, matched by the node, update) a customer.
+#[derive(Clone, Debug)]
+pub struct PlannedRow {
+    /// Sheet row number.
+    pub row: u32,
+    /// The customer to create; `validate` accepts it.
+    pub new: NewCustomer,
+    /// Customer number from the file (an exported sheet being re-imported).
+    pub number: Option<String>,
+    /// Creation date from the file, if it had one.
+    pub created: Option<Date>,
+    /// Values filled in, defaulted, masked or dropped.
+    pub filled: Vec<Filled>,
+}
+
+/// Keys to find the same customer already in the book, strongest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchKeys<'a> {
+    /// Customer number, when the file has one.
+    pub number: Option<&'a str>,
+    /// Credit code (validated, upper-case).
+    pub credit_code: Option<&'a str>,
+    /// `normalize_name` of the name.
+    pub name: String,
+}
+
+impl PlannedRow {
+    /// Customer number, credit code and normalised name, for matching against the book.
+    pub fn match_keys(&self) -> MatchKeys<'_> {
+        MatchKeys {
+            number: self.number.as_deref(),
+            credit_code: self.new.credit_code.as_deref(),
+            name: normalize_name(&self.new.name),
+        }
+    }
+}
+
+/// One refused value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Sheet row number.
+    pub row: u32,
+    /// The column as the file names it (`联系人信息/电话` under a group title), or the
+    /// field's usual header when the file lacks the column.
+    pub column: String,
+    /// The cell as written.
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// A row collapsed into an earlier row of the same file (same credit code or name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Merged {
+    /// The later row.
+    pub row: u32,
+    /// The row it was merged into.
+    pub into_row: u32,
+    /// What matched: `credit code …` or `name …`.
+    pub key: String,
+    /// Whether its contact was added to the customer.
+    pub contact_added: bool,
+    /// Columns whose value differed from the earlier row; the earlier row's value is kept.
+    pub conflicts: Vec<String>,
+}
+
+/// What an import would do.
+#[derive(Clone, Debug, Default)]
+pub struct ImportPlan {
+    /// Customers to create, in sheet order.
+    pub rows: Vec<PlannedRow>,
+    /// Refused values; a row with any is not imported.
+    pub rejected: Vec<Rejection>,
+    /// Rows collapsed into earlier ones.
+    pub merged: Vec<Merged>,
+    /// Headers no mapping recognised (not imported).
+    pub unknown_columns: Vec<String>,
+    /// Columns skipped because an earlier column feeds the same field.
+    pub repeated_columns: Vec<(String, Field)>,
+    /// Data rows read.
+    pub total_rows: usize,
+}
+
+impl ImportPlan {
+    /// Row numbers with at least one rejection, ascending.
+    pub fn rejected_rows(&self) -> BTreeSet<u32> {
+        self.rejected.iter().map(|r| r.row).collect()
+    }
+
+    /// True when every row is planned or merged.
+    pub fn is_clean(&self) -> bool {
+        self.rejected.is_empty()
+    }
+}
+
+/// Plans the import of `table`. Fails only when the sheet cannot be imported at all (no
+/// name column); bad values become rejections.
+pub fn plan(table: &Table, mapping: &Mapping, options: &ImportOptions) -> Result<ImportPlan, ExchangeError> {
+    plan_with_progress(table, mapping, options, &mut |_, _| {})
+}
+
+/// [`plan`], calling `progress(done, total)` every 1,000 rows and at the end (for a
+/// progress bar).
+pub fn plan_with_progress(
+    table: &Table,
+    mapping: &Mapping,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportPlan, ExchangeError> {
+    let resolved = mapping.resolve(table);
+    if resolved.column_of(&Field::Name).is_none() {
+        return Err(ExchangeError::MissingColumn {
+            field: Field::Name.header(),
+            headers: table.headers.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>().join(", "),
+        });
+    }
+    if let Some(d) = &options.default_industry {
+        if let Err(reason) = parse_industry(d) {
+            return Err(ExchangeError::Options(format!("default industry: {reason}")));
+        }
+    }
+    let ctx = Ctx::new(table, &resolved, options);
+    let mut out = ImportPlan {
+        unknown_columns: resolved.unknown.clone(),
+        repeated_columns: resolved.repeated.clone(),
+        total_rows: table.rows.len(),
+        ..ImportPlan::default()
+    };
+    let mut dedupe = Dedupe::default();
+    let total = table.rows.len();
+    for (i, row) in table.rows.iter().enumerate() {
+        match ctx.row(row) {
+            Ok(p) => dedupe.add(&ctx, p, &mut out),
+            Err(mut rej) => out.rejected.append(&mut rej),
+        }
+        if (i + 1) % 1000 == 0 {
+            progress(i + 1, total);
+        }
+    }
+    // A merge may have added a contact or filled a value: check those customers again so a
+    // planned row can never fail when stored.
+    for idx in dedupe.touched {
+        let p = &out.rows[idx];
+        if let Err(e) = p.new.validate("import", validation_time()) {
+            for f in e.fields {
+                let field = model_field(&f.field);
+                out.rejected.push(Rejection {
+                    row: p.row,
+                    column: ctx.label(&field),
+                    value: String::new(),
+                    reason: f.reason,
+                });
+            }
+        }
+    }
+    let bad: BTreeSet<u32> = out.rejected.iter().map(|r| r.row).collect();
+    out.rows.retain(|p| !bad.contains(&p.row));
+    out.rejected.sort_by_key(|r| r.row);
+    progress(total, total);
+    Ok(out)
+}
+
+fn validation_time() -> DateTime {
+    Date::from_ymd_opt(2000, 1, 1).unwrap_or_default().and_time(chrono::NaiveTime::MIN)
+}
+
+/// The export field a model validation error names.
+fn model_field(field: &str) -> Field {
+    let last = field.rsplit('.').next().unwrap_or(field);
+    if field.starts_with("contacts") {
+        return match last {
+            "phone" => Field::ContactPhone,
+            "email" => Field::ContactEmail,
+            _ => Field::ContactName,
+        };
+    }
+    match field {
+        "kind" => Field::Kind,
+        "credit_code" => Field::CreditCode,
+        "industry" => Field::Industry,
+        "source" => Field::Source,
+        "stage" => Field::Stage,
+        "deal" | "deal.amount" => Field::DealAmount,
+        "deal.contract_no" => Field::ContractNo,
+        "lost_reason" => Field::LostReason,
+        "tags" => Field::Tags,
+        _ => Field::Name,
+    }
+}
+
+/// Per-table state: which column feeds which field.
+struct Ctx<'a> {
+    table: &'a Table,
+    cols: HashMap<Field, usize>,
+    customs: Vec<(usize, String)>,
+    amount_in_wan: bool,
+    options: &'a ImportOptions,
+    default_industry: Option<String>,
+}
+
+/// The errors of one row.
+struct Errs<'a> {
+    ctx: &'a Ctx<'a>,
+    row: u32,
+    list: Vec<Rejection>,
+    fields: BTreeSet<Field>,
+}
+
+impl Errs<'_> {
+    fn push(&mut self, field: Field, value: &str, reason: impl Into<String>) {
+        self.list.push(Rejection {
+            row: self.row,
+            column: self.ctx.label(&field),
+            value: value.to_string(),
+            reason: reason.into(),
+        });
+        self.fields.insert(field);
+    }
+}
+
+fn masked(v: &str) -> bool {
+    v.contains("***") || (v.contains('*') && v.chars().filter(|c| *c == '*').count() >= 3)
+}
+
+impl<'a> Ctx<'a> {
+    fn new(table: &'a Table, resolved: &Resolved, options: &'a ImportOptions) -> Ctx<'a> {
+        let mut cols = HashMap::new();
+        let mut customs = Vec::new();
+        for (i, f) in resolved.columns.iter().enumerate() {
+            match f {
+                Some(Field::Custom(n)) => customs.push((i, n.clone())),
+                Some(f) => {
+                    cols.entry(f.clone()).or_insert(i);
+                }
+                None => {}
+            }
+        }
+        let amount_in_wan = cols
+            .get(&Field::DealAmount)
+            .is_some_and(|i| header_key(&table.headers[*i]).contains('万') || table.headers[*i].contains('万'));
+        let default_industry =
+            options.default_industry.as_deref().and_then(|d| parse_industry(d).ok()).map(|i| i.code.to_string());
+        Ctx { table, cols, customs, amount_in_wan, options, default_industry }
+    }
+
+    fn label(&self, field: &Field) -> String {
+        match self.cols.get(field) {
+            Some(i) => self.table.label(*i),
+            None => field.header(),
+        }
+    }
+
+    /// The trimmed cell of `field`, `None` when the sheet has no such column.
+    fn get<'r>(&self, row: &'r Row, field: &Field) -> Option<&'r str> {
+        self.cols.get(field).map(|i| self.table.cell(row, *i).trim())
+    }
+
+    /// The cell when it holds a real value (not empty, not a placeholder like `无`).
+    fn value<'r>(&self, row: &'r Row, field: &Field) -> Option<&'r str> {
+        self.get(row, field).filter(|v| !is_placeholder(v))
+    }
+
+    fn text(&self, row: &Row, field: &Field) -> Option<String> {
+        self.get(row, field).filter(|v| !v.is_empty()).map(str::to_string)
+    }
+
+    fn row(&self, row: &Row) -> Result<PlannedRow, Vec<Rejection>> {
+        let mut errs = Errs { ctx: self, row: row.row, list: Vec::new(), fields: BTreeSet::new() };
+        let mut filled = Vec::new();
+        let mut fill = |field: Field, value: &str, why: Fill| filled.push(Filled { field, value: value.into(), why });
+        let mut new = NewCustomer::default();
+
+        let name = self.get(row, &Field::Name).unwrap_or("");
+        if name.is_empty() {
+            errs.push(Field::Name, name, "is required: every customer needs a name");
+        }
+        new.name = name.to_string();
+
+        let kind = match self.value(row, &Field::Kind) {
+            Some(v) => parse_kind(v).unwrap_or_else(|why| {
+                errs.push(Field::Kind, v, why);
+                self.options.default_kind
+            }),
+            None => {
+                fill(Field::Kind, self.options.default_kind.as_str(), Fill::Default);
+                self.options.default_kind
+            }
+        };
+        new.kind = Some(kind);
+
+        if let Some(v) = self.value(row, &Field::CreditCode) {
+            match parse_credit_code(v) {
+                Ok(c) => new.credit_code = Some(c),
+                Err(why) => errs.push(Field::CreditCode, v, why),
+            }
+        }
+
+        match self.value(row, &Field::Industry) {
+            Some(v) => match parse_industry(v) {
+                Ok(i) => new.industry = Some(i.code.to_string()),
+                Err(why) => errs.push(Field::Industry, v, why),
+            },
+            None if kind == Kind::Person => fill(Field::Industry, "O", Fill::Default),
+            None => match &self.default_industry {
+                Some(code) => {
+                    new.industry = Some(code.clone());
+                    fill(Field::Industry, code, Fill::Default);
+                }
+                None => errs.push(
+                    Field::Industry,
+                    self.get(row, &Field::Industry).unwrap_or(""),
+                    "is required for a company: fill it in (e.g. C 制造业) or import with a default industry",
+                ),
+            },
+        }
+
+        let minor = |field: Field, fill: &mut dyn FnMut(Field, &str, Fill)| -> Option<String> {
+            match self.get(row, &field) {
+                Some("") => {
+                    fill(field, UNKNOWN, Fill::Unknown);
+                    Some(UNKNOWN.to_string())
+                }
+                Some(v) => Some(v.to_string()),
+                None => None,
+            }
+        };
+        new.size = minor(Field::Size, &mut fill);
+        new.revenue_band = minor(Field::RevenueBand, &mut fill);
+        new.address.province = minor(Field::Province, &mut fill);
+        new.address.city = minor(Field::City, &mut fill);
+        new.address.district = self.text(row, &Field::District);
+        new.address.street = self.text(row, &Field::Street);
+
+        new.source = Some(match self.get(row, &Field::Source).filter(|v| !v.is_empty()) {
+            Some(v) => normalize_source(v),
+            None => {
+                fill(Field::Source, TO_FILL, Fill::ToFill);
+                TO_FILL.to_string()
+            }
+        });
+
+        let stage = match self.value(row, &Field::Stage) {
+            Some(v) => match parse_stage(v) {
+                Ok(s) => Some(s),
+                Err(why) => {
+                    errs.push(Field::Stage, v, why);
+                    None
+                }
+            },
+            None => None,
+        };
+        new.stage = stage;
+
+        new.owner = self.text(row, &Field::Owner);
+        if new.owner.is_none() {
+            fill(Field::Owner, "(importing member)", Fill::Default);
+        }
+
+        let created = match self.value(row, &Field::Created) {
+            Some(v) => parse_date(v).map_err(|why| errs.push(Field::Created, v, why)).ok(),
+            None => None,
+        };
+
+        // Deal: kept only for a won customer, and then required.
+        let amount_cell = self.value(row, &Field::DealAmount);
+        let amount = amount_cell.and_then(|v| match parse_amount(v, self.amount_in_wan) {
+            Ok(m) if m.fen() > 0 => Some(m),
+            Ok(_) if stage != Some(Stage::Won) => None,
+            Ok(_) => {
+                errs.push(Field::DealAmount, v, "must be more than zero");
+                None
+            }
+            Err(why) => {
+                errs.push(Field::DealAmount, v, why);
+                None
+            }
+        });
+        let date_cell = self.value(row, &Field::DealDate);
+        let date = date_cell.and_then(|v| parse_date(v).map_err(|why| errs.push(Field::DealDate, v, why)).ok());
+        let contract = self.value(row, &Field::ContractNo);
+        if stage == Some(Stage::Won) {
+            let stage_text = self.get(row, &Field::Stage).unwrap_or("");
+            let why = "is required for a won customer (成交客户)";
+            if amount_cell.is_none() {
+                errs.push(Field::DealAmount, "", why);
+            }
+            if date_cell.is_none() {
+                errs.push(Field::DealDate, "", why);
+            }
+            if contract.is_none() {
+                errs.push(Field::ContractNo, "", why);
+            }
+            let _ = stage_text;
+            if let (Some(amount), Some(date), Some(c)) = (amount, date, contract) {
+                new.deal = Some(Deal { amount, date, contract_no: c.to_string() });
+            }
+        } else {
+            for (f, v) in
+                [(Field::DealAmount, amount_cell), (Field::DealDate, date_cell), (Field::ContractNo, contract)]
+            {
+                if let Some(v) = v {
+                    if !errs.fields.contains(&f) {
+                        fill(f, v, Fill::Dropped);
+                    }
+                }
+            }
+        }
+
+        let reason = self.value(row, &Field::LostReason);
+        if stage == Some(Stage::Lost) {
+            match reason {
+                Some(r) => new.lost_reason = Some(r.to_string()),
+                None => errs.push(
+                    Field::LostReason,
+                    self.get(row, &Field::LostReason).unwrap_or(""),
+                    "is required for a lost customer (流失客户), e.g. 竞品价格更低",
+                ),
+            }
+        } else if let Some(r) = reason {
+            fill(Field::LostReason, r, Fill::Dropped);
+        }
+
+        if let Some(v) = self.get(row, &Field::Priority) {
+            match parse_yes_no(v) {
+                Ok(b) => new.priority = b,
+                Err(why) => errs.push(Field::Priority, v, why),
+            }
+        }
+        if let Some(v) = self.get(row, &Field::Tags) {
+            new.tags = v
+                .split([',', '，', ';', '；', '、', '|'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        new.notes = self.text(row, &Field::Notes);
+        new.needs.pain_points = self.text(row, &Field::PainPoints);
+        new.needs.timeline = self.text(row, &Field::Timeline);
+        new.needs.budget = self.text(row, &Field::Budget);
+        new.needs.decision_chain.purchaser = self.text(row, &Field::Purchaser);
+        new.needs.decision_chain.evaluator = self.text(row, &Field::Evaluator);
+        new.needs.decision_chain.approver = self.text(row, &Field::Approver);
+        for (i, n) in &self.customs {
+            let v = self.table.cell(row, *i).trim();
+            if !v.is_empty() {
+                new.custom.insert(n.clone(), v.to_string());
+            }
+        }
+
+        // The contact on this row.
+        let mut contact = NewContact { primary: true, ..NewContact::default() };
+        let mut any = false;
+        for field in [Field::ContactPhone, Field::ContactEmail, Field::ContactWechat] {
+            let Some(v) = self.value(row, &field) else { continue };
+            if masked(v) {
+                fill(field, v, Fill::Masked);
+                continue;
+            }
+            let parsed = match field {
+                Field::ContactPhone => parse_phone(v),
+                Field::ContactEmail => parse_email(v),
+                _ => Ok(v.to_string()),
+            };
+            match parsed {
+                Ok(p) => {
+                    any = true;
+                    match field {
+                        Field::ContactPhone => contact.phone = Some(p),
+                        Field::ContactEmail => contact.email = Some(p),
+                        _ => contact.wechat = Some(p),
+                    }
+                }
+                Err(why) => errs.push(field, v, why),
+            }
+        }
+        contact.position = self.text(row, &Field::ContactPosition);
+        let contact_name = self.value(row, &Field::ContactName);
+        any |= contact_name.is_some();
+        if any {
+            contact.name = match contact_name {
+                Some(n) => n.to_string(),
+                None => {
+                    fill(Field::ContactName, TO_FILL, Fill::ToFill);
+                    TO_FILL.to_string()
+                }
+            };
+            new.contacts.push(contact);
+        }
+
+        let number = self.text(row, &Field::Number);
+
+        // The model's own checks; a value already refused above is not reported twice.
+        if let Err(e) = new.validate("import", validation_time()) {
+            for f in e.fields {
+                let field = model_field(&f.field);
+                if errs.fields.contains(&field)
+                    || (matches!(field, Field::DealAmount | Field::ContractNo)
+                        && errs.fields.contains(&Field::DealDate))
+                {
+                    continue;
+                }
+                let value = self.get(row, &field).unwrap_or("").to_string();
+                errs.push(field, &value, f.reason);
+            }
+        }
+        if errs.list.is_empty() {
+            Ok(PlannedRow { row: row.row, new, number, created, filled })
+        } else {
+            Err(errs.list)
+        }
+    }
+}
+
+/// Finds rows of the same customer within one file.
+#[derive(Default)]
+struct Dedupe {
+    by_code: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
+    touched: BTreeSet<usize>,
+}
+
+fn same_contact(a: &NewContact, b: &NewContact) -> bool {
+    a.name == b.name && a.phone == b.phone && a.email == b.email && a.wechat == b.wechat
+}
+
+/// Fills `a` from `b` when `a` is empty or a placeholder; a different real value is a
+/// conflict (the earlier row wins).
+fn fill_from(a: &mut Option<String>, b: &Option<String>, label: String, conflicts: &mut Vec<String>) {
+    match (a.as_deref(), b.as_deref()) {
+        (_, None) => {}
+        (_, Some(TO_FILL | UNKNOWN)) => {}
+        (None | Some(TO_FILL | UNKNOWN), Some(_)) => a.clone_from(b),
+        (Some(x), Some(y)) if x != y => conflicts.push(label),
+        _ => {}
+    }
+}
+
+impl Dedupe {
+    fn add(&mut self, ctx: &Ctx<'_>, p: PlannedRow, out: &mut ImportPlan) {
+        let name_key = normalize_name(&p.new.name);
+        let code = p.new.credit_code.clone();
+        let hit = code
+            .as_ref()
+            .and_then(|c| self.by_code.get(c).map(|i| (*i, format!("credit code {c}"))))
+            .or_else(|| self.by_name.get(&name_key).map(|i| (*i, format!("name {}", p.new.name))));
+        let Some((idx, key)) = hit else {
+            let idx = out.rows.len();
+            if let Some(c) = code {
+                self.by_code.insert(c, idx);
+            }
+            self.by_name.entry(name_key).or_insert(idx);
+            out.rows.push(p);
+            return;
+        };
+        let first = &mut out.rows[idx];
+        if let (Some(a), Some(b)) = (&first.new.credit_code, &code) {
+            if a != b {
+                out.rejected.push(Rejection {
+                    row: p.row,
+                    column: ctx.label(&Field::CreditCode),
+                    value: b.clone(),
+                    reason: format!(
+                        "row {} has the same name with credit code {a}; one customer cannot have two codes (if these are different customers, give them distinct names)",
+                        first.row
+                    ),
+                });
+                return;
+            }
+        }
+        let mut conflicts = Vec::new();
+        let (a, b) = (&mut first.new, &p.new);
+        if a.kind != b.kind {
+            conflicts.push(ctx.label(&Field::Kind));
+        }
+        if a.industry != b.industry && b.industry.is_some() {
+            conflicts.push(ctx.label(&Field::Industry));
+        }
+        if a.stage != b.stage && b.stage.is_some() {
+            conflicts.push(ctx.label(&Field::Stage));
+        }
+        let had_code = a.credit_code.is_some();
+        fill_from(&mut a.credit_code, &b.credit_code, ctx.label(&Field::CreditCode), &mut conflicts);
+        if !had_code {
+            if let Some(c) = &a.credit_code {
+                self.by_code.insert(c.clone(), idx);
+            }
+        }
+        fill_from(&mut a.size, &b.size, ctx.label(&Field::Size), &mut conflicts);
+        fill_from(&mut a.revenue_band, &b.revenue_band, ctx.label(&Field::RevenueBand), &mut conflicts);
+        fill_from(&mut a.address.province, &b.address.province, ctx.label(&Field::Province), &mut conflicts);
+        fill_from(&mut a.address.city, &b.address.city, ctx.label(&Field::City), &mut conflicts);
+        fill_from(&mut a.address.district, &b.address.district, ctx.label(&Field::District), &mut conflicts);
+        fill_from(&mut a.address.street, &b.address.street, ctx.label(&Field::Street), &mut conflicts);
+        fill_from(&mut a.source, &b.source, ctx.label(&Field::Source), &mut conflicts);
+        fill_from(&mut a.owner, &b.owner, ctx.label(&Field::Owner), &mut conflicts);
+        fill_from(&mut a.notes, &b.notes, ctx.label(&Field::Notes), &mut conflicts);
+        a.tags.extend(b.tags.iter().cloned());
+        for (k, v) in &b.custom {
+            a.custom.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        let mut contact_added = false;
+        for c in &b.contacts {
+            if !a.contacts.iter().any(|x| same_contact(x, c)) {
+                a.contacts.push(NewContact { primary: false, ..c.clone() });
+                contact_added = true;
+            }
+        }
+        // Filled markers of values the later row supplied are no longer true.
+        first.filled.retain(|f| match f.field {
+            Field::Source => first.new.source.as_deref() == Some(TO_FILL),
+            Field::Owner => first.new.owner.is_none(),
+            Field::Size => first.new.size.as_deref() == Some(UNKNOWN),
+            Field::RevenueBand => first.new.revenue_band.as_deref() == Some(UNKNOWN),
+            Field::Province => first.new.address.province.as_deref() == Some(UNKNOWN),
+            Field::City => first.new.address.city.as_deref() == Some(UNKNOWN),
+            _ => true,
+        });
+        self.touched.insert(idx);
+        out.merged.push(Merged { row: p.row, into_row: first.row, key, contact_added, conflicts });
+    }
+}
+
+/// Writes the rejected rows as a CSV the user can fix and import again: UTF-8 with BOM
+/// (so Excel opens it correctly), the file's own columns with the original values, then
+/// `row` (the row number in the original file), `column` and `reason` (one entry per
+/// refused value, joined by `; `). Import ignores those three columns.
+pub fn write_rejections_csv(table: &Table, rejections: &[Rejection]) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(&mut out);
+        let width = table.headers.len();
+        let mut header: Vec<String> = (0..width).map(|i| table.label(i)).collect();
+        header.extend(["row".to_string(), "column".to_string(), "reason".to_string()]);
+        // Writing to a Vec cannot fail; errors are ignored rather than unwrapped.
+        let _ = w.write_record(&header);
+        let by_row: HashMap<u32, &Row> = table.rows.iter().map(|r| (r.row, r)).collect();
+        let mut i = 0;
+        while i < rejections.len() {
+            let row = rejections[i].row;
+            let mut j = i;
+            while j < rejections.len() && rejections[j].row == row {
+                j += 1;
+            }
+            let group = &rejections[i..j];
+            let mut rec: Vec<String> = (0..width)
+                .map(|c| {
+                    by_row
+                        .get(&row)
+                        .map(|r| crate::export::escape_formula(table.cell(r, c)).into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            rec.push(row.to_string());
+            let mut cols: Vec<&str> = Vec::new();
+            for r in group {
+                if !cols.contains(&r.column.as_str()) {
+                    cols.push(&r.column);
+                }
+            }
+            rec.push(cols.join("; "));
+            rec.push(group.iter().map(|r| format!("{}: {}", r.column, r.reason)).collect::<Vec<_>>().join("; "));
+            let _ = w.write_record(&rec);
+            i = j;
+        }
+        let _ = w.flush();
+    }
+    out
+}
