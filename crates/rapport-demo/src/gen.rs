@@ -928,5 +928,7 @@ pub(crate) fn customer(book: &DemoBook, i: u64, profile: &DemoProfile) -> Custom
         service_records,
         orders,
         tasks,
+        merged_into: None,
+        absorbed: Vec::new(),
     }
 }

@@ -4,9 +4,9 @@ use crate::schema::*;
 use crate::{CustomerDoc, DocError, HistoryEntry};
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 use rapport_model::{
-    Address, Channel, Contact, Customer, CustomerId, Date, DateTime, Deal, DecisionChain, IntentLevel, Interaction,
-    ItemId, Kind, Money, Needs, NextAction, Order, Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone,
-    SCHEMA_VERSION,
+    Absorbed, Address, Channel, Contact, Customer, CustomerId, Date, DateTime, Deal, DecisionChain, IntentLevel,
+    Interaction, ItemId, Kind, Money, Needs, NextAction, Order, Satisfaction, ServiceKind, ServiceRecord, Stage, Task,
+    TaskDone, SCHEMA_VERSION,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -237,6 +237,20 @@ impl CustomerDoc {
             });
         }
         tasks.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
+        let merged_into = match get_str(d, &ROOT, MERGED_INTO)? {
+            Some(s) => Some(s.parse::<CustomerId>().map_err(|e: String| bad(MERGED_INTO, &e))?),
+            None => None,
+        };
+        let mut absorbed = Vec::new();
+        for (k, o) in items(d, ABSORBED)? {
+            absorbed.push(Absorbed {
+                id: k.parse::<CustomerId>().map_err(|e: String| bad(ABSORBED, &e))?,
+                number: req_str(d, &o, "number")?,
+                name: req_str(d, &o, "name")?,
+                notes: get_str(d, &o, "notes")?.unwrap_or_default(),
+            });
+        }
+        absorbed.sort_by(|a, b| a.number.cmp(&b.number).then_with(|| a.id.cmp(&b.id)));
         Ok(Customer {
             id,
             number: req_str(d, &ROOT, NUMBER)?,
@@ -266,6 +280,8 @@ impl CustomerDoc {
             service_records,
             orders,
             tasks,
+            merged_into,
+            absorbed,
         })
     }
 
@@ -311,11 +327,13 @@ fn walk_conflicts(d: &AutoCommit, obj: &ObjId, prefix: &str, out: &mut Vec<Confl
     for k in d.keys(obj) {
         let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         let all = d.get_all(obj, k.as_str())?;
-        if all.len() > 1 {
-            let text = |v: &Value| match v {
-                Value::Scalar(s) => scalar_text(s),
-                Value::Object(t) => format!("({t})"),
-            };
+        // Equal concurrent values (the same merge made on two nodes writes the same fields
+        // and two copies of each item) are not a disagreement worth showing.
+        let text = |v: &Value| match v {
+            Value::Scalar(s) => scalar_text(s),
+            Value::Object(t) => format!("({t})"),
+        };
+        if all.len() > 1 && all.iter().any(|(v, _)| text(v) != text(&all[0].0)) {
             // get() returns the winner; get_all lists every value including it.
             let winner = d.get(obj, k.as_str())?;
             let win_id = winner.as_ref().map(|(_, id)| id.clone());

@@ -29,6 +29,8 @@ pub const INTERACTIONS: &str = "interactions";
 pub const SERVICE: &str = "service";
 pub const ORDERS: &str = "orders";
 pub const TASKS: &str = "tasks";
+pub const MERGED_INTO: &str = "merged_into";
+pub const ABSORBED: &str = "absorbed";
 
 pub const ADDRESS_FIELDS: [&str; 4] = ["province", "city", "district", "street"];
 pub const NEEDS_FIELDS: [&str; 6] = ["pain_points", "timeline", "budget", "purchaser", "evaluator", "approver"];

@@ -461,6 +461,110 @@ impl CustomerDoc {
         })
     }
 
+    /// Takes in everything of `other` (a customer being merged into this one) as one
+    /// change: every contact, follow-up, service record, order and task under its own
+    /// item id, the fields this customer leaves empty, manual tags and custom fields it
+    /// lacks, and an `absorbed` entry that keeps `other`'s number resolvable.
+    ///
+    /// Items already present are not rewritten, so repeating the merge (to pick up items
+    /// added to `other` afterwards) only adds what is new. Every value comes from `other`
+    /// alone, which is why the same merge made on two offline nodes converges to the same
+    /// record: the only difference is two identical copies of an item, and readers see
+    /// one of them.
+    pub fn absorb(&mut self, other: &Customer, meta: ChangeMeta) -> Result<usize, DocError> {
+        let mut added = 0usize;
+        self.change(meta, |d| {
+            let mine_has_primary = {
+                let list = map_at(d, &ROOT, CONTACTS)?;
+                d.keys(&list).count() > 0
+            };
+            macro_rules! copy_items {
+                ($key:expr, $items:expr, $write:expr) => {{
+                    let list = map_at(d, &ROOT, $key)?;
+                    for item in $items {
+                        if d.get(&list, item.id.0.as_str())?.is_none() {
+                            $write(d, &list, item)?;
+                            added += 1;
+                        }
+                    }
+                }};
+            }
+            let contacts: Vec<Contact> = other
+                .contacts
+                .iter()
+                .map(|c| Contact { primary: c.primary && !mine_has_primary, ..c.clone() })
+                .collect();
+            copy_items!(CONTACTS, &contacts, write_contact);
+            copy_items!(INTERACTIONS, &other.interactions, write_interaction);
+            copy_items!(SERVICE, &other.service_records, write_service);
+            copy_items!(ORDERS, &other.orders, write_order);
+            copy_items!(TASKS, &other.tasks, write_task);
+            let fill = |d: &mut AutoCommit, obj: &ObjId, key: &str, v: Option<&str>| -> Result<(), DocError> {
+                if let Some(v) = v.filter(|v| !v.is_empty()) {
+                    if d.get(obj, key)?.is_none() {
+                        d.put(obj, key, v)?;
+                    }
+                }
+                Ok(())
+            };
+            fill(d, &ROOT, CREDIT_CODE, other.credit_code.as_deref())?;
+            fill(d, &ROOT, SIZE, other.size.as_deref())?;
+            fill(d, &ROOT, REVENUE_BAND, other.revenue_band.as_deref())?;
+            let a = &other.address;
+            let addr = map_at(d, &ROOT, ADDRESS)?;
+            for (k, v) in ADDRESS_FIELDS.iter().zip([&a.province, &a.city, &a.district, &a.street]) {
+                fill(d, &addr, k, v.as_deref())?;
+            }
+            let n = &other.needs;
+            let c = &n.decision_chain;
+            let needs = map_at(d, &ROOT, NEEDS)?;
+            for (k, v) in NEEDS_FIELDS.iter().zip([
+                &n.pain_points,
+                &n.timeline,
+                &n.budget,
+                &c.purchaser,
+                &c.evaluator,
+                &c.approver,
+            ]) {
+                fill(d, &needs, k, v.as_deref())?;
+            }
+            let tags = map_at(d, &ROOT, TAGS)?;
+            for t in &other.manual_tags {
+                if d.get(&tags, t.as_str())?.is_none() {
+                    d.put(&tags, t.as_str(), true)?;
+                }
+            }
+            let custom = map_at(d, &ROOT, CUSTOM)?;
+            for (k, v) in &other.custom {
+                fill(d, &custom, k, Some(v))?;
+            }
+            if other.priority {
+                d.put(ROOT, PRIORITY, true)?;
+            }
+            let absorbed = map_at(d, &ROOT, ABSORBED)?;
+            let key = other.id.to_hex();
+            if d.get(&absorbed, key.as_str())?.is_none() {
+                let o = d.put_object(&absorbed, key.as_str(), ObjType::Map)?;
+                d.put(&o, "number", other.number.as_str())?;
+                d.put(&o, "name", other.name.as_str())?;
+                if !other.notes.is_empty() {
+                    d.put(&o, "notes", other.notes.as_str())?;
+                }
+            }
+            Ok(format!("merged {} {} into this customer ({added} items taken over)", other.number, other.name))
+        })?;
+        Ok(added)
+    }
+
+    /// Marks this customer as merged into `into`: archived, and pointing at the survivor.
+    pub fn merged_into(&mut self, into: &Customer, meta: ChangeMeta) -> Result<(), DocError> {
+        self.change(meta, |d| {
+            d.put(ROOT, MERGED_INTO, into.id.to_hex())?;
+            d.put(ROOT, ARCHIVED, true)?;
+            Ok(format!("merged into {} {}", into.number, into.name))
+        })
+    }
+
     /// Records a change with no data, e.g. a merge of another customer.
     pub fn note_event(&mut self, what: &str, meta: ChangeMeta) {
         self.commit(meta, what.to_string());

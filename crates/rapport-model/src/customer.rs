@@ -69,6 +69,28 @@ pub struct Customer {
     pub orders: Vec<Order>,
     /// Tasks, by due date.
     pub tasks: Vec<Task>,
+    /// Set once this customer was merged into another: it is then archived, and its
+    /// number resolves to the surviving customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<CustomerId>,
+    /// Customers merged into this one, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absorbed: Vec<Absorbed>,
+}
+
+/// A customer merged into another: enough to find it again and to print where it went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Absorbed {
+    /// Internal id of the absorbed customer.
+    pub id: CustomerId,
+    /// Its number, which keeps resolving to the survivor.
+    pub number: String,
+    /// Its name at the time of the merge.
+    pub name: String,
+    /// Its notes, kept here rather than spliced into the survivor's notes so that the same
+    /// merge made on two nodes does not duplicate them.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
 }
 
 /// Province / city / district / street.

@@ -237,6 +237,8 @@ impl NewCustomer {
             service_records: Vec::new(),
             orders: Vec::new(),
             tasks: Vec::new(),
+            merged_into: None,
+            absorbed: Vec::new(),
         })
     }
 }

@@ -18,8 +18,8 @@ mod validate;
 mod vocab;
 
 pub use customer::{
-    Address, Contact, Customer, Deal, DecisionChain, Interaction, Needs, NextAction, Order, ServiceRecord, Task,
-    TaskDone, SCHEMA_VERSION,
+    Absorbed, Address, Contact, Customer, Deal, DecisionChain, Interaction, Needs, NextAction, Order, ServiceRecord,
+    Task, TaskDone, SCHEMA_VERSION,
 };
 pub use error::{FieldError, ValidationError};
 pub use id::{CustomerId, ItemId};

@@ -80,6 +80,8 @@ fn customer() -> Customer {
         service_records,
         orders,
         tasks: Vec::new(),
+        merged_into: None,
+        absorbed: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@
 //! stale record; `doctor` proves it and `reindex` rebuilds from the documents.
 
 mod codec;
+mod dedupe;
 mod identity;
 mod index;
 mod ops;
@@ -17,11 +18,12 @@ mod tables;
 mod write;
 
 pub use codec::DocCodec;
+pub use dedupe::{CrowdedKey, DuplicatePair, Duplicates, CROWDED};
 pub use identity::Identity;
 pub use index::{
     date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary, CADENCE_PREFIX,
 };
-pub use ops::Actor;
+pub use ops::{Actor, MergeOutcome};
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, Versions};
 pub use write::Edit;

@@ -199,3 +199,56 @@ impl Store {
         )
     }
 }
+
+/// What a merge did.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct MergeOutcome {
+    /// The surviving customer, with everything taken over.
+    pub survivor: Customer,
+    /// Number of the customer merged away; it keeps resolving to the survivor.
+    pub absorbed_number: String,
+    /// Contacts, follow-ups, service records, orders and tasks taken over by this merge
+    /// (0 when repeating a merge that had nothing new to take).
+    pub items_taken: usize,
+}
+
+impl Store {
+    /// Merges customer `absorbed` into `survivor` in one transaction: the survivor takes
+    /// every item and the fields it lacks, the absorbed customer is archived and points at
+    /// the survivor, and its number becomes an alias of the survivor. Repeating a merge
+    /// takes over items added to the absorbed customer since.
+    pub fn merge_customers(
+        &self,
+        survivor: CustomerId,
+        absorbed: CustomerId,
+        why: Option<String>,
+        by: &Actor,
+    ) -> Result<MergeOutcome, StoreError> {
+        if survivor == absorbed {
+            return Err(invalid("customers", "a customer cannot be merged into itself"));
+        }
+        let txn = self.db().begin_write()?;
+        let mut keep = self.load_for_edit(&txn, survivor)?;
+        let mut gone = self.load_for_edit(&txn, absorbed)?;
+        let (k, g) = (keep.read()?, gone.read()?);
+        if let Some(next) = k.merged_into {
+            return Err(invalid(
+                "into",
+                format!("customer {} was itself merged into {next}; merge into that customer instead", k.number),
+            ));
+        }
+        if let Some(other) = g.merged_into.filter(|o| *o != survivor) {
+            return Err(invalid("customer", format!("customer {} was already merged into {other}", g.number)));
+        }
+        let (heads_keep, heads_gone) = (keep.heads(), gone.heads());
+        let items_taken = keep.absorb(&g, by.meta(why.clone()))?;
+        let survivor_now = keep.read()?;
+        if g.merged_into.is_none() {
+            gone.merged_into(&survivor_now, by.meta(why))?;
+        }
+        self.write_edited(&txn, &mut gone, &heads_gone)?;
+        let survivor = self.write_edited(&txn, &mut keep, &heads_keep)?;
+        txn.commit()?;
+        Ok(MergeOutcome { survivor, absorbed_number: g.number, items_taken })
+    }
+}

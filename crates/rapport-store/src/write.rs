@@ -57,9 +57,36 @@ pub(crate) fn number_taken(txn: &WriteTransaction, c: &Customer) -> Result<Optio
         Some(row) => id_at(&txn.open_table(IDS)?, row)?,
         None => None,
     };
+    // A number held as the alias of a merge (the survivor lists this customer as
+    // absorbed, or this customer says where it went) is not a clash.
+    let alias = match (holder, row) {
+        (Some(h), Some(row)) if h != c.id => {
+            c.merged_into == Some(h)
+                || match txn.open_table(SUMMARY)?.get(row)? {
+                    Some(v) => {
+                        postcard::from_bytes::<Summary>(v.value()).map(|s| s.number != c.number).unwrap_or(false)
+                    }
+                    None => false,
+                }
+        }
+        _ => false,
+    };
     Ok(holder
-        .filter(|h| *h != c.id)
+        .filter(|h| *h != c.id && !alias)
         .map(|h| StoreError::Db(format!("customer number {} is already held by customer {h}", c.number))))
+}
+
+/// Points a customer's number, and the numbers of customers merged into it, at its row.
+/// A merged-away customer keeps its own number only while the survivor has not claimed it,
+/// so the alias wins whichever document is written first.
+pub(crate) fn claim_numbers(numbers: &mut redb::Table<&str, Row>, c: &Customer, row: Row) -> Result<(), StoreError> {
+    if c.merged_into.is_none() || numbers.get(c.number.as_str())?.is_none() {
+        numbers.insert(c.number.as_str(), row)?;
+    }
+    for a in &c.absorbed {
+        numbers.insert(a.number.as_str(), row)?;
+    }
+    Ok(())
 }
 
 /// How the document bytes change in this write.
@@ -200,17 +227,39 @@ impl Store {
         let before = doc.read()?;
         let heads_before = doc.heads();
         f(&mut doc, &before)?;
-        let chunk = self.codec().pack(&doc.save_after(&heads_before))?;
+        let after = self.write_edited(&txn, &mut doc, &heads_before)?;
+        txn.commit()?;
+        Ok(after)
+    }
+
+    /// Loads a customer's document for editing inside `txn`.
+    pub(crate) fn load_for_edit(&self, txn: &WriteTransaction, id: CustomerId) -> Result<CustomerDoc, StoreError> {
+        let docs = txn.open_table(DOCS)?;
+        let chunks = txn.open_table(CHUNKS)?;
+        let mut doc = load_doc(self.codec(), &txn.open_table(ROWS)?, &docs, &chunks, id)?
+            .ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        doc.set_actor(self.identity.actor());
+        Ok(doc)
+    }
+
+    /// Stores an edited document: the new changes as one chunk, or a full save once a
+    /// customer has gathered enough chunks.
+    pub(crate) fn write_edited(
+        &self,
+        txn: &WriteTransaction,
+        doc: &mut CustomerDoc,
+        heads_before: &[rapport_doc::ChangeHash],
+    ) -> Result<Customer, StoreError> {
+        let chunk = self.codec().pack(&doc.save_after(heads_before))?;
         let after = doc.read()?;
-        let row = row_of(&txn.open_table(ROWS)?, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        let row = row_of(&txn.open_table(ROWS)?, after.id)?.ok_or_else(|| StoreError::NotFound(after.id.to_hex()))?;
         let compact = chunk_count(&txn.open_table(CHUNKS)?, row)? >= MAX_CHUNKS;
         if compact {
             let full = self.codec().pack(&doc.save_plain())?;
-            self.write_state(&txn, &after, DocBytes::Full(&full), None, &doc.heads())?;
+            self.write_state(txn, &after, DocBytes::Full(&full), None, &doc.heads())?;
         } else {
-            self.write_state(&txn, &after, DocBytes::Chunk(&chunk), None, &doc.heads())?;
+            self.write_state(txn, &after, DocBytes::Chunk(&chunk), None, &doc.heads())?;
         }
-        txn.commit()?;
         Ok(after)
     }
 
@@ -295,7 +344,7 @@ impl Store {
                 numbers.remove(o.number.as_str())?;
             }
         }
-        numbers.insert(c.number.as_str(), k)?;
+        claim_numbers(&mut numbers, c, k)?;
         sums.insert(k, postcard::to_allocvec(&summary)?.as_slice())?;
         txn.open_table(SEARCH)?.insert(k, search_text(c).as_str())?;
         txn.open_table(FACTS)?.insert(k, derived.facts.as_slice())?;
@@ -408,7 +457,7 @@ impl Store {
             for nk in &summary.keys {
                 index.insert(nk.as_slice(), row)?;
             }
-            txn.open_table(NUMBERS)?.insert(c.number.as_str(), row)?;
+            claim_numbers(&mut txn.open_table(NUMBERS)?, &c, row)?;
             txn.open_table(SUMMARY)?.insert(row, postcard::to_allocvec(&summary)?.as_slice())?;
             txn.open_table(SEARCH)?.insert(row, search_text(&c).as_str())?;
             txn.open_table(FACTS)?.insert(row, derived.facts.as_slice())?;
