@@ -49,7 +49,8 @@
 //!    kind → [`ImportOptions::default_kind`] (company), owner → empty (the node uses the
 //!    importing member), a person's industry → `O`, a contact without a name → `待补充`.
 //!    Minor fields → `未知` when the sheet has the column but the cell is empty: size,
-//!    revenue band, province, city. Masked contact values (`138****8000`, from an export
+//!    revenue band, province, city (not on rows with a customer number: a re-imported
+//!    export means empty by an empty cell). Masked contact values (`138****8000`, from an export
 //!    without reveal) are skipped ([`Fill::Masked`]); a deal on a customer that is not won
 //!    and a lost reason on one that is not lost are dropped ([`Fill::Dropped`]).
 //!

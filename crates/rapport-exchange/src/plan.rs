@@ -12,7 +12,8 @@
 //!   the importing member; a person's industry → `O` (the model's default); a contact
 //!   without a name but with a phone or email → name `待补充`.
 //! * **minor** fields, marked `未知` (unknown) when their column exists but the cell is
-//!   empty: size, revenue band, province, city. Other empty cells stay empty.
+//!   empty: size, revenue band, province, city. Other empty cells stay empty, and so do
+//!   these on a row with a customer number (a re-imported export, where empty means empty).
 
 use crate::field::header_key;
 use crate::mapping::{Mapping, Resolved};
@@ -388,8 +389,12 @@ impl<'a> Ctx<'a> {
             },
         }
 
+        // A row carrying a customer number comes from an export, where an empty cell means
+        // an empty field, not an unknown one.
+        let exported = self.text(row, &Field::Number).is_some();
         let minor = |field: Field, fill: &mut dyn FnMut(Field, &str, Fill)| -> Option<String> {
             match self.get(row, &field) {
+                Some("") if exported => None,
                 Some("") => {
                     fill(field, UNKNOWN, Fill::Unknown);
                     Some(UNKNOWN.to_string())

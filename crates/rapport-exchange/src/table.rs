@@ -207,24 +207,28 @@ fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Table, ExchangeError> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut grid: Vec<(u32, Vec<String>)> = Vec::new();
-    // Excel counts blank lines as rows but a quoted multi-line cell as one row; the csv
-    // reader skips blank lines, so rebuild the row number from line positions.
-    let (mut next_line, mut row) = (1u64, 0u32);
+    // Excel counts blank lines as rows but a quoted multi-line cell as one row. The csv
+    // reader skips blank lines, and a record's position is where the previous one ended,
+    // so the blank lines before a record are the line breaks right at its position.
+    let bytes = text.as_bytes();
+    let blanks_at = |at: usize| {
+        bytes
+            .get(at..)
+            .map_or(0, |s| s.iter().take_while(|c| matches!(c, b'\r' | b'\n')).filter(|c| **c == b'\n').count())
+    };
+    let mut row = 0usize;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(next_line);
+                let line = e.position().map_or(row as u64 + 1, |p| p.line());
                 return Err(ExchangeError::Csv { row: u32::try_from(line).unwrap_or(u32::MAX), reason: e.to_string() });
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(next_line);
-        let blanks = line.saturating_sub(next_line);
-        row = row.saturating_add(1).saturating_add(u32::try_from(blanks).unwrap_or(u32::MAX));
-        let newlines: u64 = record.iter().map(|f| f.matches('\n').count() as u64).sum();
-        next_line = line + 1 + newlines;
+        row += 1 + record.position().map_or(0, |p| blanks_at(p.byte() as usize));
+        let row = u32::try_from(row).unwrap_or(u32::MAX);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
