@@ -6,7 +6,8 @@
 //! milliseconds of each report computed on its own (scoping and figures included), of all
 //! eight at once (figures derived once), of the CSV and text rendering of each, and of the
 //! all-reports HTML page with its size. Run with `cargo bench -p rapport-reports`; pass a
-//! number to change the book size.
+//! number to change the book size and `--html FILE` to keep the page (`cargo bench -p
+//! rapport-reports -- 2000 --html /tmp/reports.html` makes a sample page to look at).
 
 use rapport_model::{CustomerId, Date, IntentLevel, Kind, ServiceKind, Stage};
 use rapport_reports::*;
@@ -157,6 +158,12 @@ fn main() {
     let page = black_box(render_html(&all, "Rapport book reports", generated));
     let html_ms = ms(t);
     assert_eq!(all, reports);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = args.iter().position(|a| a == "--html").and_then(|i| args.get(i + 1)) {
+        if let Err(e) = std::fs::write(path, &page) {
+            eprintln!("cannot write {path}: {e}");
+        }
+    }
     println!(
         "{{\"customers\": {n}, \"generate_ms\": {generate_ms}, \"figures_only_ms\": {figures_ms}, \"reports\": {{{}}}, \"compute_all_ms\": {all_ms}, \
          \"compute_all_2025_cohort_ms\": {all_cohort_ms}, \"html_all_ms\": {html_ms}, \"html_all_bytes\": {}}}",

@@ -42,7 +42,7 @@ ul.notes{color:#555;font-size:12px;padding-left:18px}svg.chart{display:block;mar
 svg text{font-size:12px;fill:#333}svg .ctitle{font-weight:bold;font-size:13px}svg .muted{fill:#777}\
 svg .bar{fill:#4e79a7}svg .step1{fill:#59a14f}svg .step2{fill:#f28e2b}svg .grid{stroke:#e5e5e5}\
 svg .diag{stroke:#bbb;stroke-dasharray:4 4}svg .curve{fill:none;stroke:#4e79a7;stroke-width:2.5}\
-svg .mark{stroke:#e15759;stroke-dasharray:3 3}svg .tick{fill:#777;font-size:11px}\
+svg .mark{stroke:#e15759;stroke-dasharray:3 3}svg .dot{fill:#e15759}svg .tick{fill:#777;font-size:11px}\
 @media print{nav{display:none}}";
 
 /// One self-contained page with `reports` (one or all), titled `title`, stamped with
@@ -176,10 +176,10 @@ fn section(s: &mut String, r: &Report) {
                     label: format!("{} {}", st.stage.as_str(), st.stage.zh()),
                     reached: st.reached,
                     text: format!(
-                        "dropped {} lost + {} dormant ({}), {} open",
+                        "drop-off {}: {} lost, {} dormant; {} open",
+                        percent(st.drop_off_bp),
                         st.dropped_lost,
                         st.dropped_dormant,
-                        percent(st.drop_off_bp),
                         st.open
                     ),
                 })
@@ -278,7 +278,11 @@ fn section(s: &mut String, r: &Report) {
                 ],
             );
             let label = format!("top 20% of buyers: {} of revenue", percent(f.top_share_bp));
-            s.push_str(&svg::pareto("Pareto curve", &f.curve, &label));
+            let top = f.top_share_bp.map(|revenue_share_bp| crate::CurvePoint {
+                customer_share_bp: crate::fmt::share_bp(i128::from(f.top_count), i128::from(f.buyers)).unwrap_or(0),
+                revenue_share_bp,
+            });
+            s.push_str(&svg::pareto("Pareto curve", &f.curve, top, &label));
         }
         ReportFigures::Tiers(t) => {
             kpis(s, &[("customers", t.customers.to_string()), ("12-month amount", yuan(t.amount_12m))]);

@@ -3,7 +3,7 @@
 
 use crate::html::esc;
 use crate::CurvePoint;
-use unicode_width::UnicodeWidthChar;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// One bar: its label, the value that sets its length, and the text printed after it.
 pub(crate) struct Bar {
@@ -16,7 +16,7 @@ pub(crate) struct Bar {
 const MAX_BARS: usize = 20;
 const WIDTH: i64 = 720;
 const LABEL_W: i64 = 200;
-const BAR_W: i64 = 380;
+const BAR_W: i64 = 320;
 const ROW_H: i64 = 24;
 
 /// `text` cut to `cols` display columns (a Chinese character is two), with `…` when cut.
@@ -35,17 +35,30 @@ fn clip(text: &str, cols: usize) -> String {
     out
 }
 
+/// Pixels that `text` takes at the charts' 12px font, generously (a Chinese character is
+/// two columns), so a chart is made wide enough for its texts.
+fn text_px(text: &str) -> i64 {
+    UnicodeWidthStr::width(text) as i64 * 7 + 8
+}
+
+/// The opening of a chart `w` by `h` pixels with its title (also the accessible name).
+fn open(w: i64, h: i64, title: &str) -> String {
+    format!(
+        "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
+         xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><text class=\"ctitle\" x=\"0\" y=\"16\">{t}</text>",
+        t = esc(title)
+    )
+}
+
 /// A horizontal bar chart; bars scale to the largest value, negative values draw nothing.
+/// The chart is as wide as its longest value text needs.
 pub(crate) fn hbar(title: &str, bars: &[Bar]) -> String {
     let shown = &bars[..bars.len().min(MAX_BARS)];
     let max = shown.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let extra = i64::from(bars.len() > MAX_BARS);
     let h = 28 + (shown.len() as i64 + extra) * ROW_H + 8;
-    let mut s = format!(
-        "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {WIDTH} {h}\" width=\"{WIDTH}\" height=\"{h}\" \
-         xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><text class=\"ctitle\" x=\"0\" y=\"16\">{t}</text>",
-        t = esc(title)
-    );
+    let w = (LABEL_W + BAR_W + 6 + shown.iter().map(|b| text_px(&b.text)).max().unwrap_or(0)).max(WIDTH);
+    let mut s = open(w, h, title);
     if shown.is_empty() {
         s.push_str("<text class=\"muted\" x=\"0\" y=\"44\">no data</text>");
     }
@@ -92,13 +105,10 @@ pub(crate) fn funnel(title: &str, steps: &[Step], conversions: &[String]) -> Str
     let gap = 26;
     let h = 28 + steps.len() as i64 * (band + gap);
     let max = i64::from(steps.iter().map(|s| s.reached).max().unwrap_or(0).max(1));
-    let area = 440;
-    let cx = 230;
-    let mut s = format!(
-        "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {WIDTH} {h}\" width=\"{WIDTH}\" height=\"{h}\" \
-         xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><text class=\"ctitle\" x=\"0\" y=\"16\">{t}</text>",
-        t = esc(title)
-    );
+    let area = 400;
+    let cx = 210;
+    let w = (cx + area / 2 + 16 + steps.iter().map(|s| text_px(&s.text)).max().unwrap_or(0)).max(WIDTH);
+    let mut s = open(w, h, title);
     for (i, st) in steps.iter().enumerate() {
         let y = 28 + i as i64 * (band + gap);
         let w = if st.reached == 0 { 0 } else { (i64::from(st.reached) * area / max).max(2) };
@@ -126,16 +136,14 @@ pub(crate) fn funnel(title: &str, steps: &[Step], conversions: &[String]) -> Str
 }
 
 /// The Pareto curve: cumulative share of revenue (y) against share of buyers, largest
-/// first (x), with the diagonal of an even book and a marker at 20% of buyers.
-pub(crate) fn pareto(title: &str, points: &[CurvePoint], top_label: &str) -> String {
-    let (w, h, left, top, pw, ph) = (WIDTH, 360i64, 56i64, 28i64, 420i64, 300i64);
+/// first (x), with the diagonal of an even book and a marker at 20% of buyers; `top_point`
+/// (the top 20% of buyers and their share) is drawn as a dot.
+pub(crate) fn pareto(title: &str, points: &[CurvePoint], top_point: Option<CurvePoint>, top_label: &str) -> String {
+    let (left, top, pw, ph) = (56i64, 28i64, 420i64, 300i64);
+    let (w, h) = ((left + pw + 12 + text_px(top_label)).max(WIDTH), top + ph + 48);
     let px = |bp: u32| left + i64::from(bp) * pw / 10_000;
     let py = |bp: u32| top + ph - i64::from(bp) * ph / 10_000;
-    let mut s = format!(
-        "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
-         xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><text class=\"ctitle\" x=\"0\" y=\"16\">{t}</text>",
-        t = esc(title)
-    );
+    let mut s = open(w, h, title);
     for k in 0..=5u32 {
         let bp = k * 2000;
         s.push_str(&format!(
@@ -190,6 +198,13 @@ pub(crate) fn pareto(title: &str, points: &[CurvePoint], top_label: &str) -> Str
             ty = top + 20,
             label = esc(top_label),
         ));
+        if let Some(p) = top_point {
+            s.push_str(&format!(
+                "<circle class=\"dot\" cx=\"{}\" cy=\"{}\" r=\"4\"/>",
+                px(p.customer_share_bp),
+                py(p.revenue_share_bp)
+            ));
+        }
     }
     s.push_str("</svg>");
     s
@@ -212,7 +227,7 @@ mod tests {
         let s = hbar("t<", &bars);
         assert!(!s.contains("<script>") && s.contains("&lt;script&gt;") && s.contains("a&amp;b"));
         assert!(hbar("empty", &[]).contains("no data"));
-        assert!(pareto("p", &[], "").contains("no revenue"));
+        assert!(pareto("p", &[], None, "").contains("no revenue"));
         assert!(funnel("f", &[], &[]).ends_with("</svg>"));
     }
 }
