@@ -119,7 +119,7 @@ fn reimport(bytes: &[u8], name: &str) -> ImportPlan {
 /// keeping only the primary contact (exports carry one contact).
 fn rebuilt(p: &rapport_exchange::PlannedRow, orig: &Customer) -> (Customer, Customer) {
     let mut c = p.new.validate(&orig.entered_by, orig.created_at).unwrap_or_else(|e| panic!("{e}"));
-    c.id = orig.id.clone();
+    c.id = orig.id;
     c.number = p.number.clone().unwrap_or_default();
     let mut want = orig.clone();
     want.contacts.truncate(1);
