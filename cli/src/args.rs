@@ -84,6 +84,21 @@ pub enum Command {
     },
     /// Check every index against the documents.
     Doctor,
+    /// Likely duplicate customers: same credit code, phone or normalised name, with a
+    /// score and the reasons; `merge` joins a pair.
+    Dedupe,
+    /// Merge customer MERGE into KEEP: every contact, follow-up, service record, order and
+    /// task moves over, fields KEEP lacks are filled, MERGE is archived and its number
+    /// becomes an alias of KEEP. Repeat it to take over items added to MERGE since.
+    Merge {
+        /// Number or id of the customer that stays.
+        keep: String,
+        /// Number or id of the customer merged away.
+        merge: String,
+        /// Why (recorded in both customers' history).
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Rebuild every index from the documents.
     Reindex,
     /// Measure store performance on generated books; prints JSON.

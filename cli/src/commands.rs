@@ -200,6 +200,23 @@ pub fn run(cli: Cli) -> Result<()> {
             out::table(&["when", "who", "what", "why"], &rows);
             Ok(())
         }
+        Command::Dedupe => dedupe(open(&dir)?.as_ref(), json, reveal),
+        Command::Merge { keep, merge, reason } => {
+            let out = open(&dir)?.merge(&keep, &merge, reason)?;
+            if json {
+                return out::json(&out::masked(&out.survivor, masking(reveal)));
+            }
+            println!(
+                "merged {} into {} {}: {} item(s) taken over; {} now resolves to {}",
+                out.absorbed_number,
+                out.survivor.number,
+                out.survivor.name,
+                out.items_taken,
+                out.absorbed_number,
+                out.survivor.number
+            );
+            Ok(())
+        }
         Command::Doctor => {
             let r = open(&dir)?.doctor()?;
             if json {
@@ -791,4 +808,37 @@ fn contact(dir: &Path, cmd: ContactCmd, json: bool) -> Result<()> {
             done(json, &book.edit_contact(&customer, &contact, &patch, reason)?, "contact updated")
         }
     }
+}
+
+fn dedupe(book: &dyn Book, json: bool, reveal: bool) -> Result<()> {
+    let mut found = book.duplicates()?;
+    let m = masking(reveal);
+    for p in &mut found.pairs {
+        for row in [&mut p.keep, &mut p.merge] {
+            row.summary.phone = row.summary.phone.as_deref().map(|x| m.phone(x));
+        }
+    }
+    if json {
+        return out::json(&found);
+    }
+    let rows: Vec<Vec<String>> = found
+        .pairs
+        .iter()
+        .map(|p| {
+            vec![
+                p.score.to_string(),
+                p.keep.summary.number.clone(),
+                p.keep.summary.name.clone(),
+                p.merge.summary.number.clone(),
+                p.merge.summary.name.clone(),
+                p.reasons.join("; "),
+            ]
+        })
+        .collect();
+    out::table(&["score", "keep", "name", "merge", "name", "why"], &rows);
+    println!("{} likely duplicate pair(s); join one with `rapport merge KEEP MERGE`", found.pairs.len());
+    for c in &found.crowded {
+        println!("note: {} customers share {} {} (not listed as pairs)", c.customers, c.kind, c.value);
+    }
+    Ok(())
 }

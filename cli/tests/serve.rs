@@ -132,6 +132,8 @@ fn the_cli_through_a_running_node_prints_the_same_bytes_and_exit_codes_as_on_a_s
         vec!["--json", "rules", "explain", &n],
         vec!["--json", "rules", "test", "amount_12m > 100000"],
         vec!["--json", "doctor"],
+        vec!["--json", "dedupe"],
+        vec!["dedupe"],
         // Refused: exit 2, nothing written.
         vec!["--json", "customer", "show", "MFG-2026-NOPE00-001"],
         vec!["customer", "show", "MFG-2026-NOPE00-001"],
@@ -146,6 +148,8 @@ fn the_cli_through_a_running_node_prints_the_same_bytes_and_exit_codes_as_on_a_s
         vec!["--json", "rules", "test", "no_such_field > 1"],
         vec!["--json", "search", " "],
         vec!["--json", "tiers", "--model", "xyz"],
+        vec!["--json", "merge", &n, &n],
+        vec!["merge", &n, "MFG-2026-NOPE00-001"],
     ]
     .into_iter()
     .map(|c| c.into_iter().map(str::to_string).collect())
@@ -181,7 +185,7 @@ fn the_cli_through_a_running_node_prints_the_same_bytes_and_exit_codes_as_on_a_s
     }
     let codes: Vec<i32> = direct.iter().map(|r| r.0).collect();
     assert!(codes.iter().filter(|c| **c == 0).count() >= 22, "{codes:?}");
-    assert!(codes.iter().filter(|c| **c == 2).count() >= 12, "the refused commands exit 2: {codes:?}");
+    assert!(codes.iter().filter(|c| **c == 2).count() >= 14, "the refused commands exit 2: {codes:?}");
 }
 
 #[test]

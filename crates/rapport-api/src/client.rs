@@ -13,7 +13,9 @@ use rapport_doc::HistoryEntry;
 use rapport_model::*;
 use rapport_node::{Book, CustomerView, Explanation, Refresh, RuleInfo, TierLine, Written};
 use rapport_rules::{Figures, Rule, TierModel, TierSettings, TierSummary};
-use rapport_store::{AgendaItem, DoctorReport, Filter, Identity, ListRow, StoreError, Summary};
+use rapport_store::{
+    AgendaItem, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, StoreError, Summary,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -270,6 +272,13 @@ impl Book for RemoteBook {
     }
     fn doctor(&self) -> Result<DoctorReport, StoreError> {
         self.get("/v1/doctor")
+    }
+    fn duplicates(&self) -> Result<Duplicates, StoreError> {
+        self.get("/v1/duplicates")
+    }
+    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
+        let body = crate::schema::MergeBody { customer: merge.to_string(), reason: why };
+        self.send("POST", &Self::customer_path(keep, "/merge"), &body)
     }
     fn reindex(&self) -> Result<u64, StoreError> {
         let r: Reindexed = self.call("POST", "/v1/reindex", None)?;

@@ -37,6 +37,10 @@ object_schema!(
     ExplanationObject,
     /// Counts, 12-month amounts and shares per tier under a model.
     TierSummaryObject,
+    /// Likely duplicates: `pairs` (each with `keep` and `merge` list rows, `score` 0-100 and `reasons`) and `crowded` keys shared by too many customers to list as pairs.
+    DuplicatesObject,
+    /// A merge: the `survivor` record, the `absorbed_number` (now an alias) and `items_taken`.
+    MergeOutcomeObject,
     /// Tier settings: grade thresholds, composite mapping, value formula, ABC shares, per-tier policies and cadences.
     TierSettingsObject,
     /// Settings to change: top-level fields of the tier settings with their new JSON values.
@@ -350,6 +354,17 @@ pub struct RuleTestResult {
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     /// Why.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Which customer to merge into the one in the path, and why.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// Number or id of the customer to merge away (its number becomes an alias).
+    pub customer: String,
+    /// Why (recorded in both customers' history).
     #[serde(default)]
     pub reason: Option<String>,
 }

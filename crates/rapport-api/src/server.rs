@@ -132,6 +132,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(tiers_summary))
         .routes(routes!(get_tier_settings, patch_tier_settings))
         .routes(routes!(doctor))
+        .routes(routes!(duplicates))
+        .routes(routes!(merge_customer))
         .routes(routes!(sync_status))
         .routes(routes!(reindex))
         .routes(routes!(events))
@@ -1229,6 +1231,25 @@ async fn patch_tier_settings(
     Json(values): Json<BTreeMap<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     Ok(ok(&settings_write(&s, move |b| b.set_tier_settings(&values)).await?))
+}
+
+/// Likely duplicate customers: same credit code, phone or normalised name, with a score and reasons.
+#[utoipa::path(get, path = "/v1/duplicates", tag = "customers", responses((status = 200, description = "OK", body = DuplicatesObject)))]
+async fn duplicates(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(&run(&s, |b| b.duplicates()).await?))
+}
+
+/// Merge another customer into this one: every contact, follow-up, service record, order
+/// and task moves over, and the other customer's number becomes an alias of this one.
+#[utoipa::path(post, path = "/v1/customers/{key}/merge", tag = "customers",
+    params(("key" = String, Path, description = "Number or id of the customer that stays")), request_body = MergeBody,
+    responses((status = 200, description = "Merged", body = MergeOutcomeObject), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn merge_customer(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Json(body): Json<MergeBody>,
+) -> Result<Response, ApiError> {
+    Ok(ok(&write(&s, move |b| b.merge(&key, &body.customer, body.reason)).await?))
 }
 
 /// Check every index against the documents.

@@ -276,6 +276,35 @@ fn every_endpoint_works() {
     assert!(api.json()["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
 }
 
+#[test]
+fn duplicates_are_found_and_merged_through_the_api() {
+    let node = start(0);
+    let a = node.call("POST", "/v1/customers", Some(&company("苏州恒瑞精密机械有限公司"))).json();
+    let b = node.call("POST", "/v1/customers", Some(&company("苏州恒瑞精密机械"))).json();
+    let (an, bn) = (a["number"].as_str().expect("a"), b["number"].as_str().expect("b"));
+    let i = json!({"channel": "visit", "summary": "plant tour"}).to_string();
+    assert_eq!(node.call("POST", &format!("/v1/customers/{bn}/interactions"), Some(&i)).status, 201);
+    let d = node.get("/v1/duplicates").json();
+    let pairs = d["pairs"].as_array().expect("pairs");
+    assert_eq!(pairs.len(), 1, "{d}");
+    assert_eq!(pairs[0]["keep"]["number"], an);
+    assert_eq!(pairs[0]["merge"]["number"], bn);
+    assert_eq!(pairs[0]["score"], 85, "same phone and same normalised name: {d}");
+    let body = json!({"customer": bn, "reason": "same company"}).to_string();
+    let m = node.call("POST", &format!("/v1/customers/{an}/merge"), Some(&body));
+    assert_eq!(m.status, 200, "{}", m.body);
+    let m = m.json();
+    assert_eq!(m["items_taken"], 2, "a contact and a follow-up: {m}");
+    assert_eq!(m["survivor"]["interactions"].as_array().map(Vec::len), Some(1));
+    // The absorbed number now reads the survivor.
+    assert_eq!(node.get(&format!("/v1/customers/{bn}")).json()["customer"]["number"], an);
+    assert_eq!(node.get("/v1/duplicates").json()["pairs"], json!([]));
+    let again = node.call("POST", &format!("/v1/customers/{an}/merge"), Some(&json!({"customer": an}).to_string()));
+    assert_eq!(problem(&again, 422, "validation")["errors"][0]["field"], "customers");
+    let unknown = node.call("POST", &format!("/v1/customers/{an}/merge"), Some(r#"{"customer":"x","extra":1}"#));
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+}
+
 /// POSTs a body over the limit on a raw connection: the node may answer 413 and close
 /// before the upload ends, which an ordinary client reports as a reset while sending.
 fn oversized(node: &Node, path: &str, body: &str) -> Reply {

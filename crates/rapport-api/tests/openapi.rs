@@ -149,6 +149,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/v1/settings/tiers"),
     ("patch", "/v1/settings/tiers"),
     ("get", "/v1/doctor"),
+    ("get", "/v1/duplicates"),
+    ("post", "/v1/customers/{key}/merge"),
     ("get", "/v1/sync"),
     ("post", "/v1/reindex"),
     ("get", "/v1/events"),

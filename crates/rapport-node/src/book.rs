@@ -10,7 +10,9 @@ use crate::engine::{self, Refresh, RuleEngine};
 use rapport_doc::{Conflict, HistoryEntry};
 use rapport_model::*;
 use rapport_rules::{Figures, Rule, RuleExplanation, TierModel, TierSettings, TierSummary};
-use rapport_store::{Actor, AgendaItem, DoctorReport, Filter, Identity, ListRow, Store, StoreError, Summary};
+use rapport_store::{
+    Actor, AgendaItem, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, Store, StoreError, Summary,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -115,6 +117,11 @@ pub trait Book: Send + Sync {
         &self,
         values: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> Result<Refresh, StoreError>;
+    /// Likely duplicate customers (same credit code, phone or normalised name).
+    fn duplicates(&self) -> Result<Duplicates, StoreError>;
+    /// Merges customer `merge` into `keep`: every item and missing field moves over, and
+    /// `merge`'s number becomes an alias of `keep`.
+    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError>;
 }
 
 /// A rule as listed.
@@ -485,5 +492,12 @@ impl Book for LocalBook {
         let changed: std::collections::BTreeMap<String, String> =
             values.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         self.change_settings(|doc, meta| Ok(doc.set_settings(&changed, meta)?))
+    }
+    fn duplicates(&self) -> Result<Duplicates, StoreError> {
+        self.store.duplicates()
+    }
+    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
+        let (keep, merge) = (self.store.resolve(keep)?, self.store.resolve(merge)?);
+        self.store.merge_customers(keep, merge, why, &self.actor())
     }
 }
