@@ -458,7 +458,6 @@ impl<'a> Ctx<'a> {
         let date = date_cell.and_then(|v| parse_date(v).map_err(|why| errs.push(Field::DealDate, v, why)).ok());
         let contract = self.value(row, &Field::ContractNo);
         if stage == Some(Stage::Won) {
-            let stage_text = self.get(row, &Field::Stage).unwrap_or("");
             let why = "is required for a won customer (成交客户)";
             if amount_cell.is_none() {
                 errs.push(Field::DealAmount, "", why);
@@ -469,7 +468,6 @@ impl<'a> Ctx<'a> {
             if contract.is_none() {
                 errs.push(Field::ContractNo, "", why);
             }
-            let _ = stage_text;
             if let (Some(amount), Some(date), Some(c)) = (amount, date, contract) {
                 new.deal = Some(Deal { amount, date, contract_no: c.to_string() });
             }
@@ -536,7 +534,14 @@ impl<'a> Ctx<'a> {
                 fill(field, v, Fill::Masked);
                 continue;
             }
-            let parsed = match field {
+            // A "联系方式" column often holds an email here and there.
+            let target =
+                if field == Field::ContactPhone && v.contains('@') && self.value(row, &Field::ContactEmail).is_none() {
+                    Field::ContactEmail
+                } else {
+                    field.clone()
+                };
+            let parsed = match target {
                 Field::ContactPhone => parse_phone(v),
                 Field::ContactEmail => parse_email(v),
                 _ => Ok(v.to_string()),
@@ -544,7 +549,7 @@ impl<'a> Ctx<'a> {
             match parsed {
                 Ok(p) => {
                     any = true;
-                    match field {
+                    match target {
                         Field::ContactPhone => contact.phone = Some(p),
                         Field::ContactEmail => contact.email = Some(p),
                         _ => contact.wechat = Some(p),
@@ -714,6 +719,9 @@ pub fn write_rejections_csv(table: &Table, rejections: &[Rejection]) -> Vec<u8> 
         // Writing to a Vec cannot fail; errors are ignored rather than unwrapped.
         let _ = w.write_record(&header);
         let by_row: HashMap<u32, &Row> = table.rows.iter().map(|r| (r.row, r)).collect();
+        let mut sorted: Vec<&Rejection> = rejections.iter().collect();
+        sorted.sort_by_key(|r| r.row);
+        let rejections = sorted;
         let mut i = 0;
         while i < rejections.len() {
             let row = rejections[i].row;
@@ -739,6 +747,9 @@ pub fn write_rejections_csv(table: &Table, rejections: &[Rejection]) -> Vec<u8> 
             }
             rec.push(cols.join("; "));
             rec.push(group.iter().map(|r| format!("{}: {}", r.column, r.reason)).collect::<Vec<_>>().join("; "));
+            for cell in rec.iter_mut().skip(width) {
+                *cell = crate::export::escape_formula(cell).into_owned();
+            }
             let _ = w.write_record(&rec);
             i = j;
         }

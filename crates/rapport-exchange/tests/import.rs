@@ -606,3 +606,13 @@ fn xlsx_with_merged_headers_and_dates() {
     let names: Vec<&str> = p.rows[3].new.contacts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, vec!["张三", "李五"]);
 }
+
+#[test]
+fn email_in_the_phone_column() {
+    let csv = "客户名称,所属行业,客户来源,联系人,联系方式\n甲,C,展会,王,wang@jia.cn\n乙,C,展会,李,wang@\n";
+    let (_, p) = plan_of(csv.as_bytes(), "a.csv");
+    assert_eq!(p.rows.len(), 1);
+    assert_eq!(p.rows[0].new.contacts[0].email.as_deref(), Some("wang@jia.cn"));
+    assert_eq!(p.rows[0].new.contacts[0].phone, None);
+    assert_eq!((p.rejected[0].row, p.rejected[0].column.as_str()), (3, "联系方式"));
+}
