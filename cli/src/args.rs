@@ -84,6 +84,9 @@ pub enum Command {
     },
     /// Check every index against the documents.
     Doctor,
+    /// Book reports: sources, industries, funnel, conversion, owners, churn-risk,
+    /// concentration, tiers, or `all` (see docs/reports.md for every figure).
+    Report(ReportArgs),
     /// Likely duplicate customers: same credit code, phone or normalised name, with a
     /// score and the reasons; `merge` joins a pair.
     Dedupe,
@@ -302,6 +305,33 @@ pub struct TiersArgs {
     /// Print at most this many customers (the total is still reported).
     #[arg(long)]
     pub limit: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Report name (sources, industries, funnel, conversion, owners, churn-risk, concentration, tiers) or `all`.
+    pub name: String,
+    /// First day of the window, inclusive (what it filters depends on the report).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day of the window, inclusive.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Read the book as of this date (default today).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Tier model of the `tiers` report: sabc, abc or rfm.
+    #[arg(long, default_value = "sabc")]
+    pub model: String,
+    /// Count archived customers too.
+    #[arg(long)]
+    pub archived: bool,
+    /// Print CSV (UTF-8 with BOM, for Excel) instead of a table.
+    #[arg(long, conflicts_with = "html")]
+    pub csv: bool,
+    /// Write one self-contained HTML page with charts to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

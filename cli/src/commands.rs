@@ -200,6 +200,7 @@ pub fn run(cli: Cli) -> Result<()> {
             out::table(&["when", "who", "what", "why"], &rows);
             Ok(())
         }
+        Command::Report(a) => crate::report::run(open(&dir)?.as_ref(), &a, json),
         Command::Dedupe => dedupe(open(&dir)?.as_ref(), json, reveal),
         Command::Merge { keep, merge, reason } => {
             let out = open(&dir)?.merge(&keep, &merge, reason)?;

@@ -12,6 +12,7 @@ mod commands;
 mod dictionary;
 mod out;
 mod peer;
+mod report;
 mod rules;
 mod serve;
 mod sync;

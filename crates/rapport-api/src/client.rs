@@ -12,6 +12,7 @@ use crate::schema::{Health, ListItem, ListPage, Reindexed, RuleTestResult};
 use rapport_doc::HistoryEntry;
 use rapport_model::*;
 use rapport_node::{Book, CustomerView, Explanation, Refresh, RuleInfo, TierLine, Written};
+use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Figures, Rule, TierModel, TierSettings, TierSummary};
 use rapport_store::{
     AgendaItem, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, StoreError, Summary,
@@ -272,6 +273,19 @@ impl Book for RemoteBook {
     }
     fn doctor(&self) -> Result<DoctorReport, StoreError> {
         self.get("/v1/doctor")
+    }
+    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError> {
+        let mut q = format!("as_of={}&model={}&archived={}", window.as_of, model_name(model), window.include_archived);
+        if let Some(f) = window.from {
+            q.push_str(&format!("&from={f}"));
+        }
+        if let Some(t) = window.to {
+            q.push_str(&format!("&to={t}"));
+        }
+        if names == ReportName::all() {
+            return self.get(&format!("/v1/reports?{q}"));
+        }
+        names.iter().map(|n| self.get(&format!("/v1/reports/{}?{q}", n.as_str()))).collect()
     }
     fn duplicates(&self) -> Result<Duplicates, StoreError> {
         self.get("/v1/duplicates")

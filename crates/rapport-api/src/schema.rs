@@ -39,6 +39,8 @@ object_schema!(
     TierSummaryObject,
     /// Likely duplicates: `pairs` (each with `keep` and `merge` list rows, `score` 0-100 and `reasons`) and `crowded` keys shared by too many customers to list as pairs.
     DuplicatesObject,
+    /// A report: `name`, `title`, `window`, `scope` (who is counted), `notes` (definitions), typed `figures` and the same as a display `table` (`headers`, `rows`). See docs/reports.md.
+    ReportObject,
     /// A merge: the `survivor` record, the `absorbed_number` (now an alias) and `items_taken`.
     MergeOutcomeObject,
     /// Tier settings: grade thresholds, composite mapping, value formula, ABC shares, per-tier policies and cadences.

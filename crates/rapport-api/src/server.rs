@@ -28,6 +28,7 @@ use rapport_model::{
     NewInteraction, NewOrder, NewServiceRecord, NewTask, Stage, TaskCompletion, ValidationError,
 };
 use rapport_node::{Book, LocalBook};
+use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Rule, TierModel};
 use rapport_store::{Filter, ListRow, StoreError};
 use serde::Deserialize;
@@ -133,6 +134,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_tier_settings, patch_tier_settings))
         .routes(routes!(doctor))
         .routes(routes!(duplicates))
+        .routes(routes!(all_reports))
+        .routes(routes!(one_report))
+        .routes(routes!(reports_page))
+        .routes(routes!(report_page))
         .routes(routes!(merge_customer))
         .routes(routes!(sync_status))
         .routes(routes!(reindex))
@@ -212,7 +217,17 @@ async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Re
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim());
-    match offered {
+    // A browser opening a report page cannot send a header; those pages (and only they)
+    // also take the token as a query parameter.
+    let in_query = || {
+        req.uri()
+            .path()
+            .starts_with("/reports/")
+            .then(|| req.uri().query())
+            .flatten()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")))
+    };
+    match offered.or_else(in_query) {
         Some(t) if s.0.token.accepts(t) => next.run(req).await,
         _ => ApiError::Unauthorized.into_response(),
     }
@@ -1231,6 +1246,97 @@ async fn patch_tier_settings(
     Json(values): Json<BTreeMap<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     Ok(ok(&settings_write(&s, move |b| b.set_tier_settings(&values)).await?))
+}
+
+/// Report parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// First day of the window (inclusive); see docs/reports.md for what each report filters.
+    pub from: Option<String>,
+    /// Last day of the window (inclusive).
+    pub to: Option<String>,
+    /// Read the book as of this date (default today).
+    pub as_of: Option<String>,
+    /// Tier model of the `tiers` report: sabc (default), abc or rfm.
+    pub model: Option<String>,
+    /// Count archived customers too.
+    pub archived: Option<bool>,
+    /// The API token, for opening the HTML pages in a browser that cannot send a header.
+    pub token: Option<String>,
+}
+
+impl ReportQuery {
+    fn window(&self, book: &LocalBook) -> Result<(Window, TierModel), ApiError> {
+        let date = |field: &str, v: &Option<String>| -> Result<Option<Date>, ApiError> {
+            v.as_deref().map(|d| parse_date(field, d).map_err(|e| ApiError::from(StoreError::from(e)))).transpose()
+        };
+        let window = Window {
+            from: date("from", &self.from)?,
+            to: date("to", &self.to)?,
+            as_of: as_of(book, &self.as_of)?,
+            include_archived: self.archived.unwrap_or(false),
+        };
+        Ok((window, model_of(&self.model)?))
+    }
+}
+
+fn report_name(name: &str) -> Result<ReportName, ApiError> {
+    name.parse::<ReportName>().map_err(|e| ApiError::field("name", e.to_string()))
+}
+
+async fn compute_reports(s: &AppState, names: Vec<ReportName>, q: &ReportQuery) -> Result<Vec<Report>, ApiError> {
+    let (window, model) = q.window(&s.0.book)?;
+    run(s, move |b| b.reports(&names, &window, model)).await
+}
+
+fn html_page(reports: &[Report], title: &str, book: &LocalBook) -> Response {
+    let page = rapport_reports::render_html(reports, title, book.now());
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+/// Every report (source mix, industries, funnel, conversion, owners, churn risk, concentration, tiers).
+#[utoipa::path(get, path = "/v1/reports", tag = "reports", params(ReportQuery),
+    responses((status = 200, description = "OK", body = Vec<ReportObject>), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn all_reports(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> Result<Response, ApiError> {
+    Ok(ok(&compute_reports(&s, ReportName::all().to_vec(), &q).await?))
+}
+
+/// One report by name (`sources`, `industries`, `funnel`, `conversion`, `owners`, `churn-risk`, `concentration`, `tiers`).
+#[utoipa::path(get, path = "/v1/reports/{name}", tag = "reports",
+    params(("name" = String, Path, description = "Report name"), ReportQuery),
+    responses((status = 200, description = "OK", body = ReportObject), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn one_report(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let name = report_name(&name)?;
+    let mut r = compute_reports(&s, vec![name], &q).await?;
+    Ok(ok(&r.pop()))
+}
+
+/// Every report as one self-contained HTML page with SVG charts (no scripts, no external resources).
+#[utoipa::path(get, path = "/reports/", tag = "reports", params(ReportQuery),
+    responses((status = 200, description = "The page", body = String, content_type = "text/html"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn reports_page(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> Result<Response, ApiError> {
+    let reports = compute_reports(&s, ReportName::all().to_vec(), &q).await?;
+    Ok(html_page(&reports, "Rapport reports", &s.0.book))
+}
+
+/// One report as a self-contained HTML page.
+#[utoipa::path(get, path = "/reports/{name}", tag = "reports",
+    params(("name" = String, Path, description = "Report name"), ReportQuery),
+    responses((status = 200, description = "The page", body = String, content_type = "text/html"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn report_page(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let name = report_name(&name)?;
+    let reports = compute_reports(&s, vec![name], &q).await?;
+    Ok(html_page(&reports, name.title(), &s.0.book))
 }
 
 /// Likely duplicate customers: same credit code, phone or normalised name, with a score and reasons.

@@ -305,6 +305,37 @@ fn duplicates_are_found_and_merged_through_the_api() {
     assert_eq!(unknown.status, 422, "{}", unknown.body);
 }
 
+#[test]
+fn reports_are_served_as_json_and_as_html_pages() {
+    let node = start(30);
+    let all = node.get("/v1/reports?as_of=2026-06-01");
+    assert_eq!(all.status, 200, "{}", all.body);
+    let all = all.json();
+    let names: Vec<&str> = all.as_array().expect("reports").iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["sources", "industries", "funnel", "conversion", "owners", "churn-risk", "concentration", "tiers"]
+    );
+    let funnel = node.get("/v1/reports/funnel?as_of=2026-06-01").json();
+    assert_eq!(funnel, all[2], "one report equals its place in the whole set");
+    let alias = node.get("/v1/reports/%E6%BC%8F%E6%96%97?as_of=2026-06-01").json();
+    assert_eq!(alias["name"], "funnel", "Chinese names are accepted: {alias}");
+    problem(&node.get("/v1/reports/nope"), 422, "validation");
+    problem(&node.get("/v1/reports/funnel?from=2026-05-01&to=2026-01-01"), 422, "validation");
+    problem(&node.get("/v1/reports/funnel?from=yesterday"), 422, "validation");
+    let page = node.get("/reports/");
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").is_some_and(|c| c.starts_with("text/html")));
+    assert!(page.body.contains("<svg") && !page.body.contains("<script"), "self-contained page with SVG charts");
+    let one = node.get("/reports/concentration");
+    assert!(one.body.contains("<svg"));
+    // A browser cannot send the header: report pages (and only they) take the token in the query.
+    let anon = node.raw("GET", &format!("/reports/funnel?token={TOKEN}"), None, &[], false);
+    assert_eq!(anon.status, 200, "{}", anon.body);
+    assert_eq!(node.raw("GET", "/reports/funnel?token=wrong", None, &[], false).status, 401);
+    assert_eq!(node.raw("GET", &format!("/v1/reports/funnel?token={TOKEN}"), None, &[], false).status, 401);
+}
+
 /// POSTs a body over the limit on a raw connection: the node may answer 413 and close
 /// before the upload ends, which an ordinary client reports as a reset while sending.
 fn oversized(node: &Node, path: &str, body: &str) -> Reply {

@@ -9,6 +9,7 @@
 use crate::engine::{self, Refresh, RuleEngine};
 use rapport_doc::{Conflict, HistoryEntry};
 use rapport_model::*;
+use rapport_reports::{Report, ReportName, ReportRow, Window};
 use rapport_rules::{Figures, Rule, RuleExplanation, TierModel, TierSettings, TierSummary};
 use rapport_store::{
     Actor, AgendaItem, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, Store, StoreError, Summary,
@@ -122,6 +123,8 @@ pub trait Book: Send + Sync {
     /// Merges customer `merge` into `keep`: every item and missing field moves over, and
     /// `merge`'s number becomes an alias of `keep`.
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError>;
+    /// Book reports (see `rapport-reports`) over `window`; the `tiers` report uses `model`.
+    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError>;
 }
 
 /// A rule as listed.
@@ -499,5 +502,24 @@ impl Book for LocalBook {
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
         let (keep, merge) = (self.store.resolve(keep)?, self.store.resolve(merge)?);
         self.store.merge_customers(keep, merge, why, &self.actor())
+    }
+    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError> {
+        window.validate().map_err(|e| invalid("from", e.to_string()))?;
+        let engine = self.engine();
+        let facts = engine::all_facts(&self.store)?;
+        // Tags and tiers as of the report's date, not the ones stored for today.
+        let live: Vec<rapport_rules::Facts> = facts.iter().filter(|f| !f.archived).cloned().collect();
+        let eval = rapport_rules::Book::evaluate_compiled(&live, &engine.compiled, &engine.settings, window.as_of);
+        let derived: std::collections::HashMap<CustomerId, (&[String], &str)> =
+            eval.customers.iter().map(|c| (c.id, (c.rule_tags.as_slice(), c.tier.as_str()))).collect();
+        let rows: Vec<ReportRow<'_>> = facts
+            .iter()
+            .map(|f| {
+                let (rule_tags, tier) = derived.get(&f.id).map_or((&[][..], None), |(t, tier)| (*t, Some(*tier)));
+                ReportRow { facts: f, rule_tags, tier }
+            })
+            .collect();
+        let summary = names.contains(&ReportName::Tiers).then(|| eval.summary(model));
+        rapport_reports::compute_all(names, &rows, window, summary.as_ref()).map_err(|e| invalid("from", e.to_string()))
     }
 }

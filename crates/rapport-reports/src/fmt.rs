@@ -4,7 +4,7 @@
 //! an average `sum / count` rounded half away from zero to a tenth, both in integer
 //! arithmetic, so the same book gives the same digits on every machine.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Share of `part` in `total` in basis points (1 bp = 0.01%), rounded half up; `None` when
 /// `total` is zero or negative (no meaningful share), 0 for a negative part.
@@ -70,6 +70,25 @@ impl std::fmt::Display for Tenths {
 impl Serialize for Tenths {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tenths {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Tenths, D::Error> {
+        let text = String::deserialize(d)?;
+        let bad = || serde::de::Error::custom(format!("`{text}` is not a number with one decimal"));
+        let (neg, body) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.as_str()),
+        };
+        let (whole, tenth) = body.split_once('.').ok_or_else(bad)?;
+        if tenth.len() != 1 {
+            return Err(bad());
+        }
+        let whole: i64 = whole.parse().map_err(|_| bad())?;
+        let tenth: i64 = tenth.parse().map_err(|_| bad())?;
+        let v = whole.checked_mul(10).and_then(|w| w.checked_add(tenth)).ok_or_else(bad)?;
+        Ok(Tenths(if neg { -v } else { v }))
     }
 }
 

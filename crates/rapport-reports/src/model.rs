@@ -7,10 +7,10 @@
 use crate::{ReportName, Tenths, Window};
 use rapport_model::{Date, Money, Satisfaction, Stage};
 use rapport_rules::{OrderTrend, TierSummary};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One computed report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// Which report.
     pub name: ReportName,
@@ -30,7 +30,7 @@ pub struct Report {
 }
 
 /// A table of display strings: what CSV, the terminal and the HTML page show.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     /// Column headings.
     pub headers: Vec<String>,
@@ -41,7 +41,7 @@ pub struct Table {
 }
 
 /// The figures of each report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "report", content = "data")]
 pub enum ReportFigures {
     /// Source mix.
@@ -64,7 +64,7 @@ pub enum ReportFigures {
 }
 
 /// One group of a mix: a source, an industry or an owner, over the cohort.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     /// The value as stored (`""` when not filled in).
     pub key: String,
@@ -85,7 +85,7 @@ pub struct Group {
 }
 
 /// Source mix or industry distribution.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MixFigures {
     /// Customers in the cohort.
     pub customers: u32,
@@ -100,7 +100,7 @@ pub struct MixFigures {
 }
 
 /// One step of the funnel.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunnelStep {
     /// The stage reached: potential, intent or won.
     pub stage: Stage,
@@ -124,7 +124,7 @@ pub struct FunnelStep {
 }
 
 /// Stage funnel.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunnelFigures {
     /// Customers in the cohort.
     pub customers: u32,
@@ -140,7 +140,7 @@ pub struct FunnelFigures {
 }
 
 /// How fast one group of customers was won.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WinSpeed {
     /// `all`, `owner` or `source`.
     pub dimension: String,
@@ -167,7 +167,7 @@ pub struct WinSpeed {
 }
 
 /// Follow-ups and days to win.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversionFigures {
     /// Customers in the cohort.
     pub customers: u32,
@@ -182,7 +182,7 @@ pub struct ConversionFigures {
 }
 
 /// One owner's performance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerRow {
     /// Cohort figures of the owner's customers (`key` is the owner).
     #[serde(flatten)]
@@ -194,7 +194,7 @@ pub struct OwnerRow {
 }
 
 /// Owner performance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerFigures {
     /// Customers in the cohort.
     pub customers: u32,
@@ -211,7 +211,7 @@ pub struct OwnerFigures {
 }
 
 /// One churn-risk customer and the figures behind the tag.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChurnRow {
     /// Customer number.
     pub number: String,
@@ -249,7 +249,7 @@ pub struct ChurnRow {
 }
 
 /// Churn-risk list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChurnFigures {
     /// Customers in scope.
     pub customers: u32,
@@ -269,7 +269,7 @@ pub struct ChurnFigures {
 
 /// One point of the Pareto (Lorenz) curve: the top `customer_share_bp` of buyers bring
 /// `revenue_share_bp` of the revenue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurvePoint {
     /// Share of buyers, largest first.
     pub customer_share_bp: u32,
@@ -278,7 +278,7 @@ pub struct CurvePoint {
 }
 
 /// One tenth of the buyers, largest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decile {
     /// 1 = the top 10% of buyers.
     pub decile: u32,
@@ -293,7 +293,7 @@ pub struct Decile {
 }
 
 /// One of the largest buyers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopCustomer {
     /// 1 = largest.
     pub rank: u32,
@@ -310,7 +310,7 @@ pub struct TopCustomer {
 }
 
 /// Revenue concentration.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConcentrationFigures {
     /// Customers in scope.
     pub customers: u32,
