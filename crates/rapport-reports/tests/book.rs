@@ -801,4 +801,7 @@ fn reports_serialise_to_json() {
     }
     assert_eq!(v[6]["figures"]["data"]["top_share_bp"], 4566);
     assert_eq!(v[0]["window"]["as_of"], "2024-06-30");
+    // The API client reads reports back: every report survives the round trip.
+    let back: Vec<Report> = serde_json::from_value(v).unwrap();
+    assert_eq!(back, all);
 }
