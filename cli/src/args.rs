@@ -84,6 +84,16 @@ pub enum Command {
     },
     /// Check every index against the documents.
     Doctor,
+    /// Import customers from a CSV (UTF-8, BOM, GBK/GB18030) or XLSX sheet, all or nothing.
+    /// Headers are recognised in English or Chinese (客户名称, 所属行业, 联系人, 联系方式, ...);
+    /// rows matching existing customers (number, credit code, normalised name) create
+    /// nothing new. Rejected rows are written to a CSV to fix and import again.
+    Import(ImportArgs),
+    /// Export the customers a list filter selects as CSV, XLSX or JSON Lines; contact data
+    /// is masked unless `--reveal` (recorded in the audit log).
+    Export(ExportArgs),
+    /// The team's audit log: exports that revealed contact data.
+    Audit,
     /// Book reports: sources, industries, funnel, conversion, owners, churn-risk,
     /// concentration, tiers, or `all` (see docs/reports.md for every figure).
     Report(ReportArgs),
@@ -305,6 +315,44 @@ pub struct TiersArgs {
     /// Print at most this many customers (the total is still reported).
     #[arg(long)]
     pub limit: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The sheet: .csv or .xlsx.
+    pub file: PathBuf,
+    /// A mapping.toml naming headers the built-in names miss (`rapport import` prints a
+    /// suggested one when headers are not recognised).
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Report exactly what would be created, updated and rejected; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the accepted rows even when some are rejected (default: all or nothing).
+    #[arg(long)]
+    pub skip_rejected: bool,
+    /// Industry for companies the sheet gives none (otherwise those rows are rejected).
+    #[arg(long)]
+    pub default_industry: Option<String>,
+    /// Where to write the rejected rows (default: FILE.rejected.csv next to the sheet).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Which customers: the same filters as `list`.
+    #[command(flatten)]
+    pub filter: ListArgs,
+    /// csv, xlsx or jsonl (default: from the output file's extension, else csv).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Fields, comma-separated (default: every field import reads back; `--fields help` lists them).
+    #[arg(long, default_value = "")]
+    pub fields: String,
+    /// Write to FILE (default: standard output; XLSX needs a file).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -200,6 +200,20 @@ pub fn run(cli: Cli) -> Result<()> {
             out::table(&["when", "who", "what", "why"], &rows);
             Ok(())
         }
+        Command::Import(a) => crate::exchange::import(open(&dir)?.as_ref(), &a, json),
+        Command::Export(a) => {
+            let filter = parse_filter(&a.filter)?;
+            crate::exchange::export(open(&dir)?.as_ref(), &a, filter, reveal)
+        }
+        Command::Audit => {
+            let log = open(&dir)?.audit()?;
+            if json {
+                return out::json(&log);
+            }
+            let rows: Vec<Vec<String>> = log.iter().map(|e| vec![e.at.clone(), e.by.clone(), e.what.clone()]).collect();
+            out::table(&["when", "who", "what"], &rows);
+            Ok(())
+        }
         Command::Report(a) => crate::report::run(open(&dir)?.as_ref(), &a, json),
         Command::Dedupe => dedupe(open(&dir)?.as_ref(), json, reveal),
         Command::Merge { keep, merge, reason } => {

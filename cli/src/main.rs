@@ -10,6 +10,7 @@ mod bench;
 mod bench_http;
 mod commands;
 mod dictionary;
+mod exchange;
 mod out;
 mod peer;
 mod report;

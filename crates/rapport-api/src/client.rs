@@ -9,9 +9,10 @@
 use crate::discovery::{read_serve_info, ServeInfo};
 use crate::problem::{store_error_of, Problem};
 use crate::schema::{Health, ListItem, ListPage, Reindexed, RuleTestResult};
-use rapport_doc::HistoryEntry;
+use rapport_doc::{AuditEntry, HistoryEntry};
 use rapport_model::*;
 use rapport_node::{Book, CustomerView, Explanation, Refresh, RuleInfo, TierLine, Written};
+use rapport_node::{ExportRequest, ImportReport, ImportRequest};
 use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Figures, Rule, TierModel, TierSettings, TierSummary};
 use rapport_store::{
@@ -157,6 +158,40 @@ impl RemoteBook {
         }
     }
 
+    /// A request whose body and answer are bytes (import uploads, export files); a refusal
+    /// still arrives as problem+json and becomes the same error as on a local book.
+    fn raw(&self, method: &str, path: &str, body: Option<&[u8]>) -> Result<Vec<u8>, StoreError> {
+        let url = format!("{}{path}", self.base);
+        let auth = format!("Bearer {}", self.token);
+        let unreachable = |e: ureq::Error| StoreError::Db(format!("cannot reach the node at {}: {e}", self.base));
+        let result = match body {
+            Some(b) => self
+                .agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/octet-stream")
+                .send(b),
+            None => self.agent.get(&url).header("Authorization", &auth).call(),
+        };
+        let _ = method;
+        let mut resp = result.map_err(unreachable)?;
+        let status = resp.status();
+        let bytes = resp.body_mut().with_config().limit(u64::MAX).read_to_vec().map_err(unreachable)?;
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        match serde_json::from_slice::<Problem>(&bytes) {
+            Ok(p) if status.as_u16() == 401 => {
+                Err(StoreError::Db(format!("the node refused the token in the data directory ({})", p.detail)))
+            }
+            Ok(p) => Err(store_error_of(&p)),
+            Err(_) => Err(StoreError::Db(format!(
+                "the node answered {method} {path} with {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            ))),
+        }
+    }
+
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, StoreError> {
         self.call("GET", path, None)
     }
@@ -213,19 +248,29 @@ impl Book for RemoteBook {
         self.send("POST", &Self::customer_path(key, what), &serde_json::json!({ "reason": why }))
     }
     fn list(&self, f: &Filter) -> Result<Vec<ListRow>, StoreError> {
-        self.all_rows(vec![
-            ("industry", f.industry.clone()),
-            ("stage", f.stage.map(|s| s.as_str().to_string())),
-            ("source", f.source.clone()),
-            ("owner", f.owner.clone()),
-            ("tag", f.tag.clone()),
-            ("tier", f.tier.clone()),
-            ("created_since", f.created_since.map(|d| d.to_string())),
-            ("created_until", f.created_until.map(|d| d.to_string())),
-            ("no_interaction_days", f.no_interaction_days.map(|(n, _)| n.to_string())),
-            ("today", f.no_interaction_days.map(|(_, t)| t.to_string())),
-            ("archived", f.include_archived.then(|| "true".to_string())),
-        ])
+        self.all_rows(filter_params(f))
+    }
+    fn import(&self, req: &ImportRequest, _progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError> {
+        let q = query(&[
+            ("file_name", Some(req.file_name.clone())),
+            ("dry_run", Some(req.dry_run.to_string())),
+            ("skip_rejected", Some(req.skip_rejected.to_string())),
+            ("default_industry", req.default_industry.clone()),
+            ("mapping", req.mapping.clone()),
+        ]);
+        let bytes = self.raw("POST", &format!("/v1/import{q}"), Some(&req.content))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Db(format!("the node's answer to the import is not understood: {e}")))
+    }
+    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError> {
+        let mut p = filter_params(&req.filter);
+        p.push(("format", Some(req.format.as_str().to_string())));
+        p.push(("fields", Some(req.fields.clone())));
+        p.push(("reveal", Some(req.reveal.to_string())));
+        self.raw("GET", &format!("/v1/export{}", query(&p)), None)
+    }
+    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        self.get("/v1/audit")
     }
     fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, StoreError> {
         if rapport_model::normalize_text(q).is_empty() {
@@ -354,4 +399,21 @@ fn model_name(m: TierModel) -> &'static str {
         TierModel::Abc => "abc",
         TierModel::Rfm => "rfm",
     }
+}
+
+/// The query parameters of a list filter.
+fn filter_params(f: &Filter) -> Vec<(&'static str, Option<String>)> {
+    vec![
+        ("industry", f.industry.clone()),
+        ("stage", f.stage.map(|s| s.as_str().to_string())),
+        ("source", f.source.clone()),
+        ("owner", f.owner.clone()),
+        ("tag", f.tag.clone()),
+        ("tier", f.tier.clone()),
+        ("created_since", f.created_since.map(|d| d.to_string())),
+        ("created_until", f.created_until.map(|d| d.to_string())),
+        ("no_interaction_days", f.no_interaction_days.map(|(n, _)| n.to_string())),
+        ("today", f.no_interaction_days.map(|(_, t)| t.to_string())),
+        ("archived", f.include_archived.then(|| "true".to_string())),
+    ]
 }

@@ -41,6 +41,8 @@ object_schema!(
     DuplicatesObject,
     /// A report: `name`, `title`, `window`, `scope` (who is counted), `notes` (definitions), typed `figures` and the same as a display `table` (`headers`, `rows`). See docs/reports.md.
     ReportObject,
+    /// An import: `file`, `format`, `dry_run`, `written` (false with `not_written_because` when rows were rejected), `total_rows`, `created` (row, number, name), `updated` and `unchanged` (rows matching existing customers: row, number, name, `by` number/credit_code/name, `contacts_added`), `folded` (rows joined to earlier rows of the sheet), `rejected` (row, column, value, reason), `rejected_rows`, `filled` (counts of 待补充 / 未知 / defaults by field), `unknown_columns`, `suggested_mapping` (a mapping.toml) and `rejections_csv` (the rejected rows to fix and import again).
+    ImportReportObject,
     /// A merge: the `survivor` record, the `absorbed_number` (now an alias) and `items_taken`.
     MergeOutcomeObject,
     /// Tier settings: grade thresholds, composite mapping, value formula, ABC shares, per-tier policies and cadences.
@@ -358,6 +360,17 @@ pub struct ReasonBody {
     /// Why.
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// One entry of the team's audit log.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntryOut {
+    /// When (`YYYY-MM-DDTHH:MM:SS`, the author's clock).
+    pub at: String,
+    /// Member.
+    pub by: String,
+    /// What was done.
+    pub what: String,
 }
 
 /// Which customer to merge into the one in the path, and why.

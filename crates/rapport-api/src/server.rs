@@ -27,7 +27,7 @@ use rapport_model::{
     industry, parse_date, ContactPatch, CustomerId, CustomerPatch, Date, FieldError, NewContact, NewCustomer,
     NewInteraction, NewOrder, NewServiceRecord, NewTask, Stage, TaskCompletion, ValidationError,
 };
-use rapport_node::{Book, LocalBook};
+use rapport_node::{Book, ExportFormat, ExportRequest, ImportRequest, LocalBook};
 use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Rule, TierModel};
 use rapport_store::{Filter, ListRow, StoreError};
@@ -134,6 +134,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_tier_settings, patch_tier_settings))
         .routes(routes!(doctor))
         .routes(routes!(duplicates))
+        .routes(routes!(import_sheet))
+        .routes(routes!(export_customers))
+        .routes(routes!(audit_log))
         .routes(routes!(all_reports))
         .routes(routes!(one_report))
         .routes(routes!(reports_page))
@@ -1337,6 +1340,136 @@ async fn report_page(
     let name = report_name(&name)?;
     let reports = compute_reports(&s, vec![name], &q).await?;
     Ok(html_page(&reports, name.title(), &s.0.book))
+}
+
+/// Largest sheet `POST /v1/import` accepts (a 100,000-row CSV is about 20 MiB).
+pub const IMPORT_LIMIT: usize = 256 << 20;
+
+/// How to import the sheet in the body.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The file's name (its extension is a hint; the content decides CSV or XLSX).
+    pub file_name: Option<String>,
+    /// Only report what would be created, merged and rejected.
+    pub dry_run: Option<bool>,
+    /// Write the accepted rows even when some are rejected (default: all or nothing).
+    pub skip_rejected: Option<bool>,
+    /// Industry for companies without one.
+    pub default_industry: Option<String>,
+    /// A mapping.toml text (URL-encoded) overriding the built-in header names.
+    pub mapping: Option<String>,
+}
+
+/// Import a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16) or XLSX customer sheet sent as the raw body. All or nothing: with any rejected row nothing is written unless `skip_rejected`; importing the same sheet twice creates nothing new.
+#[utoipa::path(post, path = "/v1/import", tag = "customers", params(ImportQuery),
+    request_body(content = Vec<u8>, description = "The sheet's bytes", content_type = "application/octet-stream"),
+    responses((status = 200, description = "What was (or would be) created, updated, folded and rejected", body = ImportReportObject), (status = 413, description = "Sheet too large", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn import_sheet(
+    State(s): State<AppState>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let content = axum::body::to_bytes(body, IMPORT_LIMIT).await.map_err(|e| ApiError::Body {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        detail: format!("the sheet could not be read (larger than {} MiB?): {e}", IMPORT_LIMIT >> 20),
+    })?;
+    let req = ImportRequest {
+        file_name: q.file_name.unwrap_or_else(|| "upload".into()),
+        content: content.to_vec(),
+        mapping: q.mapping,
+        default_industry: q.default_industry,
+        dry_run: q.dry_run.unwrap_or(false),
+        skip_rejected: q.skip_rejected.unwrap_or(false),
+    };
+    Ok(ok(&write(&s, move |b| b.import(&req, &mut |_, _| {})).await?))
+}
+
+/// What to export: any list filter, the fields, the format and whether to reveal contact data.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// csv (default), xlsx or jsonl.
+    pub format: Option<String>,
+    /// Field names, comma-separated (default: every field import reads back).
+    pub fields: Option<String>,
+    /// Contact data unmasked; recorded in the audit log.
+    pub reveal: Option<bool>,
+    /// Industry section letter or name.
+    pub industry: Option<String>,
+    /// Stage.
+    pub stage: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Owner.
+    pub owner: Option<String>,
+    /// Manual or rule tag.
+    pub tag: Option<String>,
+    /// Composite tier.
+    pub tier: Option<String>,
+    /// Created on or after.
+    pub created_since: Option<String>,
+    /// Created on or before.
+    pub created_until: Option<String>,
+    /// No follow-up in the last N days.
+    pub no_interaction_days: Option<u32>,
+    /// The date `no_interaction_days` counts back from.
+    pub today: Option<String>,
+    /// Include archived customers.
+    pub archived: Option<bool>,
+}
+
+/// Export the customers a list filter selects as CSV, XLSX or JSON Lines; contact data masked unless `reveal`.
+#[utoipa::path(get, path = "/v1/export", tag = "customers", params(ExportQuery),
+    responses((status = 200, description = "The file", body = Vec<u8>, content_type = "application/octet-stream"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery>) -> Result<Response, ApiError> {
+    let format = ExportFormat::parse(q.format.as_deref().unwrap_or("csv"))?;
+    let list = ListQuery {
+        industry: q.industry,
+        stage: q.stage,
+        source: q.source,
+        owner: q.owner,
+        tag: q.tag,
+        tier: q.tier,
+        created_since: q.created_since,
+        created_until: q.created_until,
+        no_interaction_days: q.no_interaction_days,
+        today: q.today,
+        archived: q.archived,
+        ..ListQuery::default()
+    };
+    let today = match &list.today {
+        Some(t) => parse_date("today", t).map_err(StoreError::from)?,
+        None => s.0.book.now().date(),
+    };
+    let req = ExportRequest {
+        filter: list.filter(today)?,
+        fields: q.fields.unwrap_or_default(),
+        format,
+        reveal: q.reveal.unwrap_or(false),
+    };
+    let bytes = run(&s, move |b| b.export(&req)).await?;
+    let name = format!("customers.{}", format.as_str());
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(format.content_type())),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The team's audit log: every export that revealed contact data, who and when.
+#[utoipa::path(get, path = "/v1/audit", tag = "node", responses((status = 200, description = "OK", body = Vec<AuditEntryOut>)))]
+async fn audit_log(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(&run(&s, |b| b.audit()).await?))
 }
 
 /// Likely duplicate customers: same credit code, phone or normalised name, with a score and reasons.

@@ -336,6 +336,44 @@ fn reports_are_served_as_json_and_as_html_pages() {
     assert_eq!(node.raw("GET", &format!("/v1/reports/funnel?token={TOKEN}"), None, &[], false).status, 401);
 }
 
+#[test]
+fn sheets_are_imported_and_customers_exported_through_the_api() {
+    let node = start(0);
+    let sheet = "客户名称,所属行业,客户来源,联系人,联系方式\n杭州云启软件有限公司,I,转介绍,李娜,13900139000\n广州南方贸易有限公司,F,展会,陈刚,13800138000\n";
+    let auth = format!("Bearer {TOKEN}");
+    let post = |q: &str, body: &str| {
+        node.raw("POST", &format!("/v1/import?{q}"), Some(body), &[("authorization", &auth)], false)
+    };
+    let dry = post("file_name=a.csv&dry_run=true", sheet);
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    let dry = dry.json();
+    assert_eq!((dry["created"].as_array().map(Vec::len), &dry["written"]), (Some(2), &json!(false)), "{dry}");
+    let done = post("file_name=a.csv", sheet).json();
+    assert_eq!(done["written"], true, "{done}");
+    assert_eq!(post("file_name=a.csv", sheet).json()["unchanged"].as_array().map(Vec::len), Some(2));
+    problem(&post("file_name=a.csv&mapping=%5Bcolumns%5D%0A%22x%22%20%3D%20%22shoe_size%22", sheet), 422, "validation");
+    problem(&post("file_name=a.csv", ""), 422, "validation");
+
+    let csv = node.get("/v1/export?fields=number,name,contact_phone");
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(csv.header("content-type").is_some_and(|c| c.starts_with("text/csv")));
+    assert_eq!(csv.body.lines().count(), 3, "{}", csv.body);
+    assert!(csv.body.contains("139****9000"), "masked by default: {}", csv.body);
+    assert!(node.get("/v1/audit").json().as_array().is_some_and(Vec::is_empty));
+    let revealed = node.get("/v1/export?fields=name,contact_phone&reveal=true&industry=I");
+    assert!(revealed.body.contains("13900139000") && !revealed.body.contains("广州"), "{}", revealed.body);
+    let log = node.get("/v1/audit").json();
+    assert_eq!(log.as_array().map(Vec::len), Some(1), "{log}");
+    let jsonl = node.get("/v1/export?format=jsonl");
+    assert_eq!(jsonl.body.lines().filter(|l| serde_json::from_str::<Value>(l).is_ok()).count(), 2);
+    let xlsx = node.get("/v1/export?format=xlsx");
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.header("content-type").is_some_and(|c| c.contains("spreadsheetml")), "{:?}", xlsx.headers);
+    problem(&node.get("/v1/export?format=pdf"), 422, "validation");
+    problem(&node.get("/v1/export?fields=shoe_size"), 422, "validation");
+    problem(&node.get("/v1/export?nope=1"), 400, "invalid-query");
+}
+
 /// POSTs a body over the limit on a raw connection: the node may answer 413 and close
 /// before the upload ends, which an ordinary client reports as a reset while sending.
 fn oversized(node: &Node, path: &str, body: &str) -> Reply {

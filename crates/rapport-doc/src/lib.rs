@@ -15,7 +15,7 @@ mod write;
 
 pub use automerge::{ActorId, ChangeHash};
 pub use read::Conflict;
-pub use settings::{RuleRecord, SettingsDoc};
+pub use settings::{AuditEntry, RuleRecord, SettingsDoc};
 pub use write::ChangeMeta;
 
 use automerge::AutoCommit;

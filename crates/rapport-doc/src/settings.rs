@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 const RULES: &str = "rules";
 const SETTINGS: &str = "settings";
+const AUDIT: &str = "audit";
 const GENESIS_ACTOR: [u8; 16] = *b"rapport-settings";
 
 /// A tag rule as stored: the rules crate parses `when`.
@@ -216,6 +217,46 @@ impl SettingsDoc {
         Ok(())
     }
 
+    /// Records an audited action, e.g. an export that revealed contact data, in the team's
+    /// audit log. Entries are keyed by a random id, so entries made on several nodes at
+    /// once all survive a merge.
+    pub fn record_audit(&mut self, what: &str, meta: ChangeMeta) -> Result<(), DocError> {
+        let log = match map(&self.doc, AUDIT)? {
+            Some(l) => l,
+            None => self.doc.put_object(ROOT, AUDIT, ObjType::Map)?,
+        };
+        let id = rapport_model::ItemId::random();
+        let e = self.doc.put_object(&log, id.0.as_str(), ObjType::Map)?;
+        let at = meta.at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()).unwrap_or_default();
+        self.doc.put(&e, "at", at)?;
+        self.doc.put(&e, "by", meta.author.as_str())?;
+        self.doc.put(&e, "what", what)?;
+        self.commit(meta, format!("audit: {what}"));
+        Ok(())
+    }
+
+    /// The audit log, oldest first.
+    pub fn audit(&self) -> Result<Vec<AuditEntry>, DocError> {
+        let Some(log) = map(&self.doc, AUDIT)? else { return Ok(Vec::new()) };
+        let text = |o: &ObjId, k: &str| -> Result<String, DocError> {
+            Ok(match self.doc.get(o, k)? {
+                Some((Value::Scalar(s), _)) => match s.as_ref() {
+                    ScalarValue::Str(t) => t.to_string(),
+                    _ => String::new(),
+                },
+                _ => String::new(),
+            })
+        };
+        let mut out = Vec::new();
+        for k in self.doc.keys(&log) {
+            if let Some((Value::Object(ObjType::Map), o)) = self.doc.get(&log, k.as_str())? {
+                out.push(AuditEntry { at: text(&o, "at")?, by: text(&o, "by")?, what: text(&o, "what")? });
+            }
+        }
+        out.sort_by(|a, b| (&a.at, &a.by, &a.what).cmp(&(&b.at, &b.by, &b.what)));
+        Ok(out)
+    }
+
     /// Who changed the rules and settings.
     pub fn history(&mut self) -> Vec<HistoryEntry> {
         crate::CustomerDoc::history_of(&mut self.doc)
@@ -239,4 +280,15 @@ fn write_rule(doc: &mut AutoCommit, rules: &ObjId, rule: &RuleRecord) -> Result<
     doc.put(&o, "enabled", rule.enabled)?;
     doc.put(&o, "position", rule.position)?;
     Ok(())
+}
+
+/// One entry of the team's audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When, `YYYY-MM-DDTHH:MM:SS` in the author's clock.
+    pub at: String,
+    /// Member.
+    pub by: String,
+    /// What was done.
+    pub what: String,
 }

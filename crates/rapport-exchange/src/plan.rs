@@ -471,6 +471,11 @@ impl<'a> Ctx<'a> {
             if let (Some(amount), Some(date), Some(c)) = (amount, date, contract) {
                 new.deal = Some(Deal { amount, date, contract_no: c.to_string() });
             }
+        } else if let (Some(Stage::Lost | Stage::Dormant), Some(amount), Some(date), Some(c)) =
+            (stage, amount, date, contract)
+        {
+            // Won once, lost or dormant since: the deal is history worth keeping.
+            new.deal = Some(Deal { amount, date, contract_no: c.to_string() });
         } else {
             for (f, v) in
                 [(Field::DealAmount, amount_cell), (Field::DealDate, date_cell), (Field::ContractNo, contract)]

@@ -180,8 +180,13 @@ impl NewCustomer {
             }
         };
         let stage = self.stage.unwrap_or(Stage::Potential);
-        if self.deal.is_some() && stage != Stage::Won {
-            errs.push(FieldError::new("deal", "can only be given for a customer created as won (stage won)"));
+        // A customer won and since lost (or gone dormant) keeps its deal: imports of a
+        // team's history carry such customers.
+        if self.deal.is_some() && !matches!(stage, Stage::Won | Stage::Lost | Stage::Dormant) {
+            errs.push(FieldError::new(
+                "deal",
+                "can only be given for a customer created as won (or lost or dormant after winning)",
+            ));
         }
         if self.lost_reason.as_deref().is_some_and(|r| !r.trim().is_empty()) && stage != Stage::Lost {
             errs.push(FieldError::new("lost_reason", "can only be given for a customer created as lost (stage lost)"));
@@ -221,7 +226,7 @@ impl NewCustomer {
             address: self.address.clone(),
             source,
             stage,
-            deal: if stage == Stage::Won { self.deal.clone() } else { None },
+            deal: if matches!(stage, Stage::Won | Stage::Lost | Stage::Dormant) { self.deal.clone() } else { None },
             lost_reason: if stage == Stage::Lost { opt_text(&self.lost_reason) } else { None },
             owner: opt_text(&self.owner).unwrap_or_else(|| author.to_string()),
             entered_by: author.to_string(),

@@ -7,6 +7,9 @@
 //! are the same either way.
 
 use crate::engine::{self, Refresh, RuleEngine};
+use crate::export::ExportRequest;
+use crate::import::{ImportReport, ImportRequest};
+use rapport_doc::AuditEntry;
 use rapport_doc::{Conflict, HistoryEntry};
 use rapport_model::*;
 use rapport_reports::{Report, ReportName, ReportRow, Window};
@@ -125,6 +128,13 @@ pub trait Book: Send + Sync {
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError>;
     /// Book reports (see `rapport-reports`) over `window`; the `tiers` report uses `model`.
     fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError>;
+    /// Imports a CSV or XLSX sheet, all or nothing; `progress` hears (rows checked, rows).
+    fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError>;
+    /// Exports the customers a filter selects; a revealing export is first written to the
+    /// audit log. Returns the file's bytes.
+    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError>;
+    /// The team's audit log (revealing exports), oldest first.
+    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 /// A rule as listed.
@@ -205,7 +215,7 @@ impl Clock {
     }
 }
 
-fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
+pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
     StoreError::Invalid(FieldError::new(field, reason).into())
 }
 
@@ -502,6 +512,28 @@ impl Book for LocalBook {
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
         let (keep, merge) = (self.store.resolve(keep)?, self.store.resolve(merge)?);
         self.store.merge_customers(keep, merge, why, &self.actor())
+    }
+    fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError> {
+        crate::import::import(&self.store, req, &self.actor(), progress)
+    }
+    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError> {
+        crate::export::parse_fields(&req.fields)?;
+        if req.reveal {
+            let mut doc = self.store.settings_doc()?;
+            doc.set_actor(self.store.identity().actor());
+            let what = format!(
+                "export with contact data revealed: format {}, fields {}, customers {}",
+                req.format.as_str(),
+                if req.fields.trim().is_empty() { "(all)" } else { req.fields.trim() },
+                crate::export::describe_filter(&req.filter)
+            );
+            doc.record_audit(&what, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
+            self.store.save_settings_doc(&mut doc)?;
+        }
+        Ok(crate::export::export(&self.store, req)?.0)
+    }
+    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self.store.settings_doc()?.audit()?)
     }
     fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError> {
         window.validate().map_err(|e| invalid("from", e.to_string()))?;

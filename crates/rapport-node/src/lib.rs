@@ -7,6 +7,10 @@
 
 mod book;
 pub mod engine;
+mod export;
+mod import;
 
 pub use book::{customer_view, Book, Clock, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
 pub use engine::{default_settings_doc, Refresh};
+pub use export::{parse_fields, ExportFormat, ExportRequest};
+pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue};

@@ -10,6 +10,7 @@
 mod codec;
 mod dedupe;
 mod identity;
+mod import;
 mod index;
 mod ops;
 mod query;
@@ -20,6 +21,7 @@ mod write;
 pub use codec::DocCodec;
 pub use dedupe::{CrowdedKey, DuplicatePair, Duplicates, CROWDED};
 pub use identity::Identity;
+pub use import::{MatchedBy, RowKeys};
 pub use index::{
     date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary, CADENCE_PREFIX,
 };

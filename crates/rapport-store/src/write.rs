@@ -89,6 +89,9 @@ pub(crate) fn claim_numbers(numbers: &mut redb::Table<&str, Row>, c: &Customer, 
     Ok(())
 }
 
+/// A new customer's document built off the write transaction.
+pub(crate) type Built = Result<(Customer, Vec<u8>, Derived, Vec<rapport_doc::ChangeHash>), StoreError>;
+
 /// How the document bytes change in this write.
 pub(crate) enum DocBytes<'a> {
     /// Replace with a full save and drop chunks.
@@ -99,7 +102,7 @@ pub(crate) enum DocBytes<'a> {
 
 impl Store {
     /// Mints the next customer number of this device for `c`.
-    fn mint_number(&self, txn: &WriteTransaction, count: u64) -> Result<u64, StoreError> {
+    pub(crate) fn mint_number(&self, txn: &WriteTransaction, count: u64) -> Result<u64, StoreError> {
         let mut meta = txn.open_table(META)?;
         let seq = match meta.get(META_SEQ)? {
             Some(v) => {
@@ -114,7 +117,7 @@ impl Store {
         Ok(seq + 1)
     }
 
-    fn number_for(&self, c: &Customer, seq: u64) -> String {
+    pub(crate) fn number_for(&self, c: &Customer, seq: u64) -> String {
         let prefix = industry(&c.industry).map(|i| i.prefix).unwrap_or("GEN");
         CustomerNumber {
             prefix: prefix.to_string(),
@@ -162,45 +165,10 @@ impl Store {
                 c.number = self.number_for(c, first + i as u64);
             }
         }
-        let actor = self.identity.actor();
-        let deriver = self.deriver();
-        let codec = self.codec().clone();
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
         const BATCH: usize = 2000;
         let mut numbers = Vec::with_capacity(customers.len());
-        let batches: Vec<&[Customer]> = customers.chunks(BATCH).collect();
-        for batch in batches {
-            type Built = Result<(Customer, Vec<u8>, Derived, Vec<rapport_doc::ChangeHash>), StoreError>;
-            let per = batch.len().div_ceil(threads);
-            let built: Vec<Built> = std::thread::scope(|s| {
-                let handles: Vec<_> = batch
-                    .chunks(per.max(1))
-                    .map(|part| {
-                        let actor = actor.clone();
-                        let deriver = deriver.clone();
-                        let codec = codec.clone();
-                        s.spawn(move || {
-                            part.iter()
-                                .map(|c| {
-                                    let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
-                                    let bytes = codec.pack(&doc.save_plain())?;
-                                    // Index what the document says, not what was asked for:
-                                    // the two differ in item order and normalisation.
-                                    let stored = doc.read()?;
-                                    let derived = deriver.derive(&stored);
-                                    Ok((stored, bytes, derived, doc.heads()))
-                                })
-                                .collect::<Vec<Built>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| {
-                        h.join().unwrap_or_else(|_| vec![Err(StoreError::Db("a worker thread panicked".into()))])
-                    })
-                    .collect()
-            });
+        for batch in customers.chunks(BATCH) {
+            let built = self.build_new(batch, author, at);
             let txn = self.db().begin_write()?;
             for b in built {
                 let (c, bytes, derived, heads) = b?;
@@ -210,6 +178,43 @@ impl Store {
             txn.commit()?;
         }
         Ok(numbers)
+    }
+
+    /// Builds the documents of new customers (numbers already set) on every core: the
+    /// stored customer as the document reads back, its packed bytes, derived state and heads.
+    pub(crate) fn build_new(&self, batch: &[Customer], author: &str, at: rapport_model::DateTime) -> Vec<Built> {
+        let actor = self.identity.actor();
+        let deriver = self.deriver();
+        let codec = self.codec().clone();
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let per = batch.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = batch
+                .chunks(per.max(1))
+                .map(|part| {
+                    let actor = actor.clone();
+                    let deriver = deriver.clone();
+                    let codec = codec.clone();
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|c| {
+                                let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
+                                let bytes = codec.pack(&doc.save_plain())?;
+                                // Index what the document says, not what was asked for:
+                                // the two differ in item order and normalisation.
+                                let stored = doc.read()?;
+                                let derived = deriver.derive(&stored);
+                                Ok((stored, bytes, derived, doc.heads()))
+                            })
+                            .collect::<Vec<Built>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(StoreError::Db("a worker thread panicked".into()))]))
+                .collect()
+        })
     }
 
     /// Applies `f` to a customer's document as one change and stores the result with

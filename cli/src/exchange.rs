@@ -1,0 +1,159 @@
+//! `rapport import` and `rapport export`: moving a team's spreadsheet in and the book out.
+//! The work happens in the book (directly or through a running node); this module reads
+//! and writes the files, draws the progress bar and prints the report.
+
+use crate::args::{ExportArgs, ImportArgs};
+use crate::commands::input_error;
+use crate::out;
+use anyhow::{Context, Result};
+use rapport_node::{Book, ExportFormat, ExportRequest, ImportReport, ImportRequest};
+use rapport_store::Filter;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Draws `[#####-----]  45%  45000/100000 rows` on a terminal's standard error.
+fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
+    let mut last = u64::MAX;
+    move |done, total| {
+        if !enabled || total == 0 {
+            return;
+        }
+        let pct = done * 100 / total;
+        if pct == last {
+            return;
+        }
+        last = pct;
+        let filled = (pct / 5) as usize;
+        eprint!("\r  checking [{}{}] {pct:>3}%  {done}/{total} rows", "#".repeat(filled), "-".repeat(20 - filled));
+        if done >= total {
+            eprintln!();
+        }
+        let _ = std::io::stderr().flush();
+    }
+}
+
+fn rejects_path(a: &ImportArgs) -> PathBuf {
+    a.rejects.clone().unwrap_or_else(|| {
+        let stem = a.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
+        a.file.with_file_name(format!("{stem}.rejected.csv"))
+    })
+}
+
+/// `rapport import FILE`.
+pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
+    let content =
+        std::fs::read(&a.file).map_err(|e| input_error("file", &format!("cannot read {}: {e}", a.file.display())))?;
+    let mapping = match &a.mapping {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| input_error("mapping", &format!("cannot read {}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let req = ImportRequest {
+        file_name: a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        content,
+        mapping,
+        default_industry: a.default_industry.clone(),
+        dry_run: a.dry_run,
+        skip_rejected: a.skip_rejected,
+    };
+    let mut bar = progress_bar(!json && std::io::stderr().is_terminal());
+    let report = book.import(&req, &mut bar)?;
+    let rejects = rejects_path(a);
+    if let Some(csv) = &report.rejections_csv {
+        std::fs::write(&rejects, csv).with_context(|| format!("cannot write {}", rejects.display()))?;
+    }
+    if json {
+        out::json(&report)?;
+    } else {
+        print_report(&report, &rejects);
+    }
+    match &report.not_written_because {
+        Some(why) => Err(input_error("file", why)),
+        None => Ok(()),
+    }
+}
+
+fn print_report(r: &ImportReport, rejects: &Path) {
+    println!("{}: {}, {} data row(s)", r.file, r.format, r.total_rows);
+    let verb = if r.written { "" } else { "would be " };
+    println!(
+        "{verb}created {}, {verb}updated {} (new contacts), unchanged {}, folded into earlier rows {}, rejected {} row(s)",
+        r.created.len(),
+        r.updated.len(),
+        r.unchanged.len(),
+        r.folded.len(),
+        r.rejected_rows
+    );
+    if !r.filled.is_empty() {
+        let parts: Vec<String> = r.filled.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+        println!("filled in: {}", parts.join(", "));
+    }
+    for m in r.updated.iter().chain(&r.unchanged).take(20) {
+        println!(
+            "  row {}: is {} {} (same {}){}",
+            m.row,
+            m.number,
+            m.name,
+            serde_json::to_value(m.by).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            if m.contacts_added > 0 { format!(", {} contact(s) added", m.contacts_added) } else { String::new() }
+        );
+    }
+    for f in r.folded.iter().take(20) {
+        let conflicts =
+            if f.conflicts.is_empty() { String::new() } else { format!("; differing: {}", f.conflicts.join("; ")) };
+        println!("  row {} joins row {} (same {}){conflicts}", f.row, f.into_row, f.key);
+    }
+    if !r.rejected.is_empty() {
+        let rows: Vec<Vec<String>> = r
+            .rejected
+            .iter()
+            .take(50)
+            .map(|x| vec![x.row.to_string(), x.column.clone(), x.value.clone(), x.reason.clone()])
+            .collect();
+        out::table(&["row", "column", "value", "reason"], &rows);
+        if r.rejected.len() > 50 {
+            println!("... and {} more", r.rejected.len() - 50);
+        }
+        println!("rejected rows written to {}: fix them there and import that file", rejects.display());
+    }
+    if !r.unknown_columns.is_empty() {
+        println!("columns not imported (not recognised): {}", r.unknown_columns.join(", "));
+        if let Some(m) = &r.suggested_mapping {
+            println!("a mapping to start from (save as mapping.toml, edit, pass --mapping mapping.toml):\n{m}");
+        }
+    }
+    if r.dry_run {
+        println!("dry run: nothing was written");
+    } else if r.written {
+        println!("imported: {} customer(s) created", r.created.len());
+    }
+}
+
+/// `rapport export`.
+pub fn export(book: &dyn Book, a: &ExportArgs, filter: Filter, reveal: bool) -> Result<()> {
+    if a.fields.trim() == "help" {
+        for f in rapport_exchange::Field::all() {
+            println!("{:<20} {}", f.name(), f.header());
+        }
+        return Ok(());
+    }
+    let format = match (&a.format, &a.output) {
+        (Some(f), _) => ExportFormat::parse(f)?,
+        (None, Some(p)) => ExportFormat::from_file_name(&p.to_string_lossy()).unwrap_or(ExportFormat::Csv),
+        (None, None) => ExportFormat::Csv,
+    };
+    if format == ExportFormat::Xlsx && a.output.is_none() {
+        return Err(input_error("output", "an XLSX export needs --output FILE.xlsx"));
+    }
+    let bytes = book.export(&ExportRequest { filter, fields: a.fields.clone(), format, reveal })?;
+    match &a.output {
+        Some(p) => {
+            std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;
+            eprintln!("wrote {} ({} bytes)", p.display(), bytes.len());
+        }
+        None => std::io::stdout().write_all(&bytes)?,
+    }
+    Ok(())
+}

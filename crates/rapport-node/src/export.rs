@@ -1,0 +1,141 @@
+//! Exporting the customers a list filter selects as CSV, XLSX or JSON Lines. Contact data
+//! is masked unless revealed, and every revealing export is written to the team's audit
+//! log (which syncs like the rules) before the file is produced.
+
+use crate::book::invalid;
+use rapport_exchange::Field;
+use rapport_model::{Customer, CustomerId};
+use rapport_store::{Filter, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// File format of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// CSV, UTF-8 with BOM (Excel opens it).
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl ExportFormat {
+    /// Parses `csv`, `xlsx` or `jsonl` (also `json`).
+    pub fn parse(s: &str) -> Result<ExportFormat, StoreError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(ExportFormat::Csv),
+            "xlsx" | "excel" => Ok(ExportFormat::Xlsx),
+            "jsonl" | "json" | "ndjson" => Ok(ExportFormat::Jsonl),
+            other => Err(invalid("format", format!("`{other}` is not an export format; use csv, xlsx or jsonl"))),
+        }
+    }
+
+    /// The name used on the command line and in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Jsonl => "jsonl",
+        }
+    }
+
+    /// Guesses the format from a file name's extension.
+    pub fn from_file_name(name: &str) -> Option<ExportFormat> {
+        let ext = name.rsplit_once('.')?.1;
+        ExportFormat::parse(ext).ok()
+    }
+
+    /// The HTTP content type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat::Jsonl => "application/x-ndjson",
+        }
+    }
+}
+
+/// What to export.
+#[derive(Clone, Debug)]
+pub struct ExportRequest {
+    /// Which customers (any `list` filter).
+    pub filter: Filter,
+    /// Field names, comma-separated (empty: every field import reads back).
+    pub fields: String,
+    /// File format.
+    pub format: ExportFormat,
+    /// Show contact data unmasked (recorded in the audit log).
+    pub reveal: bool,
+}
+
+/// Parses a field list; empty means every field import reads back.
+pub fn parse_fields(list: &str) -> Result<Vec<Field>, StoreError> {
+    if list.trim().is_empty() {
+        return Ok(Field::defaults());
+    }
+    Field::parse_list(list).map_err(|e| invalid("fields", e.to_string()))
+}
+
+/// A filter in words for the audit log, e.g. `industry=C stage=intent` or `all`.
+pub fn describe_filter(f: &Filter) -> String {
+    let mut parts = Vec::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            parts.push(format!("{k}={v}"));
+        }
+    };
+    put("industry", f.industry.clone());
+    put("stage", f.stage.map(|s| s.as_str().to_string()));
+    put("source", f.source.clone());
+    put("owner", f.owner.clone());
+    put("tag", f.tag.clone());
+    put("tier", f.tier.clone());
+    put("created_since", f.created_since.map(|d| d.to_string()));
+    put("created_until", f.created_until.map(|d| d.to_string()));
+    put("no_interaction_days", f.no_interaction_days.map(|(n, _)| n.to_string()));
+    if f.include_archived {
+        parts.push("archived included".into());
+    }
+    if parts.is_empty() {
+        "all".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// Reads every selected customer, on every core.
+fn load_all(store: &Store, ids: &[CustomerId]) -> Result<Vec<Customer>, StoreError> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let per = ids.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<Customer>, StoreError>> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            ids.chunks(per).map(|part| s.spawn(move || part.iter().map(|id| store.get(*id)).collect())).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Db("an export worker panicked".into()))))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(ids.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+/// Produces the export file's bytes and how many customers it holds.
+pub fn export(store: &Store, req: &ExportRequest) -> Result<(Vec<u8>, u64), StoreError> {
+    let fields = parse_fields(&req.fields)?;
+    let ids: Vec<CustomerId> = store.list(&req.filter)?.into_iter().map(|r| r.id).collect();
+    let customers = load_all(store, &ids)?;
+    let mut out = Vec::new();
+    let n = match req.format {
+        ExportFormat::Csv => rapport_exchange::write_csv(&mut out, &fields, &customers, req.reveal),
+        ExportFormat::Jsonl => rapport_exchange::write_jsonl(&mut out, &fields, &customers, req.reveal),
+        ExportFormat::Xlsx => {
+            rapport_exchange::write_xlsx(std::io::Cursor::new(&mut out), &fields, &customers, req.reveal)
+        }
+    }
+    .map_err(|e| invalid("export", e.to_string()))?;
+    Ok((out, n))
+}

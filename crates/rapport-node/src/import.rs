@@ -1,0 +1,302 @@
+//! Importing a team's spreadsheet into the book: read and plan it with `rapport-exchange`,
+//! recognise rows the book already holds (by number, credit code or normalised name),
+//! then write every new customer and every new contact in one transaction.
+//!
+//! An import is all or nothing: when any row is rejected nothing is written unless the
+//! caller asked to skip rejected rows, and even then the accepted rows are written in one
+//! transaction. Importing the same sheet twice creates nothing the second time: every row
+//! matches the customer the first import created.
+
+use crate::book::invalid;
+use rapport_exchange::{ExchangeError, Fill, ImportOptions, Mapping};
+use rapport_model::{normalize_name, Contact, Customer, CustomerId, DateTime, NewContact};
+use rapport_store::{Actor, MatchedBy, RowKeys, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A sheet to import and how.
+#[derive(Clone, Debug, Default)]
+pub struct ImportRequest {
+    /// File name as given (its extension is a hint; the content decides the format).
+    pub file_name: String,
+    /// The file's bytes.
+    pub content: Vec<u8>,
+    /// A `mapping.toml` text overriding the built-in header names.
+    pub mapping: Option<String>,
+    /// Industry for companies without one (otherwise such rows are rejected).
+    pub default_industry: Option<String>,
+    /// Only report what would happen.
+    pub dry_run: bool,
+    /// Write the accepted rows even when some rows are rejected.
+    pub skip_rejected: bool,
+}
+
+/// A customer an import created (or would create).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedRow {
+    /// Sheet row.
+    pub row: u32,
+    /// Number given (empty in a dry run unless the sheet carries one).
+    pub number: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A row that is a customer the book already holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedRow {
+    /// Sheet row.
+    pub row: u32,
+    /// The existing customer's number.
+    pub number: String,
+    /// Its name.
+    pub name: String,
+    /// How it was recognised.
+    pub by: MatchedBy,
+    /// Contacts from the row the customer did not have, added by the import.
+    pub contacts_added: usize,
+}
+
+/// A row folded into an earlier row of the same sheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoldedRow {
+    /// Sheet row.
+    pub row: u32,
+    /// The earlier row it joined.
+    pub into_row: u32,
+    /// What they share (credit code or normalised name).
+    pub key: String,
+    /// Values that differed from the earlier row (the earlier row's value is kept).
+    pub conflicts: Vec<String>,
+}
+
+/// A refused value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedValue {
+    /// Sheet row.
+    pub row: u32,
+    /// Column as headed in the file.
+    pub column: String,
+    /// The value.
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// What an import did, or would do in a dry run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// File name.
+    pub file: String,
+    /// Format read, e.g. `CSV (GB18030, ',')` or `XLSX (sheet 客户)`.
+    pub format: String,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Whether anything was written.
+    pub written: bool,
+    /// Why nothing was written, when it was not and this is not a dry run.
+    pub not_written_because: Option<String>,
+    /// Data rows read.
+    pub total_rows: usize,
+    /// New customers.
+    pub created: Vec<CreatedRow>,
+    /// Rows that are existing customers and brought new contacts.
+    pub updated: Vec<MatchedRow>,
+    /// Rows that are existing customers and brought nothing new.
+    pub unchanged: Vec<MatchedRow>,
+    /// Rows folded into earlier rows of the sheet.
+    pub folded: Vec<FoldedRow>,
+    /// Refused values; a row with any is not imported.
+    pub rejected: Vec<RejectedValue>,
+    /// Rows with at least one refused value.
+    pub rejected_rows: usize,
+    /// Values filled in, by field and kind (`待补充`, `未知`, default, masked, dropped).
+    pub filled: BTreeMap<String, usize>,
+    /// Headers no mapping recognised (not imported).
+    pub unknown_columns: Vec<String>,
+    /// A mapping.toml to start from when some headers were not recognised.
+    pub suggested_mapping: Option<String>,
+    /// The rejected rows as a CSV to fix and import again (UTF-8 with BOM).
+    pub rejections_csv: Option<String>,
+}
+
+fn exchange(e: ExchangeError) -> StoreError {
+    let field = match &e {
+        ExchangeError::Mapping { .. } => "mapping",
+        ExchangeError::Options(_) => "default_industry",
+        _ => "file",
+    };
+    invalid(field, e.to_string())
+}
+
+fn describe(f: &rapport_exchange::Format) -> String {
+    match f {
+        rapport_exchange::Format::Csv { encoding, delimiter } => {
+            let d = if *delimiter == b'\t' { "tab".to_string() } else { format!("'{}'", *delimiter as char) };
+            format!("CSV ({encoding}, {d})")
+        }
+        rapport_exchange::Format::Xlsx { sheet } => format!("XLSX (sheet {sheet})"),
+    }
+}
+
+fn fill_name(f: Fill) -> &'static str {
+    match f {
+        Fill::ToFill => "待补充",
+        Fill::Unknown => "未知",
+        Fill::Default => "default",
+        Fill::Masked => "masked (not imported)",
+        Fill::Dropped => "dropped",
+    }
+}
+
+/// Contacts of `row` that `existing` does not already have (same phone, email or name).
+fn new_contacts(existing: &Customer, row: &[NewContact]) -> Result<Vec<Contact>, StoreError> {
+    let mut out = Vec::new();
+    for nc in row {
+        let c = nc.validate()?;
+        let known = existing.contacts.iter().any(|e| {
+            (c.phone.is_some() && e.phone == c.phone)
+                || (c.email.is_some() && e.email == c.email)
+                || normalize_name(&e.name) == normalize_name(&c.name)
+        });
+        if !known {
+            out.push(Contact { primary: existing.contacts.is_empty() && out.is_empty(), ..c });
+        }
+    }
+    Ok(out)
+}
+
+/// Reads, plans, matches and (unless a dry run) writes an import. `progress` hears
+/// (rows planned, rows in the sheet) while the sheet is checked.
+pub fn import(
+    store: &Store,
+    req: &ImportRequest,
+    by: &Actor,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ImportReport, StoreError> {
+    let mapping = match &req.mapping {
+        Some(text) => Mapping::from_toml(text).map_err(exchange)?,
+        None => Mapping::builtin(),
+    };
+    let table = rapport_exchange::read_table_with(&req.content, &req.file_name, &mapping).map_err(exchange)?;
+    let options = ImportOptions { default_industry: req.default_industry.clone(), ..Default::default() };
+    let plan = rapport_exchange::plan_with_progress(&table, &mapping, &options, &mut |done, total| {
+        progress(done as u64, total as u64)
+    })
+    .map_err(exchange)?;
+
+    let mut report = ImportReport {
+        file: req.file_name.clone(),
+        format: describe(&table.format),
+        dry_run: req.dry_run,
+        total_rows: plan.total_rows,
+        rejected_rows: plan.rejected_rows().len(),
+        unknown_columns: plan.unknown_columns.clone(),
+        ..Default::default()
+    };
+    if !plan.unknown_columns.is_empty() {
+        report.suggested_mapping = Some(rapport_exchange::suggested_toml(&table, &mapping));
+    }
+    report.rejected = plan
+        .rejected
+        .iter()
+        .map(|r| RejectedValue {
+            row: r.row,
+            column: r.column.clone(),
+            value: r.value.clone(),
+            reason: r.reason.clone(),
+        })
+        .collect();
+    if !plan.rejected.is_empty() {
+        report.rejections_csv =
+            Some(String::from_utf8_lossy(&rapport_exchange::write_rejections_csv(&table, &plan.rejected)).into_owned());
+    }
+    report.folded = plan
+        .merged
+        .iter()
+        .map(|m| FoldedRow { row: m.row, into_row: m.into_row, key: m.key.clone(), conflicts: m.conflicts.clone() })
+        .collect();
+
+    let keys: Vec<RowKeys> = plan
+        .rows
+        .iter()
+        .map(|r| {
+            let k = r.match_keys();
+            RowKeys {
+                number: k.number.map(str::to_string),
+                credit_code: k.credit_code.map(str::to_string),
+                name: k.name.clone(),
+            }
+        })
+        .collect();
+    let matches = store.match_existing(&keys)?;
+    let mut create: Vec<Customer> = Vec::new();
+    let mut created_rows: Vec<u32> = Vec::new();
+    let mut additions: Vec<(CustomerId, Vec<Contact>)> = Vec::new();
+    let now: DateTime = by.now;
+    for (r, found) in plan.rows.iter().zip(matches) {
+        for f in &r.filled {
+            *report.filled.entry(format!("{} {}", f.field.name(), fill_name(f.why))).or_default() += 1;
+        }
+        match found {
+            Some((id, how)) => {
+                let existing = store.get(id)?;
+                let added = new_contacts(&existing, &r.new.contacts)?;
+                let m = MatchedRow {
+                    row: r.row,
+                    number: existing.number.clone(),
+                    name: existing.name.clone(),
+                    by: how,
+                    contacts_added: added.len(),
+                };
+                if added.is_empty() {
+                    report.unchanged.push(m);
+                } else {
+                    report.updated.push(m);
+                    additions.push((id, added));
+                }
+            }
+            None => {
+                let mut c = r.new.validate(&by.name, now).map_err(|e| {
+                    invalid(&format!("row {}", r.row), format!("passed the sheet checks but not the book's: {e}"))
+                })?;
+                if let Some(d) = r.created {
+                    c.created_at = d.and_hms_opt(0, 0, 0).unwrap_or(now);
+                }
+                c.number = r.number.clone().unwrap_or_default();
+                created_rows.push(r.row);
+                create.push(c);
+            }
+        }
+    }
+    if req.dry_run {
+        report.created = created_rows
+            .iter()
+            .zip(&create)
+            .map(|(row, c)| CreatedRow { row: *row, number: c.number.clone(), name: c.name.clone() })
+            .collect();
+        return Ok(report);
+    }
+    if !plan.rejected.is_empty() && !req.skip_rejected {
+        report.not_written_because = Some(format!(
+            "{} row(s) rejected: an import is all or nothing; fix them (see the rejections CSV) or import with \
+             --skip-rejected",
+            report.rejected_rows
+        ));
+        report.created = created_rows
+            .iter()
+            .zip(&create)
+            .map(|(row, c)| CreatedRow { row: *row, number: String::new(), name: c.name.clone() })
+            .collect();
+        return Ok(report);
+    }
+    let what = format!("imported from {}", req.file_name);
+    let stored = store.import(create, additions, by, &what)?;
+    report.created = created_rows
+        .iter()
+        .zip(&stored)
+        .map(|(row, c)| CreatedRow { row: *row, number: c.number.clone(), name: c.name.clone() })
+        .collect();
+    report.written = true;
+    Ok(report)
+}

@@ -1,0 +1,211 @@
+//! Import and export through the node on real redb files: the round trip export → import
+//! into an empty store, re-imports that create nothing, all-or-nothing imports of a messy
+//! GBK sheet with a fixable rejections file, and the audit log of revealing exports.
+
+use rapport_demo::{DemoBook, DemoProfile};
+use rapport_model::*;
+use rapport_node::{default_settings_doc, Book, Clock, ExportFormat, ExportRequest, ImportRequest, LocalBook};
+use rapport_store::{Filter, Store};
+
+fn at(s: &str) -> DateTime {
+    parse_datetime("t", s).expect("date")
+}
+
+fn node(dir: &tempfile::TempDir, name: &str) -> LocalBook {
+    let store = Store::init(
+        &dir.path().join(format!("{name}.redb")),
+        name,
+        default_settings_doc().expect("settings"),
+        Vec::new(),
+    )
+    .expect("init");
+    LocalBook::open(store, Clock::Fixed(at("2026-06-01 09:00"))).expect("open").0
+}
+
+fn demo_node(dir: &tempfile::TempDir, n: u64) -> LocalBook {
+    let book = node(dir, "source");
+    let today = at("2026-06-01 09:00").date();
+    let demo = DemoBook::new(7, today, &["Li Wei", "Wang Fang"]);
+    let customers: Vec<Customer> = demo.customers(0..n, &DemoProfile::realistic()).collect();
+    book.store.create_many(customers, "Li Wei", at("2026-06-01 09:00")).expect("demo");
+    book
+}
+
+fn export(book: &LocalBook, format: ExportFormat, reveal: bool) -> Vec<u8> {
+    book.export(&ExportRequest { filter: Filter::default(), fields: String::new(), format, reveal }).expect("export")
+}
+
+fn import(
+    book: &LocalBook,
+    name: &str,
+    content: Vec<u8>,
+    dry_run: bool,
+    skip_rejected: bool,
+) -> rapport_node::ImportReport {
+    let req = ImportRequest {
+        file_name: name.into(),
+        content,
+        mapping: None,
+        default_industry: None,
+        dry_run,
+        skip_rejected,
+    };
+    book.import(&req, &mut |_, _| {}).expect("import")
+}
+
+/// Compares two exports line by line, showing the first difference.
+fn assert_same(a: &[u8], b: &[u8], what: &str) {
+    let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+    for (i, (x, y)) in a.lines().zip(b.lines()).enumerate() {
+        assert_eq!(x, y, "{what}: line {} differs", i + 1);
+    }
+    assert_eq!(a.lines().count(), b.lines().count(), "{what}: line counts differ");
+}
+
+/// The CSV without the columns whose header is in `drop`.
+fn without_columns(csv: &[u8], drop: &[&str]) -> Vec<Vec<String>> {
+    let text = String::from_utf8_lossy(csv);
+    let mut rows = text.lines().map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
+    let header = rows.next().unwrap_or_default();
+    let keep: Vec<usize> = (0..header.len()).filter(|i| !drop.iter().any(|d| header[*i].contains(d))).collect();
+    std::iter::once(header.clone())
+        .chain(rows)
+        .map(|r| keep.iter().map(|i| r.get(*i).cloned().unwrap_or_default()).collect())
+        .collect()
+}
+
+#[test]
+fn export_then_import_into_an_empty_store_gives_the_same_customers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let source = demo_node(&dir, 120);
+    let csv = export(&source, ExportFormat::Csv, true);
+
+    let target = node(&dir, "target");
+    let dry = import(&target, "book.csv", csv.clone(), true, false);
+    assert_eq!((dry.created.len(), dry.rejected_rows, dry.written), (120, 0, false), "{:?}", dry.rejected);
+    assert_eq!(target.store.count().expect("count"), 0, "a dry run writes nothing");
+    let first = import(&target, "book.csv", csv.clone(), false, false);
+    assert!(first.written);
+    assert_eq!(first.created.len(), 120);
+    assert_same(&export(&target, ExportFormat::Csv, true), &csv, "the same customers, field for field");
+
+    // Importing the same sheet again creates nothing.
+    let again = import(&target, "book.csv", csv.clone(), false, false);
+    assert_eq!((again.created.len(), again.unchanged.len()), (0, 120));
+    assert_eq!(target.store.count().expect("count"), 120);
+
+    // XLSX goes round the same way.
+    let xlsx = export(&source, ExportFormat::Xlsx, true);
+    let from_xlsx = node(&dir, "xlsx");
+    assert_eq!(import(&from_xlsx, "book.xlsx", xlsx, false, false).created.len(), 120);
+    assert_same(&export(&from_xlsx, ExportFormat::Csv, true), &csv, "through XLSX");
+
+    // Masked: everything but the masked contact data comes back.
+    let masked = export(&source, ExportFormat::Csv, false);
+    let from_masked = node(&dir, "masked");
+    let r = import(&from_masked, "masked.csv", masked.clone(), false, false);
+    assert_eq!(r.created.len(), 120);
+    assert!(r.filled.keys().any(|k| k.contains("masked")), "{:?}", r.filled);
+    let contact = ["联系电话", "邮箱", "微信"];
+    assert_eq!(
+        without_columns(&export(&from_masked, ExportFormat::Csv, true), &contact),
+        without_columns(&csv, &contact)
+    );
+    assert!(from_masked.store.doctor().expect("doctor").problems.is_empty());
+}
+
+#[test]
+fn a_revealing_export_is_recorded_in_the_audit_log_and_a_masked_one_is_not() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let book = demo_node(&dir, 10);
+    export(&book, ExportFormat::Csv, false);
+    assert!(book.audit().expect("audit").is_empty());
+    let req = ExportRequest {
+        filter: Filter { industry: Some("C".into()), ..Default::default() },
+        fields: "number,name,contact_phone".into(),
+        format: ExportFormat::Jsonl,
+        reveal: true,
+    };
+    book.export(&req).expect("export");
+    let log = book.audit().expect("audit");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].by, "source");
+    assert!(log[0].what.contains("industry=C") && log[0].what.contains("contact_phone"), "{:?}", log[0]);
+    let bad = ExportRequest { fields: "number,shoe_size".into(), ..req };
+    match book.export(&bad) {
+        Err(rapport_store::StoreError::Invalid(v)) => assert_eq!(v.fields[0].field, "fields"),
+        other => panic!("expected a refusal naming fields, got {other:?}"),
+    }
+    assert_eq!(book.audit().expect("audit").len(), 1, "a refused export is not logged");
+}
+
+const MESSY: &str = "客户名称,所属行业,客户来源,联系人,联系方式,成交金额,成交日期,合同编号,客户阶段,录入日期\n\
+苏州恒瑞精密机械有限公司,制造业,展会,王小明,138 0013 8000,\"1,280,000\",2024年5月8日,HT-2024-001,成交客户,2024/3/1\n\
+杭州云启软件有限公司,I,转介绍,李娜,+86 139-0013-9000,,,,意向客户,2024年3月5日\n\
+广州南方贸易有限公司,批发和零售业,,陈刚,020-12345678,,,,潜在客户,45352\n\
+苏州恒瑞精密机械,C,展会,赵雷,13700137000,,,,潜在客户,2024-03-08\n\
+深圳鹏达物流有限公司,G,线上广告,周杰,12345,,,,潜在客户,2024-03-09\n\
+北京华信咨询有限公司,L,partner,吴敏,13600136000,12.5万,,,成交客户,2024-03-10\n";
+
+#[test]
+fn a_messy_gbk_sheet_is_all_or_nothing_and_its_rejections_can_be_fixed_and_imported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let book = node(&dir, "book");
+    let (gbk, _, _) = encoding_rs::GBK.encode(MESSY);
+    let gbk = gbk.into_owned();
+
+    let r = import(&book, "客户.csv", gbk.clone(), false, false);
+    assert!(!r.written && r.not_written_because.is_some(), "any rejected row stops the import");
+    assert_eq!(book.store.count().expect("count"), 0, "nothing half-written");
+    assert!(r.format.contains("GB18030"), "{}", r.format);
+    // Row 5 folds into row 2 (same normalised name); rows 6 and 7 are refused.
+    assert_eq!(r.folded.iter().map(|f| (f.row, f.into_row)).collect::<Vec<_>>(), vec![(5, 2)]);
+    let rejected: Vec<(u32, &str, &str)> =
+        r.rejected.iter().map(|x| (x.row, x.column.as_str(), x.value.as_str())).collect();
+    assert_eq!(rejected, vec![(6, "联系方式", "12345"), (7, "成交日期", ""), (7, "合同编号", "")]);
+    assert_eq!(r.rejected_rows, 2);
+    assert_eq!(r.created.len(), 3);
+    assert_eq!(r.filled.get("source 待补充"), Some(&1), "a missing source is marked to fill: {:?}", r.filled);
+
+    let dry = import(&book, "客户.csv", gbk.clone(), true, true);
+    assert_eq!((dry.created.len(), dry.written), (3, false));
+    let ok = import(&book, "客户.csv", gbk.clone(), false, true);
+    assert!(ok.written);
+    assert_eq!(ok.created.len(), 3);
+    let rows = book.list(&Filter::default()).expect("list");
+    assert_eq!(rows.len(), 3);
+    let hengrui = rows.iter().find(|r| r.summary.name.starts_with("苏州恒瑞")).expect("hengrui");
+    let c = book.customer(&hengrui.summary.number).expect("show").customer;
+    assert_eq!(c.contacts.len(), 2, "the folded row's contact is kept");
+    assert_eq!(c.contacts[0].phone.as_deref(), Some("13800138000"), "phones in canonical form");
+    assert_eq!(
+        c.deal.as_ref().map(|d| (d.amount, d.date.to_string())),
+        Some((Money(128_000_000), "2024-05-08".into()))
+    );
+    assert_eq!(c.created_at.date().to_string(), "2024-03-01");
+    let guangzhou = rows.iter().find(|r| r.summary.name.starts_with("广州")).expect("guangzhou");
+    assert_eq!(guangzhou.summary.created.to_string(), "2024-03-01", "Excel serial 45352");
+    assert_eq!(guangzhou.summary.industry, "F");
+    assert_eq!(guangzhou.summary.source, "待补充");
+
+    // The rejections file, fixed, imports the rest.
+    let fixed = ok
+        .rejections_csv
+        .expect("rejections")
+        .replace(",12345,", ",13500135000,")
+        .replace("12.5万,,,成交客户", "12.5万,2024-04-01,HT-2024-007,成交客户");
+    let rest = import(&book, "客户.rejected.csv", fixed.into_bytes(), false, false);
+    assert!(rest.written, "{:?}", rest.rejected);
+    assert_eq!(
+        rest.created.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["深圳鹏达物流有限公司", "北京华信咨询有限公司"]
+    );
+    let huaxin = book.search("华信", false).expect("search");
+    let deal = book.customer(&huaxin[0].summary.number).expect("show").customer.deal.expect("deal");
+    assert_eq!(deal.amount, Money(12_500_000), "12.5万 is 125,000 yuan");
+    // Re-importing the whole sheet creates nothing new.
+    let again = import(&book, "客户.csv", gbk, false, true);
+    assert_eq!((again.created.len(), again.unchanged.len()), (0, 3));
+    assert_eq!(book.store.count().expect("count"), 5);
+    assert!(book.store.doctor().expect("doctor").problems.is_empty());
+}
