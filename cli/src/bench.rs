@@ -113,6 +113,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             "search_name_fragment_ms": search_ms,
             "tables": tables,
             "rules": rules,
+            "exchange": crate::bench_exchange::figures(&dir, &base.join(format!("exchange-{n}")))?,
         }));
         if a.dir.is_none() {
             std::fs::remove_dir_all(&dir)?;

@@ -7,6 +7,7 @@
 mod args;
 mod background;
 mod bench;
+mod bench_exchange;
 mod bench_http;
 mod commands;
 mod dictionary;

@@ -629,34 +629,36 @@ impl Dedupe {
     fn add(&mut self, ctx: &Ctx<'_>, p: PlannedRow, out: &mut ImportPlan) {
         let name_key = normalize_name(&p.new.name);
         let code = p.new.credit_code.clone();
+        // Rows carrying different customer numbers (an export) are different customers,
+        // and so are rows with the same name but different credit codes (the code names
+        // the legal entity; the same name recurs across cities).
+        let compatible = |i: usize, by_name: bool| {
+            let f = &out.rows[i];
+            let numbers_differ = matches!((&f.number, &p.number), (Some(a), Some(b)) if a != b);
+            let codes_differ = matches!((&f.new.credit_code, &code), (Some(a), Some(b)) if a != b);
+            !numbers_differ && !(by_name && codes_differ)
+        };
         let hit = code
             .as_ref()
-            .and_then(|c| self.by_code.get(c).map(|i| (*i, format!("credit code {c}"))))
-            .or_else(|| self.by_name.get(&name_key).map(|i| (*i, format!("name {}", p.new.name))));
+            .and_then(|c| {
+                self.by_code.get(c).filter(|i| compatible(**i, false)).map(|i| (*i, format!("credit code {c}")))
+            })
+            .or_else(|| {
+                self.by_name
+                    .get(&name_key)
+                    .filter(|i| compatible(**i, true))
+                    .map(|i| (*i, format!("name {}", p.new.name)))
+            });
         let Some((idx, key)) = hit else {
             let idx = out.rows.len();
             if let Some(c) = code {
-                self.by_code.insert(c, idx);
+                self.by_code.entry(c).or_insert(idx);
             }
             self.by_name.entry(name_key).or_insert(idx);
             out.rows.push(p);
             return;
         };
         let first = &mut out.rows[idx];
-        if let (Some(a), Some(b)) = (&first.new.credit_code, &code) {
-            if a != b {
-                out.rejected.push(Rejection {
-                    row: p.row,
-                    column: ctx.label(&Field::CreditCode),
-                    value: b.clone(),
-                    reason: format!(
-                        "row {} has the same name with credit code {a}; one customer cannot have two codes (if these are different customers, give them distinct names)",
-                        first.row
-                    ),
-                });
-                return;
-            }
-        }
         let mut conflicts = Vec::new();
         let (a, b) = (&mut first.new, &p.new);
         if a.kind != b.kind {

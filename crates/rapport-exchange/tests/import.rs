@@ -463,21 +463,29 @@ fn rejection_report_can_be_fixed_and_reimported() {
 }
 
 #[test]
-fn duplicate_names_with_different_codes_are_refused() {
+fn the_same_name_with_different_codes_or_numbers_is_two_customers() {
     let csv = "客户名称,统一社会信用代码,所属行业,客户来源,联系人\n\
                明达机械有限公司,91350100M000100Y43,C,展会,甲\n\
                明达机械,,C,展会,乙\n\
                明达机械有限公司,91110000600037341L,C,展会,丙\n\
                明达机械有限公司,,F,展会,甲\n";
     let (_, p) = plan_of(csv.as_bytes(), "a.csv");
-    assert_eq!(p.rows.len(), 1);
+    // Row 4 names another legal entity (its own credit code): a second customer.
+    assert_eq!(p.rows.iter().map(|r| r.row).collect::<Vec<_>>(), vec![2, 4]);
     assert_eq!(p.rows[0].new.contacts.len(), 2);
     assert_eq!(p.merged.len(), 2);
     assert_eq!(p.merged[0].key, "name 明达机械");
     assert_eq!(p.merged[1].conflicts, vec!["所属行业".to_string()]);
     assert!(!p.merged[1].contact_added);
-    assert_eq!(p.rejected.len(), 1);
-    assert_eq!((p.rejected[0].row, p.rejected[0].column.as_str()), (4, "统一社会信用代码"));
+    assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+
+    // Rows of an export carry their numbers: two numbers are two customers, whatever the name.
+    let export = "客户编号,客户名称,所属行业,客户来源\n\
+                  MFG-2026-K3Q7MX-001,明达机械有限公司,C,展会\n\
+                  MFG-2026-K3Q7MX-002,明达机械有限公司,C,展会\n";
+    let (_, p) = plan_of(export.as_bytes(), "b.csv");
+    assert_eq!(p.rows.len(), 2);
+    assert!(p.merged.is_empty());
 }
 
 #[test]

@@ -238,9 +238,19 @@ pub fn import(
         for f in &r.filled {
             *report.filled.entry(format!("{} {}", f.field.name(), fill_name(f.why))).or_default() += 1;
         }
+        let found = match found {
+            Some((id, how)) => Some((id, how, store.get(id)?)),
+            None => None,
+        };
+        // A name alone does not make the same customer when the row's number or credit
+        // code says otherwise: the same company name recurs across cities.
+        let found = found.filter(|(_, how, existing)| {
+            *how != MatchedBy::Name
+                || !(matches!((&r.number, &existing.number), (Some(a), b) if a != b)
+                    || matches!((&r.new.credit_code, &existing.credit_code), (Some(a), Some(b)) if a != b))
+        });
         match found {
-            Some((id, how)) => {
-                let existing = store.get(id)?;
+            Some((id, how, existing)) => {
                 let added = new_contacts(&existing, &r.new.contacts)?;
                 let m = MatchedRow {
                     row: r.row,
