@@ -636,7 +636,7 @@ impl Dedupe {
             let f = &out.rows[i];
             let numbers_differ = matches!((&f.number, &p.number), (Some(a), Some(b)) if a != b);
             let codes_differ = matches!((&f.new.credit_code, &code), (Some(a), Some(b)) if a != b);
-            !numbers_differ && !(by_name && codes_differ)
+            !(numbers_differ || (by_name && codes_differ))
         };
         let hit = code
             .as_ref()
