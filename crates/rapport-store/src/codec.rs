@@ -9,7 +9,12 @@
 //! every stored value names its codec so the format can change without a migration.
 
 use crate::StoreError;
+use std::cell::RefCell;
 use std::sync::Arc;
+
+thread_local! {
+    static DCTX: RefCell<Option<zstd::zstd_safe::DCtx<'static>>> = const { RefCell::new(None) };
+}
 
 const RAW: u8 = 0;
 const ZSTD_DICT: u8 = 1;
@@ -60,15 +65,24 @@ impl DocCodec {
         match stored.split_first() {
             Some((&RAW, rest)) => Ok(rest.to_vec()),
             Some((&ZSTD_DICT, rest)) => {
-                let mut d = zstd::bulk::Decompressor::with_prepared_dictionary(&self.dec)
-                    .map_err(|e| StoreError::Db(format!("zstd: {e}")))?;
                 let size = zstd::zstd_safe::get_frame_content_size(rest)
                     .ok()
                     .flatten()
                     .map(|s| s as usize)
                     .unwrap_or(MAX_DOC)
                     .min(MAX_DOC);
-                d.decompress(rest, size).map_err(|e| StoreError::Db(format!("stored document is corrupt: {e}")))
+                let mut out = Vec::with_capacity(size);
+                // Creating a decompression context costs more than decompressing a small
+                // document, so each thread keeps one.
+                DCTX.with(|cell| {
+                    let mut slot = cell.borrow_mut();
+                    let dctx = slot.get_or_insert_with(zstd::zstd_safe::DCtx::create);
+                    dctx.decompress_using_ddict(&mut out, rest, self.dec.as_ddict())
+                })
+                .map_err(|code| {
+                    StoreError::Db(format!("stored document is corrupt: {}", zstd::zstd_safe::get_error_name(code)))
+                })?;
+                Ok(out)
             }
             Some((other, _)) => Err(StoreError::Db(format!("stored document has unknown codec {other}"))),
             None => Err(StoreError::Db("stored document is empty".into())),
