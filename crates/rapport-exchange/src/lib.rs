@@ -39,8 +39,8 @@
 //!    says 万元 reads bare numbers as 万); industries → section letters; phones →
 //!    canonical. Every planned row passes `NewCustomer::validate`; a row with bad values
 //!    yields one [`Rejection`] per value (row, column as in the file, value, reason) and is
-//!    not planned. Rows of the same customer (same credit code, or same `normalize_name`)
-//!    collapse into the first: their contacts are added, empty values filled, differing
+//!    not planned. Rows of the same customer (same credit code, or same `normalize_name`
+//!    unless their credit codes or customer numbers differ) collapse into the first: their contacts are added, empty values filled, differing
 //!    values reported in [`Merged::conflicts`].
 //!
 //!    **Missing values.** Required: the name (row rejected), and a company's industry
@@ -52,7 +52,8 @@
 //!    revenue band, province, city (not on rows with a customer number: a re-imported
 //!    export means empty by an empty cell). Masked contact values (`138****8000`, from an export
 //!    without reveal) are skipped ([`Fill::Masked`]); a deal on a customer that is not won
-//!    and a lost reason on one that is not lost are dropped ([`Fill::Dropped`]).
+//!    (other than a lost or dormant customer that was won before) and a lost reason on one that
+//!    is not lost are dropped ([`Fill::Dropped`]).
 //!
 //!    Won rows need deal amount (> 0), deal date and contract number; lost rows a reason.
 //! 4. The node matches each [`PlannedRow::match_keys`] (number, credit code, normalised

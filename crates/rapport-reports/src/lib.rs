@@ -42,7 +42,7 @@
 //!
 //! Renderers: [`render_csv`] (UTF-8 with BOM, for Excel), [`render_text`] (aligned, Chinese
 //! width-aware) and [`render_html`] (one self-contained page with inline SVG charts, no
-//! JavaScript, no external resources). `REPORTS.md` next to this crate defines every figure.
+//! JavaScript, no external resources). `docs/reports.md` defines every figure.
 
 #![warn(missing_docs)]
 
