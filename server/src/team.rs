@@ -36,13 +36,39 @@ fn sorted_heads(doc: &mut AutoCommit) -> Vec<ChangeHash> {
     h
 }
 
-fn unpack(stored: &[u8]) -> Result<Vec<u8>, RelayError> {
-    zstd::bulk::decompress(stored, rapport_sync::MAX_FRAME)
-        .map_err(|e| RelayError::Storage(format!("stored document unreadable: {e}")))
+/// zstd contexts reused for every document a thread packs or unpacks (creating one per
+/// document cost more than compressing a small document).
+struct Zstd {
+    c: Option<zstd::bulk::Compressor<'static>>,
+    d: Option<zstd::bulk::Decompressor<'static>>,
 }
 
-fn pack(doc: &[u8]) -> Result<Vec<u8>, RelayError> {
-    zstd::bulk::compress(doc, 1).map_err(|e| RelayError::Storage(e.to_string()))
+impl Zstd {
+    fn new() -> Zstd {
+        Zstd { c: None, d: None }
+    }
+
+    fn unpack(&mut self, stored: &[u8]) -> Result<Vec<u8>, RelayError> {
+        let bad = |e: std::io::Error| RelayError::Storage(format!("stored document unreadable: {e}"));
+        let d = match &mut self.d {
+            Some(d) => d,
+            None => self.d.insert(zstd::bulk::Decompressor::new().map_err(bad)?),
+        };
+        let size = zstd::zstd_safe::get_frame_content_size(stored)
+            .ok()
+            .flatten()
+            .map_or(rapport_sync::MAX_FRAME, |s| (s as usize).min(rapport_sync::MAX_FRAME));
+        d.decompress(stored, size).map_err(bad)
+    }
+
+    fn pack(&mut self, doc: &[u8]) -> Result<Vec<u8>, RelayError> {
+        let err = |e: std::io::Error| RelayError::Storage(e.to_string());
+        let c = match &mut self.c {
+            Some(c) => c,
+            None => self.c.insert(zstd::bulk::Compressor::new(1).map_err(err)?),
+        };
+        c.compress(doc).map_err(err)
+    }
 }
 
 /// A pushed document checked and merged, ready to write.
@@ -77,12 +103,12 @@ impl TeamStore {
         Ok(self.len()? == 0)
     }
 
-    fn prepare(existing: Option<Vec<u8>>, d: &DocChanges) -> Prepared {
+    fn prepare(z: &mut Zstd, existing: Option<Vec<u8>>, d: &DocChanges) -> Prepared {
         let id = u128::from_be_bytes(d.id);
         let refuse = |reason: String| Prepared::Refused { id: d.id, reason };
         let mut doc = match existing {
             Some(stored) => {
-                let bytes = match unpack(&stored) {
+                let bytes = match z.unpack(&stored) {
                     Ok(b) => b,
                     Err(e) => return refuse(e.to_string()),
                 };
@@ -112,7 +138,7 @@ impl TeamStore {
                 if heads.is_empty() {
                     return refuse("empty document".into());
                 }
-                return match pack(&d.bytes) {
+                return match z.pack(&d.bytes) {
                     Ok(stored) => Prepared::Write { id, stored, heads },
                     Err(e) => refuse(e.to_string()),
                 };
@@ -122,7 +148,7 @@ impl TeamStore {
         if heads.is_empty() {
             return refuse("empty document".into());
         }
-        match pack(&doc.save_nocompress()) {
+        match z.pack(&doc.save_nocompress()) {
             Ok(stored) => Prepared::Write { id, stored, heads },
             Err(e) => refuse(e.to_string()),
         }
@@ -130,29 +156,47 @@ impl TeamStore {
 
     /// Merges pushed documents (checked on every core) and records them in the log, in
     /// one durable transaction. One result per document, in order.
+    ///
+    /// Documents are read and merged before the write transaction starts, so pushes from
+    /// several members run at once; inside the transaction each document's heads are
+    /// compared with those it was merged against, and a document another push changed
+    /// meanwhile is merged again with the current copy, so no push loses another's changes.
     pub fn push(&self, docs: &[DocChanges]) -> Result<Vec<DocResult>, RelayError> {
-        let existing: Vec<Option<Vec<u8>>> = {
+        type Base = (Option<Vec<u8>>, Option<Vec<u8>>);
+        let existing: Vec<Base> = {
             let txn = self.db.begin_read()?;
             let t = txn.open_table(DOCS)?;
+            let h = txn.open_table(HEADS)?;
             docs.iter()
-                .map(|d| t.get(u128::from_be_bytes(d.id)).map(|v| v.map(|v| v.value().to_vec())))
+                .map(|d| {
+                    let id = u128::from_be_bytes(d.id);
+                    let doc = t.get(id)?.map(|v| v.value().to_vec());
+                    let heads = h.get(id)?.map(|v| v.value().to_vec());
+                    Ok::<_, redb::StorageError>((doc, heads))
+                })
                 .collect::<Result<_, _>>()?
         };
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
         let per = docs.len().div_ceil(threads).max(1);
-        let mut work: Vec<(usize, Option<Vec<u8>>)> = existing.into_iter().enumerate().collect();
-        let mut prepared: Vec<(usize, Prepared)> = std::thread::scope(|s| {
+        let mut work: Vec<(usize, Base)> = existing.into_iter().enumerate().collect();
+        let mut prepared: Vec<(usize, Option<Vec<u8>>, Prepared)> = std::thread::scope(|s| {
             let handles: Vec<_> = work
                 .chunks_mut(per)
                 .map(|part| {
                     s.spawn(move || {
-                        part.iter_mut().map(|(i, e)| (*i, Self::prepare(e.take(), &docs[*i]))).collect::<Vec<_>>()
+                        let mut z = Zstd::new();
+                        part.iter_mut()
+                            .map(|(i, (doc, heads))| (*i, heads.take(), Self::prepare(&mut z, doc.take(), &docs[*i])))
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();
             handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
         });
-        prepared.sort_by_key(|(i, _)| *i);
+        if prepared.len() != docs.len() {
+            return Err(RelayError::Storage("a worker thread failed while checking a push".into()));
+        }
+        prepared.sort_by_key(|(i, _, _)| *i);
         let txn = self.db.begin_write()?;
         let mut results = Vec::with_capacity(docs.len());
         {
@@ -164,7 +208,15 @@ impl TeamStore {
                 Some((k, _)) => k.value() + 1,
                 None => 1,
             };
-            for (_, p) in prepared {
+            let mut z = Zstd::new();
+            for (i, base, mut p) in prepared {
+                let id = u128::from_be_bytes(docs[i].id);
+                let now = t_heads.get(id)?.map(|v| v.value().to_vec());
+                if now != base {
+                    // Another push changed this document after it was read: merge again.
+                    let current = t_docs.get(id)?.map(|v| v.value().to_vec());
+                    p = Self::prepare(&mut z, current, &docs[i]);
+                }
                 match p {
                     Prepared::Write { id, stored, heads } => {
                         t_docs.insert(id, stored.as_slice())?;
@@ -221,9 +273,10 @@ impl TeamStore {
         let txn = self.db.begin_read()?;
         let docs = txn.open_table(DOCS)?;
         let mut out = Vec::with_capacity(wanted.len());
+        let mut z = Zstd::new();
         for w in wanted {
             let Some(stored) = docs.get(u128::from_be_bytes(w.id))? else { continue };
-            let bytes = unpack(stored.value())?;
+            let bytes = z.unpack(stored.value())?;
             if w.heads.is_empty() {
                 out.push(DocChanges { id: w.id, bytes });
                 continue;

@@ -6,7 +6,8 @@
 //! syncing through one relay at once. Prints JSON.
 //!
 //! `cargo bench -p rapport-integration --bench sync -- 1000,10000,100000 [NODES]`
-//! (build the relay first: `cargo build --release -p rapport-relay`).
+//! (build the relay first: `cargo build --release -p rapport-relay`). NODES 0 skips the
+//! many-nodes run; `SYNC_BENCH_RELAY_ONLY=1` skips peer-to-peer.
 
 use iroh as iroh_ep;
 use rapport_model::*;
@@ -322,12 +323,19 @@ fn main() {
             Err(e) => results.push(serde_json::json!({ "customers": n, "error": e })),
         }
         let _ = std::fs::remove_dir_all(base.join(format!("size-{n}")));
+        if std::env::var_os("SYNC_BENCH_RELAY_ONLY").is_some() {
+            continue;
+        }
         match p2p_size(&base, n) {
             Ok(v) => p2p.push(v),
             Err(e) => p2p.push(serde_json::json!({ "customers": n, "error": e })),
         }
     }
-    let many = many_nodes(&base, nodes).unwrap_or_else(|e| serde_json::json!({ "error": e }));
+    let many = if nodes == 0 {
+        serde_json::json!(null)
+    } else {
+        many_nodes(&base, nodes).unwrap_or_else(|e| serde_json::json!({ "error": e }))
+    };
     let _ = std::fs::remove_dir_all(&base);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!(

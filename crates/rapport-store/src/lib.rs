@@ -27,7 +27,7 @@ pub use index::{
 };
 pub use ops::{Actor, MergeOutcome};
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
-pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, Versions};
+pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, PreparedAdoption, Versions};
 pub use write::Edit;
 
 use rapport_doc::{CustomerDoc, DocError, SettingsDoc};

@@ -33,6 +33,20 @@ pub type Versions = (Vec<ChangeHash>, Vec<ChangeHash>);
 /// The outcome of one incoming document: adopted, or refused with the reason.
 pub type AdoptResult = Result<(Adopted, Customer), StoreError>;
 
+/// A batch of incoming documents checked and packed, ready for [`Store::commit_adoption`].
+pub struct PreparedAdoption {
+    items: Vec<(CustomerId, Vec<u8>)>,
+    prepared: Vec<Option<Result<NewDoc, StoreError>>>,
+}
+
+/// A document new to this node, read and packed.
+struct NewDoc {
+    customer: Customer,
+    derived: crate::Derived,
+    heads: Vec<ChangeHash>,
+    packed: Vec<u8>,
+}
+
 /// What happened to one incoming document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Adopted {
@@ -142,12 +156,14 @@ impl Store {
     /// result: a refused item (invalid bytes, wrong id, number held by another customer)
     /// writes nothing and does not stop the others.
     pub fn adopt_batch(&self, items: Vec<(CustomerId, Vec<u8>)>) -> Result<Vec<AdoptResult>, StoreError> {
-        struct Prepared {
-            customer: Customer,
-            derived: crate::Derived,
-            heads: Vec<ChangeHash>,
-            packed: Vec<u8>,
-        }
+        let prepared = self.prepare_adoption(items)?;
+        self.commit_adoption(prepared)
+    }
+
+    /// The first half of [`Store::adopt_batch`], which needs no write transaction: documents
+    /// new to this node are loaded, read, checked, derived and packed on every core. A sync
+    /// prepares the next batch this way while the previous one is written.
+    pub fn prepare_adoption(&self, items: Vec<(CustomerId, Vec<u8>)>) -> Result<PreparedAdoption, StoreError> {
         let known: Vec<bool> = {
             let txn = self.db().begin_read()?;
             let rows = txn.open_table(ROWS)?;
@@ -155,7 +171,7 @@ impl Store {
         };
         let codec = self.codec().clone();
         let deriver = self.deriver();
-        let prepare = |id: CustomerId, bytes: &[u8]| -> Result<Prepared, StoreError> {
+        let prepare = |id: CustomerId, bytes: &[u8]| -> Result<NewDoc, StoreError> {
             let mut doc = CustomerDoc::load(bytes)?;
             let customer = doc.read()?;
             if customer.id != id {
@@ -165,13 +181,13 @@ impl Store {
             let packed = codec.pack(bytes)?;
             // Rule tags and tier are computed here, on every core, not in the write.
             let derived = deriver.derive(&customer);
-            Ok(Prepared { customer, derived, heads: doc.heads(), packed })
+            Ok(NewDoc { customer, derived, heads: doc.heads(), packed })
         };
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
         let fresh: Vec<usize> = (0..items.len()).filter(|i| !known[*i]).collect();
         let per = fresh.len().div_ceil(threads).max(1);
-        let mut prepared: Vec<Option<Result<Prepared, StoreError>>> = (0..items.len()).map(|_| None).collect();
-        let results: Vec<(usize, Result<Prepared, StoreError>)> = std::thread::scope(|s| {
+        let mut prepared: Vec<Option<Result<NewDoc, StoreError>>> = (0..items.len()).map(|_| None).collect();
+        let results: Vec<(usize, Result<NewDoc, StoreError>)> = std::thread::scope(|s| {
             let handles: Vec<_> = fresh
                 .chunks(per)
                 .map(|part| {
@@ -182,17 +198,31 @@ impl Store {
                 .collect();
             handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
         });
+        if results.len() != fresh.len() {
+            return Err(StoreError::Db("a worker thread failed while reading incoming documents".into()));
+        }
         for (i, r) in results {
             prepared[i] = Some(r);
         }
+        Ok(PreparedAdoption { items, prepared })
+    }
+
+    /// The second half of [`Store::adopt_batch`]: writes a prepared batch in one durable
+    /// transaction. Customers that were not new when prepared are merged here; a customer
+    /// prepared as new that exists by now (an earlier batch or another writer created it)
+    /// is merged instead.
+    pub fn commit_adoption(&self, batch: PreparedAdoption) -> Result<Vec<AdoptResult>, StoreError> {
+        let PreparedAdoption { items, mut prepared } = batch;
         let txn = self.db().begin_write()?;
         let mut out = Vec::with_capacity(items.len());
         for (i, (id, bytes)) in items.iter().enumerate() {
             // Outer error: storage failed, abort everything. Inner: this item was refused.
             let r = match prepared[i].take() {
-                Some(Ok(p)) => self.adopt_new(&txn, p.customer, p.derived, &p.packed, &p.heads)?,
+                Some(Ok(p)) if row_of(&txn.open_table(ROWS)?, p.customer.id)?.is_none() => {
+                    self.adopt_new(&txn, p.customer, p.derived, &p.packed, &p.heads)?
+                }
                 Some(Err(e)) => Err(e),
-                None => self.adopt_existing(&txn, *id, bytes)?,
+                Some(Ok(_)) | None => self.adopt_existing(&txn, *id, bytes)?,
             };
             out.push(r);
         }
@@ -208,10 +238,6 @@ impl Store {
         packed: &[u8],
         heads: &[ChangeHash],
     ) -> Result<AdoptResult, StoreError> {
-        // Another item of the same batch may have created it meanwhile.
-        if row_of(&txn.open_table(ROWS)?, c.id)?.is_some() {
-            return Ok(Err(StoreError::Db(format!("customer {} sent twice in one batch", c.id))));
-        }
         if let Some(refusal) = crate::write::number_taken(txn, &c)? {
             return Ok(Err(refusal));
         }

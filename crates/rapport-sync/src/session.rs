@@ -130,66 +130,42 @@ impl Session<'_> {
         }
     }
 
-    /// Sends, in batches, every customer written here since the last push.
+    /// Sends, in batches, every customer written here since the last push. Batches are
+    /// built here while the previous one is in flight on another thread, so reading the
+    /// log and documents overlaps with the peer's work; each acknowledged batch is recorded
+    /// (the heads the peer now holds, and the cursor once a log page is fully sent) in
+    /// order, so an interruption never records progress that was not made.
     fn push(&mut self) -> Result<(), SyncError> {
-        loop {
-            let cursor = self.store.sync_cursor(&self.peer, "pushed")?;
-            let (ids, last) = self.store.changed_since(cursor, BATCH_DOCS)?;
-            if last == cursor {
-                return Ok(());
-            }
-            let mut docs = Vec::new();
-            let mut bytes = 0;
-            let versions = self.store.heads_with_peer(&self.peer, &ids)?;
-            for (id, (ours, known)) in ids.into_iter().zip(versions) {
-                // Most entries after a pull are documents that came from the peer: skip
-                // them without loading the document.
-                if ours == known {
-                    continue;
+        let store = self.store;
+        let peer = self.peer.clone();
+        let start = store.sync_cursor(&peer, "pushed")?;
+        let transport = &mut *self.transport;
+        // (documents, the cursor to record once this batch is acknowledged)
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<DocChanges>, u64)>(1);
+        std::thread::scope(|scope| -> Result<(), SyncError> {
+            let sender = scope.spawn(move || -> Result<PushTally, SyncError> {
+                let mut tally = PushTally::default();
+                for (docs, cursor) in rx {
+                    send_batch(store, &peer, transport, docs, cursor, &mut tally)?;
                 }
-                let (changes, heads) = self.store.changes_after(id, &known)?;
-                if heads == known || changes.is_empty() {
-                    continue;
-                }
-                bytes += changes.len();
-                docs.push(DocChanges { id: id.0, bytes: changes });
-                if bytes > BATCH_BYTES {
-                    self.send(std::mem::take(&mut docs))?;
-                    bytes = 0;
-                }
-            }
-            self.send(docs)?;
-            self.store.record_sync(&self.peer, "pushed", last, &[])?;
-        }
-    }
-
-    fn send(&mut self, docs: Vec<DocChanges>) -> Result<(), SyncError> {
-        if docs.is_empty() {
-            return Ok(());
-        }
-        let n = docs.len();
-        let Message::Pushed { results } = self.call(&Message::Push { docs })? else {
-            return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Pushed".into() });
-        };
-        if results.len() != n {
-            return Err(SyncError::Peer {
-                code: "protocol".into(),
-                detail: format!("{} results for {n} documents", results.len()),
+                Ok(tally)
             });
-        }
-        let mut known = Vec::new();
-        for r in results {
-            match r {
-                DocResult::Stored(h) => {
-                    self.report.sent += 1;
-                    known.push((CustomerId(h.id), change_hashes(&h.heads)));
-                }
-                DocResult::Refused { id, reason } => self.report.refused.push(format!("{}: {reason}", CustomerId(id))),
-            }
-        }
-        let cursor = self.store.sync_cursor(&self.peer, "pushed")?;
-        self.store.record_sync(&self.peer, "pushed", cursor, &known)?;
-        Ok(())
+            let built = build_batches(store, &self.peer, start, &tx);
+            drop(tx);
+            let tally = sender
+                .join()
+                .map_err(|_| SyncError::Peer { code: "internal".into(), detail: "push thread failed".into() })?;
+            let tally = match (tally, built) {
+                (Ok(t), Ok(())) => t,
+                // The sender stopped first (its error is the cause), or building failed.
+                (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
+            };
+            self.report.sent += tally.sent;
+            self.report.refused.extend(tally.refused);
+            self.report.bytes_sent += tally.bytes_sent;
+            self.report.bytes_received += tally.bytes_received;
+            Ok(())
+        })
     }
 
     /// Fetches every customer written on the peer since the last pull.
@@ -218,8 +194,9 @@ impl Session<'_> {
                     wanted.push(DocHeads { id: d.id, heads: hashes(&ours) });
                 }
             }
-            // Fetch the next batch while this one is adopted: the network and the peer's
-            // work overlap with decoding and indexing here.
+            // Three stages run at once: fetching batch n+2, decoding and checking batch n+1
+            // on every core, and writing batch n (indexes, one transaction), so the peer's
+            // work, the network, Automerge and the disk overlap.
             let batches: Vec<Vec<DocHeads>> = wanted.chunks(BATCH_DOCS).map(<[DocHeads]>::to_vec).collect();
             let store = self.store;
             let transport = &mut *self.transport;
@@ -245,19 +222,31 @@ impl Session<'_> {
                     }
                     (sent, received)
                 });
+                let (ptx, prx) = std::sync::mpsc::sync_channel::<Result<_, SyncError>>(1);
+                let preparer = scope.spawn(move || {
+                    for docs in rx {
+                        let prepared = docs.and_then(|docs| {
+                            let items: Vec<(CustomerId, Vec<u8>)> =
+                                docs.into_iter().map(|d| (CustomerId(d.id), d.bytes)).collect();
+                            let ids: Vec<CustomerId> = items.iter().map(|(id, _)| *id).collect();
+                            Ok((ids, store.prepare_adoption(items)?))
+                        });
+                        let failed = prepared.is_err();
+                        if ptx.send(prepared).is_err() || failed {
+                            break;
+                        }
+                    }
+                });
                 let mut outcome = Ok(());
-                for docs in rx {
-                    let docs = match docs {
-                        Ok(d) => d,
+                for prepared in prx {
+                    let (ids, prepared) = match prepared {
+                        Ok(p) => p,
                         Err(e) => {
                             outcome = Err(e);
                             break;
                         }
                     };
-                    let items: Vec<(CustomerId, Vec<u8>)> =
-                        docs.into_iter().map(|d| (CustomerId(d.id), d.bytes)).collect();
-                    let ids: Vec<CustomerId> = items.iter().map(|(id, _)| *id).collect();
-                    let results = match store.adopt_batch(items) {
+                    let results = match store.commit_adoption(prepared) {
                         Ok(r) => r,
                         Err(e) => {
                             outcome = Err(e.into());
@@ -288,6 +277,9 @@ impl Session<'_> {
                         }
                     }
                 }
+                preparer
+                    .join()
+                    .map_err(|_| SyncError::Peer { code: "internal".into(), detail: "adopt thread failed".into() })?;
                 let counts = fetcher
                     .join()
                     .map_err(|_| SyncError::Peer { code: "internal".into(), detail: "fetch thread failed".into() })?;
@@ -347,6 +339,103 @@ impl Session<'_> {
         }
         Ok(())
     }
+}
+
+/// What the push thread sent and heard back.
+#[derive(Default)]
+struct PushTally {
+    sent: usize,
+    refused: Vec<String>,
+    bytes_sent: u64,
+    bytes_received: u64,
+}
+
+/// Reads the log after `start` and hands batches of changes to the push thread; stops
+/// quietly when that thread has stopped (its error is reported by it).
+fn build_batches(
+    store: &Store,
+    peer: &str,
+    start: u64,
+    tx: &std::sync::mpsc::SyncSender<(Vec<DocChanges>, u64)>,
+) -> Result<(), SyncError> {
+    let mut cursor = start;
+    loop {
+        let (ids, last) = store.changed_since(cursor, BATCH_DOCS)?;
+        if last == cursor {
+            return Ok(());
+        }
+        let mut docs = Vec::new();
+        let mut bytes = 0;
+        let versions = store.heads_with_peer(peer, &ids)?;
+        for (id, (ours, known)) in ids.into_iter().zip(versions) {
+            // Most entries after a pull are documents that came from the peer: skip
+            // them without loading the document.
+            if ours == known {
+                continue;
+            }
+            let (changes, heads) = store.changes_after(id, &known)?;
+            if heads == known || changes.is_empty() {
+                continue;
+            }
+            bytes += changes.len();
+            docs.push(DocChanges { id: id.0, bytes: changes });
+            if bytes > BATCH_BYTES {
+                // Not the end of this log page: the cursor stays where it was.
+                if tx.send((std::mem::take(&mut docs), cursor)).is_err() {
+                    return Ok(());
+                }
+                bytes = 0;
+            }
+        }
+        if tx.send((docs, last)).is_err() {
+            return Ok(());
+        }
+        cursor = last;
+    }
+}
+
+/// Sends one batch (when not empty) and records, in one transaction, the heads the peer
+/// acknowledged and `cursor`.
+fn send_batch(
+    store: &Store,
+    peer: &str,
+    transport: &mut dyn Transport,
+    docs: Vec<DocChanges>,
+    cursor: u64,
+    tally: &mut PushTally,
+) -> Result<(), SyncError> {
+    if docs.is_empty() {
+        store.record_sync(peer, "pushed", cursor, &[])?;
+        return Ok(());
+    }
+    let n = docs.len();
+    let req = encode(&Message::Push { docs });
+    tally.bytes_sent += req.len() as u64;
+    let resp = transport.call(&req)?;
+    tally.bytes_received += resp.len() as u64;
+    let results = match decode(&resp)? {
+        Message::Pushed { results } => results,
+        Message::Error { code, detail } => return Err(SyncError::Peer { code, detail }),
+        _ => return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Pushed".into() }),
+    };
+    if results.len() != n {
+        return Err(SyncError::Peer {
+            code: "protocol".into(),
+            detail: format!("{} results for {n} documents", results.len()),
+        });
+    }
+    let mut known = Vec::new();
+    for r in results {
+        match r {
+            DocResult::Stored(h) => {
+                tally.sent += 1;
+                known.push((CustomerId(h.id), change_hashes(&h.heads)));
+            }
+            DocResult::Refused { id, reason } => tally.refused.push(format!("{}: {reason}", CustomerId(id))),
+        }
+    }
+    store.record_sync(peer, "pushed", cursor, &known)?;
+    Ok(())
 }
 
 /// One full sync with a peer: settings and customers written here are pushed, then
