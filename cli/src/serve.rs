@@ -23,6 +23,9 @@ use std::sync::Arc;
 /// anyway, and hot customers' responses are cached by the API.
 const NODE_CACHE_BYTES: usize = 32 << 20;
 
+/// Most store operations the node runs at once.
+const BLOCKING_THREADS: usize = 8;
+
 /// Runs the node until it is told to stop.
 pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
     let addr: SocketAddr = a
@@ -62,7 +65,14 @@ pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
     ensure_token(dir)?;
     let (book, _) = LocalBook::open(store, clock())?;
     let book = Arc::new(book);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    // Store work runs on blocking threads. A few are enough on any laptop (reads are CPU
+    // bound, redb serialises writes); hundreds of them under load only add context
+    // switches and a malloc arena each, which is most of a busy node's memory.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()
+        .context("starting the runtime")?;
     let result = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;

@@ -545,7 +545,7 @@ fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<CachedView
     let _ = book.actor();
     let mut doc = book.store.load_doc(id)?;
     let customer = doc.read()?;
-    let conflicts = doc.conflicts()?;
+    let conflicts = doc.conflicts_quick()?;
     let heads = rapport_doc::heads_string(&doc.heads());
     let summary = book.store.summary(id)?;
     let figures = rapport_rules::Figures::compute(&rapport_rules::Facts::from_customer(&customer), as_of);

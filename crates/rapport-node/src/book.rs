@@ -290,9 +290,9 @@ impl LocalBook {
 
 /// Reads the customer view from a store (shared by the CLI and the API).
 pub fn customer_view(store: &Store, id: CustomerId) -> Result<CustomerView, StoreError> {
-    let doc = store.load_doc(id)?;
+    let mut doc = store.load_doc(id)?;
     let customer = doc.read()?;
-    let conflicts = doc.conflicts()?;
+    let conflicts = doc.conflicts_quick()?;
     let Summary { rule_tags, tier, .. } = store.summary(id)?;
     Ok(CustomerView { customer, rule_tags, tier, conflicts })
 }
