@@ -5,29 +5,51 @@
 use crate::RelayError;
 use automerge::{AutoCommit, ChangeHash};
 use rapport_sync::{DocChanges, DocHeads, DocResult};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use std::path::Path;
 
-/// Document id -> zstd-compressed Automerge document.
-const DOCS: TableDefinition<u128, &[u8]> = TableDefinition::new("docs");
-/// Document id -> heads (32-byte hashes).
-const HEADS: TableDefinition<u128, &[u8]> = TableDefinition::new("heads");
-/// Log sequence -> document id.
-const LOG: TableDefinition<u64, u128> = TableDefinition::new("log");
-/// Document id -> its current log sequence.
-const LATEST: TableDefinition<u128, u64> = TableDefinition::new("latest");
+/// Document id -> row. Rows are allocated in order, so the tables below keyed by row grow
+/// by appending (full pages, sequential writes) instead of inserting at random places.
+const ROWS: TableDefinition<u128, u64> = TableDefinition::new("rows");
+/// Row -> zstd-compressed Automerge document.
+const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs_by_row");
+/// Row -> document id (16 bytes) then its heads (32-byte hashes).
+const HEADS: TableDefinition<u64, &[u8]> = TableDefinition::new("heads_by_row");
+/// Log sequence -> row.
+const LOG: TableDefinition<u64, u64> = TableDefinition::new("log_rows");
+/// Row -> its current log sequence.
+const LATEST: TableDefinition<u64, u64> = TableDefinition::new("latest_by_row");
+
+/// The first layout, keyed by document id (random), migrated on open.
+mod v1 {
+    use redb::TableDefinition;
+    pub const DOCS: TableDefinition<u128, &[u8]> = TableDefinition::new("docs");
+    pub const HEADS: TableDefinition<u128, &[u8]> = TableDefinition::new("heads");
+    pub const LOG: TableDefinition<u64, u128> = TableDefinition::new("log");
+    pub const LATEST: TableDefinition<u128, u64> = TableDefinition::new("latest");
+}
 
 /// A team's document store.
 pub struct TeamStore {
     db: Database,
 }
 
-fn heads_bytes(h: &[ChangeHash]) -> Vec<u8> {
-    h.iter().flat_map(|c| c.0).collect()
+/// The `HEADS` value: the document id, then its heads.
+fn id_and_heads(id: u128, h: &[ChangeHash]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(16 + 32 * h.len());
+    v.extend_from_slice(&id.to_be_bytes());
+    v.extend(h.iter().flat_map(|c| c.0));
+    v
 }
 
 fn heads_of(bytes: &[u8]) -> Vec<[u8; 32]> {
     bytes.chunks_exact(32).filter_map(|c| <[u8; 32]>::try_from(c).ok()).collect()
+}
+
+/// Splits a `HEADS` value into the document id and its heads.
+fn split_heads(v: &[u8]) -> Option<([u8; 16], Vec<[u8; 32]>)> {
+    let (id, heads) = v.split_at_checked(16)?;
+    Some((<[u8; 16]>::try_from(id).ok()?, heads_of(heads)))
 }
 
 fn sorted_heads(doc: &mut AutoCommit) -> Vec<ChangeHash> {
@@ -83,19 +105,60 @@ impl TeamStore {
     pub fn open(path: &Path) -> Result<TeamStore, RelayError> {
         let db = Database::create(path)?;
         let txn = db.begin_write()?;
+        txn.open_table(ROWS)?;
         txn.open_table(DOCS)?;
         txn.open_table(HEADS)?;
         txn.open_table(LOG)?;
         txn.open_table(LATEST)?;
+        Self::migrate_v1(&txn)?;
         txn.commit()?;
         Ok(TeamStore { db })
+    }
+
+    /// Moves a file of the first layout (tables keyed by document id) to rows, keeping
+    /// log sequences, so members' cursors stay valid. Runs in the opening transaction.
+    fn migrate_v1(txn: &redb::WriteTransaction) -> Result<(), RelayError> {
+        let exists = |name: &str| -> Result<bool, RelayError> { Ok(txn.list_tables()?.any(|t| t.name() == name)) };
+        if !exists(v1::DOCS.name())? {
+            return Ok(());
+        }
+        {
+            let old_docs = txn.open_table(v1::DOCS)?;
+            let old_heads = txn.open_table(v1::HEADS)?;
+            let old_log = txn.open_table(v1::LOG)?;
+            let mut rows = txn.open_table(ROWS)?;
+            let mut docs = txn.open_table(DOCS)?;
+            let mut heads = txn.open_table(HEADS)?;
+            let mut log = txn.open_table(LOG)?;
+            let mut latest = txn.open_table(LATEST)?;
+            let mut next_row = 0u64;
+            for e in old_log.iter()? {
+                let (seq, id) = e?;
+                let (seq, id) = (seq.value(), id.value());
+                let Some(doc) = old_docs.get(id)? else { continue };
+                let h = old_heads.get(id)?.map(|v| v.value().to_vec()).unwrap_or_default();
+                let mut value = id.to_be_bytes().to_vec();
+                value.extend_from_slice(&h);
+                rows.insert(id, next_row)?;
+                docs.insert(next_row, doc.value())?;
+                heads.insert(next_row, value.as_slice())?;
+                log.insert(seq, next_row)?;
+                latest.insert(next_row, seq)?;
+                next_row += 1;
+            }
+        }
+        txn.delete_table(v1::DOCS)?;
+        txn.delete_table(v1::HEADS)?;
+        txn.delete_table(v1::LOG)?;
+        txn.delete_table(v1::LATEST)?;
+        Ok(())
     }
 
     /// Number of documents held.
     pub fn len(&self) -> Result<u64, RelayError> {
         use redb::ReadableTableMetadata;
         let txn = self.db.begin_read()?;
-        Ok(txn.open_table(DOCS)?.len()?)
+        Ok(txn.open_table(ROWS)?.len()?)
     }
 
     /// Whether the team holds no document yet.
@@ -165,13 +228,16 @@ impl TeamStore {
         type Base = (Option<Vec<u8>>, Option<Vec<u8>>);
         let existing: Vec<Base> = {
             let txn = self.db.begin_read()?;
+            let rows = txn.open_table(ROWS)?;
             let t = txn.open_table(DOCS)?;
             let h = txn.open_table(HEADS)?;
             docs.iter()
                 .map(|d| {
-                    let id = u128::from_be_bytes(d.id);
-                    let doc = t.get(id)?.map(|v| v.value().to_vec());
-                    let heads = h.get(id)?.map(|v| v.value().to_vec());
+                    let Some(row) = rows.get(u128::from_be_bytes(d.id))?.map(|v| v.value()) else {
+                        return Ok((None, None));
+                    };
+                    let doc = t.get(row)?.map(|v| v.value().to_vec());
+                    let heads = h.get(row)?.map(|v| v.value().to_vec());
                     Ok::<_, redb::StorageError>((doc, heads))
                 })
                 .collect::<Result<_, _>>()?
@@ -200,6 +266,7 @@ impl TeamStore {
         let txn = self.db.begin_write()?;
         let mut results = Vec::with_capacity(docs.len());
         {
+            let mut t_rows = txn.open_table(ROWS)?;
             let mut t_docs = txn.open_table(DOCS)?;
             let mut t_heads = txn.open_table(HEADS)?;
             let mut t_log = txn.open_table(LOG)?;
@@ -208,25 +275,44 @@ impl TeamStore {
                 Some((k, _)) => k.value() + 1,
                 None => 1,
             };
+            let mut next_row = match t_docs.last()? {
+                Some((k, _)) => k.value() + 1,
+                None => 0,
+            };
             let mut z = Zstd::new();
             for (i, base, mut p) in prepared {
                 let id = u128::from_be_bytes(docs[i].id);
-                let now = t_heads.get(id)?.map(|v| v.value().to_vec());
+                let row = t_rows.get(id)?.map(|v| v.value());
+                let now = match row {
+                    Some(r) => t_heads.get(r)?.map(|v| v.value().to_vec()),
+                    None => None,
+                };
                 if now != base {
                     // Another push changed this document after it was read: merge again.
-                    let current = t_docs.get(id)?.map(|v| v.value().to_vec());
+                    let current = match row {
+                        Some(r) => t_docs.get(r)?.map(|v| v.value().to_vec()),
+                        None => None,
+                    };
                     p = Self::prepare(&mut z, current, &docs[i]);
                 }
                 match p {
                     Prepared::Write { id, stored, heads } => {
-                        t_docs.insert(id, stored.as_slice())?;
-                        t_heads.insert(id, heads_bytes(&heads).as_slice())?;
-                        let old = t_latest.get(id)?.map(|v| v.value());
+                        let row = match row {
+                            Some(r) => r,
+                            None => {
+                                t_rows.insert(id, next_row)?;
+                                next_row += 1;
+                                next_row - 1
+                            }
+                        };
+                        t_docs.insert(row, stored.as_slice())?;
+                        t_heads.insert(row, id_and_heads(id, &heads).as_slice())?;
+                        let old = t_latest.get(row)?.map(|v| v.value());
                         if let Some(old) = old {
                             t_log.remove(old)?;
                         }
-                        t_log.insert(next, id)?;
-                        t_latest.insert(id, next)?;
+                        t_log.insert(next, row)?;
+                        t_latest.insert(row, next)?;
                         next += 1;
                         results.push(DocResult::Stored(DocHeads {
                             id: id.to_be_bytes(),
@@ -255,14 +341,17 @@ impl TeamStore {
         let mut cursor = since;
         let mut more = false;
         for e in log.range(since.saturating_add(1)..)? {
-            let (seq, id) = e?;
+            let (seq, row) = e?;
             if out.len() >= limit as usize {
                 more = true;
                 break;
             }
             cursor = seq.value();
-            let h = heads.get(id.value())?.map(|v| heads_of(v.value())).unwrap_or_default();
-            out.push(DocHeads { id: id.value().to_be_bytes(), heads: h });
+            let entry = heads.get(row.value())?.and_then(|v| split_heads(v.value()));
+            let Some((id, heads)) = entry else {
+                return Err(RelayError::Storage(format!("log entry {cursor} names a missing document")));
+            };
+            out.push(DocHeads { id, heads });
         }
         Ok((out, cursor, more))
     }
@@ -271,11 +360,13 @@ impl TeamStore {
     /// when it has none, or none we know).
     pub fn fetch(&self, wanted: &[DocHeads]) -> Result<Vec<DocChanges>, RelayError> {
         let txn = self.db.begin_read()?;
+        let rows = txn.open_table(ROWS)?;
         let docs = txn.open_table(DOCS)?;
         let mut out = Vec::with_capacity(wanted.len());
         let mut z = Zstd::new();
         for w in wanted {
-            let Some(stored) = docs.get(u128::from_be_bytes(w.id))? else { continue };
+            let Some(row) = rows.get(u128::from_be_bytes(w.id))?.map(|v| v.value()) else { continue };
+            let Some(stored) = docs.get(row)? else { continue };
             let bytes = z.unpack(stored.value())?;
             if w.heads.is_empty() {
                 out.push(DocChanges { id: w.id, bytes });
@@ -288,5 +379,62 @@ impl TeamStore {
             out.push(DocChanges { id: w.id, bytes: b });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+
+    fn doc(name: &str, id: u8) -> (u128, Vec<u8>, Vec<ChangeHash>) {
+        let mut d = AutoCommit::new();
+        let _ = d.put(automerge::ROOT, "name", name);
+        let heads = sorted_heads(&mut d);
+        (u128::from_be_bytes([id; 16]), d.save_nocompress(), heads)
+    }
+
+    #[test]
+    fn a_first_layout_file_is_migrated_with_its_log() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("team.redb");
+        let (a, b) = (doc("a", 1), doc("b", 2));
+        {
+            let db = Database::create(&path)?;
+            let txn = db.begin_write()?;
+            {
+                let mut docs = txn.open_table(v1::DOCS)?;
+                let mut heads = txn.open_table(v1::HEADS)?;
+                let mut log = txn.open_table(v1::LOG)?;
+                let mut latest = txn.open_table(v1::LATEST)?;
+                for (seq, (id, bytes, h)) in [(5u64, &a), (7, &b)] {
+                    docs.insert(*id, zstd::bulk::compress(bytes, 1)?.as_slice())?;
+                    let hb: Vec<u8> = h.iter().flat_map(|c| c.0).collect();
+                    heads.insert(*id, hb.as_slice())?;
+                    log.insert(seq, *id)?;
+                    latest.insert(*id, seq)?;
+                }
+            }
+            txn.commit()?;
+        }
+        let store = TeamStore::open(&path)?;
+        assert_eq!(store.len()?, 2);
+        let (listed, cursor, more) = store.changes(0, 10)?;
+        assert_eq!((cursor, more), (7, false));
+        assert_eq!(listed.iter().map(|d| d.id).collect::<Vec<_>>(), vec![a.0.to_be_bytes(), b.0.to_be_bytes()]);
+        assert_eq!(listed[1].heads, b.2.iter().map(|h| h.0).collect::<Vec<_>>());
+        assert_eq!(store.changes(5, 10)?.0.len(), 1);
+        let fetched = store.fetch(&[DocHeads { id: b.0.to_be_bytes(), heads: Vec::new() }])?;
+        assert_eq!(fetched[0].bytes, b.1);
+        // A new document after the migration gets the next row and the next sequence.
+        let c = doc("c", 3);
+        let r = store.push(&[DocChanges { id: c.0.to_be_bytes(), bytes: c.1 }])?;
+        assert!(matches!(r[0], DocResult::Stored(_)));
+        let (listed, cursor, _) = store.changes(7, 10)?;
+        assert_eq!((listed.len(), cursor), (1, 8));
+        drop(store);
+        // Opening again does not migrate twice.
+        assert_eq!(TeamStore::open(&path)?.len()?, 3);
+        Ok(())
     }
 }
