@@ -539,8 +539,12 @@ impl Book for LocalBook {
         window.validate().map_err(|e| invalid("from", e.to_string()))?;
         let engine = self.engine();
         let facts = engine::all_facts(&self.store)?;
-        // Tags and tiers as of the report's date, not the ones stored for today.
-        let live: Vec<rapport_rules::Facts> = facts.iter().filter(|f| !f.archived).cloned().collect();
+        // Tags and tiers as of the report's date, not the ones stored for today; only the
+        // churn-risk list and the tier summary read them, so only they pay for evaluating
+        // every rule on every customer.
+        let needs_rules = names.iter().any(|n| matches!(n, ReportName::ChurnRisk | ReportName::Tiers));
+        let live: Vec<rapport_rules::Facts> =
+            if needs_rules { facts.iter().filter(|f| !f.archived).cloned().collect() } else { Vec::new() };
         let eval = rapport_rules::Book::evaluate_compiled(&live, &engine.compiled, &engine.settings, window.as_of);
         let derived: std::collections::HashMap<CustomerId, (&[String], &str)> =
             eval.customers.iter().map(|c| (c.id, (c.rule_tags.as_slice(), c.tier.as_str()))).collect();

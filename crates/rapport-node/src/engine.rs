@@ -108,11 +108,15 @@ pub fn default_settings_doc() -> Result<SettingsDoc, StoreError> {
 
 /// Builds the engine for `as_of` from the store's settings document.
 pub fn engine_for(store: &Store, as_of: Date) -> Result<RuleEngine, StoreError> {
-    let mut doc = store.settings_doc()?;
+    let doc = store.settings_doc()?;
     let rules = rules_of(&doc)?;
     let settings = settings_of(&doc)?;
     let compiled = CompiledRules::compile_lenient(&rules);
-    let state = format!("{as_of}|{}", rapport_doc::heads_string(&doc.heads()));
+    // What derived tags depend on: the date, the rules and the settings. Not the settings
+    // document's heads, which also move with its audit log (an export that reveals
+    // contact data must not make every node re-evaluate its book).
+    let inputs = serde_json::json!({ "rules": &rules, "settings": &settings });
+    let state = format!("{as_of}|{inputs}");
     Ok(RuleEngine { rules, compiled, settings, as_of, state })
 }
 
