@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 thread_local! {
+    static CCTX: RefCell<Option<zstd::zstd_safe::CCtx<'static>>> = const { RefCell::new(None) };
     static DCTX: RefCell<Option<zstd::zstd_safe::DCtx<'static>>> = const { RefCell::new(None) };
 }
 
@@ -51,9 +52,13 @@ impl DocCodec {
 
     /// Packs uncompressed Automerge bytes.
     pub fn pack(&self, automerge: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let mut c = zstd::bulk::Compressor::with_prepared_dictionary(&self.enc)
-            .map_err(|e| StoreError::Db(format!("zstd: {e}")))?;
-        let z = c.compress(automerge).map_err(|e| StoreError::Db(format!("zstd: {e}")))?;
+        let mut z = Vec::with_capacity(zstd::zstd_safe::compress_bound(automerge.len()));
+        CCTX.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let cctx = slot.get_or_insert_with(zstd::zstd_safe::CCtx::create);
+            cctx.compress_using_cdict(&mut z, automerge, self.enc.as_cdict())
+        })
+        .map_err(|code| StoreError::Db(format!("zstd: {}", zstd::zstd_safe::get_error_name(code))))?;
         let mut out = Vec::with_capacity(z.len() + 1);
         out.push(ZSTD_DICT);
         out.extend_from_slice(&z);
@@ -72,8 +77,8 @@ impl DocCodec {
                     .unwrap_or(MAX_DOC)
                     .min(MAX_DOC);
                 let mut out = Vec::with_capacity(size);
-                // Creating a decompression context costs more than decompressing a small
-                // document, so each thread keeps one.
+                // Creating a zstd context costs more than (de)compressing a small
+                // document, so each thread keeps one of each.
                 DCTX.with(|cell| {
                     let mut slot = cell.borrow_mut();
                     let dctx = slot.get_or_insert_with(zstd::zstd_safe::DCtx::create);
