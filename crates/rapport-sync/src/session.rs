@@ -359,9 +359,13 @@ fn build_batches(
     tx: &std::sync::mpsc::SyncSender<(Vec<DocChanges>, u64)>,
 ) -> Result<(), SyncError> {
     let mut cursor = start;
+    let mut recorded = start;
     loop {
         let (ids, last) = store.changed_since(cursor, BATCH_DOCS)?;
         if last == cursor {
+            if cursor != recorded {
+                let _ = tx.send((Vec::new(), cursor));
+            }
             return Ok(());
         }
         let mut docs = Vec::new();
@@ -384,13 +388,19 @@ fn build_batches(
                 if tx.send((std::mem::take(&mut docs), cursor)).is_err() {
                     return Ok(());
                 }
+                recorded = cursor;
                 bytes = 0;
             }
         }
-        if tx.send((docs, last)).is_err() {
-            return Ok(());
-        }
         cursor = last;
+        // A page with nothing to send (documents that came from the peer) is recorded
+        // with the next batch sent, or at the end, rather than in a transaction of its own.
+        if !docs.is_empty() {
+            if tx.send((docs, cursor)).is_err() {
+                return Ok(());
+            }
+            recorded = cursor;
+        }
     }
 }
 
