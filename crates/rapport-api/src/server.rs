@@ -549,13 +549,22 @@ fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<CachedView
     let heads = rapport_doc::heads_string(&doc.heads());
     let summary = book.store.summary(id)?;
     let figures = rapport_rules::Figures::compute(&rapport_rules::Facts::from_customer(&customer), as_of);
-    let body = serde_json::to_vec(&serde_json::json!({
-        "customer": customer,
-        "rule_tags": summary.rule_tags,
-        "tier": summary.tier,
-        "conflicts": conflicts,
-        "figures": figures,
-    }))
+    // Fields in the order a JSON object map would sort them, as earlier responses had.
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        conflicts: &'a [rapport_doc::Conflict],
+        customer: &'a rapport_model::Customer,
+        figures: &'a rapport_rules::Figures,
+        rule_tags: &'a [String],
+        tier: &'a Option<String>,
+    }
+    let body = serde_json::to_vec(&Body {
+        conflicts: &conflicts,
+        customer: &customer,
+        figures: &figures,
+        rule_tags: &summary.rule_tags,
+        tier: &summary.tier,
+    })
     .map_err(|e| StoreError::Db(format!("cannot encode customer {id}: {e}")))?;
     Ok(CachedView { date: as_of, number: customer.number, heads, body: Bytes::from(body) })
 }
