@@ -491,7 +491,10 @@ impl ListModel {
             // Make sure derived tags are today's before reading them.
             let _ = book.actor();
             let synced = book.store.last_event_seq()?;
-            let rows = book.store.all_summaries()?.into_iter().map(|r| (r.id, trimmed(r))).collect();
+            let mut rows = HashMap::with_capacity(book.store.count()? as usize);
+            book.store.each_summary(|r| {
+                rows.insert(r.id, trimmed(r));
+            })?;
             *g = Some(ModelState { synced, generation, date: today, rows: Arc::new(rows) });
         }
         let Some(m) = g.as_mut() else { return Err(StoreError::Db("list model missing".into())) };

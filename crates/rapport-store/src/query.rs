@@ -233,17 +233,24 @@ impl Store {
 
     /// Every list row (for book-wide views such as tiers and the agenda).
     pub fn all_summaries(&self) -> Result<Vec<ListRow>, StoreError> {
+        let mut out = Vec::new();
+        self.each_summary(|r| out.push(r))?;
+        Ok(out)
+    }
+
+    /// Hands every customer's list row to `f`, one at a time, so a caller keeping only
+    /// part of each row never holds the whole book's rows at once.
+    pub fn each_summary(&self, mut f: impl FnMut(ListRow)) -> Result<(), StoreError> {
         let txn = self.db().begin_read()?;
         let t = txn.open_table(SUMMARY)?;
         let ids = txn.open_table(IDS)?;
-        let mut out = Vec::new();
         for e in t.iter()? {
             let (k, v) = e?;
             if let Some(id) = id_at(&ids, k.value())? {
-                out.push(ListRow { id, summary: postcard::from_bytes(v.value())? });
+                f(ListRow { id, summary: postcard::from_bytes(v.value())? });
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Every customer's rule facts, as stored by the deriver.
