@@ -127,15 +127,31 @@ fn load_all(store: &Store, ids: &[CustomerId]) -> Result<Vec<Customer>, StoreErr
 pub fn export(store: &Store, req: &ExportRequest) -> Result<(Vec<u8>, u64), StoreError> {
     let fields = parse_fields(&req.fields)?;
     let ids: Vec<CustomerId> = store.list(&req.filter)?.into_iter().map(|r| r.id).collect();
-    let customers = load_all(store, &ids)?;
+    // Customers are read a slice at a time (each slice on every core) and written as they
+    // come, so an export of the whole book never holds the whole book in memory.
+    const SLICE: usize = 2000;
+    let mut failed: Option<StoreError> = None;
+    let customers = ids
+        .chunks(SLICE)
+        .map_while(|slice| match load_all(store, slice) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        })
+        .flatten();
     let mut out = Vec::new();
-    let n = match req.format {
-        ExportFormat::Csv => rapport_exchange::write_csv(&mut out, &fields, &customers, req.reveal),
-        ExportFormat::Jsonl => rapport_exchange::write_jsonl(&mut out, &fields, &customers, req.reveal),
+    let written = match req.format {
+        ExportFormat::Csv => rapport_exchange::write_csv(&mut out, &fields, customers, req.reveal),
+        ExportFormat::Jsonl => rapport_exchange::write_jsonl(&mut out, &fields, customers, req.reveal),
         ExportFormat::Xlsx => {
-            rapport_exchange::write_xlsx(std::io::Cursor::new(&mut out), &fields, &customers, req.reveal)
+            rapport_exchange::write_xlsx(std::io::Cursor::new(&mut out), &fields, customers, req.reveal)
         }
+    };
+    if let Some(e) = failed {
+        return Err(e);
     }
-    .map_err(|e| invalid("export", e.to_string()))?;
+    let n = written.map_err(|e| invalid("export", e.to_string()))?;
     Ok((out, n))
 }
