@@ -104,13 +104,20 @@ pub fn describe_filter(f: &Filter) -> String {
     }
 }
 
-/// Reads every selected customer, on every core.
-fn load_all(store: &Store, ids: &[CustomerId]) -> Result<Vec<Customer>, StoreError> {
+/// Reads every selected customer, on every core; without the activity lists unless
+/// `activity`.
+fn load_all(store: &Store, ids: &[CustomerId], activity: bool) -> Result<Vec<Customer>, StoreError> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
     let per = ids.len().div_ceil(threads).max(1);
     let parts: Vec<Result<Vec<Customer>, StoreError>> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            ids.chunks(per).map(|part| s.spawn(move || part.iter().map(|id| store.get(*id)).collect())).collect();
+        let handles: Vec<_> = ids
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter().map(|id| if activity { store.get(*id) } else { store.get_record(*id) }).collect()
+                })
+            })
+            .collect();
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Db("an export worker panicked".into()))))
@@ -127,13 +134,15 @@ fn load_all(store: &Store, ids: &[CustomerId]) -> Result<Vec<Customer>, StoreErr
 pub fn export(store: &Store, req: &ExportRequest) -> Result<(Vec<u8>, u64), StoreError> {
     let fields = parse_fields(&req.fields)?;
     let ids: Vec<CustomerId> = store.list(&req.filter)?.into_iter().map(|r| r.id).collect();
+    // Only the last-follow-up column reads the activity lists.
+    let activity = fields.contains(&Field::LastInteraction);
     // Customers are read a slice at a time (each slice on every core) and written as they
     // come, so an export of the whole book never holds the whole book in memory.
     const SLICE: usize = 2000;
     let mut failed: Option<StoreError> = None;
     let customers = ids
         .chunks(SLICE)
-        .map_while(|slice| match load_all(store, slice) {
+        .map_while(|slice| match load_all(store, slice, activity) {
             Ok(v) => Some(v),
             Err(e) => {
                 failed = Some(e);

@@ -259,6 +259,11 @@ impl Store {
         Ok(self.load_doc(id)?.read()?)
     }
 
+    /// Reads a customer's record and contacts, without its activity lists.
+    pub fn get_record(&self, id: CustomerId) -> Result<Customer, StoreError> {
+        Ok(self.load_doc(id)?.read_record()?)
+    }
+
     /// Finds a customer by number (or merged-away alias) or internal id.
     pub fn resolve(&self, key: &str) -> Result<CustomerId, StoreError> {
         let key = key.trim();
