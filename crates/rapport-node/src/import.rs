@@ -239,7 +239,11 @@ pub fn import(
             *report.filled.entry(format!("{} {}", f.field.name(), fill_name(f.why))).or_default() += 1;
         }
         let found = match found {
-            Some((id, how)) => Some((id, how, store.get(id)?)),
+            // A match on a customer merged away (by its name or credit code) is the survivor.
+            Some((id, how)) => match store.get(id)? {
+                Customer { merged_into: Some(into), .. } => Some((into, how, store.get(into)?)),
+                c => Some((id, how, c)),
+            },
             None => None,
         };
         // A name alone does not make the same customer when the row's number or credit

@@ -209,3 +209,23 @@ fn a_messy_gbk_sheet_is_all_or_nothing_and_its_rejections_can_be_fixed_and_impor
     assert_eq!(book.store.count().expect("count"), 5);
     assert!(book.store.doctor().expect("doctor").problems.is_empty());
 }
+
+#[test]
+fn a_row_naming_a_merged_away_customer_updates_the_survivor() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let book = node(&dir, "book");
+    let sheet = "客户名称,统一社会信用代码,所属行业,客户来源,联系人,联系方式\n\
+                 杭州云启软件有限公司,,I,转介绍,李娜,13900139000\n\
+                 云启科技集团,,I,展会,王强,13800138000\n";
+    assert_eq!(import(&book, "a.csv", sheet.as_bytes().to_vec(), false, false).created.len(), 2);
+    let rows = book.list(&Filter::default()).expect("list");
+    let keep = rows.iter().find(|r| r.summary.name.starts_with("杭州")).expect("keep");
+    let gone = rows.iter().find(|r| r.summary.name.starts_with("云启")).expect("gone");
+    book.merge(&keep.summary.number, &gone.summary.number, None).expect("merge");
+    let later = "客户名称,所属行业,客户来源,联系人,联系方式\n云启科技集团,I,展会,赵敏,13700137000\n";
+    let r = import(&book, "b.csv", later.as_bytes().to_vec(), false, false);
+    assert_eq!((r.created.len(), r.updated.len()), (0, 1), "{r:?}");
+    assert_eq!(r.updated[0].number, keep.summary.number, "the survivor, not the archived duplicate");
+    let survivor = book.customer(&keep.summary.number).expect("show").customer;
+    assert!(survivor.contacts.iter().any(|c| c.name == "赵敏"));
+}
