@@ -11,7 +11,7 @@ use rapport_store::Filter;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-/// Draws `[#####-----]  45%  45000/100000 rows` on a terminal's standard error.
+/// Draws `importing [#########-----------]  45%` on a terminal's standard error.
 fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
     let mut last = u64::MAX;
     move |done, total| {
@@ -24,10 +24,7 @@ fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
         }
         last = pct;
         let filled = (pct / 5) as usize;
-        eprint!("\r  checking [{}{}] {pct:>3}%  {done}/{total} rows", "#".repeat(filled), "-".repeat(20 - filled));
-        if done >= total {
-            eprintln!();
-        }
+        eprint!("\r  importing [{}{}] {pct:>3}%", "#".repeat(filled), "-".repeat(20 - filled));
         let _ = std::io::stderr().flush();
     }
 }
@@ -58,8 +55,13 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
         dry_run: a.dry_run,
         skip_rejected: a.skip_rejected,
     };
-    let mut bar = progress_bar(!json && std::io::stderr().is_terminal());
-    let report = book.import(&req, &mut bar)?;
+    let drawn = !json && std::io::stderr().is_terminal();
+    let mut bar = progress_bar(drawn);
+    let report = book.import(&req, &mut bar);
+    if drawn {
+        eprintln!();
+    }
+    let report = report?;
     let rejects = rejects_path(a);
     if let Some(csv) = &report.rejections_csv {
         std::fs::write(&rejects, csv).with_context(|| format!("cannot write {}", rejects.display()))?;

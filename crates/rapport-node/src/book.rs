@@ -128,7 +128,8 @@ pub trait Book: Send + Sync {
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError>;
     /// Book reports (see `rapport-reports`) over `window`; the `tiers` report uses `model`.
     fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError>;
-    /// Imports a CSV or XLSX sheet, all or nothing; `progress` hears (rows checked, rows).
+    /// Imports a CSV or XLSX sheet, all or nothing; `progress` hears (work done, work in
+    /// all) while the sheet is checked and stored.
     fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError>;
     /// Exports the customers a filter selects; a revealing export is first written to the
     /// audit log. Returns the file's bytes.

@@ -167,7 +167,7 @@ fn new_contacts(existing: &Customer, row: &[NewContact]) -> Result<Vec<Contact>,
 }
 
 /// Reads, plans, matches and (unless a dry run) writes an import. `progress` hears
-/// (rows planned, rows in the sheet) while the sheet is checked.
+/// (work done, work in all) while the sheet is checked and then stored.
 pub fn import(
     store: &Store,
     req: &ImportRequest,
@@ -180,8 +180,9 @@ pub fn import(
     };
     let table = rapport_exchange::read_table_with(&req.content, &req.file_name, &mapping).map_err(exchange)?;
     let options = ImportOptions { default_industry: req.default_industry.clone(), ..Default::default() };
+    // One bar over both halves of the work: checking the rows, then storing them.
     let plan = rapport_exchange::plan_with_progress(&table, &mapping, &options, &mut |done, total| {
-        progress(done as u64, total as u64)
+        progress(done as u64, 2 * total as u64)
     })
     .map_err(exchange)?;
 
@@ -305,7 +306,10 @@ pub fn import(
         return Ok(report);
     }
     let what = format!("imported from {}", req.file_name);
-    let stored = store.import(create, additions, by, &what)?;
+    let rows = plan.total_rows as u64;
+    let stored = store.import(create, additions, by, &what, &mut |done, total| {
+        progress(rows + done * rows / total.max(1), 2 * rows)
+    })?;
     report.created = created_rows
         .iter()
         .zip(&stored)

@@ -81,13 +81,15 @@ impl Store {
     /// Writes an import in one durable transaction: every customer in `create` (numbers
     /// minted for those without one; a number from the sheet is kept when it is a valid
     /// customer number no one here holds) and every contact in `add_contacts`. Nothing is
-    /// written if any part fails. Returns the created customers as stored.
+    /// written if any part fails. Returns the created customers as stored. `progress` hears
+    /// (customers stored, customers to store) as the work goes.
     pub fn import(
         &self,
         mut create: Vec<Customer>,
         add_contacts: Vec<(CustomerId, Vec<Contact>)>,
         by: &Actor,
         what: &str,
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Vec<Customer>, StoreError> {
         let txn = self.db().begin_write()?;
         {
@@ -111,12 +113,14 @@ impl Store {
         // Build in slices so the packed documents of a huge sheet are not all held at once.
         const SLICE: usize = 4000;
         let mut stored = Vec::with_capacity(create.len());
+        let total = create.len() as u64;
         for slice in create.chunks(SLICE) {
             for b in self.build_new(slice, &by.name, by.now) {
                 let (c, bytes, derived, heads) = b?;
                 self.write_state(&txn, &c, DocBytes::Full(&bytes), Some(derived), &heads)?;
                 stored.push(c);
             }
+            progress(stored.len() as u64, total);
         }
         for (id, contacts) in add_contacts {
             let mut doc = self.load_for_edit(&txn, id)?;
