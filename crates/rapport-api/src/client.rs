@@ -131,7 +131,6 @@ impl RemoteBook {
     ) -> Result<T, StoreError> {
         let url = format!("{}{path}", self.base);
         let auth = format!("Bearer {}", self.token);
-        let unreachable = |e: ureq::Error| StoreError::Db(format!("cannot reach the node at {}: {e}", self.base));
         let result = match (method, body) {
             ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
             ("DELETE", _) => self.agent.delete(&url).header("Authorization", &auth).call(),
@@ -142,38 +141,39 @@ impl RemoteBook {
             ("PATCH", Some(b)) => self.agent.patch(&url).header("Authorization", &auth).send_json(b),
             (_, _) => self.agent.patch(&url).header("Authorization", &auth).send_empty(),
         };
-        let mut resp = result.map_err(unreachable)?;
-        let status = resp.status();
-        let text = resp.body_mut().with_config().limit(u64::MAX).read_to_string().map_err(unreachable)?;
-        if status.is_success() {
-            return serde_json::from_str(&text)
-                .map_err(|e| StoreError::Db(format!("the node's answer to {method} {path} is not understood: {e}")));
-        }
-        match serde_json::from_str::<Problem>(&text) {
-            Ok(p) if status.as_u16() == 401 => {
-                Err(StoreError::Db(format!("the node refused the token in the data directory ({})", p.detail)))
+        let bytes = self.answer(method, path, result)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Db(format!("the node's answer to {method} {path} is not understood: {e}")))
+    }
+
+    /// A request whose body and answer are bytes (import uploads as POST, export files as
+    /// GET); a refusal still arrives as problem+json and becomes the same error as on a
+    /// local book.
+    fn raw(&self, path: &str, body: Option<&[u8]>) -> Result<Vec<u8>, StoreError> {
+        let url = format!("{}{path}", self.base);
+        let auth = format!("Bearer {}", self.token);
+        match body {
+            Some(b) => {
+                let result = self
+                    .agent
+                    .post(&url)
+                    .header("Authorization", &auth)
+                    .header("Content-Type", "application/octet-stream")
+                    .send(b);
+                self.answer("POST", path, result)
             }
-            Ok(p) => Err(store_error_of(&p)),
-            Err(_) => Err(StoreError::Db(format!("the node answered {method} {path} with {status}: {text}"))),
+            None => self.answer("GET", path, self.agent.get(&url).header("Authorization", &auth).call()),
         }
     }
 
-    /// A request whose body and answer are bytes (import uploads, export files); a refusal
-    /// still arrives as problem+json and becomes the same error as on a local book.
-    fn raw(&self, method: &str, path: &str, body: Option<&[u8]>) -> Result<Vec<u8>, StoreError> {
-        let url = format!("{}{path}", self.base);
-        let auth = format!("Bearer {}", self.token);
+    /// The body of a successful answer; a refusal becomes the error the local book gives.
+    fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Vec<u8>, StoreError> {
         let unreachable = |e: ureq::Error| StoreError::Db(format!("cannot reach the node at {}: {e}", self.base));
-        let result = match body {
-            Some(b) => self
-                .agent
-                .post(&url)
-                .header("Authorization", &auth)
-                .header("Content-Type", "application/octet-stream")
-                .send(b),
-            None => self.agent.get(&url).header("Authorization", &auth).call(),
-        };
-        let _ = method;
         let mut resp = result.map_err(unreachable)?;
         let status = resp.status();
         let bytes = resp.body_mut().with_config().limit(u64::MAX).read_to_vec().map_err(unreachable)?;
@@ -258,7 +258,7 @@ impl Book for RemoteBook {
             ("default_industry", req.default_industry.clone()),
             ("mapping", req.mapping.clone()),
         ]);
-        let bytes = self.raw("POST", &format!("/v1/import{q}"), Some(&req.content))?;
+        let bytes = self.raw(&format!("/v1/import{q}"), Some(&req.content))?;
         serde_json::from_slice(&bytes)
             .map_err(|e| StoreError::Db(format!("the node's answer to the import is not understood: {e}")))
     }
@@ -267,7 +267,7 @@ impl Book for RemoteBook {
         p.push(("format", Some(req.format.as_str().to_string())));
         p.push(("fields", Some(req.fields.clone())));
         p.push(("reveal", Some(req.reveal.to_string())));
-        self.raw("GET", &format!("/v1/export{}", query(&p)), None)
+        self.raw(&format!("/v1/export{}", query(&p)), None)
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         self.get("/v1/audit")
@@ -403,17 +403,5 @@ fn model_name(m: TierModel) -> &'static str {
 
 /// The query parameters of a list filter.
 fn filter_params(f: &Filter) -> Vec<(&'static str, Option<String>)> {
-    vec![
-        ("industry", f.industry.clone()),
-        ("stage", f.stage.map(|s| s.as_str().to_string())),
-        ("source", f.source.clone()),
-        ("owner", f.owner.clone()),
-        ("tag", f.tag.clone()),
-        ("tier", f.tier.clone()),
-        ("created_since", f.created_since.map(|d| d.to_string())),
-        ("created_until", f.created_until.map(|d| d.to_string())),
-        ("no_interaction_days", f.no_interaction_days.map(|(n, _)| n.to_string())),
-        ("today", f.no_interaction_days.map(|(_, t)| t.to_string())),
-        ("archived", f.include_archived.then(|| "true".to_string())),
-    ]
+    f.settings().into_iter().map(|(k, v)| (k, Some(v))).collect()
 }

@@ -79,24 +79,7 @@ pub fn parse_fields(list: &str) -> Result<Vec<Field>, StoreError> {
 
 /// A filter in words for the audit log, e.g. `industry=C stage=intent` or `all`.
 pub fn describe_filter(f: &Filter) -> String {
-    let mut parts = Vec::new();
-    let mut put = |k: &str, v: Option<String>| {
-        if let Some(v) = v {
-            parts.push(format!("{k}={v}"));
-        }
-    };
-    put("industry", f.industry.clone());
-    put("stage", f.stage.map(|s| s.as_str().to_string()));
-    put("source", f.source.clone());
-    put("owner", f.owner.clone());
-    put("tag", f.tag.clone());
-    put("tier", f.tier.clone());
-    put("created_since", f.created_since.map(|d| d.to_string()));
-    put("created_until", f.created_until.map(|d| d.to_string()));
-    put("no_interaction_days", f.no_interaction_days.map(|(n, _)| n.to_string()));
-    if f.include_archived {
-        parts.push("archived included".into());
-    }
+    let parts: Vec<String> = f.settings().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
     if parts.is_empty() {
         "all".into()
     } else {
@@ -130,9 +113,9 @@ fn load_all(store: &Store, ids: &[CustomerId], activity: bool) -> Result<Vec<Cus
     Ok(out)
 }
 
-/// Produces the export file's bytes and how many customers it holds.
-pub fn export(store: &Store, req: &ExportRequest) -> Result<(Vec<u8>, u64), StoreError> {
-    let fields = parse_fields(&req.fields)?;
+/// Produces the export file's bytes (with `fields`, already parsed from the request) and how
+/// many customers it holds.
+pub fn export(store: &Store, req: &ExportRequest, fields: &[Field]) -> Result<(Vec<u8>, u64), StoreError> {
     let ids: Vec<CustomerId> = store.list(&req.filter)?.into_iter().map(|r| r.id).collect();
     // Only the last-follow-up column reads the activity lists.
     let activity = fields.contains(&Field::LastInteraction);
@@ -152,10 +135,10 @@ pub fn export(store: &Store, req: &ExportRequest) -> Result<(Vec<u8>, u64), Stor
         .flatten();
     let mut out = Vec::new();
     let written = match req.format {
-        ExportFormat::Csv => rapport_exchange::write_csv(&mut out, &fields, customers, req.reveal),
-        ExportFormat::Jsonl => rapport_exchange::write_jsonl(&mut out, &fields, customers, req.reveal),
+        ExportFormat::Csv => rapport_exchange::write_csv(&mut out, fields, customers, req.reveal),
+        ExportFormat::Jsonl => rapport_exchange::write_jsonl(&mut out, fields, customers, req.reveal),
         ExportFormat::Xlsx => {
-            rapport_exchange::write_xlsx(std::io::Cursor::new(&mut out), &fields, customers, req.reveal)
+            rapport_exchange::write_xlsx(std::io::Cursor::new(&mut out), fields, customers, req.reveal)
         }
     };
     if let Some(e) = failed {

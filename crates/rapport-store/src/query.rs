@@ -35,6 +35,28 @@ pub struct Filter {
     pub include_archived: bool,
 }
 
+impl Filter {
+    /// The filters that are set, by the names the API's query parameters use (`today` is
+    /// the date `no_interaction_days` counts back from): for query strings and for saying
+    /// in words which customers an operation covered.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let all = [
+            ("industry", self.industry.clone()),
+            ("stage", self.stage.map(|s| s.as_str().to_string())),
+            ("source", self.source.clone()),
+            ("owner", self.owner.clone()),
+            ("tag", self.tag.clone()),
+            ("tier", self.tier.clone()),
+            ("created_since", self.created_since.map(|d| d.to_string())),
+            ("created_until", self.created_until.map(|d| d.to_string())),
+            ("no_interaction_days", self.no_interaction_days.map(|(n, _)| n.to_string())),
+            ("today", self.no_interaction_days.map(|(_, t)| t.to_string())),
+            ("archived", self.include_archived.then(|| "true".to_string())),
+        ];
+        all.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
+    }
+}
+
 /// One row of a list.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ListRow {
