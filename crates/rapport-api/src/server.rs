@@ -300,8 +300,13 @@ fn reason_from(headers: &HeaderMap, body: Option<String>) -> Option<String> {
 }
 
 fn as_of(book: &LocalBook, v: &Option<String>) -> Result<Date, ApiError> {
+    date_or_today(book, "as_of", v)
+}
+
+/// The date in query parameter `field`, or the node's today when it is absent.
+fn date_or_today(book: &LocalBook, field: &str, v: &Option<String>) -> Result<Date, ApiError> {
     match v {
-        Some(d) => Ok(parse_date("as_of", d).map_err(StoreError::from)?),
+        Some(d) => Ok(parse_date(field, d).map_err(StoreError::from)?),
         None => Ok(book.now().date()),
     }
 }
@@ -804,10 +809,7 @@ impl KeyVal<'_> {
 #[utoipa::path(get, path = "/v1/customers", tag = "customers", params(ListQuery),
     responses((status = 200, description = "OK", body = ListPage), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
-    let today = match &q.today {
-        Some(t) => parse_date("today", t).map_err(StoreError::from)?,
-        None => s.0.book.now().date(),
-    };
+    let today = date_or_today(&s.0.book, "today", &q.today)?;
     let filter = q.filter(today)?;
     let text = q.q.clone().filter(|t| !t.trim().is_empty());
     let st = s.clone();
@@ -1116,10 +1118,7 @@ pub struct AgendaQuery {
 #[utoipa::path(get, path = "/v1/agenda", tag = "node", params(AgendaQuery),
     responses((status = 200, description = "OK", body = Vec<AgendaItemOut>), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn agenda(State(s): State<AppState>, Query(q): Query<AgendaQuery>) -> Result<Response, ApiError> {
-    let today = match &q.today {
-        Some(t) => parse_date("today", t).map_err(StoreError::from)?,
-        None => s.0.book.now().date(),
-    };
+    let today = date_or_today(&s.0.book, "today", &q.today)?;
     Ok(ok(&run(&s, move |b| b.agenda(today, q.assignee.as_deref())).await?))
 }
 
@@ -1452,10 +1451,7 @@ async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery
         archived: q.archived,
         ..ListQuery::default()
     };
-    let today = match &list.today {
-        Some(t) => parse_date("today", t).map_err(StoreError::from)?,
-        None => s.0.book.now().date(),
-    };
+    let today = date_or_today(&s.0.book, "today", &list.today)?;
     let req = ExportRequest {
         filter: list.filter(today)?,
         fields: q.fields.unwrap_or_default(),
