@@ -518,7 +518,8 @@ impl Book for LocalBook {
         crate::import::import(&self.store, req, &self.actor(), progress)
     }
     fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError> {
-        crate::export::parse_fields(&req.fields)?;
+        // Parsed before the audit entry, so a refused export is not logged.
+        let fields = crate::export::parse_fields(&req.fields)?;
         if req.reveal {
             let mut doc = self.store.settings_doc()?;
             doc.set_actor(self.store.identity().actor());
@@ -531,7 +532,7 @@ impl Book for LocalBook {
             doc.record_audit(&what, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
             self.store.save_settings_doc(&mut doc)?;
         }
-        Ok(crate::export::export(&self.store, req)?.0)
+        Ok(crate::export::export(&self.store, req, &fields)?.0)
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.store.settings_doc()?.audit()?)
