@@ -32,9 +32,7 @@ fn follow_up(book: &LocalBook, key: &str, summary: &str) {
 fn a_pair_merged_on_two_offline_nodes_converges_through_the_relay() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(&tmp.path().join("relay"));
-    relay.admin(&["team", "create", "east"]);
-    let tokens: Vec<String> =
-        ["li", "wang", "zhang"].iter().map(|m| relay.admin(&["member", "add", "east", m])).collect();
+    let tokens = relay.team("east", &["li", "wang", "zhang"]);
     let nodes: Vec<LocalBook> = ["li", "wang", "zhang"].iter().map(|m| node(tmp.path(), m)).collect();
 
     let keep = company(&nodes[0], "苏州恒瑞精密机械有限公司", "13812345678");

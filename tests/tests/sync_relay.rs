@@ -15,9 +15,7 @@ use std::time::Duration;
 fn three_nodes_converge_through_the_relay() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(&tmp.path().join("relay"));
-    relay.admin(&["team", "create", "east"]);
-    let tokens: Vec<String> =
-        ["li", "wang", "zhang"].iter().map(|m| relay.admin(&["member", "add", "east", m])).collect();
+    let tokens = relay.team("east", &["li", "wang", "zhang"]);
     let nodes: Vec<LocalBook> = ["li", "wang", "zhang"].iter().map(|m| node(tmp.path(), m)).collect();
     let book = rapport_demo::DemoBook::new(3, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
     let customers: Vec<Customer> =

@@ -57,6 +57,12 @@ impl Relay {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// Creates team `name` with `members`; returns each member's token, in order.
+    pub fn team(&self, name: &str, members: &[&str]) -> Vec<String> {
+        self.admin(&["team", "create", name]);
+        members.iter().map(|m| self.admin(&["member", "add", name, m])).collect()
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
