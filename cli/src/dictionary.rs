@@ -1,12 +1,13 @@
 //! The zstd dictionary new stores compress documents with, trained at `init` on a fixed
-//! sample of generated customers (see `rapport_store::DocCodec` for why).
+//! sample of generated customers, packed as the store packs them: document and JSON view
+//! (see `rapport_store::DocCodec` for why).
 
 use anyhow::Result;
 use rapport_doc::{ActorId, ChangeMeta, CustomerDoc};
 use rapport_store::DocCodec;
 
 /// Dictionary size: large enough for key names and common values, small beside a book.
-const SIZE: usize = 32 * 1024;
+const SIZE: usize = 64 * 1024;
 
 /// Trains the dictionary on 400 sample customers (about 0.1 s).
 pub fn train() -> Result<Vec<u8>> {
@@ -20,7 +21,7 @@ pub fn train() -> Result<Vec<u8>> {
         let mut c = book.customer(i, &profile);
         c.number = format!("MFG-2026-AAAAAA-{i:03}");
         let mut doc = CustomerDoc::create(&c, ActorId::from(vec![7u8; 24]), ChangeMeta::new("Li Wei", at))?;
-        samples.push(doc.save_plain());
+        samples.push(rapport_store::packing_sample(&mut doc)?);
     }
     Ok(DocCodec::train(&samples, SIZE)?)
 }

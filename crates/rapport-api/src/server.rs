@@ -348,15 +348,33 @@ struct CacheState {
     synced: u64,
     /// Bumped whenever the whole cache is dropped (rules or settings changed).
     generation: u64,
-    map: HashMap<CustomerId, Arc<CachedView>>,
+    /// Each entry with the tick of its last use.
+    map: HashMap<CustomerId, (Arc<CachedView>, u64)>,
+    tick: u64,
     /// Customer numbers (upper-case) to ids, for entries in the map.
     numbers: HashMap<String, CustomerId>,
 }
 
 impl CacheState {
     fn remove(&mut self, id: &CustomerId) {
-        if let Some(v) = self.map.remove(id) {
+        if let Some((v, _)) = self.map.remove(id) {
             self.numbers.remove(&v.number.to_uppercase());
+        }
+    }
+
+    /// Drops the less recently used half: a hot set smaller than half the capacity stays
+    /// cached however many other customers pass through, at O(1) amortized per insert.
+    fn evict(&mut self) {
+        let mut ticks: Vec<u64> = self.map.values().map(|(_, t)| *t).collect();
+        if ticks.is_empty() {
+            return;
+        }
+        let mid = ticks.len() / 2;
+        let (_, median, _) = ticks.select_nth_unstable(mid);
+        let median = *median;
+        let old: Vec<CustomerId> = self.map.iter().filter(|(_, (_, t))| *t < median).map(|(id, _)| *id).collect();
+        for id in old {
+            self.remove(&id);
         }
     }
 }
@@ -378,6 +396,7 @@ impl ViewCache {
                 synced: u64::MAX,
                 generation: 0,
                 map: HashMap::new(),
+                tick: 0,
                 numbers: HashMap::new(),
             }),
             capacity,
@@ -432,12 +451,16 @@ impl ViewCache {
     }
 
     fn get(&self, key: &str, date: Date) -> Option<Arc<CachedView>> {
-        let g = self.lock();
+        let mut g = self.lock();
         let id = match g.numbers.get(&key.trim().to_uppercase()) {
             Some(id) => *id,
             None => key.trim().parse::<CustomerId>().ok()?,
         };
-        g.map.get(&id).filter(|v| v.date == date).cloned()
+        g.tick += 1;
+        let now = g.tick;
+        let (v, used) = g.map.get_mut(&id).filter(|(v, _)| v.date == date)?;
+        *used = now;
+        Some(v.clone())
     }
 
     /// Stores a response read when the cache reflected `seen`, unless a write was applied
@@ -448,13 +471,13 @@ impl ViewCache {
             return;
         }
         if g.map.len() >= self.capacity && !g.map.contains_key(&id) {
-            if let Some(victim) = g.map.keys().next().copied() {
-                g.remove(&victim);
-            }
+            g.evict();
         }
         g.remove(&id);
+        g.tick += 1;
+        let now = g.tick;
         g.numbers.insert(view.number.to_uppercase(), id);
-        g.map.insert(id, view);
+        g.map.insert(id, (view, now));
     }
 }
 
@@ -546,35 +569,12 @@ fn matches(f: &Filter, r: &ListRow) -> bool {
         && (f.include_archived || !s.archived)
 }
 
-/// Reads a customer's full response once: document (record, conflicts, heads), list row
-/// (rule tags, tier) and figures.
+/// Reads a customer's full response once (see `rapport_node::detail_json`).
 fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<CachedView, StoreError> {
     // Derived tags and tiers must be today's (a node running past midnight re-evaluates).
     let _ = book.actor();
-    let mut doc = book.store.load_doc(id)?;
-    let customer = doc.read()?;
-    let conflicts = doc.conflicts_quick()?;
-    let heads = rapport_doc::heads_string(&doc.heads());
-    let summary = book.store.summary(id)?;
-    let figures = rapport_rules::Figures::compute(&rapport_rules::Facts::from_customer(&customer), as_of);
-    // Fields in the order a JSON object map would sort them, as earlier responses had.
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        conflicts: &'a [rapport_doc::Conflict],
-        customer: &'a rapport_model::Customer,
-        figures: &'a rapport_rules::Figures,
-        rule_tags: &'a [String],
-        tier: &'a Option<String>,
-    }
-    let body = serde_json::to_vec(&Body {
-        conflicts: &conflicts,
-        customer: &customer,
-        figures: &figures,
-        rule_tags: &summary.rule_tags,
-        tier: &summary.tier,
-    })
-    .map_err(|e| StoreError::Db(format!("cannot encode customer {id}: {e}")))?;
-    Ok(CachedView { date: as_of, number: customer.number, heads, body: Bytes::from(body) })
+    let d = rapport_node::detail_json(&book.store, id, as_of)?;
+    Ok(CachedView { date: as_of, number: d.number, heads: d.heads, body: Bytes::from(d.body) })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,11 +6,13 @@
 //! implements [`Book`] over HTTP, so every operation behaves the same whichever way in.
 
 mod book;
+mod detail;
 pub mod engine;
 mod export;
 mod import;
 
 pub use book::{customer_view, Book, Clock, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
+pub use detail::{detail_json, from_document as detail_json_from_document, CustomerDetailJson};
 pub use engine::{default_settings_doc, Refresh};
 pub use export::{parse_fields, ExportFormat, ExportRequest};
 pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue};

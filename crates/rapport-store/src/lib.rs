@@ -16,6 +16,7 @@ mod ops;
 mod query;
 mod replica;
 mod tables;
+mod view;
 mod write;
 
 pub use codec::DocCodec;
@@ -28,6 +29,7 @@ pub use index::{
 pub use ops::{Actor, MergeOutcome};
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, PreparedAdoption, Versions};
+pub use view::{packing_sample, StoredView};
 pub use write::Edit;
 
 use rapport_doc::{CustomerDoc, DocError, SettingsDoc};

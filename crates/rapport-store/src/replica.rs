@@ -177,8 +177,9 @@ impl Store {
             if customer.id != id {
                 return Err(StoreError::Db(format!("document for customer {} sent as customer {id}", customer.id)));
             }
-            // The bytes loaded as a whole document: store them as they came.
-            let packed = codec.pack(bytes)?;
+            // The bytes loaded as a whole document: store them as they came, with the view.
+            let view = crate::view::encode(&customer, &doc.conflicts_quick()?)?;
+            let packed = codec.pack_with_view(bytes, &view)?;
             // Rule tags and tier are computed here, on every core, not in the write.
             let derived = deriver.derive(&customer);
             Ok(NewDoc { customer, derived, heads: doc.heads(), packed })
@@ -275,7 +276,7 @@ impl Store {
             Err(e) => return Ok(Err(e.into())),
         };
         doc = trial;
-        let full = self.codec().pack(&doc.save_plain())?;
+        let full = crate::view::pack_full(self.codec(), &mut doc, &c)?;
         self.write_state(txn, &c, DocBytes::Full(&full), None, &doc.heads())?;
         Ok(Ok((Adopted::Merged, c)))
     }

@@ -3,6 +3,7 @@
 
 use crate::index::{search_text, Derived, Summary};
 use crate::tables::*;
+use crate::view::pack_full;
 use crate::{Store, StoreError};
 use rapport_doc::{ChangeMeta, CustomerDoc};
 use rapport_model::{industry, Customer, CustomerId, CustomerNumber};
@@ -136,8 +137,8 @@ impl Store {
             c.number = self.number_for(&c, seq);
         }
         let mut doc = CustomerDoc::create(&c, self.identity.actor(), meta)?;
-        let bytes = self.codec().pack(&doc.save_plain())?;
         let c = doc.read()?;
+        let bytes = pack_full(self.codec(), &mut doc, &c)?;
         self.write_state(&txn, &c, DocBytes::Full(&bytes), None, &doc.heads())?;
         txn.commit()?;
         Ok(c)
@@ -199,10 +200,10 @@ impl Store {
                         part.iter()
                             .map(|c| {
                                 let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
-                                let bytes = codec.pack(&doc.save_plain())?;
                                 // Index what the document says, not what was asked for:
                                 // the two differ in item order and normalisation.
                                 let stored = doc.read()?;
+                                let bytes = pack_full(&codec, &mut doc, &stored)?;
                                 let derived = deriver.derive(&stored);
                                 Ok((stored, bytes, derived, doc.heads()))
                             })
@@ -260,7 +261,7 @@ impl Store {
         let row = row_of(&txn.open_table(ROWS)?, after.id)?.ok_or_else(|| StoreError::NotFound(after.id.to_hex()))?;
         let compact = chunk_count(&txn.open_table(CHUNKS)?, row)? >= MAX_CHUNKS;
         if compact {
-            let full = self.codec().pack(&doc.save_plain())?;
+            let full = pack_full(self.codec(), doc, &after)?;
             self.write_state(txn, &after, DocBytes::Full(&full), None, &doc.heads())?;
         } else {
             self.write_state(txn, &after, DocBytes::Chunk(&chunk), None, &doc.heads())?;
@@ -292,7 +293,7 @@ impl Store {
                 return Err(refusal);
             }
         }
-        let full = self.codec().pack(&doc.save_plain())?;
+        let full = pack_full(self.codec(), &mut doc, &c)?;
         self.write_state(&txn, &c, DocBytes::Full(&full), None, &doc.heads())?;
         txn.commit()?;
         Ok(c)
@@ -424,7 +425,8 @@ impl Store {
         Ok(next)
     }
 
-    /// Rebuilds every list row, search text, fact row and index entry from the documents.
+    /// Rebuilds every list row, search text, fact row and index entry from the documents,
+    /// and rewrites each document as one full save with its view.
     pub fn reindex(&self) -> Result<u64, StoreError> {
         let txn = self.db().begin_write()?;
         let rows: Vec<Row> = {
@@ -455,6 +457,11 @@ impl Store {
             };
             let Some(mut doc) = doc else { continue };
             let c = doc.read()?;
+            // One full save with a current view: folds change chunks, and upgrades values
+            // written before views (or with another view version).
+            let full = pack_full(self.codec(), &mut doc, &c)?;
+            txn.open_table(DOCS)?.insert(row, full.as_slice())?;
+            txn.open_table(CHUNKS)?.retain_in((row, 0)..=(row, u32::MAX), |_, _| false)?;
             txn.open_table(HEADS)?.insert(row, crate::encode_heads(&doc.heads()).as_slice())?;
             let derived = deriver.derive(&c);
             let summary = Summary::of(&c, &derived);
