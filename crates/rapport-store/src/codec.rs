@@ -35,16 +35,17 @@ const MAX_DOC: usize = 64 << 20;
 #[derive(Clone)]
 pub struct DocCodec {
     dict: Arc<Vec<u8>>,
-    enc: Arc<zstd::dict::EncoderDictionary<'static>>,
+    /// Built on first use: preparing a 64 KiB dictionary for level 6 takes milliseconds,
+    /// which a command that only reads should not pay.
+    enc: Arc<std::sync::OnceLock<zstd::dict::EncoderDictionary<'static>>>,
     dec: Arc<zstd::dict::DecoderDictionary<'static>>,
 }
 
 impl DocCodec {
     /// A codec using `dict` (may be empty: plain zstd).
     pub fn new(dict: Vec<u8>) -> DocCodec {
-        let enc = zstd::dict::EncoderDictionary::copy(&dict, LEVEL);
         let dec = zstd::dict::DecoderDictionary::copy(&dict);
-        DocCodec { dict: Arc::new(dict), enc: Arc::new(enc), dec: Arc::new(dec) }
+        DocCodec { dict: Arc::new(dict), enc: Arc::default(), dec: Arc::new(dec) }
     }
 
     /// Trains a dictionary from sample uncompressed documents.
@@ -86,7 +87,8 @@ impl DocCodec {
         CCTX.with(|cell| {
             let mut slot = cell.borrow_mut();
             let cctx = slot.get_or_insert_with(zstd::zstd_safe::CCtx::create);
-            cctx.compress_using_cdict(&mut cursor, plain, self.enc.as_cdict())
+            let enc = self.enc.get_or_init(|| zstd::dict::EncoderDictionary::copy(&self.dict, LEVEL));
+            cctx.compress_using_cdict(&mut cursor, plain, enc.as_cdict())
         })
         .map_err(|code| StoreError::Db(format!("zstd: {}", zstd::zstd_safe::get_error_name(code))))?;
         Ok(cursor.into_inner())
