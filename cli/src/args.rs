@@ -112,7 +112,8 @@ pub enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Rebuild every index from the documents.
+    /// Rebuild every index from the documents, and rewrite each document as one full save
+    /// with its stored view (upgrades a store written before views; folds change chunks).
     Reindex,
     /// Measure store performance on generated books; prints JSON.
     Bench(BenchArgs),

@@ -1616,3 +1616,40 @@ async fn events(
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(n: u128) -> (CustomerId, Arc<CachedView>) {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let number = format!("GEN-2026-TEST-{n:03}");
+        let v = CachedView { date, number, heads: String::new(), body: Bytes::new() };
+        (CustomerId(n.to_be_bytes()), Arc::new(v))
+    }
+
+    #[test]
+    fn a_hot_set_survives_a_scan_of_other_customers() {
+        let cache = ViewCache::new(100);
+        let seen = Seen(0, 0);
+        cache.lock().synced = 0;
+        let date = view(0).1.date;
+        for n in 0..20 {
+            let (id, v) = view(n);
+            cache.put(id, seen, v);
+        }
+        // 1,000 other customers pass through while the first 20 keep being read.
+        for n in 1000..2000 {
+            for hot in 0..20 {
+                let key = format!("gen-2026-test-{hot:03}");
+                assert!(cache.get(&key, date).is_some(), "hot customer {hot} evicted at {n}");
+            }
+            let (id, v) = view(n);
+            cache.put(id, seen, v);
+            assert!(cache.lock().map.len() <= 100);
+        }
+        // A date change is a miss, not a stale answer.
+        let tomorrow = date.succ_opt().unwrap_or(date);
+        assert!(cache.get("GEN-2026-TEST-000", tomorrow).is_none());
+    }
+}

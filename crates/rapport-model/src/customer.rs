@@ -71,10 +71,12 @@ pub struct Customer {
     pub tasks: Vec<Task>,
     /// Set once this customer was merged into another: it is then archived, and its
     /// number resolves to the surviving customer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Always serialized (no `skip_serializing_if`): the store keeps customers in postcard,
+    // which cannot skip fields. `default` still reads JSON written without them.
+    #[serde(default)]
     pub merged_into: Option<CustomerId>,
     /// Customers merged into this one, by id.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub absorbed: Vec<Absorbed>,
 }
 
@@ -89,7 +91,7 @@ pub struct Absorbed {
     pub name: String,
     /// Its notes, kept here rather than spliced into the survivor's notes so that the same
     /// merge made on two nodes does not duplicate them.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub notes: String,
 }
 

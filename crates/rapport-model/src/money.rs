@@ -110,6 +110,12 @@ impl Serialize for Money {
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Binary formats (the store's postcard) cannot guess a type: they hold what
+        // `serialize` wrote, a string.
+        if !d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            return Money::parse("amount", &s).map_err(serde::de::Error::custom);
+        }
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Raw {

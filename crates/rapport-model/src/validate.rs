@@ -242,6 +242,11 @@ impl Serialize for Satisfaction {
 
 impl<'de> Deserialize<'de> for Satisfaction {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Binary formats hold what `serialize` wrote, a string (see `Money`).
+        if !d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            return Satisfaction::parse(&s).map_err(serde::de::Error::custom);
+        }
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Raw {

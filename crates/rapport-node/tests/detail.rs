@@ -1,6 +1,6 @@
 //! A customer's detail JSON is the same bytes whether it comes from the view stored behind
 //! the document or from the document itself: after creation, edits (change chunks, then
-//! compaction), conflicting concurrent edits, a merge, and a reindex.
+//! compaction), conflicting concurrent edits, a merge of two customers, and a reindex.
 
 use rapport_model::*;
 use rapport_node::{default_settings_doc, detail_json, detail_json_from_document, Book, Clock, LocalBook};
@@ -90,9 +90,9 @@ fn stored_view_and_document_give_the_same_detail() {
 }
 
 #[test]
-fn a_store_without_facts_reads_from_the_document() {
+fn a_store_without_rules_serves_the_same_detail_from_its_views() {
     let dir = tempfile::tempdir().expect("tmp");
-    // No rules engine: the store keeps no facts, so the detail cannot be spliced.
+    // No rules engine: no rule tags or tier, and the view still gives the document's bytes.
     let store =
         Store::init(&dir.path().join("bare.redb"), "Li Wei", default_settings_doc().expect("settings"), Vec::new())
             .expect("init");

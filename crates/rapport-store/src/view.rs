@@ -1,12 +1,13 @@
-//! The customer as JSON, stored behind its whole document (see `codec.rs`), so reading a
-//! customer needs no Automerge load.
+//! The customer as read from its document, stored behind the whole document (see
+//! `codec.rs`), so reading a customer needs no Automerge load.
 //!
-//! The view holds what depends only on the document: the record and its conflicts,
-//! serialized exactly as a reader would serialize them. What depends on rules or on the
-//! date (rule tags, tier, figures) is not in it; a reader takes those from the list row and
-//! the stored facts, which are written in the same transaction as the document. A view
-//! is only current while no change chunk has been appended after the full save; the
-//! reader checks that and otherwise loads the document.
+//! The view holds what depends only on the document: the record and its conflicts, in
+//! postcard (half the bytes of JSON, so half the compression work on every full save, and
+//! decoded in ~10 µs). What depends on rules or on the date (rule tags, tier, figures) is
+//! not in it; a reader takes rule tags and tier from the list row, written in the same
+//! transaction as the document, and computes figures. A view is only current while no
+//! change chunk has been appended after the full save; the reader checks that and
+//! otherwise loads the document.
 
 use crate::index::Summary;
 use crate::tables::*;
@@ -15,22 +16,22 @@ use rapport_doc::{ChangeHash, Conflict, CustomerDoc};
 use rapport_model::{Customer, CustomerId};
 use redb::ReadableDatabase;
 
-/// Layout version of the view. A build that serializes customers differently bumps it,
-/// and views of other versions are ignored (the document is loaded instead).
-const VIEW_VERSION: u8 = 1;
+/// Layout version of the view. A change to the fields of `Customer` (postcard has no
+/// field names) must bump it; views of other versions are ignored and the document is
+/// loaded instead, until `reindex` or the next full save rewrites them.
+const VIEW_VERSION: u8 = 2;
 
-/// Serializes the view of a customer: `[version][customer JSON length: u32 LE][customer
-/// JSON][conflicts JSON]`.
+/// Serializes the view of a customer: `[version][postcard (customer, conflicts)]`.
 pub(crate) fn encode(c: &Customer, conflicts: &[Conflict]) -> Result<Vec<u8>, StoreError> {
-    let mut out = Vec::with_capacity(8 * 1024);
-    out.push(VIEW_VERSION);
-    out.extend_from_slice(&[0; 4]);
-    serde_json::to_writer(&mut out, c).map_err(|e| StoreError::Db(format!("cannot encode customer {}: {e}", c.id)))?;
-    let len = (out.len() - 5) as u32;
-    out[1..5].copy_from_slice(&len.to_le_bytes());
-    serde_json::to_writer(&mut out, conflicts)
-        .map_err(|e| StoreError::Db(format!("cannot encode the conflicts of customer {}: {e}", c.id)))?;
-    Ok(out)
+    postcard::to_extend(&(c, conflicts), vec![VIEW_VERSION]).map_err(StoreError::from)
+}
+
+/// Decodes a view written by this build's layout; `None` for any other.
+fn decode(view: &[u8]) -> Option<(Customer, Vec<Conflict>)> {
+    match view.split_first() {
+        Some((&VIEW_VERSION, body)) => postcard::from_bytes(body).ok(),
+        _ => None,
+    }
 }
 
 /// Packs a whole document with its view. `c` is what the document reads as.
@@ -46,35 +47,16 @@ pub fn packing_sample(doc: &mut CustomerDoc) -> Result<Vec<u8>, StoreError> {
     Ok(crate::DocCodec::framed(&doc.save_plain(), &encode(&c, &conflicts)?))
 }
 
-/// A customer as stored JSON, with the rest of what a read shows.
+/// A customer as its stored view says, with the rest of what a read shows.
 pub struct StoredView {
-    bytes: Vec<u8>,
-    split: usize,
+    /// The record, as the document reads.
+    pub customer: Customer,
+    /// Its conflicts, as the document shows them.
+    pub conflicts: Vec<Conflict>,
     /// Document heads.
     pub heads: Vec<ChangeHash>,
     /// List row (rule tags, tier, number).
     pub summary: Summary,
-    /// Rule inputs as the deriver stored them (empty in a store without rules).
-    pub facts: Vec<u8>,
-}
-
-impl StoredView {
-    /// The record as JSON, exactly as `serde_json` writes a [`Customer`].
-    pub fn customer_json(&self) -> &[u8] {
-        &self.bytes[5..self.split]
-    }
-
-    /// The conflicts as a JSON array.
-    pub fn conflicts_json(&self) -> &[u8] {
-        &self.bytes[self.split..]
-    }
-}
-
-/// Where the customer JSON of a view ends, if the view is of this build's version.
-fn split_of(view: &[u8]) -> Option<usize> {
-    let (&version, rest) = view.split_first()?;
-    let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-    (version == VIEW_VERSION && 5 + len <= view.len()).then_some(5 + len)
 }
 
 impl Store {
@@ -90,13 +72,12 @@ impl Store {
         let docs = txn.open_table(DOCS)?;
         let full = docs.get(row)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
         let Some(bytes) = self.codec().unpack_view(full.value())? else { return Ok(None) };
-        let Some(split) = split_of(&bytes) else { return Ok(None) };
+        let Some((customer, conflicts)) = decode(&bytes) else { return Ok(None) };
         let summary = match txn.open_table(SUMMARY)?.get(row)? {
             Some(v) => postcard::from_bytes(v.value())?,
             None => return Ok(None),
         };
         let heads = txn.open_table(HEADS)?.get(row)?.map(|v| decode_heads(v.value())).unwrap_or_default();
-        let facts = txn.open_table(FACTS)?.get(row)?.map(|v| v.value().to_vec()).unwrap_or_default();
-        Ok(Some(StoredView { bytes, split, heads, summary, facts }))
+        Ok(Some(StoredView { customer, conflicts, heads, summary }))
     }
 }
