@@ -123,6 +123,8 @@ fn the_cli_through_a_running_node_prints_the_same_bytes_and_exit_codes_as_on_a_s
         vec!["--json", "list", "--no-interaction-days", "30"],
         vec!["--json", "list", "--tier", "A", "--owner", "Li Wei"],
         vec!["list", "--created-since", "2025-06-01"],
+        vec!["--json", "list", "--source", "referral", "--created-until", "2026-02-01"],
+        vec!["--json", "list", "--tag", "流失风险客户", "--stage", "won"],
         vec!["--json", "search", "有限公司"],
         vec!["--json", "customer", "show", &n],
         vec!["--json", "--reveal", "customer", "show", &n, "--as-of", "2026-01-01"],

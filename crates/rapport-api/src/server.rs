@@ -488,8 +488,11 @@ struct ModelState {
     synced: u64,
     generation: u64,
     date: Date,
-    rows: Arc<HashMap<CustomerId, Arc<ListRow>>>,
+    rows: Arc<ModelRows>,
 }
+
+/// Every list row with its probe, by customer.
+type ModelRows = HashMap<CustomerId, (Probe, Arc<ListRow>)>;
 
 /// The list rows of the whole book, so a filtered, sorted page is a scan of memory
 /// instead of a decode of every matching row from the store. Before each use it applies
@@ -500,15 +503,15 @@ struct ListModel {
     state: Mutex<Option<ModelState>>,
 }
 
-fn trimmed(mut r: ListRow) -> Arc<ListRow> {
+fn trimmed(mut r: ListRow) -> (Probe, Arc<ListRow>) {
     // Index keys and agenda items are not needed for lists.
     r.summary.keys = Vec::new();
     r.summary.open_items = Vec::new();
-    Arc::new(r)
+    (Probe::of(&r), Arc::new(r))
 }
 
 impl ListModel {
-    fn rows(&self, book: &LocalBook, generation: u64) -> Result<Arc<HashMap<CustomerId, Arc<ListRow>>>, StoreError> {
+    fn rows(&self, book: &LocalBook, generation: u64) -> Result<Arc<ModelRows>, StoreError> {
         let today = book.now().date();
         let mut g = match self.state.lock() {
             Ok(g) => g,
@@ -550,23 +553,93 @@ impl ListModel {
     }
 }
 
-/// Whether a list row passes every filter, exactly as the store's indexes decide.
-fn matches(f: &Filter, r: &ListRow) -> bool {
-    let s = &r.summary;
-    let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
-    eq(&f.industry, &s.industry)
-        && f.stage.is_none_or(|st| st.as_str() == s.stage)
-        && eq(&f.source, &s.source)
-        && eq(&f.owner, &s.owner)
-        && f.tier.as_deref().is_none_or(|t| s.tier.as_deref() == Some(t))
-        && f.tag.as_deref().is_none_or(|t| s.tags.iter().any(|x| x == t) || s.rule_tags.iter().any(|x| x == t))
-        && f.created_since.is_none_or(|d| s.created >= d)
-        && f.created_until.is_none_or(|d| s.created <= d)
-        && f.no_interaction_days.is_none_or(|(n, today)| {
-            let since = today - chrono::Duration::days(i64::from(n));
-            s.last_interaction.is_none_or(|d| d <= since)
-        })
-        && (f.include_archived || !s.archived)
+/// What a list filter tests, kept beside each row of the list model: a filter scans one
+/// contiguous table instead of dereferencing 100,000 heap rows (~140 MiB, a cache miss or
+/// more per row, which was most of a filtered page's time). Text fields are hashes; a
+/// matching hash is confirmed on the row itself.
+#[derive(Clone, Copy)]
+struct Probe {
+    industry: u64,
+    stage: u64,
+    source: u64,
+    owner: u64,
+    tier: u64,
+    created: Date,
+    last_interaction: Option<Date>,
+    archived: bool,
+}
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+impl Probe {
+    fn of(r: &ListRow) -> Probe {
+        let s = &r.summary;
+        Probe {
+            industry: text_hash(&s.industry),
+            stage: text_hash(&s.stage),
+            source: text_hash(&s.source),
+            owner: text_hash(&s.owner),
+            tier: s.tier.as_deref().map(text_hash).unwrap_or(0),
+            created: s.created,
+            last_interaction: s.last_interaction,
+            archived: s.archived,
+        }
+    }
+}
+
+/// Whether a text filter passes: no filter, or equal hashes confirmed by the row's text
+/// (read only then).
+fn same_text<'a>(want: Option<&str>, wanted: u64, probe: u64, have: impl FnOnce() -> Option<&'a str>) -> bool {
+    want.is_none_or(|w| wanted == probe && have() == Some(w))
+}
+
+/// A filter with its text values hashed once per request.
+struct Wanted<'f> {
+    f: &'f Filter,
+    industry: u64,
+    stage: u64,
+    source: u64,
+    owner: u64,
+    tier: u64,
+}
+
+impl<'f> Wanted<'f> {
+    fn of(f: &'f Filter) -> Wanted<'f> {
+        let h = |v: Option<&str>| v.map(text_hash).unwrap_or(0);
+        Wanted {
+            f,
+            industry: h(f.industry.as_deref()),
+            stage: h(f.stage.map(|s| s.as_str())),
+            source: h(f.source.as_deref()),
+            owner: h(f.owner.as_deref()),
+            tier: h(f.tier.as_deref()),
+        }
+    }
+
+    /// Whether a list row passes every filter, exactly as the store's indexes decide. The
+    /// row is only read once its probe passes.
+    fn passes(&self, p: &Probe, r: &ListRow) -> bool {
+        let f = self.f;
+        let s = &r.summary;
+        (f.include_archived || !p.archived)
+            && f.stage.is_none_or(|st| self.stage == p.stage && st.as_str() == s.stage)
+            && same_text(f.industry.as_deref(), self.industry, p.industry, || Some(s.industry.as_str()))
+            && same_text(f.source.as_deref(), self.source, p.source, || Some(s.source.as_str()))
+            && same_text(f.owner.as_deref(), self.owner, p.owner, || Some(s.owner.as_str()))
+            && same_text(f.tier.as_deref(), self.tier, p.tier, || s.tier.as_deref())
+            && f.created_since.is_none_or(|d| p.created >= d)
+            && f.created_until.is_none_or(|d| p.created <= d)
+            && f.no_interaction_days.is_none_or(|(n, today)| {
+                let since = today - chrono::Duration::days(i64::from(n));
+                p.last_interaction.is_none_or(|d| d <= since)
+            })
+            && f.tag.as_deref().is_none_or(|t| s.tags.iter().any(|x| x == t) || s.rule_tags.iter().any(|x| x == t))
+    }
 }
 
 /// Reads a customer's full response once (see `rapport_node::detail_json`).
@@ -817,11 +890,13 @@ async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -
         None => {
             let generation = st.0.settings_gen.load(std::sync::atomic::Ordering::SeqCst);
             let all = st.0.lists.rows(b, generation)?;
-            Ok(all.values().filter(|r| matches(&filter, r)).cloned().collect())
+            let wanted = Wanted::of(&filter);
+            Ok(all.values().filter(|(p, r)| wanted.passes(p, r)).map(|(_, r)| r.clone()).collect())
         }
         Some(t) => {
             let found = b.search(&t, filter.include_archived)?;
-            Ok(found.into_iter().filter(|r| matches(&filter, r)).map(Arc::new).collect())
+            let wanted = Wanted::of(&filter);
+            Ok(found.into_iter().filter(|r| wanted.passes(&Probe::of(r), r)).map(Arc::new).collect())
         }
     })
     .await?;

@@ -81,3 +81,71 @@ impl Store {
         Ok(Some(StoredView { customer, conflicts, heads, summary }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A customer with every field set, in JSON (which names fields, so it survives a
+    /// change of layout that postcard would not).
+    fn everything() -> Customer {
+        let json = serde_json::json!({
+            "id": "00112233445566778899aabbccddeeff", "number": "MFG-2026-K3Q7MX-007", "schema": 1,
+            "kind": "company", "name": "苏州恒瑞精密机械有限公司", "credit_code": "91320500MA1XXXXX0X",
+            "industry": "C", "size": "100-499", "revenue_band": "1000万-5000万",
+            "address": {"province": "江苏省", "city": "苏州市", "district": "工业园区", "street": "星湖街328号"},
+            "source": "trade_show", "stage": "won",
+            "deal": {"amount": "128000.50", "date": "2026-02-01", "contract_no": "HT-2026-001"},
+            "lost_reason": "价格", "owner": "Li Wei", "entered_by": "Wang Fang",
+            "created_at": "2026-01-05T09:00:00",
+            "needs": {"pain_points": "交期", "timeline": "Q2", "budget": "50万",
+                      "decision_chain": {"purchaser": "王", "evaluator": "李", "approver": "张"}},
+            "notes": "重点客户", "priority": true, "archived": false,
+            "manual_tags": ["VIP", "展会"], "custom": {"渠道经理": "赵六"},
+            "contacts": [{"id": "1684c0e466fd064c", "name": "钟佳海", "position": "采购", "phone": "13812345678",
+                          "email": "z@h.cn", "wechat": "zh", "primary": true}],
+            "interactions": [{"id": "b87d301f4dd6ea33", "at": "2026-01-22T09:19:00", "channel": "wechat",
+                              "summary": "初步沟通", "feedback": "需求扩大", "intent": "high", "author": "Li Wei",
+                              "next_action": {"what": "报价", "due": "2026-01-28", "assignee": "Li Wei"}}],
+            "service_records": [{"id": "5c2a9e0d11aa22bb", "at": "2026-03-02T10:00:00", "kind": "complaint",
+                                 "summary": "交期延误", "result": "已补发", "satisfaction": "4.5"}],
+            "orders": [{"id": "9f00aa11bb22cc33", "date": "2026-02-10", "amount": "64000.25",
+                        "category": "设备", "product": "CNC-5"}],
+            "tasks": [{"id": "0a0b0c0d0e0f1011", "what": "回访", "assignee": "Wang Fang", "due": "2026-03-10",
+                       "done": {"at": "2026-03-09T15:00:00", "result": "满意"}}],
+            "merged_into": "ffeeddccbbaa99887766554433221100",
+            "absorbed": [{"id": "0102030405060708090a0b0c0d0e0f10", "number": "MFG-2026-K3Q7MX-001",
+                          "name": "恒瑞精密", "notes": "旧档"}]
+        });
+        serde_json::from_value(json).expect("reference customer")
+    }
+
+    fn fnv(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    }
+
+    #[test]
+    fn a_view_decodes_to_the_customer_it_was_made_from() {
+        let c = everything();
+        let conflicts =
+            vec![Conflict { field: "owner".into(), value: "Li Wei".into(), losing: vec!["Wang Fang".into()] }];
+        let bytes = encode(&c, &conflicts).expect("encode");
+        assert_eq!(decode(&bytes), Some((c, conflicts)));
+        assert_eq!(decode(&[VIEW_VERSION + 1, 0]), None, "another layout is ignored");
+        assert_eq!(decode(&bytes[..bytes.len() / 2]), None, "a cut view is ignored");
+        assert_eq!(decode(&[]), None);
+    }
+
+    /// Postcard has no field names: a view written before a change to `Customer` (or any
+    /// type in it, including the order of enum variants) would be misread after it. This
+    /// pins the layout; when it fails, bump `VIEW_VERSION` and update the figures here.
+    #[test]
+    fn the_view_layout_is_pinned_to_its_version() {
+        let bytes = encode(&everything(), &[]).expect("encode");
+        assert_eq!(
+            (VIEW_VERSION, bytes.len(), fnv(&bytes)),
+            (2, 834, 17_008_608_772_411_824_447),
+            "the layout of Customer changed"
+        );
+    }
+}
