@@ -366,6 +366,8 @@ fn invalid_values_are_refused_with_exit_2_and_the_store_unchanged() {
         // Misc. shapes.
         case("custom field without =", Field("custom", "is not NAME=VALUE"), &with(&["--custom", "预算"])),
         case("empty tag", Field("tags", "cannot be empty"), &with(&["--tag", " "])),
+        case("tag holding a separator", Field("tags", "separates tags"), &with(&["--tag", "VIP、展会"])),
+        case("added tag holding a separator", Field("tags", "separates tags"), &["customer", "edit", a, "--add-tag", "a,b"]),
         case("empty search", Field("query", "empty"), &["search", ""]),
         case("name longer than 200 characters", Field("name", "longer than 200"), &["customer", "add", "--kind", "person", "--name", &"长".repeat(201), "--source", "inbound"]),
     ];

@@ -510,7 +510,7 @@ impl<'a> Ctx<'a> {
         }
         if let Some(v) = self.get(row, &Field::Tags) {
             new.tags = v
-                .split([',', '，', ';', '；', '、', '|'])
+                .split(rapport_model::TAG_SEPARATORS)
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .map(str::to_string)

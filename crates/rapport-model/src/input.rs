@@ -204,8 +204,8 @@ impl NewCustomer {
             .map(|(i, c)| c.validate_at(&format!("contacts[{i}]"), &mut errs))
             .collect();
         for t in &self.tags {
-            if t.trim().is_empty() {
-                errs.push(FieldError::new("tags", "a tag cannot be empty"));
+            if let Err(e) = crate::validate_tag(t) {
+                errs.push(e);
             }
         }
         ValidationError::check(errs)?;
@@ -443,7 +443,13 @@ impl CustomerPatch {
                 errs.push(FieldError::new("custom", "a custom field needs a name"));
             }
         }
-        for t in self.add_tags.iter().chain(self.remove_tags.iter()) {
+        // A tag already stored with a separator (from before this rule) can still be removed.
+        for t in &self.add_tags {
+            if let Err(e) = crate::validate_tag(t) {
+                errs.push(e);
+            }
+        }
+        for t in &self.remove_tags {
             if t.trim().is_empty() {
                 errs.push(FieldError::new("tags", "a tag cannot be empty"));
             }

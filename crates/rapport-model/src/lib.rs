@@ -32,7 +32,8 @@ pub use money::Money;
 pub use normalize::{normalize_name, normalize_text};
 pub use number::{device_code, CustomerNumber};
 pub use validate::{
-    check_stage_change, credit_check_char, validate_credit_code, validate_email, validate_phone, Satisfaction,
+    check_stage_change, credit_check_char, validate_credit_code, validate_email, validate_phone, validate_tag,
+    Satisfaction, TAG_SEPARATORS,
 };
 pub use vocab::{industry, Channel, Industry, IntentLevel, Kind, ServiceKind, Stage, INDUSTRIES};
 

@@ -153,6 +153,24 @@ fn landline(digits: &str, raw: &str) -> Result<String, String> {
     })
 }
 
+/// Characters that separate tags in a sheet cell (`VIP、展会`), so a tag cannot hold one:
+/// it would come back from an export and re-import as two tags.
+pub const TAG_SEPARATORS: [char; 6] = [',', '，', ';', '；', '、', '|'];
+
+/// Checks a manual tag's name: not empty, no sheet separator.
+pub fn validate_tag(tag: &str) -> Result<(), FieldError> {
+    if tag.trim().is_empty() {
+        return Err(FieldError::new("tags", "a tag cannot be empty"));
+    }
+    if let Some(c) = tag.chars().find(|c| TAG_SEPARATORS.contains(c)) {
+        return Err(FieldError::new(
+            "tags",
+            format!("`{}` contains `{c}`, which separates tags in imported and exported sheets", tag.trim()),
+        ));
+    }
+    Ok(())
+}
+
 /// Validates an email address (one `@`, a plausible local part, a dotted domain) and
 /// returns it with the domain lower-cased.
 pub fn validate_email(text: &str) -> Result<String, FieldError> {
@@ -302,6 +320,18 @@ pub fn check_stage_change(
 mod tests {
     use super::*;
     use crate::Money;
+
+    #[test]
+    fn tags_cannot_hold_a_sheet_separator() {
+        assert!(validate_tag("VIP").is_ok());
+        assert!(validate_tag("展会 2026").is_ok());
+        for bad in ["a,b", "展会、VIP", "x;y", "甲，乙", "p|q", "m；n"] {
+            let e = validate_tag(bad).unwrap_err();
+            assert_eq!(e.field, "tags");
+            assert!(e.reason.contains("separates tags"), "{bad}: {e}");
+        }
+        assert!(validate_tag("  ").unwrap_err().reason.contains("empty"));
+    }
 
     #[test]
     fn credit_codes() {
