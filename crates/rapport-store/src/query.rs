@@ -373,19 +373,31 @@ impl Store {
             if row_of(&rows, id)? != Some(k) {
                 report.problems.push(format!("customer {id}: id does not map back to row {k}"));
             }
-            let c = match load_row(self.codec(), &docs, &chunks, k)
-                .and_then(|d| d.map(|d| d.read().map_err(Into::into)).transpose())
-            {
-                Ok(Some(c)) => c,
+            let read = load_row(self.codec(), &docs, &chunks, k).and_then(|d| {
+                d.map(|mut d| -> Result<_, StoreError> { Ok((d.read()?, d.conflicts_quick()?, d.heads())) }).transpose()
+            });
+            let (c, conflicts, heads_now) = match read {
+                Ok(Some(parts)) => parts,
                 Ok(None) => continue,
                 Err(e) => {
                     report.problems.push(format!("customer {id}: document unreadable: {e}"));
                     continue;
                 }
             };
-            let heads_now = load_row(self.codec(), &docs, &chunks, k)?.map(|mut d| d.heads()).unwrap_or_default();
             if txn.open_table(HEADS)?.get(k)?.map(|v| crate::decode_heads(v.value())) != Some(heads_now) {
                 report.problems.push(format!("{}: stored heads missing or stale", c.number));
+            }
+            // A stored view is what API reads serve; it must say what the document says. (A
+            // value written before views has none; a customer with chunks is read from its
+            // document, so its view is not used.)
+            let unchunked = chunks.range((k, 0)..=(k, u32::MAX))?.next().is_none();
+            if let (true, Some(v)) = (unchunked, docs.get(k)?) {
+                match crate::view::view_in(self.codec(), v.value()) {
+                    Ok(Some((vc, vconf))) if vc == c && vconf == conflicts => {}
+                    Ok(Some(_)) => report.problems.push(format!("{}: stored view is stale", c.number)),
+                    Ok(None) => {}
+                    Err(e) => report.problems.push(format!("{}: stored view unreadable: {e}", c.number)),
+                }
             }
             let derived = deriver.derive(&c);
             let want = Summary::of(&c, &derived);

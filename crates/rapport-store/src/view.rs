@@ -34,6 +34,11 @@ fn decode(view: &[u8]) -> Option<(Customer, Vec<Conflict>)> {
     }
 }
 
+/// The view stored in a `docs` value, if it has one of this build's layout.
+pub(crate) fn view_in(codec: &crate::DocCodec, stored: &[u8]) -> Result<Option<(Customer, Vec<Conflict>)>, StoreError> {
+    Ok(codec.unpack_view(stored)?.as_deref().and_then(decode))
+}
+
 /// Packs a whole document with its view. `c` is what the document reads as.
 pub(crate) fn pack_full(codec: &crate::DocCodec, doc: &mut CustomerDoc, c: &Customer) -> Result<Vec<u8>, StoreError> {
     let conflicts = doc.conflicts_quick()?;
@@ -71,8 +76,7 @@ impl Store {
         }
         let docs = txn.open_table(DOCS)?;
         let full = docs.get(row)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
-        let Some(bytes) = self.codec().unpack_view(full.value())? else { return Ok(None) };
-        let Some((customer, conflicts)) = decode(&bytes) else { return Ok(None) };
+        let Some((customer, conflicts)) = view_in(self.codec(), full.value())? else { return Ok(None) };
         let summary = match txn.open_table(SUMMARY)?.get(row)? {
             Some(v) => postcard::from_bytes(v.value())?,
             None => return Ok(None),
@@ -134,6 +138,37 @@ mod tests {
         assert_eq!(decode(&[VIEW_VERSION + 1, 0]), None, "another layout is ignored");
         assert_eq!(decode(&bytes[..bytes.len() / 2]), None, "a cut view is ignored");
         assert_eq!(decode(&[]), None);
+    }
+
+    #[test]
+    fn doctor_finds_a_stale_view_and_reindex_rewrites_it() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let settings = rapport_doc::SettingsDoc::genesis(&[], &Default::default()).expect("settings");
+        let store = Store::init(&dir.path().join("book.redb"), "Li Wei", settings, Vec::new()).expect("init");
+        let mut c = everything();
+        (c.number, c.merged_into, c.absorbed) = (String::new(), None, Vec::new());
+        let at = c.created_at;
+        let c = store.create(c, rapport_doc::ChangeMeta::new("Li Wei", at)).expect("create");
+        assert!(store.doctor().expect("doctor").problems.is_empty());
+
+        // A view that says something the document does not.
+        let txn = store.db().begin_write().expect("txn");
+        {
+            let row = row_of(&txn.open_table(ROWS).expect("rows"), c.id).expect("row").expect("stored");
+            let mut doc = store.load_doc(c.id).expect("doc");
+            let mut stale = c.clone();
+            stale.name = "别的名字".into();
+            let value = store.codec().pack_with_view(&doc.save_plain(), &encode(&stale, &[]).expect("view"));
+            txn.open_table(DOCS).expect("docs").insert(row, value.expect("pack").as_slice()).expect("insert");
+        }
+        txn.commit().expect("commit");
+        let problems = store.doctor().expect("doctor").problems;
+        assert_eq!(problems, vec![format!("{}: stored view is stale", c.number)]);
+
+        store.reindex().expect("reindex");
+        assert!(store.doctor().expect("doctor").problems.is_empty());
+        let view = store.stored_view(c.id).expect("read").expect("a view");
+        assert_eq!(view.customer, store.get(c.id).expect("customer"));
     }
 
     /// Postcard has no field names: a view written before a change to `Customer` (or any
