@@ -354,6 +354,10 @@ pub struct ExportArgs {
     /// Write to FILE (default: standard output; XLSX needs a file).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// One row per contact, each repeating the customer's fields (default: one row per
+    /// customer with its primary contact); `import` folds the rows back into one customer.
+    #[arg(long)]
+    pub all_contacts: bool,
 }
 
 #[derive(Args, Debug)]

@@ -149,7 +149,8 @@ pub fn export(book: &dyn Book, a: &ExportArgs, filter: Filter, reveal: bool) -> 
     if format == ExportFormat::Xlsx && a.output.is_none() {
         return Err(input_error("output", "an XLSX export needs --output FILE.xlsx"));
     }
-    let bytes = book.export(&ExportRequest { filter, fields: a.fields.clone(), format, reveal })?;
+    let bytes =
+        book.export(&ExportRequest { filter, fields: a.fields.clone(), format, reveal, all_contacts: a.all_contacts })?;
     match &a.output {
         Some(p) => {
             std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;

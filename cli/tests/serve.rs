@@ -149,6 +149,7 @@ fn the_cli_through_a_running_node_prints_the_same_bytes_and_exit_codes_as_on_a_s
         vec!["--json", "report", "tiers", "--model", "rfm"],
         vec!["export", "--fields", "number,name,contact_phone,stage"],
         vec!["export", "--format", "jsonl", "--industry", "C"],
+        vec!["export", "--all-contacts", "--fields", "number,name,contact_name,contact_phone"],
         vec!["--json", "import", &sheet, "--dry-run"],
         vec!["import", &sheet, "--dry-run", "--skip-rejected"],
         // Refused: exit 2, nothing written.

@@ -267,6 +267,7 @@ impl Book for RemoteBook {
         p.push(("format", Some(req.format.as_str().to_string())));
         p.push(("fields", Some(req.fields.clone())));
         p.push(("reveal", Some(req.reveal.to_string())));
+        p.push(("all_contacts", req.all_contacts.then(|| "true".to_string())));
         self.raw(&format!("/v1/export{}", query(&p)), None)
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {

@@ -1483,6 +1483,8 @@ pub struct ExportQuery {
     pub fields: Option<String>,
     /// Contact data unmasked; recorded in the audit log.
     pub reveal: Option<bool>,
+    /// One row per contact (each repeating the customer's fields) instead of the primary contact only.
+    pub all_contacts: Option<bool>,
     /// Industry section letter or name.
     pub industry: Option<String>,
     /// Stage.
@@ -1532,6 +1534,7 @@ async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery
         fields: q.fields.unwrap_or_default(),
         format,
         reveal: q.reveal.unwrap_or(false),
+        all_contacts: q.all_contacts.unwrap_or(false),
     };
     let bytes = run(&s, move |b| b.export(&req)).await?;
     let name = format!("customers.{}", format.as_str());

@@ -524,10 +524,11 @@ impl Book for LocalBook {
             let mut doc = self.store.settings_doc()?;
             doc.set_actor(self.store.identity().actor());
             let what = format!(
-                "export with contact data revealed: format {}, fields {}, customers {}",
+                "export with contact data revealed: format {}, fields {}, customers {}{}",
                 req.format.as_str(),
                 if req.fields.trim().is_empty() { "(all)" } else { req.fields.trim() },
-                crate::export::describe_filter(&req.filter)
+                crate::export::describe_filter(&req.filter),
+                if req.all_contacts { ", every contact" } else { "" }
             );
             doc.record_audit(&what, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
             self.store.save_settings_doc(&mut doc)?;

@@ -67,6 +67,9 @@ pub struct ExportRequest {
     pub format: ExportFormat,
     /// Show contact data unmasked (recorded in the audit log).
     pub reveal: bool,
+    /// One row per contact, each repeating the customer's fields, instead of one row with
+    /// the primary contact: import folds the rows back into one customer.
+    pub all_contacts: bool,
 }
 
 /// Parses a field list; empty means every field import reads back.
@@ -113,8 +116,26 @@ fn load_all(store: &Store, ids: &[CustomerId], activity: bool) -> Result<Vec<Cus
     Ok(out)
 }
 
+/// The rows of one customer: itself (its primary contact in the contact columns), then,
+/// with `all_contacts`, a copy for each other contact, carrying that contact alone.
+fn rows_of(c: Customer, all_contacts: bool) -> Vec<Customer> {
+    if !all_contacts || c.contacts.len() < 2 {
+        return vec![c];
+    }
+    let primary = c.primary_contact().map(|p| p.id.clone());
+    let others: Vec<Customer> = c
+        .contacts
+        .iter()
+        .filter(|k| Some(&k.id) != primary.as_ref())
+        .map(|k| Customer { contacts: vec![rapport_model::Contact { primary: true, ..k.clone() }], ..c.clone() })
+        .collect();
+    let mut rows = vec![c];
+    rows.extend(others);
+    rows
+}
+
 /// Produces the export file's bytes (with `fields`, already parsed from the request) and how
-/// many customers it holds.
+/// many rows it holds.
 pub fn export(store: &Store, req: &ExportRequest, fields: &[Field]) -> Result<(Vec<u8>, u64), StoreError> {
     let ids: Vec<CustomerId> = store.list(&req.filter)?.into_iter().map(|r| r.id).collect();
     // Only the last-follow-up column reads the activity lists.
@@ -132,7 +153,8 @@ pub fn export(store: &Store, req: &ExportRequest, fields: &[Field]) -> Result<(V
                 None
             }
         })
-        .flatten();
+        .flatten()
+        .flat_map(|c| rows_of(c, req.all_contacts));
     let mut out = Vec::new();
     let written = match req.format {
         ExportFormat::Csv => rapport_exchange::write_csv(&mut out, fields, customers, req.reveal),

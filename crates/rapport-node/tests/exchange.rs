@@ -32,7 +32,14 @@ fn demo_node(dir: &tempfile::TempDir, n: u64) -> LocalBook {
 }
 
 fn export(book: &LocalBook, format: ExportFormat, reveal: bool) -> Vec<u8> {
-    book.export(&ExportRequest { filter: Filter::default(), fields: String::new(), format, reveal }).expect("export")
+    book.export(&ExportRequest {
+        filter: Filter::default(),
+        fields: String::new(),
+        format,
+        reveal,
+        all_contacts: false,
+    })
+    .expect("export")
 }
 
 fn import(
@@ -115,6 +122,34 @@ fn export_then_import_into_an_empty_store_gives_the_same_customers() {
 }
 
 #[test]
+fn every_contact_goes_out_one_row_each_and_comes_back_folded_into_its_customer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let source = demo_node(&dir, 60);
+    let req = |all_contacts| ExportRequest {
+        filter: Filter::default(),
+        fields: String::new(),
+        format: ExportFormat::Csv,
+        reveal: true,
+        all_contacts,
+    };
+    let all = source.export(&req(true)).expect("export");
+    let ids: Vec<CustomerId> = source.store.list(&Filter::default()).expect("list").into_iter().map(|r| r.id).collect();
+    let contacts: usize = ids.iter().map(|id| source.store.get(*id).expect("customer").contacts.len().max(1)).sum();
+    assert!(contacts > ids.len(), "the demo book has customers with several contacts");
+    let rows = String::from_utf8_lossy(&all).lines().count() - 1;
+    assert_eq!(rows, contacts, "one row per contact");
+
+    let target = node(&dir, "all-contacts");
+    let r = import(&target, "all.csv", all.clone(), false, false);
+    assert_eq!((r.created.len(), r.rejected_rows), (ids.len(), 0), "{:?}", r.rejected);
+    assert_eq!(r.folded.len(), contacts - ids.len(), "every extra row folds into its customer");
+    assert_same(&target.export(&req(true)).expect("export"), &all, "every contact, field for field");
+    // The default export is unchanged: one row per customer, primary contact.
+    assert_same(&target.export(&req(false)).expect("export"), &source.export(&req(false)).expect("export"), "primary");
+    assert!(target.store.doctor().expect("doctor").problems.is_empty());
+}
+
+#[test]
 fn a_revealing_export_is_recorded_in_the_audit_log_and_a_masked_one_is_not() {
     let dir = tempfile::tempdir().expect("tmp");
     let book = demo_node(&dir, 10);
@@ -125,6 +160,7 @@ fn a_revealing_export_is_recorded_in_the_audit_log_and_a_masked_one_is_not() {
         fields: "number,name,contact_phone".into(),
         format: ExportFormat::Jsonl,
         reveal: true,
+        all_contacts: false,
     };
     book.export(&req).expect("export");
     let log = book.audit().expect("audit");
