@@ -1,7 +1,8 @@
 //! The same duplicate pair merged on two offline nodes, then synced through a real relay:
 //! both nodes end with identical documents, no conflict shown, every follow-up kept, and the
 //! absorbed number resolving to the survivor everywhere, including on a third node that
-//! only ever saw the merged result.
+//! only ever saw the merged result. And the same pair merged in opposite directions on two
+//! nodes: one customer (the same on every node) is kept active with everything.
 
 mod common;
 
@@ -72,5 +73,52 @@ fn a_pair_merged_on_two_offline_nodes_converges_through_the_relay() {
         assert!(n.doctor().expect("doctor").problems.is_empty());
         let history = n.history(&gone.id.to_hex()).expect("history");
         assert!(history.iter().any(|h| h.what.starts_with("merged into")));
+    }
+}
+
+#[test]
+fn opposite_merges_made_at_the_same_time_keep_one_customer_everywhere() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(&tmp.path().join("relay"));
+    let tokens = relay.team("west", &["li", "wang", "zhang"]);
+    let nodes: Vec<LocalBook> = ["li", "wang", "zhang"].iter().map(|m| node(tmp.path(), m)).collect();
+
+    let a = company(&nodes[0], "成都卓润农业科技有限公司", "13812345678");
+    let b = company(&nodes[0], "成都卓润农业", "13900001111");
+    follow_up(&nodes[0], &a.number, "call to a");
+    follow_up(&nodes[0], &b.number, "call to b");
+    sync(&nodes[0], &relay.url, &tokens[0]);
+    sync(&nodes[1], &relay.url, &tokens[1]);
+
+    // Offline, each node merges the pair the other way round.
+    nodes[0].merge(&a.number, &b.number, Some("b is the duplicate".into())).expect("merge b into a");
+    nodes[1].merge(&b.number, &a.number, Some("a is the duplicate".into())).expect("merge a into b");
+
+    for _ in 0..3 {
+        for (n, t) in nodes.iter().zip(&tokens) {
+            sync(n, &relay.url, t);
+        }
+    }
+    let (keep, gone) = if a.id.0 < b.id.0 { (&a, &b) } else { (&b, &a) };
+    let snaps: Vec<Snapshot> = nodes.iter().map(snapshot).collect();
+    assert_eq!(snaps[0], snaps[1]);
+    assert_eq!(snaps[0], snaps[2]);
+    for n in &nodes {
+        for key in [&a.number, &b.number] {
+            let view = n.customer(key).expect("both numbers resolve");
+            assert_eq!(view.customer.id, keep.id, "{key} resolves to the customer kept");
+        }
+        let kept = n.customer(&keep.id.to_hex()).expect("kept").customer;
+        assert!(!kept.archived && kept.merged_into.is_none(), "the customer kept is active: {kept:?}");
+        assert_eq!(kept.absorbed.iter().map(|x| x.id).collect::<Vec<_>>(), vec![gone.id]);
+        let mut summaries: Vec<&str> = kept.interactions.iter().map(|i| i.summary.as_str()).collect();
+        summaries.sort();
+        assert_eq!(summaries, ["call to a", "call to b"]);
+        let other = n.customer(&gone.id.to_hex()).expect("other").customer;
+        assert!(other.archived && other.merged_into == Some(keep.id));
+        assert!(other.absorbed.is_empty(), "the opposite merge is undone: {:?}", other.absorbed);
+        assert!(n.doctor().expect("doctor").problems.is_empty());
+        let active = n.list(&rapport_store::Filter::default()).expect("list");
+        assert_eq!(active.iter().filter(|r| r.id == a.id || r.id == b.id).count(), 1, "one of the pair is active");
     }
 }

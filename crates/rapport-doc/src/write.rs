@@ -565,6 +565,33 @@ impl CustomerDoc {
         })
     }
 
+    /// Keeps this customer after two nodes merged it and `other` into each other at the
+    /// same time (each merge archived the customer it absorbed): it no longer points
+    /// anywhere and is active again. It already holds `other`'s items from its own merge.
+    pub fn keep_after_opposite_merges(&mut self, other: &Customer, meta: ChangeMeta) -> Result<(), DocError> {
+        self.change(meta, |d| {
+            d.delete(ROOT, MERGED_INTO)?;
+            d.put(ROOT, ARCHIVED, false)?;
+            Ok(format!(
+                "kept: {} {} was merged into this customer on one node while this customer was merged into it on another",
+                other.number, other.name
+            ))
+        })
+    }
+
+    /// The other half of [`CustomerDoc::keep_after_opposite_merges`]: this customer stays
+    /// merged into `survivor` and no longer lists `survivor` as absorbed into it.
+    pub fn drop_opposite_merge(&mut self, survivor: &Customer, meta: ChangeMeta) -> Result<(), DocError> {
+        self.change(meta, |d| {
+            let absorbed = map_at(d, &ROOT, ABSORBED)?;
+            d.delete(&absorbed, survivor.id.to_hex().as_str())?;
+            Ok(format!(
+                "merged into {} {}: the opposite merge made at the same time on another node is undone",
+                survivor.number, survivor.name
+            ))
+        })
+    }
+
     /// Records a change with no data, e.g. a merge of another customer.
     pub fn note_event(&mut self, what: &str, meta: ChangeMeta) {
         self.commit(meta, what.to_string());

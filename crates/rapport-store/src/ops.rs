@@ -252,3 +252,81 @@ impl Store {
         Ok(MergeOutcome { survivor, absorbed_number: g.number, items_taken })
     }
 }
+
+impl Store {
+    /// Repairs opposite merges (see below) among customers that just arrived by sync, in
+    /// one durable transaction; returns how many pairs were repaired. Called after the
+    /// sync has recorded what the peer holds, so the repair is a local change like any
+    /// other and goes out with the next push.
+    pub fn repair_opposite_merges_among(&self, ids: &[CustomerId]) -> Result<usize, StoreError> {
+        let pointing: Vec<(CustomerId, CustomerId)> = {
+            let txn = redb::ReadableDatabase::begin_read(self.db())?;
+            let rows = txn.open_table(crate::tables::ROWS)?;
+            let sums = txn.open_table(crate::tables::SUMMARY)?;
+            let mut out = Vec::new();
+            for id in ids {
+                // The list row says whether a customer is archived without loading it.
+                let Some(row) = crate::tables::row_of(&rows, *id)? else { continue };
+                let archived = match sums.get(row)? {
+                    Some(v) => postcard::from_bytes::<crate::Summary>(v.value())?.archived,
+                    None => false,
+                };
+                if archived {
+                    out.push(*id);
+                }
+            }
+            out.into_iter()
+                .map(|id| Ok(self.get_record(id)?.merged_into.map(|into| (id, into))))
+                .collect::<Result<Vec<_>, StoreError>>()?
+                .into_iter()
+                .flatten()
+                .collect()
+        };
+        if pointing.is_empty() {
+            return Ok(0);
+        }
+        let txn = self.db().begin_write()?;
+        let mut repaired = 0;
+        for (a, b) in pointing {
+            if self.repair_opposite_merges(&txn, a, b)? {
+                repaired += 1;
+            }
+        }
+        txn.commit()?;
+        Ok(repaired)
+    }
+
+    /// Two nodes merged `a` and `b` into each other at the same time; after sync each is
+    /// archived and points at the other. Inside `txn`, keeps the one with the smaller id
+    /// (every node picks the same one, so repairs made on several nodes agree) and undoes
+    /// the opposite merge on the other. It already holds every item of both, from its own
+    /// merge. Does nothing unless the pair points at each other.
+    pub(crate) fn repair_opposite_merges(
+        &self,
+        txn: &redb::WriteTransaction,
+        a: CustomerId,
+        b: CustomerId,
+    ) -> Result<bool, StoreError> {
+        let (da, db) = match (self.load_for_edit(txn, a), self.load_for_edit(txn, b)) {
+            (Ok(x), Ok(y)) => (x, y),
+            (Err(StoreError::NotFound(_)), _) | (_, Err(StoreError::NotFound(_))) => return Ok(false),
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
+        let (ca, cb) = (da.read()?, db.read()?);
+        if ca.merged_into != Some(b) || cb.merged_into != Some(a) {
+            return Ok(false);
+        }
+        let (mut keep, mut gone, k, g) = if a.0 < b.0 { (da, db, ca, cb) } else { (db, da, cb, ca) };
+        let now = chrono::Local::now().naive_local();
+        let meta =
+            || ChangeMeta::new(&self.identity().member_name, chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now));
+        let (heads_keep, heads_gone) = (keep.heads(), gone.heads());
+        keep.keep_after_opposite_merges(&g, meta())?;
+        gone.drop_opposite_merge(&k, meta())?;
+        // The survivor is written last: its numbers (its own, and the other's as an alias)
+        // replace the alias the other's undone merge had claimed.
+        self.write_edited(txn, &mut gone, &heads_gone)?;
+        self.write_edited(txn, &mut keep, &heads_keep)?;
+        Ok(true)
+    }
+}

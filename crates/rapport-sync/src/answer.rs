@@ -45,6 +45,7 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
                     customers.push((CustomerId(d.id), d.bytes));
                 }
             }
+            let pushed: Vec<CustomerId> = order.iter().map(|(_, id)| CustomerId(*id)).collect();
             for ((i, id), r) in order.into_iter().zip(store.adopt_batch(customers)?) {
                 let res = match r {
                     Ok(_) => {
@@ -56,7 +57,11 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
                 results.push((i, res));
             }
             results.sort_by_key(|(i, _)| *i);
-            Message::Pushed { results: results.into_iter().map(|(_, r)| r).collect() }
+            let reply = Message::Pushed { results: results.into_iter().map(|(_, r)| r).collect() };
+            // After the reply's heads are taken: the pusher must not count a repair as
+            // something it holds, so the repair reaches it by its next pull.
+            store.repair_opposite_merges_among(&pushed)?;
+            reply
         }
         Message::Changes { since, limit } => {
             let limit = (limit as usize).clamp(1, MAX_DOCS);

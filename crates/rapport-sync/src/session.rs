@@ -94,6 +94,9 @@ pub struct SyncReport {
     pub refused: Vec<String>,
     /// Received customers that now show concurrent edits to one field.
     pub conflicts: usize,
+    /// Pairs merged into each other on two nodes at once, repaired here (one kept).
+    #[serde(default)]
+    pub merges_repaired: usize,
     /// Request bytes sent.
     pub bytes_sent: u64,
     /// Response bytes received.
@@ -290,6 +293,9 @@ impl Session<'_> {
             // The peer holds what we now hold for these customers, so the next push does not
             // echo them back.
             self.store.record_sync(&self.peer, "pulled", cursor, &settled)?;
+            // Only now: a repair recorded as held by the peer would never be pushed.
+            let arrived: Vec<CustomerId> = settled.iter().map(|(id, _)| *id).collect();
+            self.report.merges_repaired += self.store.repair_opposite_merges_among(&arrived)?;
             if !more {
                 return Ok(());
             }
