@@ -387,17 +387,14 @@ impl Store {
             if txn.open_table(HEADS)?.get(k)?.map(|v| crate::decode_heads(v.value())) != Some(heads_now) {
                 report.problems.push(format!("{}: stored heads missing or stale", c.number));
             }
-            // A stored view is what API reads serve; it must say what the document says. (A
-            // value written before views has none; a customer with chunks is read from its
-            // document, so its view is not used.)
-            let unchunked = chunks.range((k, 0)..=(k, u32::MAX))?.next().is_none();
-            if let (true, Some(v)) = (unchunked, docs.get(k)?) {
-                match crate::view::view_in(self.codec(), v.value()) {
-                    Ok(Some((vc, vconf))) if vc == c && vconf == conflicts => {}
-                    Ok(Some(_)) => report.problems.push(format!("{}: stored view is stale", c.number)),
-                    Ok(None) => {}
-                    Err(e) => report.problems.push(format!("{}: stored view unreadable: {e}", c.number)),
-                }
+            // A current stored view is what API reads serve; it must say what the document
+            // says. (A value written before views has none; a customer with chunks is read
+            // from its document.)
+            match crate::view::current_view(self.codec(), &docs, &chunks, k) {
+                Ok(Some((vc, vconf))) if vc == c && vconf == conflicts => {}
+                Ok(Some(_)) => report.problems.push(format!("{}: stored view is stale", c.number)),
+                Ok(None) => {}
+                Err(e) => report.problems.push(format!("{}: stored view unreadable: {e}", c.number)),
             }
             let derived = deriver.derive(&c);
             let want = Summary::of(&c, &derived);

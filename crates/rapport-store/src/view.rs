@@ -11,10 +11,11 @@
 
 use crate::index::Summary;
 use crate::tables::*;
+use crate::write::chunk_count;
 use crate::{decode_heads, Store, StoreError};
 use rapport_doc::{ChangeHash, Conflict, CustomerDoc};
 use rapport_model::{Customer, CustomerId};
-use redb::ReadableDatabase;
+use redb::{ReadableDatabase, ReadableTable};
 
 /// Layout version of the view. A change to the fields of `Customer` (postcard has no
 /// field names) must bump it; views of other versions are ignored and the document is
@@ -34,22 +35,41 @@ fn decode(view: &[u8]) -> Option<(Customer, Vec<Conflict>)> {
     }
 }
 
-/// The view stored in a `docs` value, if it has one of this build's layout.
-pub(crate) fn view_in(codec: &crate::DocCodec, stored: &[u8]) -> Result<Option<(Customer, Vec<Conflict>)>, StoreError> {
-    Ok(codec.unpack_view(stored)?.as_deref().and_then(decode))
+/// The view of a row when it is current: the row has no change chunks after its full
+/// save, and the save carries a view of this build's layout. `None` otherwise (the reader
+/// loads the document).
+pub(crate) fn current_view(
+    codec: &crate::DocCodec,
+    docs: &impl ReadableTable<Row, &'static [u8]>,
+    chunks: &impl ReadableTable<(Row, u32), &'static [u8]>,
+    row: Row,
+) -> Result<Option<(Customer, Vec<Conflict>)>, StoreError> {
+    if chunk_count(chunks, row)? > 0 {
+        return Ok(None);
+    }
+    match docs.get(row)? {
+        Some(full) => Ok(codec.unpack_view(full.value())?.as_deref().and_then(decode)),
+        None => Ok(None),
+    }
+}
+
+/// A whole document's Automerge bytes and its view. `c` is what the document reads as.
+fn document_and_view(doc: &mut CustomerDoc, c: &Customer) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    let conflicts = doc.conflicts_quick()?;
+    Ok((doc.save_plain(), encode(c, &conflicts)?))
 }
 
 /// Packs a whole document with its view. `c` is what the document reads as.
 pub(crate) fn pack_full(codec: &crate::DocCodec, doc: &mut CustomerDoc, c: &Customer) -> Result<Vec<u8>, StoreError> {
-    let conflicts = doc.conflicts_quick()?;
-    codec.pack_with_view(&doc.save_plain(), &encode(c, &conflicts)?)
+    let (automerge, view) = document_and_view(doc, c)?;
+    codec.pack_with_view(&automerge, &view)
 }
 
 /// The plain bytes a whole document is packed from, for training the store's dictionary.
 pub fn packing_sample(doc: &mut CustomerDoc) -> Result<Vec<u8>, StoreError> {
     let c = doc.read()?;
-    let conflicts = doc.conflicts_quick()?;
-    Ok(crate::DocCodec::framed(&doc.save_plain(), &encode(&c, &conflicts)?))
+    let (automerge, view) = document_and_view(doc, &c)?;
+    Ok(crate::DocCodec::framed(&automerge, &view))
 }
 
 /// A customer as its stored view says, with the rest of what a read shows.
@@ -71,12 +91,8 @@ impl Store {
     pub fn stored_view(&self, id: CustomerId) -> Result<Option<StoredView>, StoreError> {
         let txn = self.db().begin_read()?;
         let row = row_of(&txn.open_table(ROWS)?, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
-        if txn.open_table(CHUNKS)?.range((row, 0)..=(row, u32::MAX))?.next().is_some() {
-            return Ok(None);
-        }
-        let docs = txn.open_table(DOCS)?;
-        let full = docs.get(row)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
-        let Some((customer, conflicts)) = view_in(self.codec(), full.value())? else { return Ok(None) };
+        let (docs, chunks) = (txn.open_table(DOCS)?, txn.open_table(CHUNKS)?);
+        let Some((customer, conflicts)) = current_view(self.codec(), &docs, &chunks, row)? else { return Ok(None) };
         let summary = match txn.open_table(SUMMARY)?.get(row)? {
             Some(v) => postcard::from_bytes(v.value())?,
             None => return Ok(None),

@@ -43,7 +43,8 @@ pub(crate) fn load_row(
     Ok(Some(doc))
 }
 
-fn chunk_count(chunks: &impl ReadableTable<(u64, u32), &'static [u8]>, row: Row) -> Result<u32, StoreError> {
+/// How many change chunks follow a row's full save.
+pub(crate) fn chunk_count(chunks: &impl ReadableTable<(u64, u32), &'static [u8]>, row: Row) -> Result<u32, StoreError> {
     Ok(match chunks.range((row, 0)..=(row, u32::MAX))?.next_back() {
         Some(e) => e?.0.value().1 + 1,
         None => 0,
