@@ -259,61 +259,58 @@ impl Store {
     /// sync has recorded what the peer holds, so the repair is a local change like any
     /// other and goes out with the next push.
     pub fn repair_opposite_merges_among(&self, ids: &[CustomerId]) -> Result<usize, StoreError> {
-        let pointing: Vec<(CustomerId, CustomerId)> = {
+        // Only an archived customer can be half of such a pair; the list row says so
+        // without loading the document.
+        let archived: Vec<CustomerId> = {
             let txn = redb::ReadableDatabase::begin_read(self.db())?;
             let rows = txn.open_table(crate::tables::ROWS)?;
             let sums = txn.open_table(crate::tables::SUMMARY)?;
             let mut out = Vec::new();
             for id in ids {
-                // The list row says whether a customer is archived without loading it.
                 let Some(row) = crate::tables::row_of(&rows, *id)? else { continue };
-                let archived = match sums.get(row)? {
-                    Some(v) => postcard::from_bytes::<crate::Summary>(v.value())?.archived,
-                    None => false,
-                };
-                if archived {
-                    out.push(*id);
+                if let Some(v) = sums.get(row)? {
+                    if postcard::from_bytes::<crate::Summary>(v.value())?.archived {
+                        out.push(*id);
+                    }
                 }
             }
-            out.into_iter()
-                .map(|id| Ok(self.get_record(id)?.merged_into.map(|into| (id, into))))
-                .collect::<Result<Vec<_>, StoreError>>()?
-                .into_iter()
-                .flatten()
-                .collect()
+            out
         };
-        if pointing.is_empty() {
+        if archived.is_empty() {
             return Ok(0);
         }
         let txn = self.db().begin_write()?;
         let mut repaired = 0;
-        for (a, b) in pointing {
-            if self.repair_opposite_merges(&txn, a, b)? {
+        for id in archived {
+            if self.repair_opposite_merges(&txn, id)? {
                 repaired += 1;
             }
         }
-        txn.commit()?;
+        if repaired == 0 {
+            txn.abort()?;
+        } else {
+            txn.commit()?;
+        }
         Ok(repaired)
     }
 
-    /// Two nodes merged `a` and `b` into each other at the same time; after sync each is
-    /// archived and points at the other. Inside `txn`, keeps the one with the smaller id
-    /// (every node picks the same one, so repairs made on several nodes agree) and undoes
-    /// the opposite merge on the other. It already holds every item of both, from its own
-    /// merge. Does nothing unless the pair points at each other.
-    pub(crate) fn repair_opposite_merges(
-        &self,
-        txn: &redb::WriteTransaction,
-        a: CustomerId,
-        b: CustomerId,
-    ) -> Result<bool, StoreError> {
-        let (da, db) = match (self.load_for_edit(txn, a), self.load_for_edit(txn, b)) {
-            (Ok(x), Ok(y)) => (x, y),
-            (Err(StoreError::NotFound(_)), _) | (_, Err(StoreError::NotFound(_))) => return Ok(false),
-            (Err(e), _) | (_, Err(e)) => return Err(e),
+    /// Two nodes merged `a` and another customer into each other at the same time; after
+    /// sync each is archived and points at the other. Inside `txn`, keeps the one with the
+    /// smaller id (every node picks the same one, so repairs made on several nodes agree)
+    /// and undoes the opposite merge on the other. It already holds every item of both,
+    /// from its own merge. Returns false, writing nothing, unless `a` is half of such a pair.
+    fn repair_opposite_merges(&self, txn: &redb::WriteTransaction, a: CustomerId) -> Result<bool, StoreError> {
+        let da = self.load_for_edit(txn, a)?;
+        let ca = da.read()?;
+        let Some(b) = ca.merged_into else { return Ok(false) };
+        let db = match self.load_for_edit(txn, b) {
+            Ok(d) => d,
+            // The customer it was merged into has not arrived here yet.
+            Err(StoreError::NotFound(_)) => return Ok(false),
+            Err(e) => return Err(e),
         };
-        let (ca, cb) = (da.read()?, db.read()?);
-        if ca.merged_into != Some(b) || cb.merged_into != Some(a) {
+        let cb = db.read()?;
+        if cb.merged_into != Some(a) {
             return Ok(false);
         }
         let (mut keep, mut gone, k, g) = if a.0 < b.0 { (da, db, ca, cb) } else { (db, da, cb, ca) };
