@@ -627,7 +627,7 @@ impl<'f> Wanted<'f> {
         let f = self.f;
         let s = &r.summary;
         (f.include_archived || !p.archived)
-            && f.stage.is_none_or(|st| self.stage == p.stage && st.as_str() == s.stage)
+            && same_text(f.stage.map(|st| st.as_str()), self.stage, p.stage, || Some(s.stage.as_str()))
             && same_text(f.industry.as_deref(), self.industry, p.industry, || Some(s.industry.as_str()))
             && same_text(f.source.as_deref(), self.source, p.source, || Some(s.source.as_str()))
             && same_text(f.owner.as_deref(), self.owner, p.owner, || Some(s.owner.as_str()))

@@ -294,8 +294,8 @@ impl Session<'_> {
             // echo them back.
             self.store.record_sync(&self.peer, "pulled", cursor, &settled)?;
             // Only now: a repair recorded as held by the peer would never be pushed.
-            let arrived: Vec<CustomerId> = settled.iter().map(|(id, _)| *id).collect();
-            self.report.merges_repaired += self.store.repair_opposite_merges_among(&arrived)?;
+            let listed: Vec<CustomerId> = settled.iter().map(|(id, _)| *id).collect();
+            self.report.merges_repaired += self.store.repair_opposite_merges_among(&listed)?;
             if !more {
                 return Ok(());
             }
