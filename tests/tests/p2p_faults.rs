@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::at;
+use common::{at, store_with_rules, Lcg};
 use iroh::endpoint::{Connection, VarInt};
 use rapport_p2p::PeerInfo;
 use rapport_store::{Actor, Store};
@@ -77,26 +77,6 @@ impl Transport for CuttingTransport {
     }
 }
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below.max(1)
-    }
-}
-
-fn open(dir: &std::path::Path, name: &str) -> Arc<Store> {
-    let s = Store::init(
-        &dir.join(format!("{name}.redb")),
-        name,
-        rapport_node::default_settings_doc().expect("settings"),
-        Vec::new(),
-    )
-    .expect("init");
-    rapport_node::engine::install(&s, at("2026-03-02 18:00").date(), false).expect("rules");
-    Arc::new(s)
-}
-
 fn heads(store: &Store) -> Vec<(String, Vec<rapport_doc::ChangeHash>)> {
     let mut v: Vec<_> = store
         .all_summaries()
@@ -125,8 +105,8 @@ fn follow_up(store: &Store, who: &str, round: usize, rng: &mut Lcg) {
 #[test]
 fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let a = open(tmp.path(), "a");
-    let b = open(tmp.path(), "b");
+    let a = store_with_rules(tmp.path(), "a");
+    let b = store_with_rules(tmp.path(), "b");
     let demo = rapport_demo::DemoBook::new(31, at("2026-03-02 18:00").date(), &["Li Wei"]);
     let n = 600u64;
     a.create_many(

@@ -81,15 +81,6 @@ impl Drop for CuttingProxy {
     }
 }
 
-/// Deterministic pseudo-random numbers (the seed is printed).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below.max(1)
-    }
-}
-
 #[test]
 fn fifty_cut_connections_still_converge_without_redoing_finished_documents() {
     use rapport_node::Book;

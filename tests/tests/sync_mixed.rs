@@ -13,18 +13,6 @@ use rapport_store::{Actor, Store};
 use rapport_sync::{sync_once, HttpTransport};
 use std::sync::Arc;
 
-fn store_node(dir: &std::path::Path, name: &str) -> Arc<Store> {
-    let s = Store::init(
-        &dir.join(format!("{name}.redb")),
-        name,
-        rapport_node::default_settings_doc().expect("settings"),
-        Vec::new(),
-    )
-    .expect("init");
-    rapport_node::engine::install(&s, at("2026-03-02 18:00").date(), false).expect("rules");
-    Arc::new(s)
-}
-
 /// Number, heads, rule tags and tier of every customer.
 fn state(s: &Store) -> Snapshot {
     let mut v: Vec<_> = s
@@ -50,7 +38,8 @@ fn relay_and_direct_links_converge() {
     let relay = Relay::start(&tmp.path().join("relay"));
     relay.admin(&["team", "create", "east"]);
     let (ta, tb) = (relay.admin(&["member", "add", "east", "a"]), relay.admin(&["member", "add", "east", "b"]));
-    let (a, b, c) = (store_node(tmp.path(), "a"), store_node(tmp.path(), "b"), store_node(tmp.path(), "c"));
+    let (a, b, c) =
+        (store_with_rules(tmp.path(), "a"), store_with_rules(tmp.path(), "b"), store_with_rules(tmp.path(), "c"));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
     let (ep_b, ep_c) = rt.block_on(async {

@@ -79,15 +79,36 @@ pub fn at(s: &str) -> DateTime {
     parse_datetime("t", s).expect("date")
 }
 
-pub fn node(dir: &Path, name: &str) -> LocalBook {
-    let store = Store::init(
+/// A new store `DIR/NAME.redb` with the default settings.
+pub fn new_store(dir: &Path, name: &str) -> Store {
+    Store::init(
         &dir.join(format!("{name}.redb")),
         name,
         rapport_node::default_settings_doc().expect("settings"),
         Vec::new(),
     )
-    .expect("init");
-    LocalBook::open(store, Clock::Fixed(at("2026-03-02 18:00"))).expect("open").0
+    .expect("init")
+}
+
+pub fn node(dir: &Path, name: &str) -> LocalBook {
+    LocalBook::open(new_store(dir, name), Clock::Fixed(at("2026-03-02 18:00"))).expect("open").0
+}
+
+/// A bare store (no node around it) whose rules engine is installed, as a syncing
+/// process without the CLI would have it.
+pub fn store_with_rules(dir: &Path, name: &str) -> std::sync::Arc<Store> {
+    let s = new_store(dir, name);
+    rapport_node::engine::install(&s, at("2026-03-02 18:00").date(), false).expect("rules");
+    std::sync::Arc::new(s)
+}
+
+/// Deterministic pseudo-random numbers (tests print the seed).
+pub struct Lcg(pub u64);
+impl Lcg {
+    pub fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below.max(1)
+    }
 }
 
 pub fn sync(book: &LocalBook, url: &str, token: &str) -> rapport_sync::SyncReport {
