@@ -1,26 +1,14 @@
 //! The node's book: rules and settings as team data, derived tags kept out of documents,
 //! re-evaluation when rules change, and identical answers on every node.
 
+mod common;
+
+use common::{at, node};
 use rapport_doc::{ActorId, ChangeMeta};
 use rapport_model::*;
 use rapport_node::{default_settings_doc, engine, Book, Clock, LocalBook};
 use rapport_rules::{Rule, TierModel};
 use rapport_store::{Filter, Store};
-
-fn at(s: &str) -> DateTime {
-    parse_datetime("t", s).expect("date")
-}
-
-fn node(dir: &tempfile::TempDir, name: &str, now: &str) -> LocalBook {
-    let store = Store::init(
-        &dir.path().join(format!("{name}.redb")),
-        name,
-        default_settings_doc().expect("settings"),
-        Vec::new(),
-    )
-    .expect("init");
-    LocalBook::open(store, Clock::Fixed(at(now))).expect("open").0
-}
 
 #[test]
 fn nodes_initialised_apart_share_the_default_settings() {

@@ -2,27 +2,18 @@
 //! the document or from the document itself: after creation, edits (change chunks, then
 //! compaction), conflicting concurrent edits, a merge of two customers, and a reindex.
 
+mod common;
+
+use common::{at, node};
 use rapport_model::*;
-use rapport_node::{default_settings_doc, detail_json, detail_json_from_document, Book, Clock, LocalBook};
+use rapport_node::{default_settings_doc, detail_json, detail_json_from_document, Book, LocalBook};
 use rapport_store::Store;
 
-fn at(s: &str) -> DateTime {
-    parse_datetime("t", s).expect("date")
-}
-
-fn node(dir: &tempfile::TempDir, name: &str) -> LocalBook {
-    let store = Store::init(
-        &dir.path().join(format!("{name}.redb")),
-        name,
-        default_settings_doc().expect("settings"),
-        Vec::new(),
-    )
-    .expect("init");
-    LocalBook::open(store, Clock::Fixed(at("2026-03-01 10:00"))).expect("open").0
-}
+/// The clock of every node here.
+const NOW: &str = "2026-03-01 10:00";
 
 fn as_of() -> Date {
-    at("2026-03-01 10:00").date()
+    at(NOW).date()
 }
 
 /// Both paths agree for `id`; returns whether the stored view was current.
@@ -45,7 +36,7 @@ fn rename(book: &LocalBook, key: &str, name: &str) {
 #[test]
 fn stored_view_and_document_give_the_same_detail() {
     let dir = tempfile::tempdir().expect("tmp");
-    let a = node(&dir, "a");
+    let a = node(&dir, "a", NOW);
     let gen = rapport_demo::DemoBook::new(7, as_of(), &["Li Wei", "Wang Fang"]);
     let customers: Vec<Customer> = (0..40).map(|i| gen.customer(i, &rapport_demo::DemoProfile::realistic())).collect();
     let numbers = a.store.create_many(customers, "Li Wei", at("2026-03-01 09:00")).expect("create");
@@ -68,7 +59,7 @@ fn stored_view_and_document_give_the_same_detail() {
 
     // The same customer edited on two nodes at once: the merged document's view shows the
     // conflict exactly as the document does.
-    let b = node(&dir, "b");
+    let b = node(&dir, "b", NOW);
     let (bytes, _) = a.store.stored_bytes(ids[1]).expect("bytes");
     b.store.adopt(ids[1], &bytes).expect("adopt on b");
     assert!(same_both_ways(&b, ids[1]), "an adopted customer has a current view");

@@ -2,28 +2,19 @@
 //! into an empty store, re-imports that create nothing, all-or-nothing imports of a messy
 //! GBK sheet with a fixable rejections file, and the audit log of revealing exports.
 
+mod common;
+
+use common::{at, node};
 use rapport_demo::{DemoBook, DemoProfile};
 use rapport_model::*;
-use rapport_node::{default_settings_doc, Book, Clock, ExportFormat, ExportRequest, ImportRequest, LocalBook};
-use rapport_store::{Filter, Store};
+use rapport_node::{Book, ExportFormat, ExportRequest, ImportRequest, LocalBook};
+use rapport_store::Filter;
 
-fn at(s: &str) -> DateTime {
-    parse_datetime("t", s).expect("date")
-}
-
-fn node(dir: &tempfile::TempDir, name: &str) -> LocalBook {
-    let store = Store::init(
-        &dir.path().join(format!("{name}.redb")),
-        name,
-        default_settings_doc().expect("settings"),
-        Vec::new(),
-    )
-    .expect("init");
-    LocalBook::open(store, Clock::Fixed(at("2026-06-01 09:00"))).expect("open").0
-}
+/// The clock of every node here.
+const NOW: &str = "2026-06-01 09:00";
 
 fn demo_node(dir: &tempfile::TempDir, n: u64) -> LocalBook {
-    let book = node(dir, "source");
+    let book = node(dir, "source", NOW);
     let today = at("2026-06-01 09:00").date();
     let demo = DemoBook::new(7, today, &["Li Wei", "Wang Fang"]);
     let customers: Vec<Customer> = demo.customers(0..n, &DemoProfile::realistic()).collect();
@@ -87,7 +78,7 @@ fn export_then_import_into_an_empty_store_gives_the_same_customers() {
     let source = demo_node(&dir, 120);
     let csv = export(&source, ExportFormat::Csv, true);
 
-    let target = node(&dir, "target");
+    let target = node(&dir, "target", NOW);
     let dry = import(&target, "book.csv", csv.clone(), true, false);
     assert_eq!((dry.created.len(), dry.rejected_rows, dry.written), (120, 0, false), "{:?}", dry.rejected);
     assert_eq!(target.store.count().expect("count"), 0, "a dry run writes nothing");
@@ -103,13 +94,13 @@ fn export_then_import_into_an_empty_store_gives_the_same_customers() {
 
     // XLSX goes round the same way.
     let xlsx = export(&source, ExportFormat::Xlsx, true);
-    let from_xlsx = node(&dir, "xlsx");
+    let from_xlsx = node(&dir, "xlsx", NOW);
     assert_eq!(import(&from_xlsx, "book.xlsx", xlsx, false, false).created.len(), 120);
     assert_same(&export(&from_xlsx, ExportFormat::Csv, true), &csv, "through XLSX");
 
     // Masked: everything but the masked contact data comes back.
     let masked = export(&source, ExportFormat::Csv, false);
-    let from_masked = node(&dir, "masked");
+    let from_masked = node(&dir, "masked", NOW);
     let r = import(&from_masked, "masked.csv", masked.clone(), false, false);
     assert_eq!(r.created.len(), 120);
     assert!(r.filled.keys().any(|k| k.contains("masked")), "{:?}", r.filled);
@@ -139,7 +130,7 @@ fn every_contact_goes_out_one_row_each_and_comes_back_folded_into_its_customer()
     let rows = String::from_utf8_lossy(&all).lines().count() - 1;
     assert_eq!(rows, contacts, "one row per contact");
 
-    let target = node(&dir, "all-contacts");
+    let target = node(&dir, "all-contacts", NOW);
     let r = import(&target, "all.csv", all.clone(), false, false);
     assert_eq!((r.created.len(), r.rejected_rows), (ids.len(), 0), "{:?}", r.rejected);
     assert_eq!(r.folded.len(), contacts - ids.len(), "every extra row folds into its customer");
@@ -186,7 +177,7 @@ const MESSY: &str = "客户名称,所属行业,客户来源,联系人,联系方�
 #[test]
 fn a_messy_gbk_sheet_is_all_or_nothing_and_its_rejections_can_be_fixed_and_imported() {
     let dir = tempfile::tempdir().expect("tmp");
-    let book = node(&dir, "book");
+    let book = node(&dir, "book", NOW);
     let (gbk, _, _) = encoding_rs::GBK.encode(MESSY);
     let gbk = gbk.into_owned();
 
@@ -249,7 +240,7 @@ fn a_messy_gbk_sheet_is_all_or_nothing_and_its_rejections_can_be_fixed_and_impor
 #[test]
 fn a_row_naming_a_merged_away_customer_updates_the_survivor() {
     let dir = tempfile::tempdir().expect("tmp");
-    let book = node(&dir, "book");
+    let book = node(&dir, "book", NOW);
     let sheet = "客户名称,统一社会信用代码,所属行业,客户来源,联系人,联系方式\n\
                  杭州云启软件有限公司,,I,转介绍,李娜,13900139000\n\
                  云启科技集团,,I,展会,王强,13800138000\n";
