@@ -163,6 +163,12 @@ pub fn status(dir: &Path, json: bool) -> Result<()> {
             println!("  last error    {when}: {why}");
         }
         println!("  pending       {} customer(s) written here and not yet sent", l.pending);
+        if !l.status.refused.is_empty() {
+            println!("  refused       {} document(s), tried again at every sync:", l.status.refused.len());
+            for r in &l.status.refused {
+                println!("    {r}");
+            }
+        }
     }
     Ok(())
 }

@@ -4,6 +4,9 @@
 
 use crate::RelayError;
 use automerge::{AutoCommit, ChangeHash};
+use rapport_doc::{CustomerDoc, DocError, SettingsDoc};
+use rapport_model::CustomerId;
+use rapport_rules::TeamSettings;
 use rapport_sync::{DocChanges, DocHeads, DocResult};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use std::path::Path;
@@ -44,6 +47,10 @@ fn id_and_heads(id: u128, h: &[ChangeHash]) -> Vec<u8> {
 
 fn heads_of(bytes: &[u8]) -> Vec<[u8; 32]> {
     bytes.chunks_exact(32).filter_map(|c| <[u8; 32]>::try_from(c).ok()).collect()
+}
+
+fn hex(id: &[u8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Splits a `HEADS` value into the document id and its heads.
@@ -91,6 +98,80 @@ impl Zstd {
         };
         c.compress(doc).map_err(err)
     }
+}
+
+/// A document kind the relay keeps, with the check every node makes before keeping one.
+trait Checkable: Sized {
+    fn load_stored(bytes: &[u8]) -> Result<Self, DocError>;
+    fn load_untrusted(bytes: &[u8]) -> Result<Self, DocError>;
+    fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError>;
+    fn check(&mut self, id: [u8; 16]) -> Result<(), DocError>;
+    fn automerge(&mut self) -> &mut AutoCommit;
+}
+
+impl Checkable for CustomerDoc {
+    fn load_stored(bytes: &[u8]) -> Result<Self, DocError> {
+        CustomerDoc::load(bytes)
+    }
+    fn load_untrusted(bytes: &[u8]) -> Result<Self, DocError> {
+        CustomerDoc::load_untrusted(bytes)
+    }
+    fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError> {
+        CustomerDoc::with_untrusted(self, bytes)
+    }
+    fn check(&mut self, id: [u8; 16]) -> Result<(), DocError> {
+        CustomerDoc::check(self, CustomerId(id)).map(|_| ())
+    }
+    fn automerge(&mut self) -> &mut AutoCommit {
+        CustomerDoc::automerge(self)
+    }
+}
+
+impl Checkable for SettingsDoc {
+    fn load_stored(bytes: &[u8]) -> Result<Self, DocError> {
+        SettingsDoc::load(bytes)
+    }
+    fn load_untrusted(bytes: &[u8]) -> Result<Self, DocError> {
+        SettingsDoc::load_untrusted(bytes)
+    }
+    fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError> {
+        SettingsDoc::with_untrusted(self, bytes)
+    }
+    fn check(&mut self, _: [u8; 16]) -> Result<(), DocError> {
+        TeamSettings::read(self).map(|_| ())
+    }
+    fn automerge(&mut self) -> &mut AutoCommit {
+        SettingsDoc::automerge(self)
+    }
+}
+
+/// A pushed document that passed the check.
+enum Checked {
+    /// New here: store the pushed bytes as they came.
+    New(Vec<ChangeHash>),
+    /// Merged with the copy held here: its new save.
+    Merged(Vec<u8>, Vec<ChangeHash>),
+    /// Nothing new.
+    Same(Vec<ChangeHash>),
+}
+
+/// Loads or merges pushed bytes (on a copy: bad bytes never leave a half-merged document)
+/// and checks the result with the same function nodes use.
+fn checked<D: Checkable>(id: [u8; 16], base: Option<&[u8]>, pushed: &[u8]) -> Result<Checked, DocError> {
+    let Some(base) = base else {
+        let mut doc = D::load_untrusted(pushed)?;
+        doc.check(id)?;
+        return Ok(Checked::New(sorted_heads(doc.automerge())));
+    };
+    let mut held = D::load_stored(base)?;
+    let before = sorted_heads(held.automerge());
+    let mut doc = held.with_untrusted(pushed)?;
+    let after = sorted_heads(doc.automerge());
+    if after == before {
+        return Ok(Checked::Same(before));
+    }
+    doc.check(id)?;
+    Ok(Checked::Merged(doc.automerge().save_nocompress(), after))
 }
 
 /// A pushed document checked and merged, ready to write.
@@ -166,54 +247,31 @@ impl TeamStore {
         Ok(self.len()? == 0)
     }
 
+    /// Checks one pushed document as every node would before keeping it, merged with the
+    /// copy held here (if any): what to write, or why it is refused.
     fn prepare(z: &mut Zstd, existing: Option<Vec<u8>>, d: &DocChanges) -> Prepared {
         let id = u128::from_be_bytes(d.id);
-        let refuse = |reason: String| Prepared::Refused { id: d.id, reason };
-        let mut doc = match existing {
-            Some(stored) => {
-                let bytes = match z.unpack(&stored) {
-                    Ok(b) => b,
-                    Err(e) => return refuse(e.to_string()),
-                };
-                let mut doc = match AutoCommit::load(&bytes) {
-                    Ok(d) => d,
-                    Err(e) => return refuse(format!("stored document unreadable: {e}")),
-                };
-                let before = sorted_heads(&mut doc);
-                // Apply to a copy so bad bytes never leave a half-merged document.
-                let mut trial = doc.fork();
-                if let Err(e) = trial.load_incremental(&d.bytes) {
-                    return refuse(format!("not Automerge changes: {e}"));
-                }
-                let after = sorted_heads(&mut trial);
-                if after == before {
-                    return Prepared::Same { id, heads: before };
-                }
-                trial
-            }
-            None => {
-                let mut doc = match AutoCommit::load(&d.bytes) {
-                    Ok(doc) => doc,
-                    Err(e) => return refuse(format!("not an Automerge document: {e}")),
-                };
-                // A new document loaded whole from the bytes: store them as they came.
-                let heads = sorted_heads(&mut doc);
-                if heads.is_empty() {
-                    return refuse("empty document".into());
-                }
-                return match z.pack(&d.bytes) {
-                    Ok(stored) => Prepared::Write { id, stored, heads },
-                    Err(e) => refuse(e.to_string()),
-                };
-            }
+        let base = match existing.map(|stored| z.unpack(&stored)).transpose() {
+            Ok(b) => b,
+            Err(e) => return Prepared::Refused { id: d.id, reason: e.to_string() },
         };
-        let heads = sorted_heads(&mut doc);
-        if heads.is_empty() {
-            return refuse("empty document".into());
-        }
-        match z.pack(&doc.save_nocompress()) {
-            Ok(stored) => Prepared::Write { id, stored, heads },
-            Err(e) => refuse(e.to_string()),
+        let checked = if d.id == rapport_sync::SETTINGS_ID {
+            checked::<SettingsDoc>(d.id, base.as_deref(), &d.bytes)
+        } else {
+            checked::<CustomerDoc>(d.id, base.as_deref(), &d.bytes)
+        };
+        match checked {
+            Ok(Checked::Same(heads)) => Prepared::Same { id, heads },
+            // A new document loaded whole from the bytes: store them as they came.
+            Ok(Checked::New(heads)) => match z.pack(&d.bytes) {
+                Ok(stored) => Prepared::Write { id, stored, heads },
+                Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
+            },
+            Ok(Checked::Merged(saved, heads)) => match z.pack(&saved) {
+                Ok(stored) => Prepared::Write { id, stored, heads },
+                Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
+            },
+            Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
         }
     }
 
@@ -340,43 +398,69 @@ impl TeamStore {
         let mut out = Vec::new();
         let mut cursor = since;
         let mut more = false;
+        let mut used = 0;
         for e in log.range(since.saturating_add(1)..)? {
             let (seq, row) = e?;
-            if out.len() >= limit as usize {
+            let entry = heads.get(row.value())?.and_then(|v| split_heads(v.value()));
+            let Some((id, heads)) = entry else {
+                return Err(RelayError::Storage(format!("log entry {} names a missing document", seq.value())));
+            };
+            // Heads are bounded per document, but a page is also kept within one frame.
+            let len = 16 + 32 * heads.len();
+            if out.len() >= limit as usize || !rapport_sync::fits(used, len) {
                 more = true;
                 break;
             }
+            used += len;
             cursor = seq.value();
-            let entry = heads.get(row.value())?.and_then(|v| split_heads(v.value()));
-            let Some((id, heads)) = entry else {
-                return Err(RelayError::Storage(format!("log entry {cursor} names a missing document")));
-            };
             out.push(DocHeads { id, heads });
         }
         Ok((out, cursor, more))
     }
 
-    /// For each document, the changes after the heads the caller has (the whole document
-    /// when it has none, or none we know).
+    /// For each document, in order, the changes after the heads the caller has (the whole
+    /// document when it has none, or none we know), as many as fit one response
+    /// ([`rapport_sync::fits`]): the caller asks again for the rest. A document held here
+    /// over the document limits (stored before they existed) is left out and logged; the
+    /// caller reports it as not sent.
     pub fn fetch(&self, wanted: &[DocHeads]) -> Result<Vec<DocChanges>, RelayError> {
         let txn = self.db.begin_read()?;
         let rows = txn.open_table(ROWS)?;
         let docs = txn.open_table(DOCS)?;
         let mut out = Vec::with_capacity(wanted.len());
+        let mut used = 0;
         let mut z = Zstd::new();
         for w in wanted {
             let Some(row) = rows.get(u128::from_be_bytes(w.id))?.map(|v| v.value()) else { continue };
             let Some(stored) = docs.get(row)? else { continue };
-            let bytes = z.unpack(stored.value())?;
-            if w.heads.is_empty() {
-                out.push(DocChanges { id: w.id, bytes });
-                continue;
+            let bytes = match z.unpack(stored.value()) {
+                Ok(b) if (b.len() as u64) <= rapport_doc::LIMITS.doc_bytes => b,
+                Ok(b) => {
+                    eprintln!("relay: not sending document {}: {} bytes, over the document limit", hex(&w.id), b.len());
+                    continue;
+                }
+                Err(e) => {
+                    eprintln!("relay: not sending document {}: {e}", hex(&w.id));
+                    continue;
+                }
+            };
+            let bytes = if w.heads.is_empty() {
+                bytes
+            } else {
+                let mut doc = AutoCommit::load(&bytes).map_err(|e| RelayError::Storage(e.to_string()))?;
+                let known: Vec<ChangeHash> =
+                    w.heads.iter().map(|h| ChangeHash(*h)).filter(|h| doc.get_change_by_hash(h).is_some()).collect();
+                if known.is_empty() {
+                    bytes
+                } else {
+                    doc.save_after(&known)
+                }
+            };
+            if !rapport_sync::fits(used, bytes.len()) {
+                break;
             }
-            let mut doc = AutoCommit::load(&bytes).map_err(|e| RelayError::Storage(e.to_string()))?;
-            let known: Vec<ChangeHash> =
-                w.heads.iter().map(|h| ChangeHash(*h)).filter(|h| doc.get_change_by_hash(h).is_some()).collect();
-            let b = if known.is_empty() { bytes } else { doc.save_after(&known) };
-            out.push(DocChanges { id: w.id, bytes: b });
+            used += bytes.len();
+            out.push(DocChanges { id: w.id, bytes });
         }
         Ok(out)
     }
@@ -387,11 +471,83 @@ mod tests {
     use super::*;
     use automerge::transaction::Transactable;
 
+    /// A customer document as a node writes it, with id `[id; 16]`.
     fn doc(name: &str, id: u8) -> (u128, Vec<u8>, Vec<ChangeHash>) {
-        let mut d = AutoCommit::new();
-        let _ = d.put(automerge::ROOT, "name", name);
-        let heads = sorted_heads(&mut d);
-        (u128::from_be_bytes([id; 16]), d.save_nocompress(), heads)
+        let at = rapport_model::parse_datetime("t", "2026-03-01 09:00").unwrap_or_default();
+        let input = rapport_model::NewCustomer {
+            kind: Some(rapport_model::Kind::Company),
+            name: name.into(),
+            industry: Some("C".into()),
+            source: Some("referral".into()),
+            ..Default::default()
+        };
+        let mut c = input.validate("Li Wei", at).unwrap_or_else(|e| panic!("{e}"));
+        c.id = CustomerId([id; 16]);
+        c.number = format!("MFG-2026-TEST00-{id:03}");
+        let mut d = CustomerDoc::create(
+            &c,
+            automerge::ActorId::from(vec![1u8; 24]),
+            rapport_doc::ChangeMeta::new("Li Wei", at),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let heads = sorted_heads(d.automerge());
+        (u128::from_be_bytes([id; 16]), d.save_plain(), heads)
+    }
+
+    #[test]
+    fn a_held_document_over_the_limits_is_listed_but_not_sent_and_the_rest_is() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let store = TeamStore::open(&dir.path().join("team.redb"))?;
+        let (a, b) = (doc("a", 1), doc("b", 2));
+        let r = store.push(&[
+            DocChanges { id: a.0.to_be_bytes(), bytes: a.1 },
+            DocChanges { id: b.0.to_be_bytes(), bytes: b.1 },
+        ])?;
+        assert!(r.iter().all(|x| matches!(x, DocResult::Stored(_))), "{r:?}");
+        // As a relay that stored it before the limits existed would hold it.
+        {
+            let txn = store.db.begin_write()?;
+            let row = txn.open_table(ROWS)?.get(a.0)?.map(|v| v.value()).ok_or("row")?;
+            let huge = vec![0u8; rapport_doc::LIMITS.doc_bytes as usize + 1];
+            txn.open_table(DOCS)?.insert(row, zstd::bulk::compress(&huge, 1)?.as_slice())?;
+            txn.commit()?;
+        }
+        assert_eq!(store.changes(0, 10)?.0.len(), 2);
+        let wanted = [a.0, b.0].map(|id| DocHeads { id: id.to_be_bytes(), heads: Vec::new() });
+        let sent = store.fetch(&wanted)?;
+        assert_eq!(sent.iter().map(|d| d.id).collect::<Vec<_>>(), vec![b.0.to_be_bytes()]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_fetch_answers_what_fits_one_frame_and_the_rest_when_asked_again() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = TeamStore::open(&dir.path().join("team.redb"))?;
+        let docs: Vec<_> = (1..=4).map(|i| doc(&format!("c{i}"), i)).collect();
+        let pushed: Vec<DocChanges> =
+            docs.iter().map(|d| DocChanges { id: d.0.to_be_bytes(), bytes: d.1.clone() }).collect();
+        store.push(&pushed)?;
+        // Documents as large as the limits allow: four do not fit one frame.
+        {
+            let txn = store.db.begin_write()?;
+            for d in &docs {
+                let row = txn.open_table(ROWS)?.get(d.0)?.map(|v| v.value()).ok_or("row")?;
+                let mut big = d.1.clone();
+                big.resize(rapport_doc::LIMITS.doc_bytes as usize - 100, 0);
+                txn.open_table(DOCS)?.insert(row, zstd::bulk::compress(&big, 1)?.as_slice())?;
+            }
+            txn.commit()?;
+        }
+        let wanted: Vec<DocHeads> =
+            docs.iter().map(|d| DocHeads { id: d.0.to_be_bytes(), heads: Vec::new() }).collect();
+        let first = store.fetch(&wanted)?;
+        assert_eq!(first.len(), 3);
+        let size: usize = first.iter().map(|d| d.bytes.len() + 64).sum();
+        assert!(size <= rapport_sync::RESPONSE_BUDGET);
+        let rest = store.fetch(&wanted[3..])?;
+        assert_eq!(rest.len(), 1);
+        Ok(())
     }
 
     #[test]

@@ -8,14 +8,17 @@
 //! Automerge text and merge character by character. Every change carries its author,
 //! time, a one-line description and, where the domain asks for one, the reason.
 
+mod check;
 mod read;
 mod schema;
 mod settings;
+mod shape;
 mod write;
 
 pub use automerge::{ActorId, ChangeHash};
 pub use read::Conflict;
 pub use settings::{AuditEntry, RuleRecord, SettingsDoc};
+pub use shape::{inspect, Limits, Shape, LIMITS};
 pub use write::ChangeMeta;
 
 use automerge::AutoCommit;
@@ -43,6 +46,36 @@ pub enum DocError {
         /// Newest version understood.
         supported: u64,
     },
+    /// The bytes are not Automerge's format (found before Automerge is asked to load them).
+    #[error("not Automerge data: {0}")]
+    Malformed(String),
+    /// The document, or one change to it, is over a limit every node and relay enforces.
+    #[error("{what}: {found} is over the limit of {limit} (see docs/sync.md, \"Limits\")")]
+    OverLimit {
+        /// What was counted, e.g. `operations in one change`.
+        what: String,
+        /// How many there are.
+        found: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A change after the one that created the document alters a field set once.
+    #[error("`{field}` is set once, when the document is created; a later change alters it")]
+    SetOnce {
+        /// The field: `id`, `number` or `schema`.
+        field: String,
+    },
+    /// The document is for another customer than the one it was sent as.
+    #[error("the document is customer {found}, sent as customer {expected}")]
+    WrongCustomer {
+        /// The id it was sent under.
+        expected: String,
+        /// The id it holds.
+        found: String,
+    },
+    /// A value is not one local input could have written.
+    #[error("customer document: {0}")]
+    Invalid(#[from] rapport_model::ValidationError),
     /// An item addressed by id is not there.
     #[error("{kind} `{id}` not found on this customer")]
     NoSuchItem {

@@ -12,6 +12,9 @@ use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, Scalar
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+const SCHEMA: &str = "schema";
+/// Layout version of the settings document.
+const SETTINGS_SCHEMA: u64 = 1;
 const RULES: &str = "rules";
 const SETTINGS: &str = "settings";
 const AUDIT: &str = "audit";
@@ -44,6 +47,10 @@ fn get_scalar(d: &AutoCommit, o: &ObjId, k: &str) -> Result<Option<ScalarValue>,
     })
 }
 
+fn bad(field: &str, reason: &str) -> DocError {
+    DocError::Field { field: field.to_string(), reason: reason.to_string() }
+}
+
 fn map(d: &AutoCommit, k: &str) -> Result<Option<ObjId>, DocError> {
     Ok(match d.get(&ROOT, k)? {
         Some((Value::Object(ObjType::Map), o)) => Some(o),
@@ -55,7 +62,7 @@ impl SettingsDoc {
     /// The identical first change every node starts from.
     pub fn genesis(rules: &[RuleRecord], settings: &BTreeMap<String, String>) -> Result<SettingsDoc, DocError> {
         let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR.as_slice()));
-        doc.put(ROOT, "schema", ScalarValue::Uint(1))?;
+        doc.put(ROOT, SCHEMA, ScalarValue::Uint(SETTINGS_SCHEMA))?;
         let r = doc.put_object(ROOT, RULES, ObjType::Map)?;
         for rule in rules {
             write_rule(&mut doc, &r, rule)?;
@@ -113,27 +120,36 @@ impl SettingsDoc {
         &mut self.doc
     }
 
-    /// Every rule, in evaluation order.
+    /// Every rule, in evaluation order. A rule whose fields are not of their types is an
+    /// error naming it: the document then does not read back under this schema.
     pub fn rules(&self) -> Result<Vec<RuleRecord>, DocError> {
         let d = &self.doc;
         let Some(r) = map(d, RULES)? else { return Ok(Vec::new()) };
         let mut out = Vec::new();
         for name in d.keys(&r) {
-            let Some((Value::Object(ObjType::Map), o)) = d.get(&r, name.as_str())? else { continue };
+            let field = |k: &str| format!("rules.{name}.{k}");
+            let Some((Value::Object(ObjType::Map), o)) = d.get(&r, name.as_str())? else {
+                return Err(bad(&format!("rules.{name}"), "is not a rule"));
+            };
             let text = |k: &str| -> Result<String, DocError> {
-                Ok(match get_scalar(d, &o, k)? {
-                    Some(ScalarValue::Str(s)) => s.to_string(),
-                    _ => String::new(),
-                })
+                match get_scalar(d, &o, k)? {
+                    Some(ScalarValue::Str(s)) => Ok(s.to_string()),
+                    _ => Err(bad(&field(k), "is not text")),
+                }
             };
             out.push(RuleRecord {
                 tag: text("tag")?,
                 when: text("when")?,
-                enabled: !matches!(get_scalar(d, &o, "enabled")?, Some(ScalarValue::Boolean(false))),
+                enabled: match get_scalar(d, &o, "enabled")? {
+                    Some(ScalarValue::Boolean(b)) => b,
+                    _ => return Err(bad(&field("enabled"), "is not true or false")),
+                },
                 position: match get_scalar(d, &o, "position")? {
                     Some(ScalarValue::Int(i)) => i,
-                    Some(ScalarValue::Uint(u)) => i64::try_from(u).unwrap_or(i64::MAX),
-                    _ => 0,
+                    Some(ScalarValue::Uint(u)) => {
+                        i64::try_from(u).map_err(|_| bad(&field("position"), "is too large"))?
+                    }
+                    _ => return Err(bad(&field("position"), "is not a whole number")),
                 },
                 name,
             });
@@ -189,15 +205,16 @@ impl SettingsDoc {
         Ok(())
     }
 
-    /// Tier settings as key/value text.
+    /// Tier settings as key/value text; a value that is not text is an error naming it.
     pub fn settings(&self) -> Result<BTreeMap<String, String>, DocError> {
         let d = &self.doc;
         let mut out = BTreeMap::new();
         if let Some(s) = map(d, SETTINGS)? {
             for k in d.keys(&s) {
-                if let Some(ScalarValue::Str(v)) = get_scalar(d, &s, &k)? {
-                    out.insert(k, v.to_string());
-                }
+                match get_scalar(d, &s, &k)? {
+                    Some(ScalarValue::Str(v)) => out.insert(k, v.to_string()),
+                    _ => return Err(bad(&format!("settings.{k}"), "is not text")),
+                };
             }
         }
         Ok(out)
@@ -235,26 +252,68 @@ impl SettingsDoc {
         Ok(())
     }
 
-    /// The audit log, oldest first.
+    /// The audit log, oldest first; an entry whose fields are not text is an error naming it.
     pub fn audit(&self) -> Result<Vec<AuditEntry>, DocError> {
         let Some(log) = map(&self.doc, AUDIT)? else { return Ok(Vec::new()) };
-        let text = |o: &ObjId, k: &str| -> Result<String, DocError> {
-            Ok(match self.doc.get(o, k)? {
-                Some((Value::Scalar(s), _)) => match s.as_ref() {
-                    ScalarValue::Str(t) => t.to_string(),
-                    _ => String::new(),
-                },
-                _ => String::new(),
-            })
-        };
         let mut out = Vec::new();
         for k in self.doc.keys(&log) {
-            if let Some((Value::Object(ObjType::Map), o)) = self.doc.get(&log, k.as_str())? {
-                out.push(AuditEntry { at: text(&o, "at")?, by: text(&o, "by")?, what: text(&o, "what")? });
-            }
+            let Some((Value::Object(ObjType::Map), o)) = self.doc.get(&log, k.as_str())? else {
+                return Err(bad(&format!("audit.{k}"), "is not an audit entry"));
+            };
+            let text = |f: &str| -> Result<String, DocError> {
+                match get_scalar(&self.doc, &o, f)? {
+                    Some(ScalarValue::Str(s)) => Ok(s.to_string()),
+                    _ => Err(bad(&format!("audit.{k}.{f}"), "is not text")),
+                }
+            };
+            out.push(AuditEntry { at: text("at")?, by: text("by")?, what: text("what")? });
         }
         out.sort_by(|a, b| (&a.at, &a.by, &a.what).cmp(&(&b.at, &b.by, &b.what)));
         Ok(out)
+    }
+
+    /// Everything the settings document must be before any store keeps it, short of what
+    /// only the rules crate can judge (rule conditions and tier-setting values; see
+    /// `rapport_rules::TeamSettings::read`): within [`crate::LIMITS`], created by the one
+    /// genesis change, which set `schema`, no later change altering it, a schema this build
+    /// reads, no key this schema does not have, and every rule, setting and audit entry of
+    /// its type.
+    pub fn check_shape(&mut self) -> Result<(), DocError> {
+        crate::check::check_history(self.doc.document(), &crate::LIMITS, &[SCHEMA])?;
+        let d = &self.doc;
+        let schema = match get_scalar(d, &ROOT, SCHEMA)? {
+            Some(ScalarValue::Uint(u)) => u,
+            Some(ScalarValue::Int(i)) => u64::try_from(i).map_err(|_| bad(SCHEMA, "is negative"))?,
+            _ => return Err(bad(SCHEMA, "is not a version number")),
+        };
+        if schema > SETTINGS_SCHEMA {
+            return Err(DocError::Schema { found: schema, supported: SETTINGS_SCHEMA });
+        }
+        for k in d.keys(&ROOT) {
+            if ![SCHEMA, RULES, SETTINGS, AUDIT].contains(&k.as_str()) {
+                return Err(bad(&k, "is not part of the settings document"));
+            }
+        }
+        for k in [RULES, SETTINGS, AUDIT] {
+            if d.get(&ROOT, k)?.is_some() && map(d, k)?.is_none() {
+                return Err(bad(k, "is not a map"));
+            }
+        }
+        self.rules()?;
+        self.settings()?;
+        self.audit()?;
+        Ok(())
+    }
+
+    /// Loads a settings document that came from elsewhere, after [`crate::inspect`] has
+    /// bounded what loading it may cost. The caller still checks it.
+    pub fn load_untrusted(bytes: &[u8]) -> Result<SettingsDoc, DocError> {
+        Ok(SettingsDoc { doc: crate::check::load_untrusted(bytes)? })
+    }
+
+    /// A copy of this document with bytes from elsewhere applied; this one is unchanged.
+    pub fn with_untrusted(&mut self, bytes: &[u8]) -> Result<SettingsDoc, DocError> {
+        Ok(SettingsDoc { doc: crate::check::with_untrusted(&mut self.doc, bytes)? })
     }
 
     /// Who changed the rules and settings.

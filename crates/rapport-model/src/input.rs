@@ -156,8 +156,8 @@ impl NewCustomer {
             }
         };
         let name = required(&mut errs, "name", &self.name);
-        if name.chars().count() > 200 {
-            errs.push(FieldError::new("name", "is longer than 200 characters"));
+        if name.chars().count() > crate::MAX_NAME_CHARS {
+            errs.push(FieldError::new("name", format!("is longer than {} characters", crate::MAX_NAME_CHARS)));
         }
         let credit_code =
             opt_text(&self.credit_code).and_then(|c| collect(&mut errs, validate_credit_code(&c), "credit_code"));
@@ -397,8 +397,8 @@ impl CustomerPatch {
         let mut out = self.clone();
         if let Some(n) = &self.name {
             let n = required(&mut errs, "name", n);
-            if n.chars().count() > 200 {
-                errs.push(FieldError::new("name", "is longer than 200 characters"));
+            if n.chars().count() > crate::MAX_NAME_CHARS {
+                errs.push(FieldError::new("name", format!("is longer than {} characters", crate::MAX_NAME_CHARS)));
             }
             out.name = Some(n);
         }

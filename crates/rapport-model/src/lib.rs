@@ -14,6 +14,7 @@ mod mask;
 mod money;
 mod normalize;
 mod number;
+mod stored;
 mod validate;
 mod vocab;
 
@@ -31,6 +32,7 @@ pub use mask::{mask_email, mask_phone, Masking};
 pub use money::Money;
 pub use normalize::{normalize_name, normalize_text};
 pub use number::{device_code, CustomerNumber};
+pub use stored::MAX_NAME_CHARS;
 pub use validate::{
     check_stage_change, credit_check_char, validate_credit_code, validate_email, validate_phone, validate_tag,
     Satisfaction, TAG_SEPARATORS,

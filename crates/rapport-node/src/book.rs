@@ -269,6 +269,8 @@ impl LocalBook {
         let mut doc = self.store.settings_doc()?;
         doc.set_actor(self.store.identity().actor());
         f(&mut doc, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
+        // The check every node and the relay make before keeping a settings document.
+        rapport_rules::TeamSettings::read(&mut doc)?;
         self.store.save_settings_doc(&mut doc)?;
         self.reinstall()
     }
@@ -363,7 +365,11 @@ impl Book for LocalBook {
         Ok(self.store.load_doc(self.store.resolve(key)?)?.history())
     }
     fn doctor(&self) -> Result<DoctorReport, StoreError> {
-        self.store.doctor()
+        let mut report = self.store.doctor()?;
+        if let Some(problem) = &self.engine().problem {
+            report.problems.insert(0, problem.clone());
+        }
+        Ok(report)
     }
     fn reindex(&self) -> Result<u64, StoreError> {
         self.store.reindex()

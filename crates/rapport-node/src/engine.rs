@@ -8,11 +8,10 @@
 //! document, so two nodes never fight over it: each derives the same answer from the same
 //! documents, settings and date.
 
-use rapport_doc::{RuleRecord, SettingsDoc};
-use rapport_model::{Customer, Date, FieldError};
-use rapport_rules::{evaluate_customer, CompiledRules, Facts, Rule, TierSettings};
+use rapport_doc::SettingsDoc;
+use rapport_model::{Customer, Date};
+use rapport_rules::{evaluate_customer, CompiledRules, Facts, Rule, TeamSettings, TierSettings};
 use rapport_store::{Derived, Store, StoreError};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Rules, tier settings and the as-of date, compiled.
@@ -27,6 +26,8 @@ pub struct RuleEngine {
     pub as_of: Date,
     /// Identifies this engine's inputs: as-of date and settings document heads.
     pub state: String,
+    /// Why the team's settings document is not used, when it is not (the defaults are).
+    pub problem: Option<String>,
 }
 
 impl rapport_store::Deriver for RuleEngine {
@@ -47,77 +48,31 @@ fn derive_from(facts: &Facts, engine: &RuleEngine) -> Derived {
     }
 }
 
-/// Rules as the rules crate sees them, from the settings document.
-pub fn rules_of(doc: &SettingsDoc) -> Result<Vec<Rule>, StoreError> {
-    Ok(doc
-        .rules()?
-        .into_iter()
-        .map(|r| Rule { name: r.name, tag: r.tag, condition: r.when, enabled: r.enabled })
-        .collect())
-}
-
 /// Records for the settings document, positions spaced so rules can be inserted between.
-pub fn records_of(rules: &[Rule]) -> Vec<RuleRecord> {
-    rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RuleRecord {
-            name: r.name.clone(),
-            tag: r.tag.clone(),
-            when: r.condition.clone(),
-            enabled: r.enabled,
-            position: (i as i64 + 1) * 10,
-        })
-        .collect()
-}
-
-/// Tier settings as the document stores them: one JSON value per top-level field, so
-/// members changing different settings both keep their change.
-pub fn settings_map(s: &TierSettings) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(s) {
-        for (k, v) in m {
-            out.insert(k, v.to_string());
-        }
-    }
-    out
-}
-
-/// Tier settings from the document; fields it does not hold keep their defaults.
-pub fn settings_of(doc: &SettingsDoc) -> Result<TierSettings, StoreError> {
-    let mut base = match serde_json::to_value(TierSettings::default()) {
-        Ok(serde_json::Value::Object(m)) => m,
-        _ => serde_json::Map::new(),
-    };
-    for (k, v) in doc.settings()? {
-        let value: serde_json::Value = serde_json::from_str(&v)
-            .map_err(|e| FieldError::new(format!("settings.{k}"), format!("stored value is not JSON: {e}")))?;
-        base.insert(k, value);
-    }
-    let s: TierSettings = serde_json::from_value(serde_json::Value::Object(base))
-        .map_err(|e| FieldError::new("settings", e.to_string()))?;
-    s.validate().map_err(|e| FieldError::new("settings", e.to_string()))?;
-    Ok(s)
-}
+pub use rapport_rules::records_of;
 
 /// The settings document a new store starts from: the default rules and tier settings of
 /// the domain, identical on every node.
 pub fn default_settings_doc() -> Result<SettingsDoc, StoreError> {
-    Ok(SettingsDoc::genesis(&records_of(&rapport_rules::default_rules()), &settings_map(&TierSettings::default()))?)
+    Ok(rapport_rules::default_settings_doc()?)
 }
 
-/// Builds the engine for `as_of` from the store's settings document.
+/// Builds the engine for `as_of` from the store's settings document. A stored settings
+/// document that does not pass [`TeamSettings::read`] (one adopted before nodes checked
+/// them) is not used: the engine runs on the default rules and tier settings and says why
+/// in `problem`, which `doctor` and `sync status` show, so the node keeps working.
 pub fn engine_for(store: &Store, as_of: Date) -> Result<RuleEngine, StoreError> {
-    let doc = store.settings_doc()?;
-    let rules = rules_of(&doc)?;
-    let settings = settings_of(&doc)?;
-    let compiled = CompiledRules::compile_lenient(&rules);
+    let (team, problem) = match store.settings_doc().and_then(|mut d| Ok(TeamSettings::read(&mut d)?)) {
+        Ok(team) => (team, None),
+        Err(e) => (TeamSettings::defaults(), Some(format!("the team settings document is not used: {e}"))),
+    };
+    let TeamSettings { rules, compiled, tiers: settings } = team;
     // What derived tags depend on: the date, the rules and the settings. Not the settings
     // document's heads, which also move with its audit log (an export that reveals
     // contact data must not make every node re-evaluate its book).
     let inputs = serde_json::json!({ "rules": &rules, "settings": &settings });
     let state = format!("{as_of}|{inputs}");
-    Ok(RuleEngine { rules, compiled, settings, as_of, state })
+    Ok(RuleEngine { rules, compiled, settings, as_of, state, problem })
 }
 
 /// What a refresh did.

@@ -6,7 +6,7 @@ mod common;
 use common::{at, node};
 use rapport_doc::{ActorId, ChangeMeta};
 use rapport_model::*;
-use rapport_node::{default_settings_doc, engine, Book, Clock, LocalBook};
+use rapport_node::{default_settings_doc, Book, Clock, LocalBook};
 use rapport_rules::{Rule, TierModel};
 use rapport_store::{Filter, Store};
 
@@ -16,7 +16,7 @@ fn nodes_initialised_apart_share_the_default_settings() {
     let mut b = default_settings_doc().expect("b");
     assert_eq!(a.heads(), b.heads(), "the genesis change is identical on every node");
     a.merge(&mut b).expect("merge");
-    assert_eq!(engine::rules_of(&a).expect("rules").len(), rapport_rules::default_rules().len());
+    assert_eq!(a.rules().expect("rules").len(), rapport_rules::default_rules().len());
 }
 
 #[test]
@@ -39,10 +39,10 @@ fn concurrent_edits_to_different_rules_merge() {
     s.insert("abc".to_string(), r#"{"a_share_bp":7000,"b_share_bp":9000}"#.to_string());
     b.set_settings(&s, ChangeMeta::new("Wang Fang", at("2026-03-01 10:06"))).expect("settings b");
     a.merge(&mut b).expect("merge");
-    let rules = engine::rules_of(&a).expect("rules");
-    assert_eq!(rules.iter().find(|r| r.name == "reawaken").expect("r").condition, "days_since_last_interaction >= 60");
+    let rules = a.rules().expect("rules");
+    assert_eq!(rules.iter().find(|r| r.name == "reawaken").expect("r").when, "days_since_last_interaction >= 60");
     assert_eq!(
-        rules.iter().find(|r| r.name == "high_value").expect("h").condition,
+        rules.iter().find(|r| r.name == "high_value").expect("h").when,
         "orders.amount within 12 months > 800000"
     );
     assert!(a.settings().expect("settings").contains_key("abc"));

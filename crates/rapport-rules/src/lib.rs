@@ -9,6 +9,9 @@
 //! * Tiers: grades, composite S/A/B/C, customer value, cadence ([`TierSettings`]); ABC and
 //!   RFM across the book ([`Book`], [`BookBoundaries`]). See `docs/tiers.md`.
 //!
+//! * The team's settings document read and checked as a whole ([`TeamSettings`]): the one
+//!   check every node and the relay apply before keeping a settings document.
+//!
 //! Nothing here does I/O or keeps state; money is fen and rates exact fractions.
 
 #![warn(missing_docs)]
@@ -20,6 +23,7 @@ mod figures;
 mod lang;
 mod num;
 mod rules;
+mod team;
 mod tiers;
 
 pub use book::{
@@ -38,6 +42,7 @@ pub use rules::{
     default_rules, CompiledRule, CompiledRules, Rule, RuleError, RuleExplanation, TAG_ACTIVE, TAG_CHURN_RISK,
     TAG_DORMANT, TAG_HIGH_VALUE, TAG_POTENTIAL, TAG_REAWAKEN,
 };
+pub use team::{default_settings_doc, records_of, TeamSettings};
 pub use tiers::{
     activity_grade, cadence_overdue, composite_tier, customer_value, grades, loyalty_grade, value_grade, AbcSettings,
     ActivityGrades, CompositeSettings, Grade, Grades, LoyaltyGrades, OverdueInfo, Tier, TierPolicies, TierPolicy,

@@ -128,7 +128,7 @@ impl Store {
             for ct in &contacts {
                 doc.add_contact(ct, ChangeMeta::new(&by.name, by.now).because(Some(what.to_string())))?;
             }
-            self.write_edited(&txn, &mut doc, &heads)?;
+            self.write_edited(&txn, id, &mut doc, &heads)?;
         }
         txn.commit()?;
         Ok(stored)

@@ -374,7 +374,10 @@ impl Store {
                 report.problems.push(format!("customer {id}: id does not map back to row {k}"));
             }
             let read = load_row(self.codec(), &docs, &chunks, k).and_then(|d| {
-                d.map(|mut d| -> Result<_, StoreError> { Ok((d.read()?, d.conflicts_quick()?, d.heads())) }).transpose()
+                // The checks any node or relay makes before keeping a document, not only a read:
+                // a document adopted before nodes checked them is named here.
+                d.map(|mut d| -> Result<_, StoreError> { Ok((d.check(id)?, d.conflicts_quick()?, d.heads())) })
+                    .transpose()
             });
             let (c, conflicts, heads_now) = match read {
                 Ok(Some(parts)) => parts,

@@ -172,11 +172,8 @@ impl Store {
         let codec = self.codec().clone();
         let deriver = self.deriver();
         let prepare = |id: CustomerId, bytes: &[u8]| -> Result<NewDoc, StoreError> {
-            let mut doc = CustomerDoc::load(bytes)?;
-            let customer = doc.read()?;
-            if customer.id != id {
-                return Err(StoreError::Db(format!("document for customer {} sent as customer {id}", customer.id)));
-            }
+            let mut doc = CustomerDoc::load_untrusted(bytes)?;
+            let customer = doc.check(id)?;
             // The bytes loaded as a whole document: store them as they came, with the view.
             let view = crate::view::encode(&customer, &doc.conflicts_quick()?)?;
             let packed = codec.pack_with_view(bytes, &view)?;
@@ -263,16 +260,15 @@ impl Store {
         };
         let before = doc.heads();
         // Apply to a copy first: bad bytes must not leave a half-applied document.
-        let mut trial = doc.fork();
-        if let Err(e) = trial.load_incremental(bytes) {
-            return Ok(Err(e.into()));
-        }
+        let mut trial = match doc.with_untrusted(bytes) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e.into())),
+        };
         if trial.heads() == before {
             return Ok(doc.read().map(|c| (Adopted::Unchanged, c)).map_err(Into::into));
         }
-        let c = match trial.read() {
-            Ok(c) if c.id == id => c,
-            Ok(c) => return Ok(Err(StoreError::Db(format!("document for customer {} sent as customer {id}", c.id)))),
+        let c = match trial.check(id) {
+            Ok(c) => c,
             Err(e) => return Ok(Err(e.into())),
         };
         doc = trial;

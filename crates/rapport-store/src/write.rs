@@ -51,6 +51,22 @@ pub(crate) fn chunk_count(chunks: &impl ReadableTable<(u64, u32), &'static [u8]>
     })
 }
 
+/// [`CustomerDoc::check`] for a document this node has just written: a write that would take
+/// the customer over a document limit is bad input (the request is refused and nothing is
+/// written), named as such for the person who made it.
+pub(crate) fn checked_local(doc: &mut CustomerDoc, id: CustomerId) -> Result<Customer, StoreError> {
+    doc.check(id).map_err(|e| match e {
+        rapport_doc::DocError::OverLimit { what, found, limit } => StoreError::Invalid(
+            rapport_model::FieldError::new(
+                "customer",
+                format!("this change would take the customer's {what} to {found}, over the limit of {limit}"),
+            )
+            .into(),
+        ),
+        other => other.into(),
+    })
+}
+
 /// The refusal for a customer arriving from elsewhere whose number another customer
 /// already holds here, if that is the case (numbers are never shared, see `number.rs`).
 pub(crate) fn number_taken(txn: &WriteTransaction, c: &Customer) -> Result<Option<StoreError>, StoreError> {
@@ -138,7 +154,7 @@ impl Store {
             c.number = self.number_for(&c, seq);
         }
         let mut doc = CustomerDoc::create(&c, self.identity.actor(), meta)?;
-        let c = doc.read()?;
+        let c = checked_local(&mut doc, c.id)?;
         let bytes = pack_full(self.codec(), &mut doc, &c)?;
         self.write_state(&txn, &c, DocBytes::Full(&bytes), None, &doc.heads())?;
         txn.commit()?;
@@ -203,7 +219,7 @@ impl Store {
                                 let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
                                 // Index what the document says, not what was asked for:
                                 // the two differ in item order and normalisation.
-                                let stored = doc.read()?;
+                                let stored = checked_local(&mut doc, c.id)?;
                                 let bytes = pack_full(&codec, &mut doc, &stored)?;
                                 let derived = deriver.derive(&stored);
                                 Ok((stored, bytes, derived, doc.heads()))
@@ -234,7 +250,7 @@ impl Store {
         let before = doc.read()?;
         let heads_before = doc.heads();
         f(&mut doc, &before)?;
-        let after = self.write_edited(&txn, &mut doc, &heads_before)?;
+        let after = self.write_edited(&txn, id, &mut doc, &heads_before)?;
         txn.commit()?;
         Ok(after)
     }
@@ -250,15 +266,17 @@ impl Store {
     }
 
     /// Stores an edited document: the new changes as one chunk, or a full save once a
-    /// customer has gathered enough chunks.
+    /// customer has gathered enough chunks. The edited document passes the checks every
+    /// node and the relay make ([`CustomerDoc::check`]) or nothing is written.
     pub(crate) fn write_edited(
         &self,
         txn: &WriteTransaction,
+        id: CustomerId,
         doc: &mut CustomerDoc,
         heads_before: &[rapport_doc::ChangeHash],
     ) -> Result<Customer, StoreError> {
+        let after = checked_local(doc, id)?;
         let chunk = self.codec().pack(&doc.save_after(heads_before))?;
-        let after = doc.read()?;
         let row = row_of(&txn.open_table(ROWS)?, after.id)?.ok_or_else(|| StoreError::NotFound(after.id.to_hex()))?;
         let compact = chunk_count(&txn.open_table(CHUNKS)?, row)? >= MAX_CHUNKS;
         if compact {
@@ -275,6 +293,7 @@ impl Store {
     /// number is already held by a different customer.
     pub fn merge_doc(&self, other: &mut CustomerDoc) -> Result<Customer, StoreError> {
         let incoming = other.read()?;
+        other.check(incoming.id)?;
         let txn = self.db().begin_write()?;
         let existing = {
             let docs = txn.open_table(DOCS)?;
@@ -288,7 +307,7 @@ impl Store {
             }
             None => (other.fork(), true),
         };
-        let c = doc.read()?;
+        let c = doc.check(incoming.id)?;
         if was_new {
             if let Some(refusal) = number_taken(&txn, &c)? {
                 return Err(refusal);

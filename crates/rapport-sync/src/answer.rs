@@ -85,22 +85,32 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
                     done,
                 ));
             }
+            // In order, as many as fit one response: the peer asks again for the rest.
             let mut out = Vec::with_capacity(docs.len());
+            let mut used = 0;
             for w in docs {
                 let heads: Vec<ChangeHash> = w.heads.iter().map(|h| ChangeHash(*h)).collect();
-                if w.id == SETTINGS_ID {
+                let bytes = if w.id == SETTINGS_ID {
                     let mut s = store.settings_doc()?;
                     let known: Vec<ChangeHash> =
                         heads.into_iter().filter(|h| s.automerge().get_change_by_hash(h).is_some()).collect();
-                    let bytes = if known.is_empty() { s.save() } else { s.automerge().save_after(&known) };
-                    out.push(DocChanges { id: w.id, bytes });
-                    continue;
+                    if known.is_empty() {
+                        s.save()
+                    } else {
+                        s.automerge().save_after(&known)
+                    }
+                } else {
+                    match store.changes_after(CustomerId(w.id), &heads) {
+                        Ok((bytes, _)) => bytes,
+                        Err(StoreError::NotFound(_)) => continue,
+                        Err(e) => return Err(e),
+                    }
+                };
+                if !crate::fits(used, bytes.len()) {
+                    break;
                 }
-                match store.changes_after(CustomerId(w.id), &heads) {
-                    Ok((bytes, _)) => out.push(DocChanges { id: w.id, bytes }),
-                    Err(StoreError::NotFound(_)) => {}
-                    Err(e) => return Err(e),
-                }
+                used += bytes.len();
+                out.push(DocChanges { id: w.id, bytes });
             }
             Message::Docs { docs: out }
         }
@@ -119,14 +129,14 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
 fn push_settings(store: &Store, d: &DocChanges, done: &mut Answered) -> Result<DocResult, StoreError> {
     let mut doc = store.settings_doc()?;
     let before = doc.heads();
-    let mut trial = doc.fork();
-    if let Err(e) = trial.automerge().load_incremental(&d.bytes) {
-        return Ok(DocResult::Refused { id: d.id, reason: format!("not Automerge changes: {e}") });
-    }
-    if let Err(e) = trial.rules() {
-        return Ok(DocResult::Refused { id: d.id, reason: format!("not a settings document: {e}") });
-    }
-    doc = trial;
+    let checked = doc.with_untrusted(&d.bytes).and_then(|mut trial| {
+        rapport_rules::TeamSettings::read(&mut trial)?;
+        Ok(trial)
+    });
+    doc = match checked {
+        Ok(trial) => trial,
+        Err(e) => return Ok(DocResult::Refused { id: d.id, reason: format!("team settings: {e}") }),
+    };
     if doc.heads() != before {
         store.save_settings_doc(&mut doc)?;
         done.settings_changed = true;

@@ -17,8 +17,11 @@ pub mod status;
 mod wire;
 
 pub use answer::{answer, Answered};
-pub use session::{sync_once, HttpTransport, SyncReport, Transport, SETTINGS_ID};
-pub use wire::{decode, encode, DocChanges, DocHeads, DocResult, Message, WireError, MAX_FRAME, PROTOCOL_VERSION};
+pub use session::{sync_once, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID, SETTINGS_NAME};
+pub use wire::{
+    decode, encode, fits, DocChanges, DocHeads, DocResult, Message, WireError, MAX_FRAME, PROTOCOL_VERSION,
+    RESPONSE_BUDGET,
+};
 
 /// Why a sync failed.
 #[derive(Debug, thiserror::Error)]

@@ -81,6 +81,57 @@ impl Transport for HttpTransport {
     }
 }
 
+/// Which way a refused document was going.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Sent from here; the peer refused it.
+    Sent,
+    /// Received from the peer; this node refused it (or the peer would not send it).
+    Received,
+}
+
+/// A document a sync did not exchange, and why.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Refusal {
+    /// The customer's id, or `settings` for the team settings document.
+    pub customer: String,
+    /// Which way it was going.
+    pub direction: Direction,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// How refusals of the team settings document are named.
+pub const SETTINGS_NAME: &str = "settings";
+
+impl Refusal {
+    fn new(id: [u8; 16], direction: Direction, reason: impl Into<String>) -> Refusal {
+        let customer = if id == SETTINGS_ID { SETTINGS_NAME.to_string() } else { CustomerId(id).to_hex() };
+        Refusal { customer, direction, reason: reason.into() }
+    }
+
+    /// The customer, when the refused document is a customer's.
+    pub fn customer_id(&self) -> Option<CustomerId> {
+        self.customer.parse().ok()
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let way = match self.direction {
+            Direction::Sent => "sent, refused by the peer",
+            Direction::Received => "received, refused here",
+        };
+        let what = if self.customer == SETTINGS_NAME {
+            "team settings".to_string()
+        } else {
+            format!("customer {}", self.customer)
+        };
+        write!(f, "{what} ({way}): {}", self.reason)
+    }
+}
+
 /// What a sync did.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SyncReport {
@@ -90,8 +141,9 @@ pub struct SyncReport {
     pub received_new: usize,
     /// Customers that received changes.
     pub received_merged: usize,
-    /// Customers the peer refused, and why.
-    pub refused: Vec<String>,
+    /// Documents not exchanged, and why: refused by the peer, or refused here. Each is
+    /// tried again by every later sync with the same peer until it goes through.
+    pub refused: Vec<Refusal>,
     /// Received customers that now show concurrent edits to one field.
     pub conflicts: usize,
     /// Pairs merged into each other on two nodes at once, repaired here (one kept).
@@ -171,8 +223,10 @@ impl Session<'_> {
         })
     }
 
-    /// Fetches every customer written on the peer since the last pull.
-    fn pull(&mut self) -> Result<(), SyncError> {
+    /// Fetches every customer written on the peer since the last pull, and `refetch` (the
+    /// customers refused here last time) again.
+    fn pull(&mut self, refetch: &[CustomerId]) -> Result<(), SyncError> {
+        let mut refetch = refetch.to_vec();
         loop {
             let since = self.store.sync_cursor(&self.peer, "pulled")?;
             let Message::Changed { docs, cursor, more } = self.call(&Message::Changes { since, limit: PAGE })? else {
@@ -197,6 +251,11 @@ impl Session<'_> {
                     wanted.push(DocHeads { id: d.id, heads: hashes(&ours) });
                 }
             }
+            for id in std::mem::take(&mut refetch) {
+                if !wanted.iter().any(|w| w.id == id.0) {
+                    wanted.push(DocHeads { id: id.0, heads: hashes(&self.store.heads_of(id)?) });
+                }
+            }
             // Three stages run at once: fetching batch n+2, decoding and checking batch n+1
             // on every core, and writing batch n (indexes, one transaction), so the peer's
             // work, the network, Automerge and the disk overlap.
@@ -204,92 +263,129 @@ impl Session<'_> {
             let store = self.store;
             let transport = &mut *self.transport;
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<DocChanges>, SyncError>>(1);
-            let (sent, received) = std::thread::scope(|scope| -> Result<(u64, u64), SyncError> {
-                let fetcher = scope.spawn(move || {
-                    let (mut sent, mut received) = (0u64, 0u64);
-                    for batch in batches {
-                        let req = encode(&Message::Fetch { docs: batch });
-                        sent += req.len() as u64;
-                        let r = transport.call(&req).and_then(|resp| {
-                            received += resp.len() as u64;
-                            match decode(&resp)? {
-                                Message::Docs { docs } => Ok(docs),
-                                Message::Error { code, detail } => Err(SyncError::Peer { code, detail }),
-                                _ => Err(SyncError::Peer { code: "protocol".into(), detail: "expected Docs".into() }),
-                            }
-                        });
-                        let failed = r.is_err();
-                        if tx.send(r).is_err() || failed {
-                            break;
-                        }
-                    }
-                    (sent, received)
-                });
-                let (ptx, prx) = std::sync::mpsc::sync_channel::<Result<_, SyncError>>(1);
-                let preparer = scope.spawn(move || {
-                    for docs in rx {
-                        let prepared = docs.and_then(|docs| {
-                            let items: Vec<(CustomerId, Vec<u8>)> =
-                                docs.into_iter().map(|d| (CustomerId(d.id), d.bytes)).collect();
-                            let ids: Vec<CustomerId> = items.iter().map(|(id, _)| *id).collect();
-                            Ok((ids, store.prepare_adoption(items)?))
-                        });
-                        let failed = prepared.is_err();
-                        if ptx.send(prepared).is_err() || failed {
-                            break;
-                        }
-                    }
-                });
-                let mut outcome = Ok(());
-                for prepared in prx {
-                    let (ids, prepared) = match prepared {
-                        Ok(p) => p,
-                        Err(e) => {
-                            outcome = Err(e);
-                            break;
-                        }
-                    };
-                    let results = match store.commit_adoption(prepared) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            outcome = Err(e.into());
-                            break;
-                        }
-                    };
-                    let versions = store.heads_with_peer("", &ids)?;
-                    for ((id, r), (now, _)) in ids.into_iter().zip(results).zip(versions) {
-                        match r {
-                            Ok((outcome, _)) => {
-                                match outcome {
-                                    Adopted::New => self.report.received_new += 1,
-                                    Adopted::Merged => {
-                                        self.report.received_merged += 1;
-                                        if store
-                                            .load_doc(id)
-                                            .and_then(|d| Ok(d.conflicts()?))
-                                            .is_ok_and(|c| !c.is_empty())
-                                        {
-                                            self.report.conflicts += 1;
-                                        }
+            let (sent, received, unsent) =
+                std::thread::scope(|scope| -> Result<(u64, u64, Vec<CustomerId>), SyncError> {
+                    let fetcher = scope.spawn(move || {
+                        let (mut sent, mut received) = (0u64, 0u64);
+                        let mut unsent = Vec::new();
+                        // A response carries what fits one frame; the rest is asked for again.
+                        // A document the peer listed but does not send when it is first in line
+                        // is one it will not send (over the limits there): reported, skipped.
+                        'batches: for mut pending in batches {
+                            while let Some(first) = pending.first().map(|w| w.id) {
+                                let req = encode(&Message::Fetch { docs: pending.clone() });
+                                sent += req.len() as u64;
+                                let r = transport.call(&req).and_then(|resp| {
+                                    received += resp.len() as u64;
+                                    match decode(&resp)? {
+                                        Message::Docs { docs } => Ok(docs),
+                                        Message::Error { code, detail } => Err(SyncError::Peer { code, detail }),
+                                        _ => Err(SyncError::Peer {
+                                            code: "protocol".into(),
+                                            detail: "expected Docs".into(),
+                                        }),
                                     }
-                                    Adopted::Unchanged => {}
+                                });
+                                let docs = match r {
+                                    Ok(docs) => docs,
+                                    Err(e) => {
+                                        let _ = tx.send(Err(e));
+                                        break 'batches;
+                                    }
+                                };
+                                let asked: std::collections::HashSet<[u8; 16]> = pending.iter().map(|w| w.id).collect();
+                                let docs: Vec<DocChanges> =
+                                    docs.into_iter().filter(|d| asked.contains(&d.id)).collect();
+                                if docs.is_empty() {
+                                    unsent.push(CustomerId(first));
+                                    pending.remove(0);
+                                    continue;
                                 }
-                                settled.push((id, now));
+                                let got: std::collections::HashSet<[u8; 16]> = docs.iter().map(|d| d.id).collect();
+                                pending.retain(|w| !got.contains(&w.id));
+                                if tx.send(Ok(docs)).is_err() {
+                                    break 'batches;
+                                }
                             }
-                            Err(e) => self.report.refused.push(format!("{id}: {e}")),
+                        }
+                        (sent, received, unsent)
+                    });
+                    let (ptx, prx) = std::sync::mpsc::sync_channel::<Result<_, SyncError>>(1);
+                    let preparer = scope.spawn(move || {
+                        for docs in rx {
+                            let prepared = docs.and_then(|docs| {
+                                let items: Vec<(CustomerId, Vec<u8>)> =
+                                    docs.into_iter().map(|d| (CustomerId(d.id), d.bytes)).collect();
+                                let ids: Vec<CustomerId> = items.iter().map(|(id, _)| *id).collect();
+                                Ok((ids, store.prepare_adoption(items)?))
+                            });
+                            let failed = prepared.is_err();
+                            if ptx.send(prepared).is_err() || failed {
+                                break;
+                            }
+                        }
+                    });
+                    let mut outcome = Ok(());
+                    for prepared in prx {
+                        let (ids, prepared) = match prepared {
+                            Ok(p) => p,
+                            Err(e) => {
+                                outcome = Err(e);
+                                break;
+                            }
+                        };
+                        let results = match store.commit_adoption(prepared) {
+                            Ok(r) => r,
+                            Err(e) => {
+                                outcome = Err(e.into());
+                                break;
+                            }
+                        };
+                        let versions = store.heads_with_peer("", &ids)?;
+                        for ((id, r), (now, _)) in ids.into_iter().zip(results).zip(versions) {
+                            match r {
+                                Ok((outcome, _)) => {
+                                    match outcome {
+                                        Adopted::New => self.report.received_new += 1,
+                                        Adopted::Merged => {
+                                            self.report.received_merged += 1;
+                                            if store
+                                                .load_doc(id)
+                                                .and_then(|d| Ok(d.conflicts()?))
+                                                .is_ok_and(|c| !c.is_empty())
+                                            {
+                                                self.report.conflicts += 1;
+                                            }
+                                        }
+                                        Adopted::Unchanged => {}
+                                    }
+                                    settled.push((id, now));
+                                }
+                                Err(e) => {
+                                    self.report.refused.push(Refusal::new(id.0, Direction::Received, e.to_string()))
+                                }
+                            }
                         }
                     }
-                }
-                preparer
-                    .join()
-                    .map_err(|_| SyncError::Peer { code: "internal".into(), detail: "adopt thread failed".into() })?;
-                let counts = fetcher
-                    .join()
-                    .map_err(|_| SyncError::Peer { code: "internal".into(), detail: "fetch thread failed".into() })?;
-                outcome.map(|_| counts)
-            })?;
+                    preparer.join().map_err(|_| SyncError::Peer {
+                        code: "internal".into(),
+                        detail: "adopt thread failed".into(),
+                    })?;
+                    let counts = fetcher.join().map_err(|_| SyncError::Peer {
+                        code: "internal".into(),
+                        detail: "fetch thread failed".into(),
+                    })?;
+                    outcome.map(|_| counts)
+                })?;
             self.report.bytes_sent += sent;
             self.report.bytes_received += received;
+            for id in unsent {
+                self.report.refused.push(Refusal::new(
+                    id.0,
+                    Direction::Received,
+                    "the peer holds it but does not send it (over the document limits there)",
+                ));
+            }
             // The peer holds what we now hold for these customers, so the next push does not
             // echo them back.
             self.store.record_sync(&self.peer, "pulled", cursor, &settled)?;
@@ -315,10 +411,17 @@ impl Session<'_> {
         for d in docs.into_iter().filter(|d| d.id == SETTINGS_ID) {
             let before = doc.heads();
             // Changes after our heads, or the whole document: both apply incrementally.
-            let mut trial = doc.fork();
-            trial.automerge().load_incremental(&d.bytes).map_err(|e| rapport_store::StoreError::Doc(e.into()))?;
-            trial.rules().map_err(rapport_store::StoreError::from)?;
-            doc = trial;
+            let checked = doc.with_untrusted(&d.bytes).and_then(|mut trial| {
+                rapport_rules::TeamSettings::read(&mut trial)?;
+                Ok(trial)
+            });
+            doc = match checked {
+                Ok(trial) => trial,
+                Err(e) => {
+                    self.report.refused.push(Refusal::new(SETTINGS_ID, Direction::Received, e.to_string()));
+                    continue;
+                }
+            };
             if doc.heads() != before {
                 self.store.save_settings_doc(&mut doc)?;
                 self.report.settings_changed = true;
@@ -339,10 +442,41 @@ impl Session<'_> {
         else {
             return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Pushed".into() });
         };
-        if let Some(DocResult::Stored(h)) = results.into_iter().next() {
-            let cursor = self.store.sync_cursor(&self.peer, "pushed")?;
-            self.store.record_sync(&self.peer, "pushed", cursor, &[(settings_key, change_hashes(&h.heads))])?;
+        match results.into_iter().next() {
+            Some(DocResult::Stored(h)) => {
+                let cursor = self.store.sync_cursor(&self.peer, "pushed")?;
+                self.store.record_sync(&self.peer, "pushed", cursor, &[(settings_key, change_hashes(&h.heads))])?;
+            }
+            // Not recorded as held by the peer, so the next sync sends it again.
+            Some(DocResult::Refused { reason, .. }) => {
+                self.report.refused.push(Refusal::new(SETTINGS_ID, Direction::Sent, reason));
+            }
+            None => {}
         }
+        Ok(())
+    }
+
+    /// Sends again the customers the peer refused last time (their log entries are behind
+    /// the push cursor): a refusal stays listed until the document goes through.
+    fn push_refused(&mut self, ids: &[CustomerId]) -> Result<(), SyncError> {
+        let cursor = self.store.sync_cursor(&self.peer, "pushed")?;
+        let versions = self.store.heads_with_peer(&self.peer, ids)?;
+        let mut docs = Vec::new();
+        for (id, (ours, known)) in ids.iter().zip(versions) {
+            if ours.is_empty() || ours == known {
+                continue;
+            }
+            let (changes, _) = self.store.changes_after(*id, &known)?;
+            docs.push(DocChanges { id: id.0, bytes: changes });
+        }
+        let mut tally = PushTally::default();
+        for batch in docs.chunks(BATCH_DOCS) {
+            send_batch(self.store, &self.peer, &mut *self.transport, batch.to_vec(), cursor, &mut tally)?;
+        }
+        self.report.sent += tally.sent;
+        self.report.refused.extend(tally.refused);
+        self.report.bytes_sent += tally.bytes_sent;
+        self.report.bytes_received += tally.bytes_received;
         Ok(())
     }
 }
@@ -351,7 +485,7 @@ impl Session<'_> {
 #[derive(Default)]
 struct PushTally {
     sent: usize,
-    refused: Vec<String>,
+    refused: Vec<Refusal>,
     bytes_sent: u64,
     bytes_received: u64,
 }
@@ -447,7 +581,7 @@ fn send_batch(
                 tally.sent += 1;
                 known.push((CustomerId(h.id), change_hashes(&h.heads)));
             }
-            DocResult::Refused { id, reason } => tally.refused.push(format!("{}: {reason}", CustomerId(id))),
+            DocResult::Refused { id, reason } => tally.refused.push(Refusal::new(id, Direction::Sent, reason)),
         }
     }
     store.record_sync(peer, "pushed", cursor, &known)?;
@@ -458,12 +592,21 @@ fn send_batch(
 /// everything written there is pulled. Safe to interrupt at any point and run again.
 pub fn sync_once(store: &Store, transport: &mut dyn Transport) -> Result<SyncReport, SyncError> {
     let peer = transport.peer();
+    // Documents refused last time are tried again; what is still refused is reported again.
+    let before = crate::status::load(store)?.remove(&peer).map(|s| s.refused).unwrap_or_default();
+    let again = |way: Direction| -> Vec<CustomerId> {
+        before.iter().filter(|r| r.direction == way).filter_map(Refusal::customer_id).collect()
+    };
+    let (resend, refetch) = (again(Direction::Sent), again(Direction::Received));
     let mut s = Session { store, transport, peer, report: SyncReport::default() };
     s.push_settings()?;
     s.push()?;
-    s.pull()?;
+    s.push_refused(&resend)?;
+    s.pull(&refetch)?;
     // Walk the push cursor over what the pull just wrote (nothing is sent for it), so
     // `sync status` shows no pending work and the next sync starts from here.
     s.push()?;
+    let mut seen = std::collections::BTreeSet::new();
+    s.report.refused.retain(|r| seen.insert((r.customer.clone(), r.direction == Direction::Sent)));
     Ok(s.report)
 }

@@ -19,6 +19,10 @@ pub struct PeerStatus {
     pub last_error: Option<(String, String)>,
     /// Failures in a row (drives back-off).
     pub failures: u32,
+    /// Documents the last successful sync did not exchange, and why: until each goes
+    /// through (every sync tries again), this peer is not in step.
+    #[serde(default)]
+    pub refused: Vec<crate::Refusal>,
 }
 
 /// Status of every relay and peer this node synced with, keyed like sync state
@@ -39,6 +43,7 @@ pub fn record_success(store: &Store, peer: &str, report: &SyncReport, at: &str) 
     s.last_report = Some(report.clone());
     s.last_error = None;
     s.failures = 0;
+    s.refused = report.refused.clone();
     save(store, &all)
 }
 
@@ -78,10 +83,23 @@ pub struct StatusLine {
     pub pending: usize,
 }
 
-/// Every peer's status line.
+/// Every peer's status line. A team settings document held here that does not pass the
+/// checks (one adopted before nodes checked them) is listed as refused on every line: the
+/// node works on the default rules until it is repaired, and is not in step with anyone.
 pub fn lines(store: &Store) -> Result<Vec<StatusLine>, StoreError> {
+    let unusable = match rapport_rules::TeamSettings::read(&mut store.settings_doc()?) {
+        Ok(_) => None,
+        Err(e) => Some(crate::Refusal {
+            customer: crate::SETTINGS_NAME.into(),
+            direction: crate::Direction::Received,
+            reason: format!("held here but not used (the default rules and tier settings are): {e}"),
+        }),
+    };
     load(store)?
         .into_iter()
-        .map(|(peer, status)| Ok(StatusLine { pending: pending(store, &peer)?, peer, status }))
+        .map(|(peer, mut status)| {
+            status.refused.extend(unusable.clone());
+            Ok(StatusLine { pending: pending(store, &peer)?, peer, status })
+        })
         .collect()
 }

@@ -12,6 +12,18 @@ pub const PROTOCOL_VERSION: u8 = 1;
 /// Largest frame accepted, in bytes (payload included).
 pub const MAX_FRAME: usize = 32 << 20;
 
+/// Bytes of documents one response carries at most: a frame's worth, less room for the
+/// message around them. A peer that has more to send sends the rest when asked again, so
+/// no response is refused for its size however large the documents asked for are.
+pub const RESPONSE_BUDGET: usize = MAX_FRAME - (1 << 20);
+
+/// Whether one more document of `len` bytes fits a response that already carries `used`
+/// bytes. The first document always fits: one within the document limits is far smaller
+/// than a frame.
+pub fn fits(used: usize, len: usize) -> bool {
+    used == 0 || used.saturating_add(len).saturating_add(64) <= RESPONSE_BUDGET
+}
+
 /// A document's id and heads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocHeads {

@@ -1,6 +1,8 @@
 //! Shared pieces of the sync tests: a real relay process, nodes, snapshots.
 #![allow(dead_code)]
 
+pub mod craft;
+
 use rapport_model::*;
 use rapport_node::{Book, Clock, LocalBook};
 use rapport_store::{Filter, Store};
