@@ -469,7 +469,6 @@ impl TeamStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use automerge::transaction::Transactable;
 
     /// A customer document as a node writes it, with id `[id; 16]`.
     fn doc(name: &str, id: u8) -> (u128, Vec<u8>, Vec<ChangeHash>) {

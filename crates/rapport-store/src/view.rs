@@ -163,6 +163,8 @@ mod tests {
         let store = Store::init(&dir.path().join("book.redb"), "Li Wei", settings, Vec::new()).expect("init");
         let mut c = everything();
         (c.number, c.merged_into, c.absorbed) = (String::new(), None, Vec::new());
+        // The reference customer's code is a placeholder; a stored customer's must be valid.
+        c.credit_code = Some("91350100M000100Y43".into());
         let at = c.created_at;
         let c = store.create(c, rapport_doc::ChangeMeta::new("Li Wei", at)).expect("create");
         assert!(store.doctor().expect("doctor").problems.is_empty());
