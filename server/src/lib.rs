@@ -18,6 +18,7 @@ pub mod control;
 pub mod files;
 pub mod http;
 pub mod listener;
+pub mod memory;
 pub mod metrics;
 pub mod serve;
 pub mod team;

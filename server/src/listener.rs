@@ -41,6 +41,8 @@ use tower_service::Service;
 const MAX_BUFFER: usize = 64 * 1024;
 /// Bytes discarded at most after a request answered without reading its body.
 const MAX_DISCARD: u64 = rapport_sync::MAX_FRAME as u64 + 1024;
+/// Longest pause in what a client sends while the relay discards it before closing.
+const LINGER_GAP: Duration = Duration::from_secs(1);
 /// What a connection over a limit is told before it is closed.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\nconnection: close\r\n\
 retry-after: 5\r\ncontent-length: 55\r\n\r\ntoo many connections to the relay; retry in a few seconds";
@@ -230,8 +232,9 @@ impl Connection {
 
 /// Closes a connection whose last request may have left body bytes unread: shuts the
 /// sending side (the response is complete), then reads and discards what the client still
-/// sends, for at most `limit` and `MAX_DISCARD` bytes, so the client reads the response
-/// instead of a reset.
+/// sends, so a client still sending a refused body reads the refusal instead of a reset.
+/// Like nginx's lingering close, it ends when the client closes, when nothing arrives for
+/// [`LINGER_GAP`], or after `limit` and [`MAX_DISCARD`] bytes at most.
 async fn linger(mut stream: TcpStream, limit: Duration) {
     if stream.shutdown().await.is_err() {
         return;
@@ -240,8 +243,9 @@ async fn linger(mut stream: TcpStream, limit: Duration) {
         let mut buf = [0u8; 8192];
         let mut seen = 0u64;
         while seen < MAX_DISCARD {
-            if stream.readable().await.is_err() {
-                return;
+            match tokio::time::timeout(LINGER_GAP, stream.readable()).await {
+                Ok(Ok(())) => {}
+                _ => return,
             }
             match stream.try_read(&mut buf) {
                 Ok(0) => return,

@@ -44,6 +44,7 @@ pub fn run(dir: &Path, config: ServeConfig) -> Result<(), RelayError> {
     check_admin_address(&config.admin_listen)?;
     let token = admin_token(dir)?;
     let relay = Arc::new(Relay::open(dir.to_path_buf(), token, config.bodies.clone())?);
+    crate::memory::return_freed_memory();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(run_listeners(dir, config, relay))
 }
