@@ -7,7 +7,7 @@
 //! on their very next request.
 
 use crate::admin::{Admin, MemberSummary, Team};
-use crate::files::{admin_token, RelayInfo};
+use crate::files::{admin_token, tighten_data_dir, RelayInfo};
 use crate::http::{MemberRef, NewTeam, TeamRef};
 use crate::RelayError;
 use std::path::Path;
@@ -30,10 +30,14 @@ pub enum Control {
 }
 
 impl Control {
-    /// Opens the relay data at `dir`, or finds the running relay that holds it.
+    /// Opens the relay data at `dir` (making its files private, as the relay does), or
+    /// finds the running relay that holds it.
     pub fn open(dir: &Path) -> Result<Control, RelayError> {
         match Admin::open(dir) {
-            Ok(admin) => Ok(Control::Direct(admin)),
+            Ok(admin) => {
+                tighten_data_dir(dir)?;
+                Ok(Control::Direct(admin))
+            }
             Err(RelayError::Locked(_)) => {
                 let info = RelayInfo::read(dir)?;
                 Ok(Control::Running { addr: info.admin, token: admin_token(dir)? })
