@@ -242,3 +242,20 @@ fn active_tokens(m: &redb::Table<&[u8; 32], &[u8]>, team: &str, name: &str) -> R
     }
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_keep_spaces_and_any_script_and_refuse_control_characters_and_length() {
+        assert_eq!(clean_name("member", "  Li Wei ").expect("spaces"), "Li Wei");
+        assert_eq!(clean_name("member", "王小明").expect("chinese"), "王小明");
+        assert_eq!(clean_name("member", &"长".repeat(100)).expect("100 chars").chars().count(), 100);
+        for bad in ["", "   ", "a\tb", "a\nb", "\u{7f}x"] {
+            assert!(matches!(clean_name("member", bad), Err(RelayError::Invalid(_))), "{bad:?}");
+        }
+        let long = clean_name("team", &"长".repeat(101));
+        assert!(matches!(long, Err(RelayError::Invalid(m)) if m.contains("team") && m.contains("101")));
+    }
+}

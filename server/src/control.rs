@@ -118,6 +118,9 @@ impl Control {
             200 => serde_json::from_str(&text)
                 .map_err(|e| RelayError::Remote(format!("its answer to {path} is not what this version expects: {e}"))),
             400 | 422 => Err(RelayError::Invalid(text)),
+            404 if text.is_empty() => Err(RelayError::Remote(format!(
+                "it has no {path}; it may be an older version: restart it with this rapport-relay"
+            ))),
             404 => Err(RelayError::NotFound(text)),
             _ => Err(RelayError::Remote(format!("HTTP {status}: {text}"))),
         }

@@ -288,7 +288,7 @@ impl std::fmt::Display for Failure {
 /// Handles an authenticated member's request against their team's documents.
 fn handle(relay: &Relay, team: &Team, body: &[u8]) -> Result<Message, Failure> {
     let msg = decode(body).map_err(|e: WireError| Failure::Bad(e.to_string()))?;
-    let store = relay.team_store(&team).map_err(|e| Failure::Internal(e.to_string()))?;
+    let store = relay.team_store(team).map_err(|e| Failure::Internal(e.to_string()))?;
     let internal = |e: RelayError| Failure::Internal(e.to_string());
     match msg {
         Message::Push { docs } => {
@@ -446,4 +446,26 @@ async fn admin_revoke(State(relay): State<Arc<Relay>>, Json(b): Json<MemberRef>)
 
 async fn admin_members(State(relay): State<Arc<Relay>>, Json(b): Json<TeamRef>) -> Response {
     admin_call(relay, move |a| -> Result<Vec<MemberSummary>, RelayError> { a.members(&b.team) }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", v.parse().expect("header"));
+        h
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case_and_nothing_else_is_a_token() {
+        for v in ["Bearer abc", "bearer abc", "BEARER abc", "Bearer   abc  "] {
+            assert_eq!(bearer(&auth(v)).as_deref(), Some("abc"), "{v}");
+        }
+        for v in ["Basic abc", "Bearerabc", "Bearer", "abc", "Bearer  "] {
+            assert_eq!(bearer(&auth(v)), None, "{v}");
+        }
+        assert_eq!(bearer(&HeaderMap::new()), None);
+    }
 }

@@ -356,3 +356,27 @@ impl AsyncWrite for StallGuard {
         this.progressed(r, cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_are_limited_per_address_and_in_total_and_freed_on_drop() {
+        let a: IpAddr = "192.0.2.1".parse().expect("ip");
+        let b: IpAddr = "192.0.2.2".parse().expect("ip");
+        let c: IpAddr = "2001:db8::1".parse().expect("ip");
+        let admission = Arc::new(Admission::new(3, 2));
+        let a1 = admission.admit(a).expect("a 1");
+        let a2 = admission.admit(a).expect("a 2");
+        assert!(admission.admit(a).is_none(), "a third from one address");
+        let b1 = admission.admit(b).expect("another address");
+        assert!(admission.admit(c).is_none(), "over the total");
+        assert_eq!(admission.open(), 3);
+        drop(a1);
+        assert!(admission.admit(b).is_some(), "a freed place is free for anyone");
+        drop((a2, b1));
+        assert_eq!(admission.open(), 0);
+        assert!(admission.per_address.lock().expect("map").is_empty(), "no entry left for closed addresses");
+    }
+}
