@@ -1,22 +1,49 @@
-//! The relay's HTTP surface: `POST /v1/sync` (the sync protocol, bearer token per member),
-//! `GET /metrics` (Prometheus), `GET /health`, and an admin API for the `rapport-relay`
-//! command line while the relay runs (admin token, loopback callers only).
+//! The relay's HTTP surface.
+//!
+//! The member listener ([`member_router`]) serves `POST /v1/sync` (the sync protocol,
+//! bearer token per member), `GET /metrics` (Prometheus, counters only) and `GET /health`.
+//! The admin listener ([`admin_router`]), bound to a loopback address of its own, serves
+//! the admin API the `rapport-relay` command line uses while the relay runs (admin token),
+//! `GET /metrics` with the per-team document counts, and `GET /health`.
+//!
+//! A sync request's token is checked from its headers before any of its body is read; a
+//! body is read only up to the frame limit, within the body timeout, and only while the
+//! memory budget for request bodies has room for it.
 
-use crate::admin::{Admin, Team};
+use crate::admin::{Admin, MemberSummary, Team};
+use crate::files::private_file;
 use crate::metrics::Metrics;
 use crate::team::TeamStore;
 use crate::RelayError;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use http_body_util::BodyExt;
 use rapport_sync::{decode, encode, Message, WireError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The largest sync request body: one frame at the frame limit, with a little slack.
+pub const MAX_BODY: usize = rapport_sync::MAX_FRAME + 16;
+/// The largest admin API request body (a team and a member name).
+const MAX_ADMIN_BODY: usize = 16 * 1024;
+
+/// How request bodies are read.
+#[derive(Clone, Debug)]
+pub struct BodyLimits {
+    /// Longest time a request body may take to arrive, counted once its token is accepted.
+    pub timeout: Duration,
+    /// Bytes of request bodies held in memory at once, over all requests; a request waits
+    /// (at most `timeout`) for room for its declared length. At least [`MAX_BODY`].
+    pub memory: usize,
+}
 
 /// Shared relay state.
 pub struct Relay {
@@ -25,25 +52,46 @@ pub struct Relay {
     pub admin: Admin,
     teams: Mutex<HashMap<String, Arc<TeamStore>>>,
     /// Counters.
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     admin_token: String,
+    body_limits: BodyLimits,
+    /// One permit per byte of request body held in memory.
+    body_budget: Arc<Semaphore>,
 }
 
 impl Relay {
-    /// Opens the relay's data directory.
-    pub fn open(dir: PathBuf, admin_token: String) -> Result<Relay, RelayError> {
+    /// Opens the relay's data directory and makes its files private (older relays left
+    /// them readable by others).
+    pub fn open(dir: PathBuf, admin_token: String, body_limits: BodyLimits) -> Result<Relay, RelayError> {
+        if body_limits.memory < MAX_BODY || body_limits.memory > Semaphore::MAX_PERMITS {
+            return Err(RelayError::Invalid(format!(
+                "the memory for request bodies must hold at least one largest request ({} MiB), got {} bytes",
+                MAX_BODY.div_ceil(1 << 20),
+                body_limits.memory
+            )));
+        }
         let admin = Admin::open(&dir)?;
-        std::fs::create_dir_all(dir.join("teams"))?;
-        Ok(Relay { dir, admin, teams: Mutex::new(HashMap::new()), metrics: Metrics::default(), admin_token })
+        crate::files::tighten_data_dir(&dir)?;
+        Ok(Relay {
+            dir,
+            admin,
+            teams: Mutex::new(HashMap::new()),
+            metrics: Arc::new(Metrics::default()),
+            admin_token,
+            body_budget: Arc::new(Semaphore::new(body_limits.memory)),
+            body_limits,
+        })
     }
 
-    /// The document store of a team, opened on first use.
+    /// The document store of a team, opened on first use (its file made private).
     pub fn team_store(&self, team: &Team) -> Result<Arc<TeamStore>, RelayError> {
         let mut map = self.teams.lock().map_err(|_| RelayError::Storage("team map poisoned".into()))?;
         if let Some(t) = map.get(&team.id) {
             return Ok(t.clone());
         }
-        let t = Arc::new(TeamStore::open(&self.dir.join("teams").join(format!("{}.redb", team.id)))?);
+        let path = self.dir.join("teams").join(format!("{}.redb", team.id));
+        let t = Arc::new(TeamStore::open(&path)?);
+        private_file(&path)?;
         map.insert(team.id.clone(), t.clone());
         Ok(t)
     }
@@ -57,79 +105,190 @@ fn error(status: StatusCode, code: &str, detail: impl Into<String>) -> Response 
     frame(status, &Message::Error { code: code.into(), detail: detail.into() })
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get("authorization")?.to_str().ok()?;
-    v.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+/// The token of an `Authorization: Bearer TOKEN` header; the scheme is case-insensitive
+/// (RFC 9110 section 11.1), so `bearer` and `BEARER` work as well.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get("authorization")?.to_str().ok()?.trim();
+    let (scheme, token) = v.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
-/// The router.
-pub fn router(relay: Arc<Relay>) -> Router {
+/// The member listener: sync, counters, health. No admin API, no team ids.
+pub fn member_router(relay: Arc<Relay>) -> Router {
     Router::new()
         .route("/v1/sync", post(sync))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(member_metrics))
         .route("/health", get(|| async { "ok" }))
-        .route("/admin/teams", get(admin_teams).post(admin_create_team))
-        .route("/admin/teams/{team}/members", post(admin_add_member))
-        .route("/admin/teams/{team}/members/{name}/revoke", post(admin_revoke))
-        .layer(DefaultBodyLimit::max(rapport_sync::MAX_FRAME + 16))
         .with_state(relay)
 }
 
+/// The admin listener (loopback only): the admin API, metrics with team ids, health.
+pub fn admin_router(relay: Arc<Relay>) -> Router {
+    let admin = Router::new()
+        .route("/admin/teams", get(admin_teams).post(admin_create_team))
+        .route("/admin/members", post(admin_add_member))
+        .route("/admin/members/revoke", post(admin_revoke))
+        .route("/admin/members/list", post(admin_members))
+        .route_layer(axum::middleware::from_fn_with_state(relay.clone(), require_admin));
+    admin
+        .route("/metrics", get(admin_metrics))
+        .route("/health", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
+        .with_state(relay)
+}
+
+/// `POST /v1/sync`: the token first, then the body, then the request.
 async fn sync(
     State(relay): State<Arc<Relay>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    Metrics::add(&relay.metrics.bytes_in, body.len() as u64);
-    let Some(token) = bearer(&headers) else {
-        Metrics::add(&relay.metrics.unauthorized, 1);
-        eprintln!("relay: {peer}: refused: no bearer token");
-        return error(StatusCode::UNAUTHORIZED, "unauthorized", "a bearer token is required");
-    };
-    let r = relay.clone();
-    let result = tokio::task::spawn_blocking(move || handle(&r, &token, &body)).await;
-    let resp = match result {
-        Ok(Ok(m)) => {
-            let bytes = encode(&m);
+    match sync_request(&relay, &headers, body).await {
+        Ok(bytes) => {
             Metrics::add(&relay.metrics.bytes_out, bytes.len() as u64);
-            return (StatusCode::OK, [("content-type", "application/x-rapport-sync")], bytes).into_response();
+            (StatusCode::OK, [("content-type", "application/x-rapport-sync")], bytes).into_response()
         }
-        Ok(Err(e)) => e,
-        Err(e) => Failure::Internal(format!("worker failed: {e}")),
+        Err(failure) => refusal(&relay.metrics, peer, failure),
+    }
+}
+
+async fn sync_request(relay: &Arc<Relay>, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Failure> {
+    let token = bearer(headers).ok_or(Failure::NoToken)?;
+    let team = member_team(relay, token).await?;
+    let declared = declared_length(headers)?;
+    let limits = &relay.body_limits;
+    let budget = reserve_body_memory(relay, declared.unwrap_or(MAX_BODY)).await?;
+    let bytes = tokio::time::timeout(limits.timeout, read_body(body, declared))
+        .await
+        .map_err(|_| Failure::BodyTimeout(limits.timeout))??;
+    Metrics::add(&relay.metrics.bytes_in, bytes.len() as u64);
+    let r = relay.clone();
+    // The budget is held until the request is handled: its decoded form lives as long.
+    let m = tokio::task::spawn_blocking(move || {
+        let _budget = budget;
+        handle(&r, &team, &bytes)
+    })
+    .await
+    .map_err(|e| Failure::Internal(format!("worker failed: {e}")))??;
+    Ok(encode(&m))
+}
+
+/// The team of the member whose token this is; revoked and unknown tokens are refused.
+async fn member_team(relay: &Arc<Relay>, token: String) -> Result<Team, Failure> {
+    let r = relay.clone();
+    match tokio::task::spawn_blocking(move || r.admin.authenticate(&token)).await {
+        Ok(Ok(Some((_member, team)))) => Ok(team),
+        Ok(Ok(None)) => Err(Failure::Unauthorized),
+        Ok(Err(e)) => Err(Failure::Internal(e.to_string())),
+        Err(e) => Err(Failure::Internal(format!("worker failed: {e}"))),
+    }
+}
+
+/// The body length the client declared, refused when over [`MAX_BODY`] before any of the
+/// body is read. `None` for a chunked body.
+fn declared_length(headers: &HeaderMap) -> Result<Option<usize>, Failure> {
+    let Some(v) = headers.get("content-length") else { return Ok(None) };
+    let n = v
+        .to_str()
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .ok_or_else(|| Failure::Bad("the Content-Length header is not a number".into()))?;
+    if n > MAX_BODY as u64 {
+        return Err(Failure::TooLarge(n));
+    }
+    Ok(Some(n as usize))
+}
+
+/// Room for `bytes` of body in the memory budget, waiting at most the body timeout.
+async fn reserve_body_memory(relay: &Relay, bytes: usize) -> Result<OwnedSemaphorePermit, Failure> {
+    let n = u32::try_from(bytes.max(1)).map_err(|_| Failure::TooLarge(bytes as u64))?;
+    let wait = relay.body_limits.timeout;
+    match tokio::time::timeout(wait, relay.body_budget.clone().acquire_many_owned(n)).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_closed)) => Err(Failure::Internal("the body budget was closed".into())),
+        Err(_) => Err(Failure::Busy(wait)),
+    }
+}
+
+/// Reads a body of at most [`MAX_BODY`] bytes into one buffer sized once from the
+/// declared length, so no buffer is ever grown and copied.
+async fn read_body(mut body: Body, declared: Option<usize>) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Failure::Bad(format!("the request body broke off: {e}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        if out.len() + data.len() > MAX_BODY {
+            return Err(Failure::TooLarge((out.len() + data.len()) as u64));
+        }
+        if out.capacity() - out.len() < data.len() {
+            // Chunked: grow by doubling, never past the limit.
+            let want = (out.capacity() * 2).max(out.len() + data.len()).min(MAX_BODY);
+            out.reserve_exact(want - out.len());
+        }
+        out.extend_from_slice(&data);
+    }
+    Ok(out)
+}
+
+/// The response to a refused sync request, counted and logged with the peer.
+fn refusal(metrics: &Metrics, peer: SocketAddr, failure: Failure) -> Response {
+    let why = failure.to_string();
+    let (status, code, counter) = match &failure {
+        Failure::NoToken | Failure::Unauthorized => {
+            (StatusCode::UNAUTHORIZED, "unauthorized", Some(&metrics.unauthorized))
+        }
+        Failure::Bad(_) => (StatusCode::BAD_REQUEST, "bad_request", Some(&metrics.bad_requests)),
+        Failure::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", Some(&metrics.bad_requests)),
+        Failure::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout", Some(&metrics.bodies_timed_out)),
+        Failure::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", Some(&metrics.bodies_over_budget)),
+        Failure::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
     };
-    match resp {
-        Failure::Unauthorized => {
-            Metrics::add(&relay.metrics.unauthorized, 1);
-            eprintln!("relay: {peer}: refused: unknown or revoked token");
-            error(StatusCode::UNAUTHORIZED, "unauthorized", "unknown or revoked token")
-        }
-        Failure::Bad(why) => {
-            Metrics::add(&relay.metrics.bad_requests, 1);
-            eprintln!("relay: {peer}: dropped a bad request: {why}");
-            error(StatusCode::BAD_REQUEST, "bad_request", why)
-        }
-        Failure::Internal(why) => {
-            eprintln!("relay: {peer}: internal error: {why}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the relay failed; see its log")
+    if let Some(c) = counter {
+        Metrics::add(c, 1);
+    }
+    eprintln!("relay: {peer}: refused: {why}");
+    let detail = match failure {
+        Failure::Internal(_) => "the relay failed; see its log".to_string(),
+        _ => why,
+    };
+    error(status, code, detail)
+}
+
+/// Why a sync request was refused.
+enum Failure {
+    NoToken,
+    Unauthorized,
+    Bad(String),
+    TooLarge(u64),
+    BodyTimeout(Duration),
+    Busy(Duration),
+    Internal(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::NoToken => write!(f, "a bearer token is required (Authorization: Bearer TOKEN)"),
+            Failure::Unauthorized => write!(f, "unknown or revoked token"),
+            Failure::Bad(why) => write!(f, "{why}"),
+            Failure::TooLarge(n) => write!(f, "a request body of {n} bytes is over the {MAX_BODY}-byte limit"),
+            Failure::BodyTimeout(t) => write!(f, "the request body did not arrive within {}s", t.as_secs_f64()),
+            Failure::Busy(t) => write!(
+                f,
+                "the relay is busy receiving other requests (no room for this body within {}s); retry shortly",
+                t.as_secs_f64()
+            ),
+            Failure::Internal(why) => write!(f, "internal error: {why}"),
         }
     }
 }
 
-enum Failure {
-    Unauthorized,
-    Bad(String),
-    Internal(String),
-}
-
-fn handle(relay: &Relay, token: &str, body: &[u8]) -> Result<Message, Failure> {
-    let (_member, team) = match relay.admin.authenticate(token) {
-        Ok(Some(m)) => m,
-        Ok(None) => return Err(Failure::Unauthorized),
-        Err(e) => return Err(Failure::Internal(e.to_string())),
-    };
+/// Handles an authenticated member's request against their team's documents.
+fn handle(relay: &Relay, team: &Team, body: &[u8]) -> Result<Message, Failure> {
     let msg = decode(body).map_err(|e: WireError| Failure::Bad(e.to_string()))?;
-    let store = relay.team_store(&team).map_err(|e| Failure::Internal(e.to_string()))?;
+    let store = relay.team_store(team).map_err(|e| Failure::Internal(e.to_string()))?;
     let internal = |e: RelayError| Failure::Internal(e.to_string());
     match msg {
         Message::Push { docs } => {
@@ -176,7 +335,13 @@ fn kind(m: &Message) -> &'static str {
     }
 }
 
-async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
+/// `GET /metrics` on the member listener: counters only.
+async fn member_metrics(State(relay): State<Arc<Relay>>) -> Response {
+    prometheus(relay.metrics.render(None))
+}
+
+/// `GET /metrics` on the admin listener: counters and documents per team id.
+async fn admin_metrics(State(relay): State<Arc<Relay>>) -> Response {
     let r = relay.clone();
     let teams = tokio::task::spawn_blocking(move || -> Vec<(String, u64)> {
         r.admin
@@ -188,16 +353,30 @@ async fn metrics(State(relay): State<Arc<Relay>>) -> Response {
     })
     .await
     .unwrap_or_default();
-    ([("content-type", "text/plain; version=0.0.4")], relay.metrics.render(&teams)).into_response()
+    prometheus(relay.metrics.render(Some(&teams)))
 }
 
-fn admin_ok(relay: &Relay, peer: &SocketAddr, headers: &HeaderMap) -> Result<(), Box<Response>> {
+fn prometheus(text: String) -> Response {
+    ([("content-type", "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// Lets only loopback callers with the admin token through to the admin API; runs before
+/// any request body is read.
+async fn require_admin(
+    State(relay): State<Arc<Relay>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     if !peer.ip().is_loopback() {
-        return Err(Box::new((StatusCode::FORBIDDEN, "the admin API answers loopback callers only").into_response()));
+        return (StatusCode::FORBIDDEN, "the admin API answers loopback callers only").into_response();
     }
-    match bearer(headers) {
-        Some(t) if constant_eq(t.as_bytes(), relay.admin_token.as_bytes()) => Ok(()),
-        _ => Err(Box::new((StatusCode::UNAUTHORIZED, "admin token required").into_response())),
+    match bearer(request.headers()) {
+        Some(t) if constant_eq(t.as_bytes(), relay.admin_token.as_bytes()) => next.run(request).await,
+        _ => {
+            eprintln!("relay: {peer}: refused an admin call without the admin token");
+            (StatusCode::UNAUTHORIZED, "the admin token (DATA/admin.token) is required").into_response()
+        }
     }
 }
 
@@ -205,8 +384,16 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn admin_result<T: serde::Serialize>(r: Result<T, RelayError>) -> Response {
-    match r {
+/// Runs an admin call on a blocking thread (redb writes sync to disk) and answers JSON.
+async fn admin_call<T, F>(relay: Arc<Relay>, call: F) -> Response
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&Admin) -> Result<T, RelayError> + Send + 'static,
+{
+    let result = tokio::task::spawn_blocking(move || call(&relay.admin))
+        .await
+        .unwrap_or_else(|e| Err(RelayError::Storage(format!("worker failed: {e}"))));
+    match result {
         Ok(v) => Json(v).into_response(),
         Err(RelayError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
         Err(RelayError::Invalid(m)) => (StatusCode::BAD_REQUEST, m).into_response(),
@@ -214,55 +401,71 @@ fn admin_result<T: serde::Serialize>(r: Result<T, RelayError>) -> Response {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct NameBody {
-    name: String,
+/// `POST /admin/teams`.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct NewTeam {
+    /// Team name.
+    pub name: String,
 }
 
-async fn admin_teams(
-    State(relay): State<Arc<Relay>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = admin_ok(&relay, &peer, &headers) {
-        return *r;
-    }
-    admin_result(relay.admin.teams())
+/// `POST /admin/members`, `/admin/members/revoke`: a member named in the body, so any name
+/// (spaces, Chinese) travels as it is.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct MemberRef {
+    /// Team name.
+    pub team: String,
+    /// Member name.
+    pub name: String,
+    /// Add a further token to a member who already has one.
+    #[serde(default)]
+    pub another: bool,
 }
 
-async fn admin_create_team(
-    State(relay): State<Arc<Relay>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Json(b): Json<NameBody>,
-) -> Response {
-    if let Err(r) = admin_ok(&relay, &peer, &headers) {
-        return *r;
-    }
-    admin_result(relay.admin.create_team(&b.name))
+/// `POST /admin/members/list`.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct TeamRef {
+    /// Team name.
+    pub team: String,
 }
 
-async fn admin_add_member(
-    State(relay): State<Arc<Relay>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(team): Path<String>,
-    Json(b): Json<NameBody>,
-) -> Response {
-    if let Err(r) = admin_ok(&relay, &peer, &headers) {
-        return *r;
-    }
-    admin_result(relay.admin.add_member(&team, &b.name))
+async fn admin_teams(State(relay): State<Arc<Relay>>) -> Response {
+    admin_call(relay, |a| a.teams()).await
 }
 
-async fn admin_revoke(
-    State(relay): State<Arc<Relay>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path((team, name)): Path<(String, String)>,
-) -> Response {
-    if let Err(r) = admin_ok(&relay, &peer, &headers) {
-        return *r;
+async fn admin_create_team(State(relay): State<Arc<Relay>>, Json(b): Json<NewTeam>) -> Response {
+    admin_call(relay, move |a| a.create_team(&b.name)).await
+}
+
+async fn admin_add_member(State(relay): State<Arc<Relay>>, Json(b): Json<MemberRef>) -> Response {
+    admin_call(relay, move |a| a.add_member(&b.team, &b.name, b.another)).await
+}
+
+async fn admin_revoke(State(relay): State<Arc<Relay>>, Json(b): Json<MemberRef>) -> Response {
+    admin_call(relay, move |a| a.revoke(&b.team, &b.name)).await
+}
+
+async fn admin_members(State(relay): State<Arc<Relay>>, Json(b): Json<TeamRef>) -> Response {
+    admin_call(relay, move |a| -> Result<Vec<MemberSummary>, RelayError> { a.members(&b.team) }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", v.parse().expect("header"));
+        h
     }
-    admin_result(relay.admin.revoke(&team, &name))
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case_and_nothing_else_is_a_token() {
+        for v in ["Bearer abc", "bearer abc", "BEARER abc", "Bearer   abc  "] {
+            assert_eq!(bearer(&auth(v)).as_deref(), Some("abc"), "{v}");
+        }
+        for v in ["Basic abc", "Bearerabc", "Bearer", "abc", "Bearer  "] {
+            assert_eq!(bearer(&auth(v)), None, "{v}");
+        }
+        assert_eq!(bearer(&HeaderMap::new()), None);
+    }
 }

@@ -6,10 +6,21 @@
 //! and that can be revoked at once. The relay treats documents as opaque Automerge
 //! documents: it merges what members push, keeps a change log per team, and answers the
 //! sync protocol of `rapport-sync` (`docs/sync.md`).
+//!
+//! The relay guards its own resources: the member-facing listener ([`listener`]) closes
+//! connections whose headers, bodies or response reads stall, limits connections per
+//! address and in total, checks the bearer token before it reads a body and keeps the
+//! memory held by request bodies under a budget. Administration ([`control`]) works on a
+//! stopped relay's files or through a running relay's own loopback admin listener.
 
 pub mod admin;
+pub mod control;
+pub mod files;
 pub mod http;
+pub mod listener;
+pub mod memory;
 pub mod metrics;
+pub mod serve;
 pub mod team;
 
 /// Anything that can go wrong in the relay.
@@ -27,6 +38,9 @@ pub enum RelayError {
     /// The data directory is held by a running relay.
     #[error("the relay data at {0} is in use by a running relay")]
     Locked(String),
+    /// The running relay could not be reached or failed the administrative call.
+    #[error("the running relay: {0}")]
+    Remote(String),
 }
 
 macro_rules! storage_err {

@@ -1,18 +1,20 @@
 //! `rapport-relay`: run the team relay and administer its teams and members.
 //!
 //! While the relay runs it holds its data files, so the administrative commands then go
-//! through its loopback-only admin API (address in `DATA/relay.json`, token in
+//! through its loopback-only admin listener (address in `DATA/relay.json`, token in
 //! `DATA/admin.token`); when it is stopped they open the data directly. Either way a
 //! revoked member is refused on their very next request.
 
-use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use rapport_relay::admin::Admin;
-use rapport_relay::http::{router, Relay};
-use rapport_relay::{random_token, RelayError};
+use rapport_relay::control::Control;
+use rapport_relay::http::BodyLimits;
+use rapport_relay::listener::ConnectionLimits;
+use rapport_relay::serve::{defaults, ServeConfig};
+use rapport_relay::RelayError;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
 /// The Rapport team relay.
 #[derive(Parser, Debug)]
@@ -27,18 +29,44 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve the sync protocol, /metrics and /health.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8787")]
-        listen: String,
-    },
+    /// Serve the sync protocol, /metrics and /health; the admin API on its own loopback address.
+    Serve(ServeArgs),
     /// Teams.
     #[command(subcommand)]
     Team(TeamCmd),
     /// Members and their tokens.
     #[command(subcommand)]
     Member(MemberCmd),
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Address members (or the TLS proxy in front) connect to.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// Loopback address of the admin API (port 0: any free port; relay.json records it).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    admin_listen: SocketAddr,
+    /// Seconds a request's headers may take; also how long an idle connection stays open.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a request's body may take to arrive once its token is accepted.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::BODY_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+    /// Seconds a client may read nothing of its response before the connection closes.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::WRITE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    write_timeout: u64,
+    /// Open connections at most.
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_connections: u64,
+    /// Open connections from one client address at most (behind a reverse proxy every
+    /// connection comes from the proxy's address).
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_CONNECTIONS_PER_ADDRESS as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_connections_per_ip: u64,
+    /// MiB of request bodies held in memory at once over all requests (at least 33: one
+    /// largest request); further requests wait up to the body timeout for room.
+    #[arg(long, value_name = "MIB", default_value_t = defaults::MAX_BODY_MEMORY_MIB as u64, value_parser = clap::value_parser!(u64).range(33..=65_536))]
+    max_body_memory: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -58,8 +86,11 @@ enum MemberCmd {
     Add {
         /// Team name.
         team: String,
-        /// Member name.
+        /// Member name (quote names with spaces: "Li Wei").
         name: String,
+        /// Give a member who already has a token one more (for a second computer).
+        #[arg(long)]
+        another_token: bool,
     },
     /// Revoke every token of a member, effective on their next request.
     Revoke {
@@ -67,6 +98,11 @@ enum MemberCmd {
         team: String,
         /// Member name.
         name: String,
+    },
+    /// List a team's members and their tokens.
+    List {
+        /// Team name.
+        team: String,
     },
 }
 
@@ -76,140 +112,75 @@ fn data_dir(flag: &Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("relay-data"))
 }
 
-fn admin_token(dir: &Path) -> Result<String> {
-    let path = dir.join("admin.token");
-    if let Ok(t) = std::fs::read_to_string(&path) {
-        return Ok(t.trim().to_string());
-    }
-    std::fs::create_dir_all(dir)?;
-    let t = random_token();
-    write_private(&path, &t)?;
-    Ok(t)
-}
-
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path).with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    Ok(())
-}
-
-/// Runs an admin call directly on the data, or through the running relay.
-fn admin_call<T: serde::de::DeserializeOwned>(
-    dir: &Path,
-    direct: impl FnOnce(&Admin) -> Result<T, RelayError>,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> Result<T> {
-    match Admin::open(dir) {
-        Ok(a) => Ok(direct(&a)?),
-        Err(RelayError::Locked(_)) => {
-            let info: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(dir.join("relay.json"))
-                    .context("the relay data is in use, but relay.json is missing")?,
-            )?;
-            let addr = info["addr"].as_str().context("relay.json has no addr")?;
-            let token = admin_token(dir)?;
-            let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-            let url = format!("http://{addr}{path}");
-            let req = agent.post(&url).header("Authorization", &format!("Bearer {token}"));
-            let mut resp = match body {
-                Some(b) => req.send_json(b),
-                None => req.send_empty(),
-            }
-            .with_context(|| format!("calling the running relay at {addr}"))?;
-            let status = resp.status().as_u16();
-            let text = resp.body_mut().read_to_string()?;
-            if status != 200 {
-                bail!("{text}");
-            }
-            Ok(serde_json::from_str(&text)?)
-        }
-        Err(e) => Err(e.into()),
+fn serve_config(a: &ServeArgs) -> ServeConfig {
+    let secs = Duration::from_secs;
+    ServeConfig {
+        listen: a.listen,
+        admin_listen: a.admin_listen,
+        connections: ConnectionLimits {
+            header_timeout: secs(a.header_timeout),
+            write_timeout: secs(a.write_timeout),
+            max_connections: a.max_connections as usize,
+            max_per_address: a.max_connections_per_ip as usize,
+            drain: defaults::DRAIN,
+        },
+        bodies: BodyLimits { timeout: secs(a.body_timeout), memory: (a.max_body_memory as usize) << 20 },
     }
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn run(cli: Cli) -> Result<(), RelayError> {
     let dir = data_dir(&cli.data);
     match cli.command {
-        Command::Serve { listen } => serve(&dir, &listen),
+        Command::Serve(args) => rapport_relay::serve::run(&dir, serve_config(&args)),
         Command::Team(TeamCmd::Create { name }) => {
-            let t: rapport_relay::admin::Team =
-                admin_call(&dir, |a| a.create_team(&name), "/admin/teams", Some(serde_json::json!({ "name": name })))?;
+            let t = Control::open(&dir)?.create_team(&name)?;
             println!("team {} created", t.name);
             Ok(())
         }
         Command::Team(TeamCmd::List) => {
-            let teams: Vec<rapport_relay::admin::Team> = match Admin::open(&dir) {
-                Ok(a) => a.teams()?,
-                Err(RelayError::Locked(_)) => {
-                    bail!("the relay is running; list teams with its admin API (GET /admin/teams)")
-                }
-                Err(e) => return Err(e.into()),
-            };
-            for t in teams {
+            for t in Control::open(&dir)?.teams()? {
                 println!("{}", t.name);
             }
             Ok(())
         }
-        Command::Member(MemberCmd::Add { team, name }) => {
-            let path = format!("/admin/teams/{team}/members");
-            let token: String =
-                admin_call(&dir, |a| a.add_member(&team, &name), &path, Some(serde_json::json!({ "name": name })))?;
+        Command::Member(MemberCmd::Add { team, name, another_token }) => {
+            let token = Control::open(&dir)?.add_member(&team, &name, another_token)?;
             println!("{token}");
-            eprintln!("member {name} added to {team}; give them this token (it is not shown again): rapport relay set URL TOKEN");
+            let name = name.trim();
+            eprintln!(
+                "member {name} added to {team}; give them this token (it is not shown again): rapport relay set URL TOKEN"
+            );
             Ok(())
         }
         Command::Member(MemberCmd::Revoke { team, name }) => {
-            let path = format!("/admin/teams/{team}/members/{name}/revoke");
-            let n: usize = admin_call(&dir, |a| a.revoke(&team, &name), &path, None)?;
-            println!("revoked {n} token(s) of {name} in {team}");
+            let n = Control::open(&dir)?.revoke(&team, &name)?;
+            println!("revoked {n} token(s) of {} in {team}", name.trim());
+            Ok(())
+        }
+        Command::Member(MemberCmd::List { team }) => {
+            for m in Control::open(&dir)?.members(&team)? {
+                let state = match (m.active_tokens, m.revoked_tokens) {
+                    (0, r) => format!("revoked ({r} token(s))"),
+                    (a, 0) => format!("active ({a} token(s))"),
+                    (a, r) => format!("active ({a} token(s), {r} revoked)"),
+                };
+                println!("{}\t{state}", m.name);
+            }
             Ok(())
         }
     }
 }
 
-fn serve(dir: &Path, listen: &str) -> Result<()> {
-    let addr: SocketAddr =
-        listen.parse().with_context(|| format!("`{listen}` is not an address such as 127.0.0.1:8787"))?;
-    let token = admin_token(dir)?;
-    let relay = Arc::new(Relay::open(dir.to_path_buf(), token)?);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-        let local = listener.local_addr()?;
-        write_private(
-            &dir.join("relay.json"),
-            &serde_json::json!({ "addr": local.to_string(), "pid": std::process::id() }).to_string(),
-        )?;
-        eprintln!("rapport-relay listening on http://{local} (data {})", dir.display());
-        let app = router(relay).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
-        let _ = std::fs::remove_file(dir.join("relay.json"));
-        eprintln!("rapport-relay stopped");
-        Ok(())
-    })
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rapport-relay: {e}");
+            match e {
+                // Bad input: the message names what and why; nothing was written.
+                RelayError::Invalid(_) | RelayError::NotFound(_) => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
 }

@@ -23,6 +23,27 @@ pub struct Metrics {
     pub bytes_in: AtomicU64,
     /// Response bytes sent.
     pub bytes_out: AtomicU64,
+    /// Connections accepted.
+    pub connections_opened: AtomicU64,
+    /// Connections open now.
+    pub connections_open: AtomicU64,
+    /// Connections refused over the total or per-address limit.
+    pub connections_refused: AtomicU64,
+    /// Connections closed because their request headers did not arrive in time.
+    pub connections_timed_out: AtomicU64,
+    /// Requests refused because their body did not arrive within the body timeout.
+    pub bodies_timed_out: AtomicU64,
+    /// Requests refused because the memory budget for request bodies stayed full.
+    pub bodies_over_budget: AtomicU64,
+}
+
+/// Counts a connection as open until dropped.
+pub struct OpenConnection<'a>(&'a Metrics);
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
@@ -31,8 +52,16 @@ impl Metrics {
         c.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// The text exposition, with per-team document counts appended by the caller.
-    pub fn render(&self, teams: &[(String, u64)]) -> String {
+    /// Counts a new connection, open until the returned guard is dropped.
+    pub fn connection_opened(&self) -> OpenConnection<'_> {
+        Metrics::add(&self.connections_opened, 1);
+        Metrics::add(&self.connections_open, 1);
+        OpenConnection(self)
+    }
+
+    /// The text exposition. Per-team document counts (`teams`) are only given on the admin
+    /// listener: team ids are not for members or the internet to enumerate.
+    pub fn render(&self, teams: Option<&[(String, u64)]>) -> String {
         let mut s = String::new();
         let c = |v: &AtomicU64| v.load(Ordering::Relaxed);
         s.push_str(
@@ -47,6 +76,40 @@ impl Metrics {
         s.push_str(&format!("# HELP rapport_relay_docs_refused_total Pushed documents refused.\n# TYPE rapport_relay_docs_refused_total counter\nrapport_relay_docs_refused_total {}\n", c(&self.docs_refused)));
         s.push_str(&format!("# HELP rapport_relay_bytes_in_total Request bytes.\n# TYPE rapport_relay_bytes_in_total counter\nrapport_relay_bytes_in_total {}\n", c(&self.bytes_in)));
         s.push_str(&format!("# HELP rapport_relay_bytes_out_total Response bytes.\n# TYPE rapport_relay_bytes_out_total counter\nrapport_relay_bytes_out_total {}\n", c(&self.bytes_out)));
+        for (name, help, kind, v) in [
+            ("connections_opened_total", "Connections accepted.", "counter", &self.connections_opened),
+            ("connections_open", "Connections open now.", "gauge", &self.connections_open),
+            (
+                "connections_refused_total",
+                "Connections refused over the total or per-address limit.",
+                "counter",
+                &self.connections_refused,
+            ),
+            (
+                "connections_timed_out_total",
+                "Connections closed because their request headers did not arrive in time.",
+                "counter",
+                &self.connections_timed_out,
+            ),
+            (
+                "bodies_timed_out_total",
+                "Requests refused because their body did not arrive in time.",
+                "counter",
+                &self.bodies_timed_out,
+            ),
+            (
+                "bodies_over_budget_total",
+                "Requests refused because the memory budget for bodies stayed full.",
+                "counter",
+                &self.bodies_over_budget,
+            ),
+        ] {
+            s.push_str(&format!(
+                "# HELP rapport_relay_{name} {help}\n# TYPE rapport_relay_{name} {kind}\nrapport_relay_{name} {}\n",
+                c(v)
+            ));
+        }
+        let Some(teams) = teams else { return s };
         s.push_str(
             "# HELP rapport_relay_team_documents Documents held per team.\n# TYPE rapport_relay_team_documents gauge\n",
         );

@@ -1,76 +1,193 @@
 //! The `rapport-relay` binary: team and member administration on stopped and running
-//! relays, health and metrics. (Building this test also builds the binary that the
+//! relays (names with spaces and in Chinese included), the separate loopback admin
+//! listener, health and metrics. (Building this test also builds the binary that the
 //! multi-node tests in `tests/` start.)
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-fn relay(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rapport-relay"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run rapport-relay")
-}
+use common::*;
+use std::time::Duration;
 
 #[test]
 fn administration_works_stopped_and_running() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("relay");
-    assert!(relay(&dir, &["team", "create", "east"]).status.success());
-    let dup = relay(&dir, &["team", "create", "east"]);
+    admin_ok(&dir, &["team", "create", "east"]);
+    let dup = relay_cmd(&dir, &["team", "create", "east"]);
     assert!(!dup.status.success(), "a team name is unique");
-    let token = String::from_utf8_lossy(&relay(&dir, &["member", "add", "east", "li"]).stdout).trim().to_string();
+    assert_eq!(dup.status.code(), Some(2), "bad input exits 2");
+    let token = admin_ok(&dir, &["member", "add", "east", "li"]);
     assert_eq!(token.len(), 64);
-    assert!(!relay(&dir, &["member", "add", "nowhere", "li"]).status.success(), "unknown team");
+    let unknown = relay_cmd(&dir, &["member", "add", "nowhere", "li"]);
+    assert!(!unknown.status.success(), "unknown team");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no team `nowhere`"));
     let db = std::fs::read(dir.join("relay.redb")).expect("admin db");
     assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "tokens are stored hashed, never in clear");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rapport-relay"))
-        .arg("--data")
-        .arg(&dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let addr = loop {
-        if let Some(a) = std::fs::read_to_string(dir.join("relay.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v["addr"].as_str().map(String::from))
-        {
-            break a;
-        }
-        assert!(Instant::now() < deadline, "relay did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    // While it runs, administration goes through its loopback admin API.
-    let second = relay(&dir, &["member", "add", "east", "wang"]);
+    let mut relay = RunningRelay::start(&dir, &[]);
+    // While it runs, administration goes through its loopback admin listener.
+    let second = relay_cmd(&dir, &["member", "add", "east", "wang"]);
     assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
-    let revoke = relay(&dir, &["member", "revoke", "east", "li"]);
-    assert!(revoke.status.success(), "{}", String::from_utf8_lossy(&revoke.stderr));
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let health =
-        agent.get(&format!("http://{addr}/health")).call().expect("health").body_mut().read_to_string().expect("body");
-    assert_eq!(health, "ok");
-    let metrics = agent
-        .get(&format!("http://{addr}/metrics"))
-        .call()
-        .expect("metrics")
-        .body_mut()
-        .read_to_string()
-        .expect("body");
+    assert_eq!(admin_ok(&dir, &["team", "list"]), "east", "team list works while the relay runs");
+    admin_ok(&dir, &["member", "revoke", "east", "li"]);
+    assert_eq!(sync_status(&relay.addr, &token), 401, "li is refused at the next request");
+    assert_eq!(get(&relay.addr, "/health"), (200, "ok".to_string()));
+    let (_, metrics) = get(&relay.addr, "/metrics");
     assert!(metrics.contains("rapport_relay_requests_total{kind=\"push\"} 0"), "{metrics}");
-    // The admin API refuses callers without the admin token.
-    let r =
-        agent.post(&format!("http://{addr}/admin/teams")).send_json(serde_json::json!({ "name": "x" })).expect("post");
-    assert_eq!(r.status().as_u16(), 401);
     // SIGTERM stops it and removes relay.json.
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "graceful stop");
+    assert!(relay.stop(Duration::from_secs(20)).success(), "graceful stop");
     assert!(!dir.join("relay.json").exists());
+}
+
+/// `member revoke east "Li Wei"` failed on a running relay ("http: invalid uri character")
+/// and Li Wei kept syncing. Names with spaces and in Chinese work in every command, with
+/// the relay running and stopped, and a revoked member's next real sync gets 401.
+#[test]
+fn names_with_spaces_and_chinese_work_in_every_command_running_and_stopped() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("relay");
+    admin_ok(&dir, &["team", "create", "华东 销售"]);
+    let team = "华东 销售";
+    // Stopped: add, list, revoke.
+    let li_stopped = admin_ok(&dir, &["member", "add", team, "Li Wei"]);
+    let wang_stopped = admin_ok(&dir, &["member", "add", team, "王小明"]);
+    assert_eq!(admin_ok(&dir, &["member", "list", team]), "Li Wei\tactive (1 token(s))\n王小明\tactive (1 token(s))");
+    admin_ok(&dir, &["member", "revoke", team, "王小明"]);
+
+    let mut relay = RunningRelay::start(&dir, &[]);
+    assert_eq!(sync_status(&relay.addr, &li_stopped), 200, "Li Wei syncs");
+    assert_eq!(sync_status(&relay.addr, &wang_stopped), 401, "revoked while stopped: refused once running");
+    // Running: add, list, revoke through the admin listener.
+    let zhao = admin_ok(&dir, &["member", "add", team, "赵 敏"]);
+    assert_eq!(sync_status(&relay.addr, &zhao), 200, "a member added while running syncs at once");
+    let revoke = relay_cmd(&dir, &["member", "revoke", team, "Li Wei"]);
+    assert!(revoke.status.success(), "{}", String::from_utf8_lossy(&revoke.stderr));
+    assert_eq!(String::from_utf8_lossy(&revoke.stdout).trim(), "revoked 1 token(s) of Li Wei in 华东 销售");
+    assert_eq!(sync_status(&relay.addr, &li_stopped), 401, "Li Wei's next sync is refused");
+    admin_ok(&dir, &["member", "revoke", team, "赵 敏"]);
+    assert_eq!(sync_status(&relay.addr, &zhao), 401, "赵 敏's next sync is refused");
+    assert_eq!(
+        admin_ok(&dir, &["member", "list", team]),
+        "Li Wei\trevoked (1 token(s))\n王小明\trevoked (1 token(s))\n赵 敏\trevoked (1 token(s))"
+    );
+    // A revoked name may be added again (a new token; the old one stays refused).
+    let li_again = admin_ok(&dir, &["member", "add", team, "Li Wei"]);
+    assert_eq!(sync_status(&relay.addr, &li_again), 200);
+    assert_eq!(sync_status(&relay.addr, &li_stopped), 401);
+    let missing = relay_cmd(&dir, &["member", "revoke", team, "Nobody Here"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no active member `Nobody Here`"));
+    assert!(relay.stop(Duration::from_secs(20)).success());
+    assert_eq!(
+        admin_ok(&dir, &["member", "list", team]),
+        "Li Wei\tactive (1 token(s), 1 revoked)\n王小明\trevoked (1 token(s))\n赵 敏\trevoked (1 token(s))",
+        "stopped again, the list reads the same data"
+    );
+}
+
+/// Adding a name that already has an active token is refused with the way out; with
+/// `--another-token` the member gets a second token and revoking the name revokes both.
+#[test]
+fn adding_an_existing_member_is_refused_unless_another_token_is_asked_for() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("relay");
+    admin_ok(&dir, &["team", "create", "east"]);
+    let first = admin_ok(&dir, &["member", "add", "east", "Li Wei"]);
+    let check = |running: bool| {
+        let again = relay_cmd(&dir, &["member", "add", "east", " Li Wei "]);
+        assert_eq!(again.status.code(), Some(2), "running: {running}");
+        assert!(again.stdout.is_empty(), "no token is printed");
+        let why = String::from_utf8_lossy(&again.stderr);
+        assert!(why.contains("already a member") && why.contains("--another-token"), "running: {running}: {why}");
+    };
+    check(false);
+    let relay = RunningRelay::start(&dir, &[]);
+    check(true);
+    let second = admin_ok(&dir, &["member", "add", "east", "Li Wei", "--another-token"]);
+    assert_ne!(first, second);
+    assert_eq!(admin_ok(&dir, &["member", "list", "east"]), "Li Wei\tactive (2 token(s))");
+    assert_eq!(sync_status(&relay.addr, &first), 200);
+    assert_eq!(sync_status(&relay.addr, &second), 200);
+    assert_eq!(admin_ok(&dir, &["member", "revoke", "east", "Li Wei"]), "revoked 2 token(s) of Li Wei in east");
+    assert_eq!(sync_status(&relay.addr, &first), 401);
+    assert_eq!(sync_status(&relay.addr, &second), 401);
+    // Names are checked the same way running and stopped.
+    for bad in ["", "   ", "tab\there", &"长".repeat(101)] {
+        let out = relay_cmd(&dir, &["member", "add", "east", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+/// The admin API is on its own loopback listener: the member listener has no /admin, its
+/// /metrics names no team; the admin listener's /metrics does, and it refuses calls
+/// without the admin token. A non-loopback admin address is refused at start.
+#[test]
+fn the_admin_api_and_team_ids_are_only_on_the_loopback_admin_listener() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("relay");
+    admin_ok(&dir, &["team", "create", "east"]);
+    let token = admin_ok(&dir, &["member", "add", "east", "li"]);
+    let relay = RunningRelay::start(&dir, &[]);
+    assert_ne!(relay.addr, relay.admin);
+    assert!(relay.admin.starts_with("127.0.0.1:"), "{}", relay.admin);
+    assert_eq!(sync_status(&relay.addr, &token), 200, "opens the team's store");
+    let admin_token = std::fs::read_to_string(dir.join("admin.token")).expect("admin token");
+    let bearer = format!("Bearer {}", admin_token.trim());
+    let post = |addr: &str, path: &str, auth: Option<&str>| {
+        let mut r = agent().post(&format!("http://{addr}{path}"));
+        if let Some(a) = auth {
+            r = r.header("Authorization", a);
+        }
+        r.send_json(serde_json::json!({ "name": "x" })).expect("post").status().as_u16()
+    };
+    // The member listener does not serve the admin API, even with the admin token.
+    assert_eq!(post(&relay.addr, "/admin/teams", Some(&bearer)), 404);
+    assert_eq!(agent().get(&format!("http://{}/admin/teams", relay.addr)).call().expect("get").status().as_u16(), 404);
+    // The admin listener wants the admin token.
+    assert_eq!(post(&relay.admin, "/admin/teams", None), 401);
+    assert_eq!(post(&relay.admin, "/admin/teams", Some("Bearer wrong")), 401);
+    assert_eq!(post(&relay.admin, "/admin/teams", Some(&bearer)), 200);
+    // Team ids: only on the admin listener.
+    let team_id = std::fs::read_dir(dir.join("teams"))
+        .expect("teams")
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(String::from))
+        .next()
+        .expect("a team file");
+    let (_, member_metrics) = get(&relay.addr, "/metrics");
+    assert!(member_metrics.contains("rapport_relay_requests_total{kind=\"changes\"} 1"), "{member_metrics}");
+    assert!(!member_metrics.contains(&team_id), "team ids leak on the member listener: {member_metrics}");
+    assert!(!member_metrics.contains("rapport_relay_team_documents"), "{member_metrics}");
+    let (_, admin_metrics) = get(&relay.admin, "/metrics");
+    assert!(
+        admin_metrics.contains(&format!("rapport_relay_team_documents{{team=\"{team_id}\"}} 0")),
+        "{admin_metrics}"
+    );
+
+    let other = tmp.path().join("other");
+    for addr in ["0.0.0.0:0", "192.0.2.1:9000"] {
+        let out = relay_cmd(&other, &["serve", "--listen", "127.0.0.1:0", "--admin-listen", addr]);
+        assert_eq!(out.status.code(), Some(2), "{addr}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not a loopback address"), "{addr}");
+        assert!(!other.join("relay.json").exists());
+    }
+}
+
+/// `Authorization: bearer` is accepted in any letter case (RFC 9110 11.1).
+#[test]
+fn the_bearer_scheme_is_case_insensitive() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("relay");
+    admin_ok(&dir, &["team", "create", "east"]);
+    let token = admin_ok(&dir, &["member", "add", "east", "li"]);
+    let relay = RunningRelay::start(&dir, &[]);
+    let frame = rapport_sync::encode(&rapport_sync::Message::Changes { since: 0, limit: 10 });
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let (status, _) = sync_post(&relay.addr, Some(&format!("{scheme} {token}")), &frame);
+        assert_eq!(status, 200, "{scheme}");
+    }
+    for wrong in [format!("Basic {token}"), format!("Bearer{token}"), "Bearer ".to_string(), token.clone()] {
+        let (status, body) = sync_post(&relay.addr, Some(&wrong), &frame);
+        assert_eq!(status, 401, "{wrong}");
+        assert!(matches!(rapport_sync::decode(&body), Ok(rapport_sync::Message::Error { .. })), "a readable refusal");
+    }
 }

@@ -212,10 +212,11 @@ fn post(url: &str, token: Option<&str>, body: &[u8]) -> (u16, Vec<u8>) {
     }
 }
 
-fn documents(url: &str) -> String {
+/// The relay's per-team document counts (team ids are only on its admin listener).
+fn documents(admin_url: &str) -> String {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let text = agent
-        .get(&format!("{url}/metrics"))
+        .get(&format!("{admin_url}/metrics"))
         .call()
         .ok()
         .and_then(|mut r| r.body_mut().read_to_string().ok())
@@ -239,7 +240,8 @@ fn hostile_requests_are_dropped_and_change_nothing() {
     })
     .expect("add");
     sync_once(&a.store, &mut HttpTransport::new(&relay.url, &token)).expect("sync");
-    let before = documents(&relay.url);
+    let before = documents(&relay.admin_url);
+    assert!(before.contains("rapport_relay_team_documents{team="), "{before}");
     let valid = encode(&Message::Changes { since: 0, limit: 10 });
     let mut wrong_version = valid.clone();
     wrong_version[4] = 99;
@@ -273,7 +275,7 @@ fn hostile_requests_are_dropped_and_change_nothing() {
     // No or wrong token: refused.
     assert_eq!(post(&relay.url, None, &valid).0, 401);
     assert_eq!(post(&relay.url, Some("0000"), &valid).0, 401);
-    assert_eq!(documents(&relay.url), before, "hostile requests changed the relay's store");
+    assert_eq!(documents(&relay.admin_url), before, "hostile requests changed the relay's store");
     // The relay still serves the good member.
     let r = sync_once(&a.store, &mut HttpTransport::new(&relay.url, &token)).expect("still works");
     assert!(r.refused.is_empty());

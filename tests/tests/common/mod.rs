@@ -21,7 +21,10 @@ pub fn bin(name: &str) -> PathBuf {
 pub struct Relay {
     pub child: Child,
     pub dir: PathBuf,
+    /// The member listener (sync, counters).
     pub url: String,
+    /// The loopback admin listener (admin API, per-team metrics).
+    pub admin_url: String,
 }
 
 impl Relay {
@@ -36,13 +39,14 @@ impl Relay {
             .spawn()
             .expect("relay starts (build it with `cargo build -p rapport-relay`)");
         // Owned from here on, so the process is killed and reaped on every path.
-        let mut relay = Relay { child, dir: dir.to_path_buf(), url: String::new() };
+        let mut relay = Relay { child, dir: dir.to_path_buf(), url: String::new(), admin_url: String::new() };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(text) = std::fs::read_to_string(dir.join("relay.json")) {
                 if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-                    if let Some(addr) = v["addr"].as_str() {
+                    if let (Some(addr), Some(admin)) = (v["addr"].as_str(), v["admin"].as_str()) {
                         relay.url = format!("http://{addr}");
+                        relay.admin_url = format!("http://{admin}");
                         return relay;
                     }
                 }
