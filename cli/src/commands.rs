@@ -104,7 +104,7 @@ pub fn run(cli: Cli) -> Result<()> {
             rapport_api::auth::write_new_token(&dir)?;
             let id = store.identity();
             if json {
-                out::json(id)?;
+                out::json(&*id)?;
             } else {
                 println!(
                     "Created store {} for {} (device {}).",

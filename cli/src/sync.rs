@@ -67,6 +67,15 @@ fn print_report(what: &str, report: &SyncReport, secs: f64) {
     if report.settings_changed {
         println!("  team rules or tier settings changed; tags re-evaluated");
     }
+    if let Some(d) = &report.device_renewed {
+        println!(
+            "  this store was restored from a backup or copied: the relay holds changes it does not. It now writes as a new device (numbers ...-{}-NNN) and sent {} change(s) on {} customer(s) again",
+            d.device_code, d.changes_remade, d.customers
+        );
+        for (old, new) in &d.renumbered {
+            println!("  customer {old} created here is now {new} (its number may have been used since the backup)");
+        }
+    }
     for r in &report.refused {
         println!("  refused: {r}");
     }

@@ -22,6 +22,9 @@ const HEADS: TableDefinition<u64, &[u8]> = TableDefinition::new("heads_by_row");
 const LOG: TableDefinition<u64, u64> = TableDefinition::new("log_rows");
 /// Row -> its current log sequence.
 const LATEST: TableDefinition<u64, u64> = TableDefinition::new("latest_by_row");
+/// Customer number -> the document that holds it: a new document claiming a number held by
+/// another is refused, as every node would refuse it (two customers, one number).
+const NUMBERS: TableDefinition<&str, u128> = TableDefinition::new("numbers");
 
 /// The first layout, keyed by document id (random), migrated on open.
 mod v1 {
@@ -105,7 +108,8 @@ trait Checkable: Sized {
     fn load_stored(bytes: &[u8]) -> Result<Self, DocError>;
     fn load_untrusted(bytes: &[u8]) -> Result<Self, DocError>;
     fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError>;
-    fn check(&mut self, id: [u8; 16]) -> Result<(), DocError>;
+    /// The check; a customer's number.
+    fn check(&mut self, id: [u8; 16]) -> Result<Option<String>, DocError>;
     fn automerge(&mut self) -> &mut AutoCommit;
 }
 
@@ -119,8 +123,8 @@ impl Checkable for CustomerDoc {
     fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError> {
         CustomerDoc::with_untrusted(self, bytes)
     }
-    fn check(&mut self, id: [u8; 16]) -> Result<(), DocError> {
-        CustomerDoc::check(self, CustomerId(id)).map(|_| ())
+    fn check(&mut self, id: [u8; 16]) -> Result<Option<String>, DocError> {
+        CustomerDoc::check(self, CustomerId(id)).map(|c| Some(c.number))
     }
     fn automerge(&mut self) -> &mut AutoCommit {
         CustomerDoc::automerge(self)
@@ -137,8 +141,8 @@ impl Checkable for SettingsDoc {
     fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError> {
         SettingsDoc::with_untrusted(self, bytes)
     }
-    fn check(&mut self, _: [u8; 16]) -> Result<(), DocError> {
-        TeamSettings::read(self).map(|_| ())
+    fn check(&mut self, _: [u8; 16]) -> Result<Option<String>, DocError> {
+        TeamSettings::read(self).map(|_| None)
     }
     fn automerge(&mut self) -> &mut AutoCommit {
         SettingsDoc::automerge(self)
@@ -147,8 +151,8 @@ impl Checkable for SettingsDoc {
 
 /// A pushed document that passed the check.
 enum Checked {
-    /// New here: store the pushed bytes as they came.
-    New(Vec<ChangeHash>),
+    /// New here: store the pushed bytes as they came (and claim its number).
+    New(Vec<ChangeHash>, Option<String>),
     /// Merged with the copy held here: its new save.
     Merged(Vec<u8>, Vec<ChangeHash>),
     /// Nothing new.
@@ -160,8 +164,8 @@ enum Checked {
 fn checked<D: Checkable>(id: [u8; 16], base: Option<&[u8]>, pushed: &[u8]) -> Result<Checked, DocError> {
     let Some(base) = base else {
         let mut doc = D::load_untrusted(pushed)?;
-        doc.check(id)?;
-        return Ok(Checked::New(sorted_heads(doc.automerge())));
+        let number = doc.check(id)?;
+        return Ok(Checked::New(sorted_heads(doc.automerge()), number));
     };
     let mut held = D::load_stored(base)?;
     let before = sorted_heads(held.automerge());
@@ -176,7 +180,7 @@ fn checked<D: Checkable>(id: [u8; 16], base: Option<&[u8]>, pushed: &[u8]) -> Re
 
 /// A pushed document checked and merged, ready to write.
 enum Prepared {
-    Write { id: u128, stored: Vec<u8>, heads: Vec<ChangeHash> },
+    Write { id: u128, stored: Vec<u8>, heads: Vec<ChangeHash>, number: Option<String> },
     Same { id: u128, heads: Vec<ChangeHash> },
     Refused { id: [u8; 16], reason: String },
 }
@@ -192,8 +196,42 @@ impl TeamStore {
         txn.open_table(LOG)?;
         txn.open_table(LATEST)?;
         Self::migrate_v1(&txn)?;
+        Self::index_numbers(&txn)?;
         txn.commit()?;
         Ok(TeamStore { db })
+    }
+
+    /// Builds the number index of a file written before the relay kept one, in the opening
+    /// transaction (once: every document is read for its number).
+    fn index_numbers(txn: &redb::WriteTransaction) -> Result<(), RelayError> {
+        if txn.list_tables()?.any(|t| t.name() == NUMBERS.name()) {
+            return Ok(());
+        }
+        let mut numbers = txn.open_table(NUMBERS)?;
+        let docs = txn.open_table(DOCS)?;
+        let heads = txn.open_table(HEADS)?;
+        let mut z = Zstd::new();
+        for e in docs.iter()? {
+            let (row, stored) = e?;
+            let Some((id, _)) = heads.get(row.value())?.and_then(|v| split_heads(v.value())) else { continue };
+            if id == rapport_sync::SETTINGS_ID {
+                continue;
+            }
+            let number = z
+                .unpack(stored.value())
+                .ok()
+                .and_then(|b| CustomerDoc::load(&b).ok())
+                .and_then(|d| d.read_record().ok())
+                .map(|c| c.number);
+            match number {
+                Some(n) if numbers.get(n.as_str())?.is_none() => {
+                    numbers.insert(n.as_str(), u128::from_be_bytes(id))?;
+                }
+                Some(n) => eprintln!("relay: customer number {n} is held by two documents; the first keeps it"),
+                None => eprintln!("relay: document {} is unreadable; its number is not indexed", hex(&id)),
+            }
+        }
+        Ok(())
     }
 
     /// Moves a file of the first layout (tables keyed by document id) to rows, keeping
@@ -263,12 +301,12 @@ impl TeamStore {
         match checked {
             Ok(Checked::Same(heads)) => Prepared::Same { id, heads },
             // A new document loaded whole from the bytes: store them as they came.
-            Ok(Checked::New(heads)) => match z.pack(&d.bytes) {
-                Ok(stored) => Prepared::Write { id, stored, heads },
+            Ok(Checked::New(heads, number)) => match z.pack(&d.bytes) {
+                Ok(stored) => Prepared::Write { id, stored, heads, number },
                 Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
             },
             Ok(Checked::Merged(saved, heads)) => match z.pack(&saved) {
-                Ok(stored) => Prepared::Write { id, stored, heads },
+                Ok(stored) => Prepared::Write { id, stored, heads, number: None },
                 Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
             },
             Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
@@ -329,6 +367,7 @@ impl TeamStore {
             let mut t_heads = txn.open_table(HEADS)?;
             let mut t_log = txn.open_table(LOG)?;
             let mut t_latest = txn.open_table(LATEST)?;
+            let mut t_numbers = txn.open_table(NUMBERS)?;
             let mut next = match t_log.last()? {
                 Some((k, _)) => k.value() + 1,
                 None => 1,
@@ -353,8 +392,26 @@ impl TeamStore {
                     };
                     p = Self::prepare(&mut z, current, &docs[i]);
                 }
+                if let Prepared::Write { number: Some(n), .. } = &p {
+                    let holder = t_numbers.get(n.as_str())?.map(|v| v.value());
+                    match holder {
+                        Some(holder) if holder != id => {
+                            p = Prepared::Refused {
+                                id: docs[i].id,
+                                reason: format!(
+                                    "customer number {n} is already held by customer {}",
+                                    hex(&holder.to_be_bytes())
+                                ),
+                            }
+                        }
+                        Some(_) => {}
+                        None => {
+                            t_numbers.insert(n.as_str(), id)?;
+                        }
+                    }
+                }
                 match p {
-                    Prepared::Write { id, stored, heads } => {
+                    Prepared::Write { id, stored, heads, .. } => {
                         let row = match row {
                             Some(r) => r,
                             None => {

@@ -215,6 +215,17 @@ fn a_customer_number_id_or_schema_cannot_be_rewritten_by_a_later_change() {
         let r = rapport_sync::sync_once(&fresh.store, &mut hostile).expect("sync");
         assert!(r.refused.iter().any(|x| x.reason.contains("is set once")), "{field}: {r:?}");
     }
+    // A new document claiming the victim's number is refused too.
+    let mut thief = craft::customer("冒名公司");
+    thief.number = victim.number.clone();
+    let mut doc = rapport_doc::CustomerDoc::create(
+        &thief,
+        craft::attacker(),
+        rapport_doc::ChangeMeta::new("Mallory", thief.created_at),
+    )
+    .expect("create");
+    let results = craft::push(&mut mallory, vec![(thief.id, doc.save())]);
+    assert!(craft::refusal(&results[0]).contains("is already held by customer"), "{results:?}");
     // The victim's next follow-up lands on the victim.
     let wang = node(tmp.path(), "wang");
     sync(&wang, &relay.url, &tokens[0]);

@@ -232,6 +232,7 @@ impl Book for RemoteBook {
             member_id: h.identity.member_id,
             device_id: h.identity.device_id,
             device_code: h.identity.device_code,
+            previous_devices: Vec::new(),
         })
     }
     fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError> {

@@ -10,6 +10,7 @@
 
 mod check;
 mod read;
+mod reauthor;
 mod schema;
 mod settings;
 mod shape;
@@ -17,6 +18,7 @@ mod write;
 
 pub use automerge::{ActorId, ChangeHash};
 pub use read::Conflict;
+pub use reauthor::Reauthored;
 pub use settings::{AuditEntry, RuleRecord, SettingsDoc};
 pub use shape::{inspect, Limits, Shape, LIMITS};
 pub use write::ChangeMeta;

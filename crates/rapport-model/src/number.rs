@@ -45,6 +45,27 @@ impl fmt::Display for CustomerNumber {
     }
 }
 
+impl CustomerNumber {
+    /// Reads a number back into its parts; `None` for text not in this form (numbers
+    /// carried in from a spreadsheet keep whatever form they had).
+    pub fn parse(text: &str) -> Option<CustomerNumber> {
+        let mut parts = text.rsplitn(4, '-');
+        let seq = parts.next()?;
+        let device = parts.next()?;
+        let year = parts.next()?;
+        let prefix = parts.next()?;
+        if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) || device.len() != 6 || prefix.is_empty() {
+            return None;
+        }
+        Some(CustomerNumber {
+            prefix: prefix.to_string(),
+            year: year.parse().ok()?,
+            device: device.to_string(),
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +78,9 @@ mod tests {
         assert_ne!(a, b);
         let n = CustomerNumber { prefix: "MFG".into(), year: 2026, device: a.clone(), seq: 7 };
         assert_eq!(n.to_string(), format!("MFG-2026-{a}-007"));
+        assert_eq!(CustomerNumber::parse(&n.to_string()), Some(n));
+        for other in ["", "MFG-2026-ABC-001", "MFG-2026-ABCDEF-x", "2026-ABCDEF-001", "客户001"] {
+            assert_eq!(CustomerNumber::parse(other), None, "{other}");
+        }
     }
 }

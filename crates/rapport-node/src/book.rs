@@ -302,7 +302,7 @@ pub fn customer_view(store: &Store, id: CustomerId) -> Result<CustomerView, Stor
 
 impl Book for LocalBook {
     fn identity(&self) -> Result<Identity, StoreError> {
-        Ok(self.store.identity().clone())
+        Ok((*self.store.identity()).clone())
     }
     fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError> {
         self.store.add_customer(new, &self.actor())

@@ -19,6 +19,11 @@ pub struct Identity {
     pub device_id: String,
     /// Six-character code used in customer numbers minted here.
     pub device_code: String,
+    /// Device ids this store wrote as before, oldest first: a store restored from a backup
+    /// (or copied) takes a new device id, because its old one has written changes elsewhere
+    /// that it does not hold (see `Store::recover_device`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_devices: Vec<String>,
 }
 
 fn hex_bytes(s: &str) -> Vec<u8> {
@@ -35,7 +40,17 @@ impl Identity {
             member_id: member,
             device_id: device,
             device_code: String::new(),
+            previous_devices: Vec::new(),
         };
+        id.device_code = rapport_model::device_code(&id.actor_bytes());
+        id
+    }
+
+    /// The same member on a new device id (and so a new actor and device code), with the
+    /// current one remembered.
+    pub fn with_new_device(&self) -> Identity {
+        let mut id = self.clone();
+        id.previous_devices.push(std::mem::replace(&mut id.device_id, rapport_model::ItemId::random().0));
         id.device_code = rapport_model::device_code(&id.actor_bytes());
         id
     }

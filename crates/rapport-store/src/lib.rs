@@ -15,6 +15,7 @@ mod index;
 mod ops;
 mod query;
 mod replica;
+mod restore;
 mod tables;
 mod view;
 mod write;
@@ -29,6 +30,7 @@ pub use index::{
 pub use ops::{Actor, MergeOutcome};
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, PreparedAdoption, Versions};
+pub use restore::Recovered;
 pub use view::{packing_sample, StoredView};
 pub use write::Edit;
 
@@ -124,7 +126,8 @@ impl Deriver for NoRules {
 pub struct Store {
     db: Database,
     path: PathBuf,
-    identity: Identity,
+    /// Replaced only by `recover_device`.
+    identity: RwLock<Arc<Identity>>,
     codec: DocCodec,
     deriver: RwLock<Arc<dyn Deriver>>,
 }
@@ -177,7 +180,13 @@ impl Store {
         }
         txn.commit()?;
         let codec = DocCodec::new(dictionary);
-        Ok(Store { db, path: path.to_path_buf(), identity, codec, deriver: RwLock::new(Arc::new(NoRules)) })
+        Ok(Store {
+            db,
+            path: path.to_path_buf(),
+            identity: RwLock::new(Arc::new(identity)),
+            codec,
+            deriver: RwLock::new(Arc::new(NoRules)),
+        })
     }
 
     /// Opens an existing store. A file that is not a Rapport store is refused and left
@@ -220,7 +229,13 @@ impl Store {
         let codec = DocCodec::new(meta.get(META_DICT)?.map(|v| v.value().to_vec()).unwrap_or_default());
         drop(meta);
         drop(txn);
-        Ok(Store { db, path: path.to_path_buf(), identity, codec, deriver: RwLock::new(Arc::new(NoRules)) })
+        Ok(Store {
+            db,
+            path: path.to_path_buf(),
+            identity: RwLock::new(Arc::new(identity)),
+            codec,
+            deriver: RwLock::new(Arc::new(NoRules)),
+        })
     }
 
     /// The file this store lives in.
@@ -229,8 +244,25 @@ impl Store {
     }
 
     /// The member and device this node writes as.
-    pub fn identity(&self) -> &Identity {
-        &self.identity
+    pub fn identity(&self) -> Arc<Identity> {
+        match self.identity.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Writes a new identity inside `txn`; [`Store::use_identity`] once it is committed.
+    pub(crate) fn store_identity(txn: &redb::WriteTransaction, id: &Identity) -> Result<(), StoreError> {
+        txn.open_table(META)?.insert(META_IDENTITY, serde_json::to_vec(id).unwrap_or_default().as_slice())?;
+        Ok(())
+    }
+
+    /// Writes as `id` from now on (stored by [`Store::store_identity`] first).
+    pub(crate) fn use_identity(&self, id: Identity) {
+        match self.identity.write() {
+            Ok(mut g) => *g = Arc::new(id),
+            Err(p) => *p.into_inner() = Arc::new(id),
+        }
     }
 
     /// Installs the rules that derive tags and tiers on every write.

@@ -15,7 +15,7 @@ const SYNC_STATE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("s
 /// Node settings that are not team data: peer list, pairing secrets, network key.
 const NODE_META: TableDefinition<&str, &[u8]> = TableDefinition::new("node_meta");
 /// Heads a peer is known to hold, per (peer, customer id).
-const SYNC_HEADS: TableDefinition<(&str, u128), &[u8]> = TableDefinition::new("sync_heads");
+pub(crate) const SYNC_HEADS: TableDefinition<(&str, u128), &[u8]> = TableDefinition::new("sync_heads");
 
 /// Encodes heads as concatenated 32-byte hashes.
 pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
@@ -239,6 +239,7 @@ impl Store {
         if let Some(refusal) = crate::write::number_taken(txn, &c)? {
             return Ok(Err(refusal));
         }
+        self.note_number(txn, &c.number)?;
         self.write_state(txn, &c, DocBytes::Full(packed), Some(derived), heads)?;
         Ok(Ok((Adopted::New, c)))
     }

@@ -140,7 +140,7 @@ impl Store {
         CustomerNumber {
             prefix: prefix.to_string(),
             year: chrono::Datelike::year(&c.created_at),
-            device: self.identity.device_code.clone(),
+            device: self.identity().device_code.clone(),
             seq,
         }
         .to_string()
@@ -153,7 +153,7 @@ impl Store {
             let seq = self.mint_number(&txn, 1)?;
             c.number = self.number_for(&c, seq);
         }
-        let mut doc = CustomerDoc::create(&c, self.identity.actor(), meta)?;
+        let mut doc = CustomerDoc::create(&c, self.identity().actor(), meta)?;
         let c = checked_local(&mut doc, c.id)?;
         let bytes = pack_full(self.codec(), &mut doc, &c)?;
         self.write_state(&txn, &c, DocBytes::Full(&bytes), None, &doc.heads())?;
@@ -201,7 +201,7 @@ impl Store {
     /// Builds the documents of new customers (numbers already set) on every core: the
     /// stored customer as the document reads back, its packed bytes, derived state and heads.
     pub(crate) fn build_new(&self, batch: &[Customer], author: &str, at: rapport_model::DateTime) -> Vec<Built> {
-        let actor = self.identity.actor();
+        let actor = self.identity().actor();
         let deriver = self.deriver();
         let codec = self.codec().clone();
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
@@ -246,7 +246,7 @@ impl Store {
             load_doc(self.codec(), &txn.open_table(ROWS)?, &docs, &chunks, id)?
                 .ok_or_else(|| StoreError::NotFound(id.to_hex()))?
         };
-        doc.set_actor(self.identity.actor());
+        doc.set_actor(self.identity().actor());
         let before = doc.read()?;
         let heads_before = doc.heads();
         f(&mut doc, &before)?;
@@ -261,7 +261,7 @@ impl Store {
         let chunks = txn.open_table(CHUNKS)?;
         let mut doc = load_doc(self.codec(), &txn.open_table(ROWS)?, &docs, &chunks, id)?
             .ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
-        doc.set_actor(self.identity.actor());
+        doc.set_actor(self.identity().actor());
         Ok(doc)
     }
 

@@ -155,6 +155,11 @@ pub struct SyncReport {
     pub bytes_received: u64,
     /// Whether the team settings (rules, tiers) changed: tags must be re-evaluated.
     pub settings_changed: bool,
+    /// Set when this store turned out to be a restored or copied one (the peer holds
+    /// changes this device made that the store does not): it took a new device id and
+    /// sent its unsent changes again under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_renewed: Option<rapport_store::Recovered>,
 }
 
 struct Session<'a> {
@@ -594,19 +599,46 @@ pub fn sync_once(store: &Store, transport: &mut dyn Transport) -> Result<SyncRep
     let peer = transport.peer();
     // Documents refused last time are tried again; what is still refused is reported again.
     let before = crate::status::load(store)?.remove(&peer).map(|s| s.refused).unwrap_or_default();
-    let again = |way: Direction| -> Vec<CustomerId> {
-        before.iter().filter(|r| r.direction == way).filter_map(Refusal::customer_id).collect()
-    };
-    let (resend, refetch) = (again(Direction::Sent), again(Direction::Received));
     let mut s = Session { store, transport, peer, report: SyncReport::default() };
-    s.push_settings()?;
-    s.push()?;
-    s.push_refused(&resend)?;
-    s.pull(&refetch)?;
-    // Walk the push cursor over what the pull just wrote (nothing is sent for it), so
-    // `sync status` shows no pending work and the next sync starts from here.
-    s.push()?;
-    let mut seen = std::collections::BTreeSet::new();
-    s.report.refused.retain(|r| seen.insert((r.customer.clone(), r.direction == Direction::Sent)));
+    s.round(&before)?;
+    if s.restored() {
+        let recovered = store.recover_device(&s.peer)?;
+        let refused = std::mem::take(&mut s.report.refused);
+        s.report.device_renewed = Some(recovered);
+        s.round(&refused)?;
+    }
     Ok(s.report)
+}
+
+impl Session<'_> {
+    /// One push and pull, trying again the documents in `refused`.
+    fn round(&mut self, refused: &[Refusal]) -> Result<(), SyncError> {
+        let again = |way: Direction| -> Vec<CustomerId> {
+            refused.iter().filter(|r| r.direction == way).filter_map(Refusal::customer_id).collect()
+        };
+        self.push_settings()?;
+        self.push()?;
+        self.push_refused(&again(Direction::Sent))?;
+        self.pull(&again(Direction::Received))?;
+        // Walk the push cursor over what the pull just wrote (nothing is sent for it), so
+        // `sync status` shows no pending work and the next sync starts from here.
+        self.push()?;
+        let mut seen = std::collections::BTreeSet::new();
+        self.report.refused.retain(|r| seen.insert((r.customer.clone(), r.direction == Direction::Sent)));
+        Ok(())
+    }
+
+    /// Whether a refusal says the peer holds what this device wrote and this store does not:
+    /// a change with one of this device's sequence numbers and other contents, or a customer
+    /// number this device minted held by another customer. A store restored from a backup
+    /// (or copied) produces both with its first edits and customers.
+    fn restored(&self) -> bool {
+        let me = self.store.identity();
+        let actor = me.actor().to_hex_string();
+        let code = format!("-{}-", me.device_code);
+        self.report.refused.iter().any(|r| {
+            (r.reason.contains("duplicate seq") && r.reason.contains(&actor))
+                || (r.reason.contains("is already held by customer") && r.reason.contains(&code))
+        })
+    }
 }
