@@ -199,3 +199,33 @@ impl Transport for HostileRelay {
         "relay:hostile".into()
     }
 }
+
+/// A document chunk (Automerge chunk type 0) with one deflated column that inflates to
+/// `inflated` bytes: Automerge inflates document columns before it checks them.
+pub fn document_bomb(inflated: usize) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..inflated.div_ceil(zeros.len()) {
+        enc.write_all(&zeros).expect("deflate");
+    }
+    let column = enc.finish().expect("deflate");
+    let mut data = Vec::new();
+    leb(&mut data, 1); // one actor
+    leb(&mut data, 16);
+    data.extend_from_slice(&[7; 16]);
+    leb(&mut data, 0); // no heads
+    leb(&mut data, 0); // no change columns
+    leb(&mut data, 1); // one op column: the action column, deflated
+    leb(&mut data, (4 << 4) | 2 | 8);
+    leb(&mut data, column.len() as u64);
+    data.extend_from_slice(&column);
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 0];
+    leb(&mut chunk, data.len() as u64);
+    chunk.extend_from_slice(&data);
+    chunk
+}
+
+/// Peak resident memory of this process, in MiB.
+pub fn own_peak_rss_mib() -> u64 {
+    peak_rss_mib(std::process::id())
+}
