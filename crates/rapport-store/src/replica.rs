@@ -8,7 +8,7 @@ use crate::write::{load_doc, DocBytes};
 use crate::{Store, StoreError};
 use rapport_doc::{ChangeHash, CustomerDoc};
 use rapport_model::{Customer, CustomerId};
-use redb::{ReadableDatabase, TableDefinition};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 /// Per-peer sync state: (peer, key) -> bytes (cursors).
 const SYNC_STATE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("sync_state");
@@ -157,7 +157,7 @@ impl Store {
     /// writes nothing and does not stop the others.
     pub fn adopt_batch(&self, items: Vec<(CustomerId, Vec<u8>)>) -> Result<Vec<AdoptResult>, StoreError> {
         let prepared = self.prepare_adoption(items)?;
-        self.commit_adoption(prepared)
+        self.commit_adoption(prepared, None)
     }
 
     /// The first half of [`Store::adopt_batch`], which needs no write transaction: documents
@@ -208,8 +208,14 @@ impl Store {
     /// The second half of [`Store::adopt_batch`]: writes a prepared batch in one durable
     /// transaction. Customers that were not new when prepared are merged here; a customer
     /// prepared as new that exists by now (an earlier batch or another writer created it)
-    /// is merged instead.
-    pub fn commit_adoption(&self, batch: PreparedAdoption) -> Result<Vec<AdoptResult>, StoreError> {
+    /// is merged instead. With `from`, the peer the batch came from is recorded, in the same
+    /// transaction, as holding what this node now holds of each adopted customer: a pull
+    /// cut off after this commit (a crash, a full disk) never sends these back.
+    pub fn commit_adoption(
+        &self,
+        batch: PreparedAdoption,
+        from: Option<&str>,
+    ) -> Result<Vec<AdoptResult>, StoreError> {
         let PreparedAdoption { items, mut prepared } = batch;
         let txn = self.db().begin_write()?;
         let mut out = Vec::with_capacity(items.len());
@@ -222,6 +228,14 @@ impl Store {
                 Some(Err(e)) => Err(e),
                 Some(Ok(_)) | None => self.adopt_existing(&txn, *id, bytes)?,
             };
+            if let (Some(peer), Ok(_)) = (from, &r) {
+                let rows = txn.open_table(ROWS)?;
+                let now = match row_of(&rows, *id)? {
+                    Some(row) => txn.open_table(HEADS)?.get(row)?.map(|v| v.value().to_vec()).unwrap_or_default(),
+                    None => Vec::new(),
+                };
+                txn.open_table(SYNC_HEADS)?.insert((peer, key_of(*id)), now.as_slice())?;
+            }
             out.push(r);
         }
         txn.commit()?;

@@ -339,7 +339,7 @@ impl Session<'_> {
                                 break;
                             }
                         };
-                        let results = match store.commit_adoption(prepared) {
+                        let results = match store.commit_adoption(prepared, Some(&self.peer)) {
                             Ok(r) => r,
                             Err(e) => {
                                 outcome = Err(e.into());
