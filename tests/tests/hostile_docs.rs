@@ -131,9 +131,10 @@ fn oversized_documents_and_changes_are_refused_per_document_and_never_stall_a_pu
         assert!(craft::refusal(&results[0]).contains("bytes"), "{results:?}");
     }
     // 300,000 operations that are small on the wire.
+    let ops_base = doc.get_heads();
     let ops = craft::many_ops_change(&mut doc, 300_000);
     assert!((ops.len() as u64) < limits.change_bytes, "the change is small: {} bytes", ops.len());
-    let results = craft::push(&mut mallory, vec![(victim.id, ops)]);
+    let results = craft::push(&mut mallory, vec![(victim.id, ops.clone())]);
     assert!(craft::refusal(&results[0]).contains("operations in one change"), "{results:?}");
     // Changes each within the change limit that together take the document over its own.
     let each = (limits.change_bytes as usize) * 9 / 10;
@@ -172,9 +173,9 @@ fn oversized_documents_and_changes_are_refused_per_document_and_never_stall_a_pu
     // the pull goes through; a document the relay will not send is reported and skipped.
     let fresh = node(tmp.path(), "zhao");
     let mut hostile = HostileRelay::default();
-    let mut big_doc = customer_am(&li, &victim.number);
-    let mut whole = big_doc.save();
-    whole.extend(craft::many_ops_change(&mut big_doc, 300_000));
+    // The same 300,000-operation change, after the customer as it was when it was made.
+    let mut whole = customer_am(&li, &victim.number).fork_at(&ops_base).expect("fork").save();
+    whole.extend(&ops);
     hostile.docs.push((victim.id, whole));
     hostile.docs.push((other.id, customer_am(&li, &other.number).save()));
     hostile.withheld.push(CustomerId([9; 16]));
