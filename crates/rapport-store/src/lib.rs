@@ -12,6 +12,7 @@ mod dedupe;
 mod identity;
 mod import;
 mod index;
+mod layout;
 mod ops;
 mod query;
 mod replica;
@@ -24,7 +25,8 @@ pub use dedupe::{CrowdedKey, DuplicatePair, Duplicates, CROWDED};
 pub use identity::Identity;
 pub use import::{MatchedBy, RowKeys};
 pub use index::{
-    date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary, CADENCE_PREFIX,
+    date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, OpenItem, OpenItemKind, Summary,
+    CADENCE_PREFIX, NEXT_ACTION_PREFIX,
 };
 pub use ops::{Actor, MergeOutcome};
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
@@ -172,6 +174,7 @@ impl Store {
             meta.insert(META_IDENTITY, serde_json::to_vec(&identity).unwrap_or_default().as_slice())?;
             meta.insert(META_FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())?;
             meta.insert(META_DICT, dictionary.as_slice())?;
+            layout::mark_current(&mut meta)?;
             let mut s = txn.open_table(SETTINGS)?;
             s.insert(SETTINGS_KEY, settings.save().as_slice())?;
         }
@@ -220,6 +223,8 @@ impl Store {
         let codec = DocCodec::new(meta.get(META_DICT)?.map(|v| v.value().to_vec()).unwrap_or_default());
         drop(meta);
         drop(txn);
+        // Rows an earlier version wrote are brought to this layout before anything reads one.
+        layout::ensure_current(&db, &codec)?;
         Ok(Store { db, path: path.to_path_buf(), identity, codec, deriver: RwLock::new(Arc::new(NoRules)) })
     }
 
