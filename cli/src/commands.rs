@@ -93,14 +93,26 @@ fn masking(reveal: bool) -> Masking {
     }
 }
 
+/// Makes the data directory of a store owner-only: it holds the book, the API token and
+/// the node's address. Directories without a store are not touched.
+fn private_data_dir(dir: &Path) -> Result<()> {
+    if store_path(dir).exists() {
+        rapport_store::make_data_dir_private(dir)?;
+    }
+    Ok(())
+}
+
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
     let dir = data_dir(&cli.data_dir)?;
+    // Data directories created before they were private are tightened on first use.
+    private_data_dir(&dir)?;
     let json = cli.json;
     let reveal = cli.reveal;
     match cli.command {
         Command::Init { name } => {
             let store = Store::init(&store_path(&dir), &name, default_settings()?, crate::dictionary::train()?)?;
+            private_data_dir(&dir)?;
             rapport_api::auth::write_new_token(&dir)?;
             let id = store.identity();
             if json {

@@ -161,10 +161,18 @@ impl Store {
             check_magic(path)?;
             return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io { path: dir.to_path_buf(), source: e })?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
         }
-        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        create_private_file(path)?;
+        let db = match Database::create(path) {
+            Ok(db) => db,
+            Err(e) => {
+                // Leave nothing behind that would make a retry say "already exists".
+                let _ = std::fs::remove_file(path);
+                return Err(open_error(path, e));
+            }
+        };
         let identity = Identity::generate(member_name.trim());
         let mut settings = settings;
         let txn = db.begin_write()?;
@@ -204,6 +212,8 @@ impl Store {
         }
         // Refuse files that do not start with redb's magic number before redb touches them.
         check_magic(path)?;
+        // Stores created before files were private are tightened now.
+        make_private(path, PRIVATE_FILE)?;
         let db = match cache_bytes {
             Some(bytes) => Database::builder().set_cache_size(bytes).open(path),
             None => Database::open(path),
@@ -336,6 +346,82 @@ impl Store {
 
     pub(crate) fn db(&self) -> &Database {
         &self.db
+    }
+}
+
+/// Owner read and write: the mode of the store file (it holds the book, the node's network
+/// key and pairing invitations).
+const PRIVATE_FILE: u32 = 0o600;
+/// Owner only: the mode of a data directory.
+const PRIVATE_DIR: u32 = 0o700;
+
+/// Makes `path` owner-only (`mode`) if other users can read or enter it. A file owned by
+/// another user (the system refuses to change its mode) is left to its owner. Unix only;
+/// other systems keep their own access control.
+#[cfg(unix)]
+fn make_private(path: &Path, mode: u32) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let io = |e| StoreError::Io { path: path.to_path_buf(), source: e };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.permissions().mode() & 0o077 == 0 {
+        return Ok(());
+    }
+    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        Err(e) if e.kind() != std::io::ErrorKind::PermissionDenied => Err(io(e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+fn make_private(_: &Path, _: u32) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// Makes a data directory owner-only (0700 on Unix) if other users can read or enter it:
+/// it holds the store, the API token and the node's address file. Nothing happens when it
+/// does not exist.
+pub fn make_data_dir_private(dir: &Path) -> Result<(), StoreError> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    make_private(dir, PRIVATE_DIR)
+}
+
+/// Creates the directory of a new store owner-only (missing parents get the usual mode).
+/// An existing directory is left as it is: it may be any directory a caller chose; the
+/// CLI tightens its data directory itself ([`make_data_dir_private`]).
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let io = |e| StoreError::Io { path: dir.to_path_buf(), source: e };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, PRIVATE_DIR);
+    match b.create(dir) {
+        Ok(()) => Ok(()),
+        // Created meanwhile by someone else: theirs to set.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Creates the empty store file owner-only, so the book is never readable by others, not
+/// even between creation and a later chmod.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, PRIVATE_FILE);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(StoreError::AlreadyInitialized(path.to_path_buf()))
+        }
+        Err(e) => Err(StoreError::Io { path: path.to_path_buf(), source: e }),
     }
 }
 
