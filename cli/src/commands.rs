@@ -276,11 +276,13 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(a) => crate::bench::run(&a),
         Command::Relay(RelayCmd::Set { url, token }) => crate::sync::set_relay(&dir, &url, &token, json),
-        Command::Peer(PeerCmd::Invite { listen, relays, wait }) => {
-            crate::peer::invite_and_serve(&dir, &listen, relays, wait, json)
+        Command::Peer(PeerCmd::Invite { listen, relays, wait, expires }) => {
+            crate::peer::invite_and_serve(&dir, &listen, relays, wait, &expires, json)
         }
         Command::Peer(PeerCmd::Add { ticket }) => crate::peer::add(&dir, &ticket, json),
         Command::Peer(PeerCmd::List) => crate::peer::list(&dir, json),
+        Command::Peer(PeerCmd::Invites) => crate::peer::invitations(&dir, json),
+        Command::Peer(PeerCmd::Cancel { id }) => crate::peer::cancel(&dir, &id, json),
         Command::Sync { view, peers } => match view.as_deref() {
             None => crate::sync::sync(&dir, peers, json),
             Some("status") => crate::sync::status(&dir, json),
