@@ -164,6 +164,10 @@ pub enum PeerCmd {
         /// Seconds to wait for the teammate.
         #[arg(long, default_value_t = 600)]
         wait: u64,
+        /// How long the ticket stays valid: 90s, 30m, 24h, 7d (at most 30d). A node serving
+        /// peers accepts it until then, even after this command ends.
+        #[arg(long, default_value = "24h")]
+        expires: String,
     },
     /// Pair with the node that printed TICKET, then sync with it once.
     Add {
@@ -172,6 +176,13 @@ pub enum PeerCmd {
     },
     /// Paired peers.
     List,
+    /// Pairing invitations: open ones, and recently used, cancelled or expired ones.
+    Invites,
+    /// Cancel an open pairing invitation: its ticket no longer pairs.
+    Cancel {
+        /// The invitation's id, as `rapport peer invites` shows it.
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -93,14 +93,26 @@ fn masking(reveal: bool) -> Masking {
     }
 }
 
+/// Makes the data directory of a store owner-only: it holds the book, the API token and
+/// the node's address. Directories without a store are not touched.
+fn private_data_dir(dir: &Path) -> Result<()> {
+    if store_path(dir).exists() {
+        rapport_store::make_data_dir_private(dir)?;
+    }
+    Ok(())
+}
+
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
     let dir = data_dir(&cli.data_dir)?;
+    // Data directories created before they were private are tightened on first use.
+    private_data_dir(&dir)?;
     let json = cli.json;
     let reveal = cli.reveal;
     match cli.command {
         Command::Init { name } => {
             let store = Store::init(&store_path(&dir), &name, default_settings()?, crate::dictionary::train()?)?;
+            private_data_dir(&dir)?;
             rapport_api::auth::write_new_token(&dir)?;
             let id = store.identity();
             if json {
@@ -264,11 +276,13 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(a) => crate::bench::run(&a),
         Command::Relay(RelayCmd::Set { url, token }) => crate::sync::set_relay(&dir, &url, &token, json),
-        Command::Peer(PeerCmd::Invite { listen, relays, wait }) => {
-            crate::peer::invite_and_serve(&dir, &listen, relays, wait, json)
+        Command::Peer(PeerCmd::Invite { listen, relays, wait, expires }) => {
+            crate::peer::invite_and_serve(&dir, &listen, relays, wait, &expires, json)
         }
         Command::Peer(PeerCmd::Add { ticket }) => crate::peer::add(&dir, &ticket, json),
         Command::Peer(PeerCmd::List) => crate::peer::list(&dir, json),
+        Command::Peer(PeerCmd::Invites) => crate::peer::invitations(&dir, json),
+        Command::Peer(PeerCmd::Cancel { id }) => crate::peer::cancel(&dir, &id, json),
         Command::Sync { view, peers } => match view.as_deref() {
             None => crate::sync::sync(&dir, peers, json),
             Some("status") => crate::sync::status(&dir, json),

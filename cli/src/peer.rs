@@ -1,11 +1,14 @@
-//! `rapport peer invite|add|list` and peer-to-peer sync: pairing this node with a
-//! teammate's over iroh and syncing directly, with no relay in between.
+//! `rapport peer invite|add|list|invites|cancel` and peer-to-peer sync: pairing this node
+//! with a teammate's over iroh and syncing directly, with no relay in between.
 
 use crate::commands::{clock, store_path};
 use crate::out;
 use anyhow::{Context, Result};
 use rapport_node::{Book, LocalBook};
-use rapport_p2p::{bind, connect, invite, pair, peers, serve, IrohTransport, PeerInfo, StoreHandle, Ticket};
+use rapport_p2p::{
+    bind, cancel_invitation, connect, invite_for, pair, parse_ttl, peers, serve, IrohTransport, PeerError, PeerInfo,
+    StoreHandle, Ticket,
+};
 use rapport_store::Store;
 use rapport_sync::{status, sync_once, Answered, SyncReport};
 use std::net::SocketAddr;
@@ -48,20 +51,35 @@ fn open_book(dir: &Path) -> Result<Arc<LocalBook>> {
     Ok(Arc::new(LocalBook::open(store, clock())?.0))
 }
 
+/// An invitation that cannot be made or cancelled as asked is bad input (exit 2).
+fn invitation_error(field: &str, e: PeerError) -> anyhow::Error {
+    match e {
+        PeerError::Invitation(why) => crate::commands::input_error(field, &why),
+        other => other.into(),
+    }
+}
+
 /// `rapport peer invite`: prints a ticket, then serves peers until `wait` runs out or
 /// Ctrl-C, so the teammate can pair and sync.
-pub fn invite_and_serve(dir: &Path, listen: &str, relays: bool, wait: u64, json: bool) -> Result<()> {
+pub fn invite_and_serve(dir: &Path, listen: &str, relays: bool, wait: u64, expires: &str, json: bool) -> Result<()> {
     let addr = parse_addr(listen)?;
+    let ttl = parse_ttl(expires).map_err(|e| invitation_error("expires", e))?;
     let book = open_book(dir)?;
     let rt = runtime()?;
     rt.block_on(async {
         let ep = bind(&book.store, addr, relays).await?;
-        let ticket = invite(&book.store, &ep)?;
+        let (ticket, invitation) = invite_for(&book.store, &ep, ttl).map_err(|e| invitation_error("expires", e))?;
         if json {
-            out::json(&serde_json::json!({ "ticket": ticket.encode(), "addrs": ticket.addrs }))?;
+            out::json(
+                &serde_json::json!({ "ticket": ticket.encode(), "addrs": ticket.addrs, "invitation": invitation }),
+            )?;
         } else {
             println!("{}", ticket.encode());
             eprintln!("give this ticket to your teammate: rapport peer add TICKET");
+            eprintln!(
+                "invitation {} is valid until {} (cancel it with `rapport peer cancel {}`)",
+                invitation.id, invitation.expires, invitation.id
+            );
             eprintln!("listening on {} for {wait} s (Ctrl-C to stop)", ticket.addrs.join(", "));
         }
         use std::io::Write;
@@ -143,6 +161,40 @@ pub fn list(dir: &Path, json: bool) -> Result<()> {
     }
     let rows: Vec<Vec<String>> = all.iter().map(|p| vec![p.name.clone(), p.id.clone(), p.addrs.join(" ")]).collect();
     out::table(&["name", "endpoint", "addresses"], &rows);
+    Ok(())
+}
+
+/// `rapport peer invites`.
+pub fn invitations(dir: &Path, json: bool) -> Result<()> {
+    let store = Store::open(&store_path(dir))?;
+    let all = rapport_p2p::invitations(&store)?;
+    if json {
+        return out::json(&all);
+    }
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|i| {
+            vec![
+                i.id.clone(),
+                i.state.as_str().to_string(),
+                i.created.clone(),
+                i.expires.clone(),
+                i.used_by.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out::table(&["id", "state", "created", "expires", "used by"], &rows);
+    Ok(())
+}
+
+/// `rapport peer cancel ID`.
+pub fn cancel(dir: &Path, id: &str, json: bool) -> Result<()> {
+    let store = Store::open(&store_path(dir))?;
+    let cancelled = cancel_invitation(&store, id).map_err(|e| invitation_error("id", e))?;
+    if json {
+        return out::json(&cancelled);
+    }
+    println!("cancelled invitation {}: its ticket no longer pairs", cancelled.id);
     Ok(())
 }
 

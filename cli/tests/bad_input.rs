@@ -700,6 +700,9 @@ fn a_data_dir_or_store_without_permission_is_refused_and_left_unchanged() {
     for (what, target, locked, open) in
         [("data dir mode 000", &data, 0o000, dir_mode), ("store file mode 000", &file, 0o000, file_mode)]
     {
+        // The snapshot between cases runs as this process, which makes the data directory
+        // owner-only again; open it up to the runner so each case locks only its target.
+        chmod(&data, dir_mode);
         chmod(target, locked);
         let mut cmds = store_commands(&n);
         cmds.push(vec!["init".into(), "--name".into(), "Li Wei".into()]);

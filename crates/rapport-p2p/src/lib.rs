@@ -5,7 +5,12 @@
 //! ticket: the endpoint id, its direct addresses and a one-time pairing secret. The other
 //! member's node adds the ticket, connects, and presents the secret in its `Hello`; from
 //! then on each node knows the other by endpoint id, and connections from any endpoint
-//! that is not paired are refused. On a connection every request is one bidirectional
+//! that is not paired are refused.
+//!
+//! A pairing invitation expires ([`DEFAULT_INVITE_TTL`], at most [`MAX_INVITE_TTL`]), can
+//! be cancelled ([`cancel_invitation`]) and works once. The node keeps only a hash of its
+//! secret with its times and state ([`invitations`] lists them), never the secret; a dialer
+//! presenting an expired, cancelled or used secret is told which. On a connection every request is one bidirectional
 //! QUIC stream carrying one sync frame each way, so the sync session of `rapport-sync`
 //! runs unchanged over it. Direct addresses work on a LAN or on loopback with no relay
 //! and no discovery service (the tests run that way); iroh's relays for NAT traversal are
@@ -18,13 +23,26 @@ use rapport_sync::{answer, decode, encode, Answered, Message, SyncError, Transpo
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The application protocol spoken on connections.
 pub const ALPN: &[u8] = b"rapport/sync/1";
 const KEY_SECRET: &str = "p2p.secret_key";
 const KEY_PEERS: &str = "p2p.peers";
 const KEY_INVITES: &str = "p2p.invites";
+
+/// How long an invitation is valid unless said otherwise: a day.
+pub const DEFAULT_INVITE_TTL: Duration = Duration::from_secs(24 * 3600);
+/// The longest an invitation may be valid: 30 days.
+pub const MAX_INVITE_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How many invitations a node keeps: the open ones, and the recently used, cancelled or
+/// expired ones it remembers to tell a dialer why a ticket no longer works.
+pub const MAX_INVITES: usize = 64;
+/// The longest member name kept with a used invitation (the name comes from the dialer).
+const MAX_MEMBER_NAME: usize = 100;
+/// How long a used, cancelled or expired invitation is remembered after it expired.
+const REMEMBER_SECS: u64 = 7 * 24 * 3600;
 
 /// Why peer-to-peer work failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +56,9 @@ pub enum PeerError {
     /// The other side refused us.
     #[error("refused by peer: {0}")]
     Refused(String),
+    /// An invitation cannot be made or cancelled as asked.
+    #[error("invitation: {0}")]
+    Invitation(String),
     /// Local store failure.
     #[error(transparent)]
     Store(#[from] rapport_store::StoreError),
@@ -151,34 +172,300 @@ fn endpoint_addrs(ep: &Endpoint) -> Vec<String> {
     out
 }
 
-/// Makes a pairing ticket for this endpoint; the secret works once.
+/// Where an invitation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteState {
+    /// Its ticket pairs a node, once, until it expires.
+    Open,
+    /// A node paired with it.
+    Used,
+    /// Cancelled before use.
+    Cancelled,
+    /// Not used before it expired.
+    Expired,
+}
+
+impl InviteState {
+    /// The word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteState::Open => "open",
+            InviteState::Used => "used",
+            InviteState::Cancelled => "cancelled",
+            InviteState::Expired => "expired",
+        }
+    }
+}
+
+/// An invitation as the node stores it: a hash of the secret, never the secret.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct InviteRecord {
+    /// blake3 of the secret, hex.
+    hash: String,
+    /// Unix seconds.
+    created: u64,
+    /// Unix seconds; the secret is refused from then on.
+    expires: u64,
+    /// Open, used or cancelled (expiry is read from the clock).
+    state: InviteState,
+    /// The member who paired with it.
+    used_by: Option<String>,
+}
+
+impl InviteRecord {
+    /// The state as of `now`: an open invitation past its expiry is expired.
+    fn state_at(&self, now: u64) -> InviteState {
+        match self.state {
+            InviteState::Open if now >= self.expires => InviteState::Expired,
+            s => s,
+        }
+    }
+
+    fn id(&self) -> String {
+        self.hash.chars().take(INVITE_ID_LEN).collect()
+    }
+
+    fn listed(&self, now: u64) -> Invitation {
+        Invitation {
+            id: self.id(),
+            state: self.state_at(now),
+            created: timestamp(self.created),
+            expires: timestamp(self.expires),
+            used_by: self.used_by.clone(),
+        }
+    }
+}
+
+/// Hex digits of an invitation's id: the start of its secret's hash, enough to tell the
+/// invitations of one node apart and too short to say anything about the secret.
+const INVITE_ID_LEN: usize = 12;
+
+/// A pairing invitation as `rapport peer invites` lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Invitation {
+    /// Short id, for `rapport peer cancel ID`.
+    pub id: String,
+    /// Open, used, cancelled or expired.
+    pub state: InviteState,
+    /// When it was made, RFC 3339 UTC.
+    pub created: String,
+    /// When its secret stops working, RFC 3339 UTC.
+    pub expires: String,
+    /// The member who paired with it.
+    pub used_by: Option<String>,
+}
+
+/// Unix seconds now (0 if the clock is before 1970).
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn timestamp(secs: u64) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| format!("{secs} s after 1970"))
+}
+
+fn hash_hex(secret: &[u8; 32]) -> String {
+    blake3::hash(secret).to_hex().to_string()
+}
+
+/// Serialises every read-modify-write of the invitations: two dialers presenting the
+/// same secret at once must not both pair. One process holds a store, so a process-wide
+/// lock is enough.
+static INVITES_LOCK: Mutex<()> = Mutex::new(());
+
+fn load_invites(store: &Store) -> Result<Vec<InviteRecord>, PeerError> {
+    // Unreadable or from before invitations expired (bare hashes): treated as none, so
+    // such secrets are refused.
+    Ok(store.node_meta(KEY_INVITES)?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default())
+}
+
+/// Stores the invitations, forgetting those expired for longer than they are remembered.
+fn save_invites(store: &Store, mut all: Vec<InviteRecord>, now: u64) -> Result<(), PeerError> {
+    all.retain(|r| r.expires.saturating_add(REMEMBER_SECS) > now);
+    let bytes = serde_json::to_vec(&all).map_err(|e| PeerError::Invitation(e.to_string()))?;
+    store.set_node_meta(KEY_INVITES, &bytes)?;
+    Ok(())
+}
+
+/// Runs `f` on the stored invitations under the lock and stores what it leaves.
+fn with_invites<T>(
+    store: &Store,
+    now: u64,
+    f: impl FnOnce(&mut Vec<InviteRecord>) -> Result<T, PeerError>,
+) -> Result<T, PeerError> {
+    let _guard = INVITES_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let mut all = load_invites(store)?;
+    let out = f(&mut all)?;
+    save_invites(store, all, now)?;
+    Ok(out)
+}
+
+/// Reads how long an invitation is valid: a number and a unit, `90s`, `30m`, `24h` or
+/// `7d`; from one second to [`MAX_INVITE_TTL`].
+pub fn parse_ttl(text: &str) -> Result<Duration, PeerError> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let bad = || PeerError::Invitation(format!("`{text}` is not a duration such as 90s, 30m, 24h or 7d"));
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(24 * 3600),
+        _ => return Err(bad()),
+    };
+    let ttl = Duration::from_secs(secs.ok_or_else(bad)?);
+    check_ttl(ttl)?;
+    Ok(ttl)
+}
+
+fn check_ttl(ttl: Duration) -> Result<(), PeerError> {
+    if ttl < Duration::from_secs(1) || ttl > MAX_INVITE_TTL {
+        return Err(PeerError::Invitation(format!(
+            "an invitation is valid from 1 second to {} days, not {} s",
+            MAX_INVITE_TTL.as_secs() / (24 * 3600),
+            ttl.as_secs()
+        )));
+    }
+    Ok(())
+}
+
+/// Makes a pairing ticket for this endpoint, valid for [`DEFAULT_INVITE_TTL`].
 pub fn invite(store: &Store, ep: &Endpoint) -> Result<Ticket, PeerError> {
+    Ok(invite_for(store, ep, DEFAULT_INVITE_TTL)?.0)
+}
+
+/// Makes a pairing ticket for this endpoint whose secret works once, until `ttl` has
+/// passed or the invitation is cancelled. Returns the ticket and the invitation as listed.
+pub fn invite_for(store: &Store, ep: &Endpoint, ttl: Duration) -> Result<(Ticket, Invitation), PeerError> {
+    check_ttl(ttl)?;
     let mut secret = [0u8; 32];
-    let seed = format!("{}{:?}{}", ep.id(), std::time::SystemTime::now(), std::process::id());
-    secret.copy_from_slice(blake3::hash(&[seed.as_bytes(), &secret_key(store)?.to_bytes()].concat()).as_bytes());
-    let mut invites: Vec<[u8; 32]> =
-        store.node_meta(KEY_INVITES)?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    invites.push(*blake3::hash(&secret).as_bytes());
-    store.set_node_meta(KEY_INVITES, &serde_json::to_vec(&invites).unwrap_or_default())?;
-    Ok(Ticket {
+    getrandom::fill(&mut secret).map_err(|e| PeerError::Invitation(format!("no randomness for a secret: {e}")))?;
+    let now = unix_now();
+    let record = InviteRecord {
+        hash: hash_hex(&secret),
+        created: now,
+        expires: now.saturating_add(ttl.as_secs()),
+        state: InviteState::Open,
+        used_by: None,
+    };
+    let listed = record.listed(now);
+    with_invites(store, now, |all| {
+        make_room(all, now)?;
+        all.push(record);
+        Ok(())
+    })?;
+    let ticket = Ticket {
         id: ep.id().to_string(),
         name: store.identity().member_name.clone(),
         addrs: endpoint_addrs(ep),
         secret,
+    };
+    Ok((ticket, listed))
+}
+
+/// Makes room for one more invitation: forgets the oldest that no longer work, and refuses
+/// when [`MAX_INVITES`] are still open.
+fn make_room(all: &mut Vec<InviteRecord>, now: u64) -> Result<(), PeerError> {
+    while all.len() >= MAX_INVITES {
+        let Some(i) = all.iter().position(|r| r.state_at(now) != InviteState::Open) else {
+            return Err(PeerError::Invitation(format!(
+                "{MAX_INVITES} invitations are open; cancel some (`rapport peer invites`, `rapport peer cancel ID`) first"
+            )));
+        };
+        all.remove(i);
+    }
+    Ok(())
+}
+
+/// Invitations this node remembers, newest first: open ones, and used, cancelled or
+/// expired ones for a week after they expired.
+pub fn invitations(store: &Store) -> Result<Vec<Invitation>, PeerError> {
+    let now = unix_now();
+    let mut all: Vec<InviteRecord> = load_invites(store)?;
+    all.retain(|r| r.expires.saturating_add(REMEMBER_SECS) > now);
+    all.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.hash.cmp(&b.hash)));
+    Ok(all.iter().map(|r| r.listed(now)).collect())
+}
+
+/// Cancels the open invitation `id` (as listed); its secret is refused from now on.
+pub fn cancel_invitation(store: &Store, id: &str) -> Result<Invitation, PeerError> {
+    let now = unix_now();
+    let id = id.trim().to_ascii_lowercase();
+    with_invites(store, now, |all| {
+        let matching: Vec<usize> = (0..all.len()).filter(|i| !id.is_empty() && all[*i].hash.starts_with(&id)).collect();
+        let i = match matching.as_slice() {
+            [i] => *i,
+            [] => {
+                return Err(PeerError::Invitation(format!("no invitation `{id}`; `rapport peer invites` lists them")))
+            }
+            _ => return Err(PeerError::Invitation(format!("`{id}` names several invitations; give more of its id"))),
+        };
+        match all[i].state_at(now) {
+            InviteState::Open => {
+                all[i].state = InviteState::Cancelled;
+                Ok(all[i].listed(now))
+            }
+            other => Err(PeerError::Invitation(format!("invitation {} is already {}", all[i].id(), other.as_str()))),
+        }
     })
 }
 
-fn take_invite(store: &Store, secret: &[u8; 32]) -> Result<bool, PeerError> {
-    let mut invites: Vec<[u8; 32]> =
-        store.node_meta(KEY_INVITES)?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    let h = *blake3::hash(secret).as_bytes();
-    let before = invites.len();
-    invites.retain(|x| *x != h);
-    if invites.len() == before {
-        return Ok(false);
+/// Why a pairing secret was refused; the text goes back to the dialer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Refusal {
+    Expired(u64),
+    Cancelled,
+    Used,
+    Unknown,
+}
+
+impl Refusal {
+    fn code(&self) -> &'static str {
+        match self {
+            Refusal::Expired(_) => "invitation_expired",
+            Refusal::Cancelled => "invitation_cancelled",
+            Refusal::Used => "invitation_used",
+            Refusal::Unknown => "unauthorized",
+        }
     }
-    store.set_node_meta(KEY_INVITES, &serde_json::to_vec(&invites).unwrap_or_default())?;
-    Ok(true)
+
+    fn detail(&self) -> String {
+        let again = "ask for a new ticket (`rapport peer invite`)";
+        match self {
+            Refusal::Expired(at) => format!("this pairing invitation expired at {}; {again}", timestamp(*at)),
+            Refusal::Cancelled => format!("this pairing invitation was cancelled; {again}"),
+            Refusal::Used => format!("this pairing invitation was already used; {again}"),
+            Refusal::Unknown => {
+                "not a paired peer of this team, and the pairing secret matches no invitation of this node".into()
+            }
+        }
+    }
+}
+
+/// Uses the invitation whose secret is `secret` for `member`, if it is open.
+fn redeem(store: &Store, secret: &[u8; 32], member: &str) -> Result<Result<(), Refusal>, PeerError> {
+    let now = unix_now();
+    let hash = hash_hex(secret);
+    with_invites(store, now, |all| {
+        let Some(r) = all.iter_mut().find(|r| r.hash == hash) else { return Ok(Err(Refusal::Unknown)) };
+        Ok(match r.state_at(now) {
+            InviteState::Open => {
+                r.state = InviteState::Used;
+                r.used_by = Some(member.chars().take(MAX_MEMBER_NAME).collect());
+                Ok(())
+            }
+            InviteState::Expired => Err(Refusal::Expired(r.expires)),
+            InviteState::Cancelled => Err(Refusal::Cancelled),
+            InviteState::Used => Err(Refusal::Used),
+        })
+    })
 }
 
 async fn request(conn: &Connection, m: &Message) -> Result<Vec<u8>, PeerError> {
@@ -301,6 +588,15 @@ async fn reply(send: &mut iroh::endpoint::SendStream, m: &Message) -> Result<(),
     send.finish().map_err(|e| e.to_string())
 }
 
+/// Sends a refusal and waits (briefly) until the dialer has read it: the connection is
+/// closed right after, which would otherwise discard the reason on the way.
+async fn refuse(send: &mut iroh::endpoint::SendStream, code: &str, detail: &str) {
+    let m = Message::Error { code: code.into(), detail: detail.into() };
+    if reply(send, &m).await.is_ok() {
+        let _ = tokio::time::timeout(Duration::from_secs(5), send.stopped()).await;
+    }
+}
+
 async fn serve_connection<H: StoreHandle>(
     conn: &Connection,
     holder: &Arc<H>,
@@ -312,21 +608,19 @@ async fn serve_connection<H: StoreHandle>(
     let (mut send, mut recv) = conn.accept_bi().await.map_err(|e| e.to_string())?;
     let first = recv.read_to_end(MAX_FRAME + 16).await.map_err(|e| e.to_string())?;
     let Ok(Message::Hello { pairing, addrs, name }) = decode(&first) else {
-        let _ = reply(&mut send, &Message::Error { code: "bad_request".into(), detail: "expected hello".into() }).await;
+        refuse(&mut send, "bad_request", "expected hello").await;
         return Err("first request was not a hello".into());
     };
     let known = peers(store).map_err(|e| e.to_string())?.into_iter().any(|p| p.id == remote);
-    let paired_now = match pairing {
-        Some(secret) => take_invite(store, &secret).map_err(|e| e.to_string())?,
-        None => false,
+    let invitation = match pairing {
+        Some(secret) => redeem(store, &secret, &name).map_err(|e| e.to_string())?,
+        None => Err(Refusal::Unknown),
     };
-    if !known && !paired_now {
-        let _ = reply(
-            &mut send,
-            &Message::Error { code: "unauthorized".into(), detail: "not a paired peer of this team".into() },
-        )
-        .await;
-        return Err("not a paired peer".into());
+    // A paired peer is known by its id, whatever secret it presents.
+    if let (false, Err(refusal)) = (known, invitation) {
+        let detail = refusal.detail();
+        refuse(&mut send, refusal.code(), &detail).await;
+        return Err(detail);
     }
     save_peer(store, PeerInfo { id: remote.clone(), name, addrs }).map_err(|e| e.to_string())?;
     reply(&mut send, &Message::Welcome).await?;

@@ -5,7 +5,8 @@
 //! * [`Figures`]: derived figures as of a date (domain.md section 3).
 //! * The rule language: [`parse`] a condition into an [`Expr`], decide it with [`eval`],
 //!   say why with [`explain`]. [`Rule`] is the stored form, [`CompiledRules`] the runnable
-//!   one; [`default_rules`] are domain.md section 4. See `docs/rules.md`.
+//!   one; [`default_rules`] are domain.md section 4. A condition is bounded in length
+//!   ([`MAX_CONDITION_CHARS`]) and nesting ([`MAX_NESTING`]). See `docs/rules.md`.
 //! * Tiers: grades, composite S/A/B/C, customer value, cadence ([`TierSettings`]); ABC and
 //!   RFM across the book ([`Book`], [`BookBoundaries`]). See `docs/tiers.md`.
 //!
@@ -36,7 +37,7 @@ pub use figures::{CategoryAmount, Figures, OrderTrend, Unit, Window};
 pub use lang::ast::{field_named, CmpOp, DateLit, EnumKind, Expr, Field, FieldInfo, FieldRef, Literal, Type, FIELDS};
 pub use lang::eval::{eval, eval_with_tags, explain, Explanation};
 pub use lang::parser::parse;
-pub use lang::ParseError;
+pub use lang::{ParseError, MAX_CONDITION_CHARS, MAX_NESTING};
 pub use num::{Decimal, Ratio};
 pub use rules::{
     default_rules, CompiledRule, CompiledRules, Rule, RuleError, RuleExplanation, TAG_ACTIVE, TAG_CHURN_RISK,

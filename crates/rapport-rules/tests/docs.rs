@@ -1,7 +1,7 @@
 //! The documentation stays true: every field and default rule is in docs/rules.md, and the
 //! settings shown in docs/tiers.md are the defaults.
 
-use rapport_rules::{default_rules, TierSettings, FIELDS};
+use rapport_rules::{default_rules, TierSettings, FIELDS, MAX_CONDITION_CHARS, MAX_NESTING};
 
 fn doc(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs").join(name);
@@ -18,6 +18,15 @@ fn rules_doc_lists_every_field_and_default_rule() {
         let row = format!("| `{}` | {} | `{}` |", r.name, r.tag, r.condition);
         assert!(text.contains(&row), "docs/rules.md lacks the default rule row {row}");
     }
+}
+
+#[test]
+fn rules_doc_states_the_bounds() {
+    let text = doc("rules.md");
+    let length = format!("| length of a condition | **{MAX_CONDITION_CHARS} characters**");
+    let nesting = format!("| nesting of `(` and `not` inside one another | **{MAX_NESTING} levels**");
+    assert!(text.contains(&length), "docs/rules.md lacks {length}");
+    assert!(text.contains(&nesting), "docs/rules.md lacks {nesting}");
 }
 
 #[test]

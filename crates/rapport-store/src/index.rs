@@ -115,8 +115,48 @@ pub struct Derived {
     pub follow_up: Option<(Date, String)>,
 }
 
-/// Marks agenda entries that come from the tier cadence rather than from the document.
+/// How a cadence follow-up is labelled on the agenda. Display only: it is told apart from a
+/// member's task (whose text may start the same way) by [`OpenItemKind::Cadence`].
 pub const CADENCE_PREFIX: &str = "cadence: ";
+
+/// How the next action of a follow-up is labelled on the agenda (display only).
+pub const NEXT_ACTION_PREFIX: &str = "follow-up: ";
+
+/// Where an open item on the agenda comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum OpenItemKind {
+    /// An open task in the customer document.
+    Task,
+    /// The next action of the customer's latest follow-up, in the document.
+    NextAction,
+    /// A follow-up the tier cadence calls for: derived by the rules, not in the document,
+    /// and replaced whenever the book is re-evaluated.
+    Cadence,
+}
+
+/// One open item of a list row: something due for the agenda.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OpenItem {
+    /// Due date.
+    pub due: Date,
+    /// Who is to do it.
+    pub assignee: String,
+    /// What to do, as the agenda shows it (labelled for next actions and cadence follow-ups).
+    pub what: String,
+    /// Where it comes from.
+    pub kind: OpenItemKind,
+}
+
+impl OpenItem {
+    fn cadence(due: Date, owner: &str, why: &str) -> OpenItem {
+        OpenItem {
+            due,
+            assignee: owner.to_string(),
+            what: format!("{CADENCE_PREFIX}{why}"),
+            kind: OpenItemKind::Cadence,
+        }
+    }
+}
 
 /// Every index key of a customer (document part) plus derived tags and tier.
 pub fn index_keys(c: &Customer, derived: &Derived) -> BTreeSet<IndexKey> {
@@ -189,8 +229,8 @@ pub struct Summary {
     pub rule_tags: Vec<String>,
     /// Composite tier.
     pub tier: Option<String>,
-    /// Open tasks and next actions: (due, assignee, what) for the agenda.
-    pub open_items: Vec<(Date, String, String)>,
+    /// Open tasks, the latest next action and the cadence follow-up, for the agenda; sorted.
+    pub open_items: Vec<OpenItem>,
     /// Every index key this customer has, to remove exactly these on the next write.
     pub keys: Vec<IndexKey>,
 }
@@ -199,14 +239,9 @@ impl Summary {
     /// Builds the row for a customer.
     pub fn of(c: &Customer, derived: &Derived) -> Summary {
         let primary = c.primary_contact();
-        let mut open_items: Vec<(Date, String, String)> =
-            c.tasks.iter().filter(|t| t.done.is_none()).map(|t| (t.due, t.assignee.clone(), t.what.clone())).collect();
-        // Only the latest follow-up's next action is still open: later follow-ups supersede it.
-        if let Some(next) = c.interactions.last().and_then(|i| i.next_action.as_ref()) {
-            open_items.push((next.due, next.assignee.clone(), format!("follow-up: {}", next.what)));
-        }
+        let mut open_items = document_items(c);
         if let Some((due, why)) = &derived.follow_up {
-            open_items.push((*due, c.owner.clone(), format!("{CADENCE_PREFIX}{why}")));
+            open_items.push(OpenItem::cadence(*due, &c.owner, why));
         }
         open_items.sort();
         Summary {
@@ -241,10 +276,9 @@ impl Summary {
         tier: Option<String>,
         follow_up: Option<(Date, String)>,
     ) -> bool {
-        let cadence: Option<(Date, String, String)> =
-            follow_up.map(|(d, why)| (d, self.owner.clone(), format!("{CADENCE_PREFIX}{why}")));
-        let old_cadence = self.open_items.iter().find(|i| i.2.starts_with(CADENCE_PREFIX)).cloned();
-        if self.rule_tags == rule_tags && self.tier == tier && old_cadence == cadence {
+        let cadence = follow_up.map(|(d, why)| OpenItem::cadence(d, &self.owner, &why));
+        let old_cadence = self.open_items.iter().find(|i| i.kind == OpenItemKind::Cadence);
+        if self.rule_tags == rule_tags && self.tier == tier && old_cadence == cadence.as_ref() {
             return false;
         }
         self.keys
@@ -253,13 +287,31 @@ impl Summary {
         self.keys.extend(tier.iter().map(|t| text_key(IndexKind::Tier, t)));
         self.keys.sort();
         self.keys.dedup();
-        self.open_items.retain(|i| !i.2.starts_with(CADENCE_PREFIX));
+        self.open_items.retain(|i| i.kind != OpenItemKind::Cadence);
         self.open_items.extend(cadence);
         self.open_items.sort();
         self.rule_tags = rule_tags;
         self.tier = tier;
         true
     }
+}
+
+/// The open items a customer document holds: open tasks, and the next action of the latest
+/// follow-up (later follow-ups supersede earlier ones' next actions).
+pub(crate) fn document_items(c: &Customer) -> Vec<OpenItem> {
+    let tasks = c.tasks.iter().filter(|t| t.done.is_none()).map(|t| OpenItem {
+        due: t.due,
+        assignee: t.assignee.clone(),
+        what: t.what.clone(),
+        kind: OpenItemKind::Task,
+    });
+    let next = c.interactions.last().and_then(|i| i.next_action.as_ref()).map(|n| OpenItem {
+        due: n.due,
+        assignee: n.assignee.clone(),
+        what: format!("{NEXT_ACTION_PREFIX}{}", n.what),
+        kind: OpenItemKind::NextAction,
+    });
+    tasks.chain(next).collect()
 }
 
 /// The text `search` scans: normalised names of the customer and its contacts, and

@@ -12,6 +12,7 @@ mod dedupe;
 mod identity;
 mod import;
 mod index;
+mod layout;
 mod ops;
 mod query;
 mod replica;
@@ -25,7 +26,8 @@ pub use dedupe::{CrowdedKey, DuplicatePair, Duplicates, CROWDED};
 pub use identity::Identity;
 pub use import::{MatchedBy, RowKeys};
 pub use index::{
-    date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, Summary, CADENCE_PREFIX,
+    date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, OpenItem, OpenItemKind, Summary,
+    CADENCE_PREFIX, NEXT_ACTION_PREFIX,
 };
 pub use ops::{Actor, MergeOutcome};
 pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
@@ -162,10 +164,18 @@ impl Store {
             check_magic(path)?;
             return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io { path: dir.to_path_buf(), source: e })?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
         }
-        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        create_private_file(path)?;
+        let db = match Database::create(path) {
+            Ok(db) => db,
+            Err(e) => {
+                // Leave nothing behind that would make a retry say "already exists".
+                let _ = std::fs::remove_file(path);
+                return Err(open_error(path, e));
+            }
+        };
         let identity = Identity::generate(member_name.trim());
         let mut settings = settings;
         let txn = db.begin_write()?;
@@ -175,6 +185,7 @@ impl Store {
             meta.insert(META_IDENTITY, serde_json::to_vec(&identity).unwrap_or_default().as_slice())?;
             meta.insert(META_FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())?;
             meta.insert(META_DICT, dictionary.as_slice())?;
+            layout::mark_current(&mut meta)?;
             let mut s = txn.open_table(SETTINGS)?;
             s.insert(SETTINGS_KEY, settings.save().as_slice())?;
         }
@@ -210,6 +221,8 @@ impl Store {
         }
         // Refuse files that do not start with redb's magic number before redb touches them.
         check_magic(path)?;
+        // Stores created before files were private are tightened now.
+        make_private(path, PRIVATE_FILE)?;
         let db = match cache_bytes {
             Some(bytes) => Database::builder().set_cache_size(bytes).open(path),
             None => Database::open(path),
@@ -229,6 +242,8 @@ impl Store {
         let codec = DocCodec::new(meta.get(META_DICT)?.map(|v| v.value().to_vec()).unwrap_or_default());
         drop(meta);
         drop(txn);
+        // Rows an earlier version wrote are brought to this layout before anything reads one.
+        layout::ensure_current(&db, &codec)?;
         Ok(Store {
             db,
             path: path.to_path_buf(),
@@ -363,6 +378,82 @@ impl Store {
 
     pub(crate) fn db(&self) -> &Database {
         &self.db
+    }
+}
+
+/// Owner read and write: the mode of the store file (it holds the book, the node's network
+/// key and pairing invitations).
+const PRIVATE_FILE: u32 = 0o600;
+/// Owner only: the mode of a data directory.
+const PRIVATE_DIR: u32 = 0o700;
+
+/// Makes `path` owner-only (`mode`) if other users can read or enter it. A file owned by
+/// another user (the system refuses to change its mode) is left to its owner. Unix only;
+/// other systems keep their own access control.
+#[cfg(unix)]
+fn make_private(path: &Path, mode: u32) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let io = |e| StoreError::Io { path: path.to_path_buf(), source: e };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.permissions().mode() & 0o077 == 0 {
+        return Ok(());
+    }
+    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        Err(e) if e.kind() != std::io::ErrorKind::PermissionDenied => Err(io(e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+fn make_private(_: &Path, _: u32) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// Makes a data directory owner-only (0700 on Unix) if other users can read or enter it:
+/// it holds the store, the API token and the node's address file. Nothing happens when it
+/// does not exist.
+pub fn make_data_dir_private(dir: &Path) -> Result<(), StoreError> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    make_private(dir, PRIVATE_DIR)
+}
+
+/// Creates the directory of a new store owner-only (missing parents get the usual mode).
+/// An existing directory is left as it is: it may be any directory a caller chose; the
+/// CLI tightens its data directory itself ([`make_data_dir_private`]).
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let io = |e| StoreError::Io { path: dir.to_path_buf(), source: e };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, PRIVATE_DIR);
+    match b.create(dir) {
+        Ok(()) => Ok(()),
+        // Created meanwhile by someone else: theirs to set.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Creates the empty store file owner-only, so the book is never readable by others, not
+/// even between creation and a later chmod.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, PRIVATE_FILE);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(StoreError::AlreadyInitialized(path.to_path_buf()))
+        }
+        Err(e) => Err(StoreError::Io { path: path.to_path_buf(), source: e }),
     }
 }
 

@@ -298,20 +298,20 @@ impl Store {
             if row.summary.archived {
                 continue;
             }
-            for (due, who, what) in &row.summary.open_items {
-                if assignee.is_some_and(|a| a != who) || *due > horizon {
+            for item in &row.summary.open_items {
+                if assignee.is_some_and(|a| a != item.assignee) || item.due > horizon {
                     continue;
                 }
-                let when = match due.cmp(&today) {
+                let when = match item.due.cmp(&today) {
                     std::cmp::Ordering::Less => AgendaWhen::Overdue,
                     std::cmp::Ordering::Equal => AgendaWhen::Today,
                     std::cmp::Ordering::Greater => AgendaWhen::Upcoming,
                 };
                 out.push(AgendaItem {
                     when,
-                    due: *due,
-                    assignee: who.clone(),
-                    what: what.clone(),
+                    due: item.due,
+                    assignee: item.assignee.clone(),
+                    what: item.what.clone(),
                     number: row.summary.number.clone(),
                     customer: row.summary.name.clone(),
                 });

@@ -471,8 +471,9 @@ impl fmt::Display for Expr {
                     if i > 0 {
                         f.write_str(" and ")?;
                     }
+                    // A nested `and` keeps its parentheses so it parses back to the same tree.
                     match e {
-                        Expr::Or(_) => write!(f, "({e})")?,
+                        Expr::Or(_) | Expr::And(_) => write!(f, "({e})")?,
                         _ => write!(f, "{e}")?,
                     }
                 }
@@ -483,7 +484,10 @@ impl fmt::Display for Expr {
                     if i > 0 {
                         f.write_str(" or ")?;
                     }
-                    write!(f, "{e}")?;
+                    match e {
+                        Expr::Or(_) => write!(f, "({e})")?,
+                        _ => write!(f, "{e}")?,
+                    }
                 }
                 Ok(())
             }

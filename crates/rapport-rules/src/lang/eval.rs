@@ -6,6 +6,7 @@
 //! of it is then true, and `is set` / `is not set` test for the value itself.
 
 use super::ast::{DateLit, EnumKind, Expr, Field, FieldRef, Literal, Type};
+use super::MAX_NESTING;
 use crate::facts::{date_of, day_of, Day, Facts};
 use crate::figures::{Figures, Window};
 use crate::num::{percent_text, Ratio};
@@ -209,12 +210,43 @@ fn is_set(v: &Val<'_>) -> bool {
     }
 }
 
-fn decide(ctx: &Ctx<'_>, e: &Expr) -> bool {
-    match e {
+/// How deep evaluation descends into an [`Expr`] before giving up. A parsed condition never
+/// comes near it (each level of [`MAX_NESTING`] adds at most an `or` and an `and`); only an
+/// `Expr` built in code can, and it is then not matched rather than overflowing the stack.
+const EVAL_DEPTH: usize = 4 * MAX_NESTING;
+
+/// Evaluation stopped at [`EVAL_DEPTH`]; the whole condition is then not matched.
+struct TooDeep;
+
+fn deeper(depth: usize) -> Result<usize, TooDeep> {
+    if depth >= EVAL_DEPTH {
+        Err(TooDeep)
+    } else {
+        Ok(depth + 1)
+    }
+}
+
+fn decide(ctx: &Ctx<'_>, e: &Expr, depth: usize) -> Result<bool, TooDeep> {
+    let depth = deeper(depth)?;
+    Ok(match e {
         Expr::Const(b) => *b,
-        Expr::Not(inner) => !decide(ctx, inner),
-        Expr::And(es) => es.iter().all(|e| decide(ctx, e)),
-        Expr::Or(es) => es.iter().any(|e| decide(ctx, e)),
+        Expr::Not(inner) => !decide(ctx, inner, depth)?,
+        Expr::And(es) => {
+            for e in es {
+                if !decide(ctx, e, depth)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        Expr::Or(es) => {
+            for e in es {
+                if decide(ctx, e, depth)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
         Expr::HasTag(t) => ctx.has_tag(t),
         Expr::Compare { field, op, value } => {
             let v = ctx.value(field);
@@ -230,7 +262,7 @@ fn decide(ctx: &Ctx<'_>, e: &Expr) -> bool {
         }
         Expr::IsSet { field, negated } => is_set(&ctx.value(field)) != *negated,
         Expr::Flag(field) => matches!(ctx.value(field), Val::Bool(true)),
-    }
+    })
 }
 
 /// Decides `expr` for a customer, with manual tags only for `has tag`.
@@ -248,7 +280,7 @@ pub fn eval_with_tags(
     rule_tags: &[&str],
 ) -> bool {
     let ctx = Ctx { facts, figures, as_of, today: day_of(as_of), rule_tags };
-    decide(&ctx, expr)
+    decide(&ctx, expr, 0).unwrap_or(false)
 }
 
 /// A decision and the values that made it.
@@ -272,24 +304,30 @@ pub fn explain(
 ) -> Explanation {
     let ctx = Ctx { facts, figures, as_of, today: day_of(as_of), rule_tags };
     let mut reasons = Vec::new();
-    let matched = why(&ctx, expr, &mut reasons);
-    Explanation { matched, reasons }
+    match why(&ctx, expr, &mut reasons, 0) {
+        Ok(matched) => Explanation { matched, reasons },
+        Err(TooDeep) => Explanation {
+            matched: false,
+            reasons: vec![format!("the condition is nested too deeply to evaluate (more than {EVAL_DEPTH} levels)")],
+        },
+    }
 }
 
-fn why(ctx: &Ctx<'_>, e: &Expr, out: &mut Vec<String>) -> bool {
-    match e {
+fn why(ctx: &Ctx<'_>, e: &Expr, out: &mut Vec<String>, depth: usize) -> Result<bool, TooDeep> {
+    let depth = deeper(depth)?;
+    Ok(match e {
         Expr::Const(b) => {
             out.push(format!("{b}"));
             *b
         }
-        Expr::Not(inner) => !why(ctx, inner, out),
+        Expr::Not(inner) => !why(ctx, inner, out, depth)?,
         Expr::And(es) => {
             let mut all = Vec::new();
             for e in es {
                 let mut part = Vec::new();
-                if !why(ctx, e, &mut part) {
+                if !why(ctx, e, &mut part, depth)? {
                     out.extend(part);
-                    return false;
+                    return Ok(false);
                 }
                 all.extend(part);
             }
@@ -300,9 +338,9 @@ fn why(ctx: &Ctx<'_>, e: &Expr, out: &mut Vec<String>) -> bool {
             let mut all = Vec::new();
             for e in es {
                 let mut part = Vec::new();
-                if why(ctx, e, &mut part) {
+                if why(ctx, e, &mut part, depth)? {
                     out.extend(part);
-                    return true;
+                    return Ok(true);
                 }
                 all.extend(part);
             }
@@ -352,7 +390,7 @@ fn why(ctx: &Ctx<'_>, e: &Expr, out: &mut Vec<String>) -> bool {
             out.push(format!("{field} = {m}"));
             m
         }
-    }
+    })
 }
 
 fn describe(field: &FieldRef, v: &Val<'_>, rhs: &str, matched: bool) -> String {

@@ -11,6 +11,17 @@ pub(crate) mod parser;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The most `(` and `not` a condition may open inside one another (`not (a or (b))` is 2
+/// deep). Parsing, evaluating and printing a condition recurse once per level, so this bound
+/// keeps a rule's stack use small (a few kilobytes per level) on any thread; deeper is
+/// refused at the opener that goes past it. Real rules rarely nest more than three levels.
+pub const MAX_NESTING: usize = 32;
+
+/// The longest condition, in characters (Chinese characters count one each). Bounds the work
+/// of parsing and evaluating a rule (about 500 comparisons at most); longer is refused at the
+/// first character past it.
+pub const MAX_CONDITION_CHARS: usize = 4_000;
+
 /// Why a condition does not parse, and where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParseError {

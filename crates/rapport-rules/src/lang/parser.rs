@@ -11,16 +11,21 @@
 //!              | "is" [ "not" ] "set" | <nothing, for true/false fields> )
 //! list       = "[" value { "," value } [ "," ] "]"
 //! ```
-//! Fields are resolved and literals checked against the field's type while parsing.
+//! Fields are resolved and literals checked against the field's type while parsing. The
+//! text is at most [`MAX_CONDITION_CHARS`] long and `(` / `not` nest at most [`MAX_NESTING`]
+//! deep, so the recursion here (and in evaluation and printing) stays shallow.
 
 use super::ast::{field_named, CmpOp, DateLit, Expr, Field, FieldRef, Literal, Type, FIELDS};
 use super::lexer::{is_keyword, tokenize, NumLit, Tok, Token, KEYWORDS};
-use super::ParseError;
+use super::{ParseError, MAX_CONDITION_CHARS, MAX_NESTING};
 use crate::figures::{Unit, Window};
 
-/// Parses a condition.
+/// Parses a condition. A condition longer than [`MAX_CONDITION_CHARS`] or nested deeper than
+/// [`MAX_NESTING`] is refused at the spot that goes past the bound, so no text can exhaust
+/// the stack or make evaluation costly.
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
-    let mut p = Parser { toks: tokenize(text), pos: 0 };
+    check_length(text)?;
+    let mut p = Parser { toks: tokenize(text), pos: 0, depth: 0 };
     let e = p.or()?;
     let t = p.peek();
     match &t.tok {
@@ -35,9 +40,36 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     }
 }
 
+/// Refuses a condition longer than [`MAX_CONDITION_CHARS`], at its first character past the
+/// bound.
+fn check_length(text: &str) -> Result<(), ParseError> {
+    let (mut line, mut column) = (1u32, 1u32);
+    for (count, c) in text.chars().enumerate() {
+        if count == MAX_CONDITION_CHARS {
+            let total = text.chars().count();
+            return Err(ParseError::new(
+                line,
+                column,
+                format!("a rule of at most {MAX_CONDITION_CHARS} characters"),
+                format!("a rule of {total} characters"),
+            )
+            .hint("split it into several rules; a later rule can build on an earlier one with `has tag`"));
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    Ok(())
+}
+
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
+    /// How many `(` and `not` enclose the current position.
+    depth: usize,
 }
 
 const CONDITION: &str = "a condition (a field, `not`, `has tag`, `true`, `false` or `(`)";
@@ -87,29 +119,73 @@ impl Parser {
         Ok(if items.len() == 1 { items.remove(0) } else { Expr::And(items) })
     }
 
+    /// Runs `inner` one level deeper, opened by `opener` (a `(` or `not`); refuses to go past
+    /// [`MAX_NESTING`], because every level costs stack here and wherever the rule is used.
+    fn nested<T>(
+        &mut self,
+        opener: &Token,
+        inner: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        if self.depth >= MAX_NESTING {
+            return Err(ParseError::new(
+                opener.line,
+                opener.col,
+                format!("at most {MAX_NESTING} levels of `(` and `not`"),
+                opener.found(),
+            )
+            .hint("the rule nests too deeply; split it into rules that build on each other with `has tag`"));
+        }
+        self.depth += 1;
+        let out = inner(self);
+        self.depth -= 1;
+        out
+    }
+
     fn unary(&mut self) -> Result<Expr, ParseError> {
-        if self.peek().is_kw("not") {
-            self.bump();
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+        let t = self.peek().clone();
+        if t.is_kw("not") {
+            return self.nested(&t, |p| {
+                p.bump();
+                Ok(Expr::Not(Box::new(p.unary()?)))
+            });
         }
         self.primary()
     }
 
     fn primary(&mut self) -> Result<Expr, ParseError> {
+        if self.peek().tok == Tok::LParen {
+            self.group()
+        } else {
+            self.atom()
+        }
+    }
+
+    /// `( condition )`. Kept apart from [`Parser::atom`] so that the frames repeated for
+    /// every level of nesting stay small.
+    fn group(&mut self) -> Result<Expr, ParseError> {
+        let open = self.peek().clone();
+        self.nested(&open, |p| {
+            p.bump();
+            let e = p.or()?;
+            if p.peek().tok != Tok::RParen {
+                return Err(p.unclosed(&open));
+            }
+            p.bump();
+            Ok(e)
+        })
+    }
+
+    #[inline(never)]
+    fn unclosed(&self, open: &Token) -> ParseError {
+        let close = self.peek();
+        self.error(close, "`)`").hint(format!("to close the `(` at line {}, column {}", open.line, open.col))
+    }
+
+    /// A condition without nesting: `has tag`, `true`, `false` or a predicate on a field.
+    #[inline(never)]
+    fn atom(&mut self) -> Result<Expr, ParseError> {
         let t = self.peek().clone();
         match &t.tok {
-            Tok::LParen => {
-                self.bump();
-                let e = self.or()?;
-                let close = self.peek().clone();
-                if close.tok != Tok::RParen {
-                    return Err(self
-                        .error(&close, "`)`")
-                        .hint(format!("to close the `(` at line {}, column {}", t.line, t.col)));
-                }
-                self.bump();
-                Ok(e)
-            }
             Tok::Ident(w) if w.eq_ignore_ascii_case("has") => {
                 self.bump();
                 let kw = self.peek().clone();
