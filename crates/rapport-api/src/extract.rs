@@ -55,8 +55,8 @@ pub struct Query<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
-/// A JSON object body that may be left out: an empty body is `T::default()`; a body that
-/// is there must be JSON sent as `application/json`.
+/// A JSON object body that may be left out: an empty body (or JSON `null`) is
+/// `T::default()`; a body that is there must be JSON sent as `application/json`.
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub T);
 
@@ -75,6 +75,9 @@ where
         }
         if !json {
             return Err(not_json());
+        }
+        if bytes.trim_ascii() == b"null" {
+            return Ok(OptionalJson(T::default()));
         }
         parse_json(&bytes).map(OptionalJson)
     }
@@ -236,6 +239,9 @@ impl<'de> Visitor<'de> for UniqueVisitor {
     }
 }
 
+const TWO_POW_64: f64 = 18_446_744_073_709_551_616.0;
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
 /// Deserializes a parsed JSON value the way the OpenAPI document describes it: a struct
 /// only from an object (never from an array of its fields), and errors prefixed with
 /// the path of the value that failed (`contacts[0].name: ...`).
@@ -291,6 +297,10 @@ impl<'de> de::Deserializer<'de> for Strict {
             Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
                 (Some(u), _, _) => visitor.visit_u64(u),
                 (_, Some(i), _) => visitor.visit_i64(i),
+                // A number without a fraction is an integer, whichever way it is written
+                // (`5.0`, `1e3`), as JSON Schema counts it.
+                (_, _, Some(f)) if f.fract() == 0.0 && f >= 0.0 && f < TWO_POW_64 => visitor.visit_u64(f as u64),
+                (_, _, Some(f)) if f.fract() == 0.0 && f >= -TWO_POW_63 && f < 0.0 => visitor.visit_i64(f as i64),
                 (_, _, Some(f)) => visitor.visit_f64(f),
                 _ => Err(de::Error::custom("a number out of range")),
             },

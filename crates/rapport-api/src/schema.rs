@@ -872,7 +872,7 @@ value_types!(
 // answer with, documented once and referenced by each operation they apply to.
 
 /// Shared responses: name, status and description.
-const SHARED_RESPONSES: [(&str, &str, &str); 6] = [
+const SHARED_RESPONSES: [(&str, &str, &str); 7] = [
     ("Unauthorized", "401", "Missing or wrong bearer token (`unauthorized`); the body says nothing about the book"),
     (
         "BadRequest",
@@ -889,6 +889,7 @@ const SHARED_RESPONSES: [(&str, &str, &str); 6] = [
          object belongs), or a value that breaks a rule (`validation`: `errors` names every failing field)",
     ),
     ("NotFound", "404", "No customer with that number or id (`not-found`), or no such item on it (`no-such-item`)"),
+    ("Invalid", "422", "A parameter's value breaks a rule (`validation`: `errors` names every failing field and why)"),
 ];
 
 fn problem_response(status: &str, description: &str) -> Option<utoipa::openapi::Response> {
@@ -906,7 +907,8 @@ fn problem_response(status: &str, description: &str) -> Option<utoipa::openapi::
 
 /// Adds to every operation the refusals it can meet, as references to shared responses:
 /// 401 everywhere; 400 where there are parameters or a JSON body; 413 and 422 where there
-/// is a body, 415 where it is JSON; 404 where the path names a customer.
+/// is a body, 415 where it is JSON; 422 where there are query parameters; 404 where the
+/// path names a customer.
 pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::ParameterIn;
     let components = doc.components.get_or_insert_with(Default::default);
@@ -918,11 +920,11 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     for (path, item) in doc.paths.paths.iter_mut() {
         let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for op in ops.into_iter().flatten() {
-            let has_params = op
-                .parameters
-                .iter()
-                .flatten()
-                .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Path)));
+            let has_param = |within: ParameterIn| {
+                op.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == within))
+            };
+            let has_query = has_param(ParameterIn::Query);
+            let has_params = has_query || has_param(ParameterIn::Path);
             let json_body = match &op.request_body {
                 Some(RefOr::T(b)) => b.content.contains_key("application/json"),
                 _ => false,
@@ -940,6 +942,9 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             }
             if json_body {
                 add(op, "415", "UnsupportedMediaType");
+            }
+            if has_query {
+                add(op, "422", "Invalid");
             }
             if path.starts_with("/v1/customers/{key}") {
                 add(op, "404", "NotFound");
