@@ -132,8 +132,7 @@ pub fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
 
 /// Turns a JSON object into `T`, refusing anything the document does not allow.
 pub fn from_object<T: DeserializeOwned>(body: Map<String, Value>) -> Result<T, ApiError> {
-    T::deserialize(Strict { value: Value::Object(body), path: String::new() })
-        .map_err(|e| does_not_fit(e.to_string()))
+    T::deserialize(Strict { value: Value::Object(body), path: String::new() }).map_err(|e| does_not_fit(e.to_string()))
 }
 
 fn does_not_fit(detail: String) -> ApiError {
@@ -299,8 +298,8 @@ impl<'de> de::Deserializer<'de> for Strict {
                 (_, Some(i), _) => visitor.visit_i64(i),
                 // A number without a fraction is an integer, whichever way it is written
                 // (`5.0`, `1e3`), as JSON Schema counts it.
-                (_, _, Some(f)) if f.fract() == 0.0 && f >= 0.0 && f < TWO_POW_64 => visitor.visit_u64(f as u64),
-                (_, _, Some(f)) if f.fract() == 0.0 && f >= -TWO_POW_63 && f < 0.0 => visitor.visit_i64(f as i64),
+                (_, _, Some(f)) if f.fract() == 0.0 && (0.0..TWO_POW_64).contains(&f) => visitor.visit_u64(f as u64),
+                (_, _, Some(f)) if f.fract() == 0.0 && (-TWO_POW_63..0.0).contains(&f) => visitor.visit_i64(f as i64),
                 (_, _, Some(f)) => visitor.visit_f64(f),
                 _ => Err(de::Error::custom("a number out of range")),
             },
@@ -309,7 +308,9 @@ impl<'de> de::Deserializer<'de> for Strict {
                 let len = items.len();
                 visitor.visit_seq(StrictSeq { items: items.into_iter().enumerate(), len, path: here.path.clone() })
             }
-            Value::Object(m) => visitor.visit_map(StrictMap { entries: m.into_iter(), next: None, path: here.path.clone() }),
+            Value::Object(m) => {
+                visitor.visit_map(StrictMap { entries: m.into_iter(), next: None, path: here.path.clone() })
+            }
         };
         r.map_err(|e| here.error(e))
     }
@@ -381,9 +382,7 @@ impl<'de> SeqAccess<'de> for StrictSeq {
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Self::Error> {
         match self.items.next() {
-            Some((i, value)) => {
-                seed.deserialize(Strict { value, path: format!("{}[{i}]", self.path) }).map(Some)
-            }
+            Some((i, value)) => seed.deserialize(Strict { value, path: format!("{}[{i}]", self.path) }).map(Some),
             None => Ok(None),
         }
     }

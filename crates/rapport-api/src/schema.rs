@@ -47,8 +47,6 @@ object_schema!(
     MergeOutcomeObject,
     /// Tier settings: grade thresholds, composite mapping, value formula, ABC shares, per-tier policies and cadences.
     TierSettingsObject,
-    /// Settings to change: top-level fields of the tier settings with their new JSON values.
-    TierSettingsPatch,
     /// Two members changed a field at once: the field, the value shown, the losing values.
     ConflictObject,
 );
@@ -577,6 +575,14 @@ fn deal() -> Value {
     })
 }
 
+/// The top-level sections of the tier settings, as `GET /v1/settings/tiers` names them.
+pub fn tier_setting_sections() -> Vec<String> {
+    match serde_json::to_value(rapport_rules::TierSettings::default()) {
+        Ok(Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Patch fields: `null` clears the value.
 fn clearing(v: Value, description: &str) -> Value {
     described(or_null(v), &format!("{description} (`null` or empty clears)"))
@@ -771,6 +777,15 @@ written_schema!(
             "due": described(date(), "Due date.")
         }
     }),
+    /// Tier settings to change: top-level sections of `GET /v1/settings/tiers`, each replaced whole by the value given; the result must pass the settings' own checks.
+    TierSettingsPatch => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": tier_setting_sections()
+            .into_iter()
+            .map(|k| (k, json!({ "type": "object" })))
+            .collect::<serde_json::Map<String, Value>>()
+    }),
     /// The bytes of a file (a sheet to import, an exported workbook).
     FileBytes => json!({ "type": "string", "format": "binary" }),
     /// Marks a task done (`rapport_model::TaskCompletion`); the body may be left out.
@@ -782,7 +797,6 @@ written_schema!(
         }
     }),
 );
-
 
 /// Page size of `GET /v1/customers`.
 pub const MAX_PAGE: usize = 10_000;
@@ -881,7 +895,11 @@ const SHARED_RESPONSES: [(&str, &str, &str); 7] = [
          that is not JSON (`malformed-json`)",
     ),
     ("PayloadTooLarge", "413", "The body is over the limit (`payload-too-large`)"),
-    ("UnsupportedMediaType", "415", "A JSON body sent without `Content-Type: application/json` (`unsupported-media-type`)"),
+    (
+        "UnsupportedMediaType",
+        "415",
+        "A JSON body sent without `Content-Type: application/json` (`unsupported-media-type`)",
+    ),
     (
         "Unprocessable",
         "422",

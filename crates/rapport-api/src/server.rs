@@ -858,9 +858,7 @@ fn page(rows: Vec<Arc<ListRow>>, q: &ListQuery) -> Result<ListPage, ApiError> {
         let after_key = match key {
             SortBy::Number | SortBy::Name => KeyVal::Text(k),
             SortBy::Created | SortBy::LastInteraction if k.is_empty() => KeyVal::Day(None),
-            SortBy::Created | SortBy::LastInteraction => {
-                KeyVal::Day(Some(parse_date("cursor", k).map_err(|_| bad())?))
-            }
+            SortBy::Created | SortBy::LastInteraction => KeyVal::Day(Some(parse_date("cursor", k).map_err(|_| bad())?)),
         };
         let after = (after_key, n);
         rest.retain(|r| {
