@@ -2,11 +2,14 @@
 //!
 //! Types the API owns (list pages, health, events, rule bodies) are used by the handlers
 //! and derive their schema directly. The domain's input types live in crates that do not
-//! depend on utoipa, so this module mirrors them field for field (`*Input` types, used
-//! only for the document); a test checks every mirror against the real type's field list,
-//! so the document cannot drift from what the server accepts. Large read models
-//! (customer record, figures, explanations, tier summaries) are described as objects
-//! whose layout is documented in `docs/api.md`.
+//! depend on utoipa, so this module writes their schemas as JSON Schema (`*Input` types,
+//! used only for the document), with every closed vocabulary taken from the list the
+//! server parses with; tests check each against the real type's fields and against a
+//! live server (nulls, arrays, unknown fields). Query, path and header values are small
+//! typed wrappers ([`Day`], [`StageName`], [`PageSize`], ...) whose schemas state the
+//! enums, dates and bounds the handlers enforce. [`complete`] adds the refusals every
+//! operation shares. Large read models (customer record, figures, explanations, tier
+//! summaries) are described as objects whose layout is documented in `docs/api.md`.
 
 use rapport_store::ListRow;
 use serde::{Deserialize, Serialize};
