@@ -541,3 +541,16 @@ fn bodies_a_property_based_run_found_refused_or_taken_wrongly_are_answered_as_do
         d["components"]["schemas"]["TierSettingsPatch"]["properties"].as_object().expect("properties").keys().collect();
     assert_eq!(sections, documented);
 }
+
+#[test]
+fn a_satisfaction_past_what_a_score_holds_is_a_422_not_a_panic() {
+    let node = start(0);
+    let number = new_customer(&node);
+    // Found by Schemathesis (seed 5): "925" overflowed the score's hundredths.
+    for score in [json!("925"), json!(" 925 "), json!(999.99), json!(656)] {
+        let body = json!({"type": "fault", "summary": "s", "satisfaction": score}).to_string();
+        let r = node.call("POST", &format!("/v1/customers/{number}/service-records"), Some(&body));
+        let p = problem(&r, 422, "validation");
+        assert_eq!(p["errors"][0]["field"], "satisfaction", "{score}: {p}");
+    }
+}
