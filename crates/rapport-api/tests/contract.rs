@@ -554,3 +554,22 @@ fn a_satisfaction_past_what_a_score_holds_is_a_422_not_a_panic() {
         assert_eq!(p["errors"][0]["field"], "satisfaction", "{score}: {p}");
     }
 }
+
+#[test]
+fn an_amount_too_large_for_any_ledger_is_refused_not_a_panic() {
+    let node = start(0);
+    let number = new_customer(&node);
+    // 39 digits parse as an i128 and overflowed it once scaled to fen.
+    for amount in ["170141183460469231731687303715884105727", "17014118346046923173168730371588410万"] {
+        let body = json!({"amount": amount, "category": "x"}).to_string();
+        let r = node.call("POST", &format!("/v1/customers/{number}/orders"), Some(&body));
+        let p = problem(&r, 422, "invalid-body");
+        assert!(p["detail"].as_str().is_some_and(|d| d.contains("too large")), "{amount}: {p}");
+    }
+    let r = node.call(
+        "POST",
+        &format!("/v1/customers/{number}/orders"),
+        Some(r#"{"amount": "92233720368547758.07", "category": "x"}"#),
+    );
+    assert_eq!(r.status, 201, "the largest amount a ledger holds: {}", r.body);
+}
