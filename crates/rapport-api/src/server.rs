@@ -918,7 +918,7 @@ async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -
 
 /// Create a customer.
 #[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomerInput,
-    responses((status = 201, description = "Created; the record as stored", body = CustomerRecord),
+    responses((status = 201, description = "Created; the record as stored", body = CustomerRecord, headers(("ETag" = String, description = "The document heads"), ("Location" = String, description = "`/v1/customers/NUMBER`"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn create_customer(State(s): State<AppState>, Json(new): Json<NewCustomer>) -> Result<Response, ApiError> {
     let c = write(&s, move |b| b.add_customer(&new)).await?;
@@ -1011,7 +1011,7 @@ async fn patch_customer(
 /// Archive a customer (kept with its number, hidden from lists).
 #[utoipa::path(post, path = "/v1/customers/{key}/archive", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body(content = Option<ReasonBody>, description = "Optional; an empty body is no reason"),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn archive_customer(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1026,7 +1026,7 @@ async fn archive_customer(
 /// Restore an archived customer.
 #[utoipa::path(post, path = "/v1/customers/{key}/restore", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body(content = Option<ReasonBody>, description = "Optional; an empty body is no reason"),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn restore_customer(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1041,7 +1041,7 @@ async fn restore_customer(
 /// Add a manual tag.
 #[utoipa::path(put, path = "/v1/customers/{key}/tags/{tag}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("tag" = String, Path, description = "The tag")),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, String)>) -> Result<Response, ApiError> {
     let patch = CustomerPatch { add_tags: [tag].into_iter().collect(), ..Default::default() };
     let w = write(&s, move |b| b.patch_customer(&key, &patch, None)).await?;
@@ -1051,7 +1051,7 @@ async fn add_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, Stri
 /// Remove a manual tag.
 #[utoipa::path(delete, path = "/v1/customers/{key}/tags/{tag}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("tag" = String, Path, description = "The tag")),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn remove_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, String)>) -> Result<Response, ApiError> {
     let patch = CustomerPatch { remove_tags: [tag].into_iter().collect(), ..Default::default() };
     let w = write(&s, move |b| b.patch_customer(&key, &patch, None)).await?;
@@ -1061,7 +1061,7 @@ async fn remove_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, S
 /// Add a contact.
 #[utoipa::path(post, path = "/v1/customers/{key}/contacts", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewContactInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_contact(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1078,7 +1078,7 @@ async fn add_contact(
 #[utoipa::path(patch, path = "/v1/customers/{key}/contacts/{contact}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("contact" = String, Path, description = "Contact id or name")),
     request_body = ContactPatchInput,
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn edit_contact(
     State(s): State<AppState>,
     Path((key, contact)): Path<(String, String)>,
@@ -1094,7 +1094,7 @@ async fn edit_contact(
 /// Record a follow-up (跟进记录).
 #[utoipa::path(post, path = "/v1/customers/{key}/interactions", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewInteractionInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_interaction(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1107,7 +1107,7 @@ async fn add_interaction(
 /// Record a service case.
 #[utoipa::path(post, path = "/v1/customers/{key}/service-records", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewServiceRecordInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_service(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1120,7 +1120,7 @@ async fn add_service(
 /// Record an order.
 #[utoipa::path(post, path = "/v1/customers/{key}/orders", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewOrderInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_order(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1133,7 +1133,7 @@ async fn add_order(
 /// Add a task.
 #[utoipa::path(post, path = "/v1/customers/{key}/tasks", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewTaskInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_task(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1147,7 +1147,7 @@ async fn add_task(
 #[utoipa::path(post, path = "/v1/customers/{key}/tasks/{task}/done", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("task" = String, Path, description = "Task id")),
     request_body(content = Option<TaskCompletionInput>, description = "Optional; an empty body is no outcome"),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn complete_task(
     State(s): State<AppState>,
     Path((key, task)): Path<(String, String)>,
