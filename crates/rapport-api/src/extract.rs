@@ -32,7 +32,7 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json = is_json(req.headers());
         let bytes = body_bytes(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if bytes.is_empty() {
             return Err(ApiError::Body {
                 status: StatusCode::BAD_REQUEST,
                 detail: "the body is empty; send a JSON object with `Content-Type: application/json`".to_string(),
@@ -55,8 +55,8 @@ pub struct Query<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
-/// A JSON object body that may be left out: an empty body (or JSON `null`) is
-/// `T::default()`; a body that is there must be JSON sent as `application/json`.
+/// A JSON object body that may be left out: no body (or JSON `null`) is `T::default()`;
+/// a body that is there must be JSON sent as `application/json`.
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub T);
 
@@ -70,7 +70,8 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json = is_json(req.headers());
         let bytes = body_bytes(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // No body at all; a body of only spaces is a JSON body that is not JSON.
+        if bytes.is_empty() {
             return Ok(OptionalJson(T::default()));
         }
         if !json {
