@@ -306,10 +306,17 @@ fn ok<T: serde::Serialize>(v: &T) -> Response {
     json_response(StatusCode::OK, v)
 }
 
-fn reason_from(headers: &HeaderMap, body: Option<String>) -> Option<String> {
-    body.or_else(|| {
-        headers.get(REASON_HEADER).and_then(|v| v.to_str().ok()).map(|s| s.to_string()).filter(|s| !s.is_empty())
-    })
+/// The reason for a change: the body's `reason`, else the `X-Rapport-Reason` header, read
+/// as UTF-8 (a Chinese reason is the common case; `to_str` would drop it as non-ASCII).
+fn reason_from(headers: &HeaderMap, body: Option<String>) -> Result<Option<String>, ApiError> {
+    if body.is_some() {
+        return Ok(body);
+    }
+    let Some(v) = headers.get(REASON_HEADER) else { return Ok(None) };
+    match std::str::from_utf8(v.as_bytes()) {
+        Ok(t) => Ok(Some(t.trim().to_string()).filter(|t| !t.is_empty())),
+        Err(_) => Err(ApiError::field("X-Rapport-Reason", "is not UTF-8 text")),
+    }
 }
 
 fn as_of(book: &LocalBook, v: &Option<Day>) -> Result<Date, ApiError> {
@@ -335,6 +342,17 @@ fn none_match(headers: &HeaderMap, heads: &str) -> bool {
         let t = t.strip_prefix("W/").unwrap_or(t);
         t == "*" || t.trim_matches('"') == heads
     })
+}
+
+/// The header that may carry the reason for a change (read by `reason_from`); this type
+/// only documents it.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct ReasonHeader {
+    /// Why, when the body has no `reason` (UTF-8 text, which may be Chinese; the body's `reason` wins).
+    #[param(rename = "X-Rapport-Reason", required = false)]
+    x_rapport_reason: String,
 }
 
 /// A written customer's response, with its new ETag.
@@ -992,7 +1010,7 @@ async fn get_customer(
 /// different fields at once both win. A stage change needs `reason` (or `X-Rapport-Reason`).
 #[utoipa::path(patch, path = "/v1/customers/{key}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"),
-        ("X-Rapport-Reason" = Option<String>, Header, description = "Why, instead of the body's `reason`")),
+        ReasonHeader),
     request_body = CustomerPatchInput,
     responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))),
         (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
@@ -1003,14 +1021,14 @@ async fn patch_customer(
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     let (patch, reason): (CustomerPatch, _) = split_reason(body)?;
-    let why = reason_from(&headers, reason);
+    let why = reason_from(&headers, reason)?;
     let w = write(&s, move |b| b.patch_customer(&key, &patch, why)).await?;
     written(&s, StatusCode::OK, w).await
 }
 
 /// Archive a customer (kept with its number, hidden from lists).
 #[utoipa::path(post, path = "/v1/customers/{key}/archive", tag = "customers",
-    params(("key" = String, Path, description = "Customer number or id")), request_body(content = Option<ReasonBody>, description = "Optional; an empty body is no reason"),
+    params(("key" = String, Path, description = "Customer number or id"), ReasonHeader), request_body(content = Option<ReasonBody>, description = "Optional; an empty body is no reason"),
     responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn archive_customer(
     State(s): State<AppState>,
@@ -1018,14 +1036,14 @@ async fn archive_customer(
     headers: HeaderMap,
     OptionalJson(body): OptionalJson<ReasonBody>,
 ) -> Result<Response, ApiError> {
-    let why = reason_from(&headers, body.reason);
+    let why = reason_from(&headers, body.reason)?;
     let w = write(&s, move |b| b.set_archived(&key, true, why)).await?;
     written(&s, StatusCode::OK, w).await
 }
 
 /// Restore an archived customer.
 #[utoipa::path(post, path = "/v1/customers/{key}/restore", tag = "customers",
-    params(("key" = String, Path, description = "Customer number or id")), request_body(content = Option<ReasonBody>, description = "Optional; an empty body is no reason"),
+    params(("key" = String, Path, description = "Customer number or id"), ReasonHeader), request_body(content = Option<ReasonBody>, description = "Optional; an empty body is no reason"),
     responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn restore_customer(
     State(s): State<AppState>,
@@ -1033,7 +1051,7 @@ async fn restore_customer(
     headers: HeaderMap,
     OptionalJson(body): OptionalJson<ReasonBody>,
 ) -> Result<Response, ApiError> {
-    let why = reason_from(&headers, body.reason);
+    let why = reason_from(&headers, body.reason)?;
     let w = write(&s, move |b| b.set_archived(&key, false, why)).await?;
     written(&s, StatusCode::OK, w).await
 }
@@ -1060,7 +1078,7 @@ async fn remove_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, S
 
 /// Add a contact.
 #[utoipa::path(post, path = "/v1/customers/{key}/contacts", tag = "customers",
-    params(("key" = String, Path, description = "Customer number or id")), request_body = NewContactInput,
+    params(("key" = String, Path, description = "Customer number or id"), ReasonHeader), request_body = NewContactInput,
     responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_contact(
     State(s): State<AppState>,
@@ -1069,14 +1087,14 @@ async fn add_contact(
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     let (new, reason): (NewContact, _) = split_reason(body)?;
-    let why = reason_from(&headers, reason);
+    let why = reason_from(&headers, reason)?;
     let w = write(&s, move |b| b.add_contact(&key, &new, why)).await?;
     written(&s, StatusCode::CREATED, w).await
 }
 
 /// Change a contact (by contact id or name); needs `reason`.
 #[utoipa::path(patch, path = "/v1/customers/{key}/contacts/{contact}", tag = "customers",
-    params(("key" = String, Path, description = "Customer number or id"), ("contact" = String, Path, description = "Contact id or name")),
+    params(("key" = String, Path, description = "Customer number or id"), ("contact" = String, Path, description = "Contact id or name"), ReasonHeader),
     request_body = ContactPatchInput,
     responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn edit_contact(
@@ -1086,7 +1104,7 @@ async fn edit_contact(
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     let (patch, reason): (ContactPatch, _) = split_reason(body)?;
-    let why = reason_from(&headers, reason);
+    let why = reason_from(&headers, reason)?;
     let w = write(&s, move |b| b.edit_contact(&key, &contact, &patch, why)).await?;
     written(&s, StatusCode::OK, w).await
 }
@@ -1654,7 +1672,8 @@ pub struct EventsQuery {
     pub after: Option<Sequence>,
 }
 
-/// The header an SSE client sends when it reconnects.
+/// The header an SSE client sends when it reconnects; read by hand in `events` (an
+/// absent header is the common case), so this type only documents it.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)]

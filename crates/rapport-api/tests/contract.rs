@@ -579,3 +579,38 @@ fn an_amount_too_large_for_any_ledger_is_refused_not_a_panic() {
     );
     assert_eq!(r.status, 201, "the largest amount a ledger holds: {}", r.body);
 }
+
+#[test]
+fn a_reason_in_the_header_is_read_as_utf8_not_dropped() {
+    let node = start(0);
+    let number = new_customer(&node);
+    let auth = format!("Bearer {TOKEN}");
+    let r = node.raw(
+        "POST",
+        &format!("/v1/customers/{number}/archive"),
+        None,
+        &[("authorization", &auth), ("x-rapport-reason", "重复客户")],
+        false,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let history = node.get(&format!("/v1/customers/{number}/history")).json();
+    assert!(history.as_array().expect("history").iter().any(|e| e["why"] == "重复客户"), "{history}");
+    // A stage change explained only in the header.
+    let r = node.raw(
+        "PATCH",
+        &format!("/v1/customers/{number}"),
+        Some(r#"{"stage":"intent"}"#),
+        &[("authorization", &auth), ("x-rapport-reason", "客户询价")],
+        true,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let d = doc();
+    let header = d["paths"]["/v1/customers/{key}/archive"]["post"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["in"] == "header")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!((&header["name"], &header["schema"]["type"]), (&json!("X-Rapport-Reason"), &json!("string")));
+}
