@@ -759,7 +759,9 @@ fn parse_filter(a: &ListArgs) -> Result<Filter> {
             .created_until
             .as_deref()
             .and_then(|d| parse_date("created_until", d).map_err(|e| errs.push(e)).ok()),
-        no_interaction_days: a.no_interaction_days.map(|n| (n, today())),
+        no_interaction_days: a
+            .no_interaction_days
+            .and_then(|n| Filter::no_interaction(n, today()).map_err(|e| errs.push(e)).ok()),
         include_archived: a.archived,
     };
     ValidationError::check(errs).map_err(StoreError::Invalid)?;

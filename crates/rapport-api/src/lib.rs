@@ -11,8 +11,13 @@
 //!   problems back to the store errors a local call would return.
 //! * [`auth`]: the token file and constant-time checks; [`discovery`]: `serve.json`.
 //! * [`problem`]: the one error type and its HTTP mapping.
+//! * [`extract`]: request extractors; JSON bodies are read strictly (an object where the
+//!   document says object, no unknown or duplicate fields) so 400 means "not JSON" and
+//!   422 "JSON of the wrong shape".
+//! * [`schema`]: wire types and the document's schemas: every closed vocabulary, date and
+//!   bound the server parses with, and the refusals every operation shares.
 //!
-//! See `docs/api.md` for curl examples.
+//! See `docs/api.md` for curl examples and how the contract is checked (Schemathesis).
 
 #![warn(missing_docs)]
 

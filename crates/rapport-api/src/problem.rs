@@ -6,7 +6,7 @@
 //! unknown routes, wrong methods and missing tokens all go through [`ApiError`], so no
 //! handler builds an error response by hand and nothing turns into a bare 500.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rapport_doc::DocError;
@@ -191,24 +191,6 @@ impl IntoResponse for ApiError {
             eprintln!("rapport-api: {} ({})", p.detail, p.slug());
         }
         problem_response(&p)
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        let status = r.status();
-        let detail = match &r {
-            JsonRejection::JsonDataError(e) => format!("the JSON body does not fit: {}", source_text(e)),
-            JsonRejection::JsonSyntaxError(e) => format!("the body is not valid JSON: {}", source_text(e)),
-            JsonRejection::MissingJsonContentType(_) => {
-                "send the body with `Content-Type: application/json`".to_string()
-            }
-            JsonRejection::BytesRejection(_) if status == StatusCode::PAYLOAD_TOO_LARGE => {
-                format!("the body is larger than the limit of {} bytes", crate::server::BODY_LIMIT)
-            }
-            other => other.body_text(),
-        };
-        ApiError::Body { status, detail }
     }
 }
 

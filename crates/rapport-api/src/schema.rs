@@ -2,15 +2,18 @@
 //!
 //! Types the API owns (list pages, health, events, rule bodies) are used by the handlers
 //! and derive their schema directly. The domain's input types live in crates that do not
-//! depend on utoipa, so this module mirrors them field for field (`*Input` types, used
-//! only for the document); a test checks every mirror against the real type's field list,
-//! so the document cannot drift from what the server accepts. Large read models
-//! (customer record, figures, explanations, tier summaries) are described as objects
-//! whose layout is documented in `docs/api.md`.
+//! depend on utoipa, so this module writes their schemas as JSON Schema (`*Input` types,
+//! used only for the document), with every closed vocabulary taken from the list the
+//! server parses with; tests check each against the real type's fields and against a
+//! live server (nulls, arrays, unknown fields). Query, path and header values are small
+//! typed wrappers ([`Day`], [`StageName`], [`PageSize`], ...) whose schemas state the
+//! enums, dates and bounds the handlers enforce. [`complete`] adds the refusals every
+//! operation shares. Large read models (customer record, figures, explanations, tier
+//! summaries) are described as objects whose layout is documented in `docs/api.md`.
 
 use rapport_store::ListRow;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde_json::{json, Value};
 use utoipa::openapi::schema::{ObjectBuilder, Schema};
 use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
@@ -47,8 +50,6 @@ object_schema!(
     MergeOutcomeObject,
     /// Tier settings: grade thresholds, composite mapping, value formula, ABC shares, per-tier policies and cadences.
     TierSettingsObject,
-    /// Settings to change: top-level fields of the tier settings with their new JSON values.
-    TierSettingsPatch,
     /// Two members changed a field at once: the field, the value shown, the losing values.
     ConflictObject,
 );
@@ -338,10 +339,10 @@ pub struct TestRuleBody {
     pub tag: Option<String>,
     /// Evaluate as of this date, `YYYY-MM-DD` (default today).
     #[serde(default)]
-    pub as_of: Option<String>,
+    pub as_of: Option<Day>,
     /// Return at most this many customers (`total` still counts all).
     #[serde(default)]
-    pub limit: Option<usize>,
+    pub limit: Option<Count>,
 }
 
 /// Customers a draft rule would tag.
@@ -395,202 +396,600 @@ pub struct ChangeEvent {
     pub number: String,
 }
 
-/// A new customer (mirror of `rapport_model::NewCustomer`).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewCustomerInput {
-    /// `company` or `person` (required).
-    kind: String,
-    /// Name (required).
-    name: String,
-    /// Unified social credit code (18 characters, check digit verified).
-    credit_code: Option<String>,
-    /// Industry section letter (GB/T 4754, e.g. `C`) or name; required for companies.
-    industry: Option<String>,
-    /// Employee band.
-    size: Option<String>,
-    /// Revenue band.
-    revenue_band: Option<String>,
-    /// `{province, city, district, street}`.
-    address: Option<BTreeMap<String, String>>,
-    /// Source (required): trade_show, referral, online_ads, partner, inbound, ...
-    source: Option<String>,
-    /// Stage: potential (default), intent, won, lost, dormant.
-    stage: Option<String>,
-    /// `{amount, date, contract_no}` when created as won.
-    deal: Option<BTreeMap<String, String>>,
-    /// Why lost, when created as lost.
-    lost_reason: Option<String>,
-    /// Owner (default: the node's member).
-    owner: Option<String>,
-    /// `{pain_points, timeline, budget, decision_chain: {purchaser, evaluator, approver}}`.
-    needs: Option<BTreeMap<String, String>>,
-    /// Notes.
-    notes: Option<String>,
-    /// High priority.
-    priority: Option<bool>,
-    /// Manual tags.
-    tags: Option<Vec<String>>,
-    /// Custom fields.
-    custom: Option<BTreeMap<String, String>>,
-    /// Contacts; the first is primary unless one says `primary: true`.
-    contacts: Option<Vec<NewContactInput>>,
+// ---------------------------------------------------------------------------------------
+// Input bodies. The domain's input types live in crates without utoipa, so their schemas
+// are written here as JSON Schema, with every closed vocabulary taken from the same list
+// the server parses with. Tests check each schema's properties against the real type's
+// fields, and that null, arrays and unknown fields are taken exactly where it says.
+
+/// A schema written as JSON Schema. A test (`every_written_schema_survives_the_round_trip`)
+/// checks each one converts without losing a keyword.
+pub fn json_schema(v: Value) -> RefOr<Schema> {
+    serde_json::from_value(v).unwrap_or_else(|_| RefOr::T(Schema::Object(Default::default())))
 }
 
-/// A customer patch (mirror of `rapport_model::CustomerPatch`, plus `reason`). Absent
-/// fields are left alone; `null` clears an optional field.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CustomerPatchInput {
-    /// Name.
-    name: Option<String>,
-    /// `company` or `person`.
-    kind: Option<String>,
-    /// Credit code (`null` clears).
-    credit_code: Option<String>,
-    /// Industry.
-    industry: Option<String>,
-    /// Employee band (`null` clears).
-    size: Option<String>,
-    /// Revenue band (`null` clears).
-    revenue_band: Option<String>,
-    /// Address fields to set (`null` clears one).
-    address: Option<BTreeMap<String, String>>,
-    /// Source.
-    source: Option<String>,
-    /// Stage; won needs `deal`, lost needs `lost_reason`; a change needs `reason`.
-    stage: Option<String>,
-    /// `{amount, date, contract_no}` (with stage won).
-    deal: Option<BTreeMap<String, String>>,
-    /// Why lost (with stage lost).
-    lost_reason: Option<String>,
-    /// Owner.
-    owner: Option<String>,
-    /// Needs fields to set (`null` clears one): pain_points, timeline, budget, purchaser, evaluator, approver.
-    needs: Option<BTreeMap<String, String>>,
-    /// Replaces the notes (merged as a text diff).
-    notes: Option<String>,
-    /// High priority.
-    priority: Option<bool>,
-    /// Custom fields to set (`null` removes one).
-    custom: Option<BTreeMap<String, String>>,
-    /// Manual tags to add.
-    add_tags: Option<Vec<String>>,
-    /// Manual tags to remove.
-    remove_tags: Option<Vec<String>>,
-    /// Why (required for stage changes); or header `X-Rapport-Reason`.
-    reason: Option<String>,
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-/// A new contact (mirror of `rapport_model::NewContact`, plus `reason` when adding one
-/// to an existing customer).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewContactInput {
-    /// Name (required).
-    name: String,
-    /// Position.
-    position: Option<String>,
-    /// Phone: mainland mobile, landline with area code, or international.
-    phone: Option<String>,
-    /// Email.
-    email: Option<String>,
-    /// WeChat id.
-    wechat: Option<String>,
-    /// Make primary.
-    primary: Option<bool>,
+/// A property that may also be `null` (taken as left out).
+fn or_null(mut v: Value) -> Value {
+    if let Some(r) = v.get("$ref").cloned() {
+        return json!({ "oneOf": [{ "$ref": r }, { "type": "null" }] });
+    }
+    if let Some(Value::Array(branches)) = v.get_mut("anyOf") {
+        branches.push(json!({ "type": "null" }));
+        return v;
+    }
+    match v.get("type").cloned() {
+        Some(Value::String(t)) => v["type"] = json!([t, "null"]),
+        Some(Value::Array(mut ts)) => {
+            ts.push(json!("null"));
+            v["type"] = Value::Array(ts);
+        }
+        _ => {}
+    }
+    if let Some(Value::Array(e)) = v.get_mut("enum") {
+        e.push(Value::Null);
+    }
+    v
 }
 
-/// A contact patch (mirror of `rapport_model::ContactPatch`, plus `reason`, which is
-/// required: contact-data changes are explained).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ContactPatchInput {
-    /// Name.
-    name: Option<String>,
-    /// Position (`null` clears).
-    position: Option<String>,
-    /// Phone (`null` clears).
-    phone: Option<String>,
-    /// Email (`null` clears).
-    email: Option<String>,
-    /// WeChat (`null` clears).
-    wechat: Option<String>,
-    /// Make primary.
-    primary: Option<bool>,
-    /// Why the contact data changed (required); or header `X-Rapport-Reason`.
-    reason: Option<String>,
+fn described(mut v: Value, description: &str) -> Value {
+    v["description"] = json!(description);
+    v
 }
 
-/// A follow-up (mirror of `rapport_model::NewInteraction`).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewInteractionInput {
-    /// When, `YYYY-MM-DD HH:MM` (default now).
-    at: Option<String>,
-    /// phone, visit, email, meeting or wechat (required).
-    channel: String,
-    /// What was discussed (required).
-    summary: String,
-    /// Customer feedback or change of need.
-    feedback: Option<String>,
-    /// high, medium or low.
-    intent: Option<String>,
-    /// Next action.
-    next_action: Option<String>,
-    /// Due date of the next action, `YYYY-MM-DD`.
-    next_due: Option<String>,
-    /// Assignee of the next action (default: the node's member).
-    next_assignee: Option<String>,
+/// Text that must hold something besides spaces (the server trims it).
+fn required_text() -> Value {
+    json!({ "type": "string", "pattern": "\\S" })
 }
 
-/// A service record (mirror of `rapport_model::NewServiceRecord`).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewServiceRecordInput {
-    /// When (default now).
-    at: Option<String>,
-    /// question, fault or complaint (required).
-    #[schema(rename = "type")]
-    kind: String,
-    /// What was reported (required).
-    summary: String,
-    /// How it was resolved.
-    result: Option<String>,
-    /// Satisfaction 1-5, number or string.
-    satisfaction: Option<String>,
+/// Free text.
+fn text() -> Value {
+    json!({ "type": "string" })
 }
 
-/// An order (mirror of `rapport_model::NewOrder`).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewOrderInput {
-    /// Order date `YYYY-MM-DD` (default today).
-    date: Option<String>,
-    /// Amount in yuan: `"12800"`, `"12,800.50"`, `"1.5万"` (required).
-    amount: String,
-    /// Product category (required).
-    category: String,
-    /// Product.
-    product: Option<String>,
+/// A `YYYY-MM-DD` date.
+pub fn date() -> Value {
+    json!({ "type": "string", "format": "date" })
 }
 
-/// A task (mirror of `rapport_model::NewTask`).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NewTaskInput {
-    /// What to do (required).
-    what: String,
-    /// Assignee (default: the node's member).
-    assignee: Option<String>,
-    /// Due date `YYYY-MM-DD` (required).
-    due: String,
+/// Empty or only spaces: an optional value left out.
+fn blank() -> Value {
+    json!({ "type": "string", "pattern": "^\\s*$" })
 }
 
-/// Marks a task done (mirror of `rapport_model::TaskCompletion`).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TaskCompletionInput {
-    /// Outcome.
-    result: Option<String>,
+/// An optional date in a body: empty (or only spaces) means left out.
+fn date_or_blank() -> Value {
+    json!({ "anyOf": [date(), blank()] })
+}
+
+/// An optional time in a body: `YYYY-MM-DD HH:MM[:SS]` (or `T` between), a bare date
+/// (midnight), or empty for now.
+fn time_or_blank() -> Value {
+    json!({
+        "type": "string",
+        "pattern": "^\\s*([0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?)?\\s*$"
+    })
+}
+
+/// A tag: not blank, without the characters that separate tags in sheets.
+fn tag() -> Value {
+    let seps: String = rapport_model::TAG_SEPARATORS.iter().collect();
+    json!({ "type": "string", "pattern": format!("^[^{seps}]*[^\\s{seps}][^{seps}]*$") })
+}
+
+/// An amount of yuan: a whole number, or a decimal string (`"12800"`, `"12800.50"`,
+/// `"¥12800"`, `"1.5万"`).
+fn money() -> Value {
+    // The largest whole number of yuan that fits in fen.
+    let max = i64::MAX / 100;
+    json!({
+        "type": ["string", "integer"],
+        "minimum": -max,
+        "maximum": max,
+        "pattern": "^(¥|￥)?-?([0-9]{1,12}(\\.[0-9]{1,2})?(元)?|[0-9]{1,8}(\\.[0-9]{1,6})?万(元)?)$"
+    })
+}
+
+/// Every spelling `rapport_model::industry` accepts: section letter, number prefix,
+/// English and Chinese name.
+pub fn industry_values() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in rapport_model::INDUSTRIES {
+        for v in [i.code, i.prefix, i.en, i.zh] {
+            if !out.iter().any(|o| o == v) {
+                out.push(v.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn enum_of<I: IntoIterator<Item = S>, S: Into<String>>(values: I) -> Value {
+    json!({ "type": "string", "enum": values.into_iter().map(Into::into).collect::<Vec<String>>() })
+}
+
+/// An industry as a body or query value.
+pub fn industry() -> Value {
+    enum_of(industry_values())
+}
+
+/// A vocabulary value in a body: the English name, as serialized.
+macro_rules! vocab_schema {
+    ($t:ty) => {
+        enum_of(<$t>::ALL.iter().map(|v| v.as_str()))
+    };
+}
+
+/// A stage in a query: English name or Chinese term.
+pub fn stage_name() -> Value {
+    enum_of(rapport_model::Stage::ALL.iter().flat_map(|s| [s.as_str(), s.zh()]))
+}
+
+fn address() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "description": "An address; every part optional.",
+        "properties": {
+            "province": described(or_null(text()), "省"),
+            "city": described(or_null(text()), "市"),
+            "district": described(or_null(text()), "区"),
+            "street": described(or_null(text()), "Street and number.")
+        }
+    })
+}
+
+fn needs() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Needs (需求); every part optional.",
+        "properties": {
+            "pain_points": or_null(text()),
+            "timeline": or_null(text()),
+            "budget": or_null(text()),
+            "decision_chain": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "purchaser": or_null(text()),
+                    "evaluator": or_null(text()),
+                    "approver": or_null(text())
+                }
+            }
+        }
+    })
+}
+
+fn deal() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "description": "The deal that made the customer won.",
+        "required": ["amount", "date", "contract_no"],
+        "properties": {
+            "amount": described(money(), "Deal amount in yuan (more than zero)."),
+            "date": described(date(), "Deal date."),
+            "contract_no": described(required_text(), "Contract number.")
+        }
+    })
+}
+
+/// The top-level sections of the tier settings, as `GET /v1/settings/tiers` names them.
+pub fn tier_setting_sections() -> Vec<String> {
+    match serde_json::to_value(rapport_rules::TierSettings::default()) {
+        Ok(Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Patch fields: `null` clears the value.
+fn clearing(v: Value, description: &str) -> Value {
+    described(or_null(v), &format!("{description} (`null` or empty clears)"))
+}
+
+macro_rules! written_schema {
+    ($(#[doc = $doc:literal] $name:ident => $body:expr),* $(,)?) => {$(
+        #[doc = $doc]
+        pub struct $name;
+        impl $name {
+            /// The schema as JSON.
+            pub fn json() -> Value {
+                let mut v: Value = $body;
+                v["description"] = json!($doc.trim());
+                v
+            }
+        }
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                json_schema(Self::json())
+            }
+        }
+        impl ToSchema for $name {}
+    )*
+        /// Every schema written as JSON, by name (for the round-trip test).
+        pub fn written_schemas() -> Vec<(&'static str, Value)> {
+            vec![$((stringify!($name), $name::json())),*]
+        }
+    };
+}
+
+written_schema!(
+    /// A new customer (`rapport_model::NewCustomer`). `kind`, `name` and `source` are required, and `industry` for a company; the first contact is primary unless one says `primary: true`.
+    NewCustomerInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["kind", "name", "source"],
+        "properties": {
+            "kind": described(vocab_schema!(rapport_model::Kind), "Company or person."),
+            "name": described(required_text(), "Name, up to 200 characters."),
+            "credit_code": described(or_null(text()), "Unified social credit code (18 characters, check digit verified)."),
+            "industry": described(or_null(json!({"anyOf": [industry(), blank()]})),
+                "Industry: section letter (GB/T 4754, e.g. `C`), number prefix, English or Chinese name, in any ASCII case; required for a company (a person without one is `O`)."),
+            "size": described(or_null(text()), "Employee band."),
+            "revenue_band": described(or_null(text()), "Revenue band."),
+            "address": address(),
+            "source": described(required_text(), "Source: trade_show, referral, online_ads, partner, inbound, ..."),
+            "stage": described(or_null(vocab_schema!(rapport_model::Stage)), "Stage (default potential); won needs `deal`, lost needs `lost_reason`."),
+            "deal": or_null(deal()),
+            "lost_reason": described(or_null(text()), "Why lost, when created as lost."),
+            "owner": described(or_null(text()), "Owner (default: the node's member)."),
+            "needs": needs(),
+            "notes": described(or_null(text()), "Notes."),
+            "priority": described(json!({"type": "boolean"}), "High priority."),
+            "tags": described(json!({"type": "array", "items": tag()}), "Manual tags."),
+            "custom": described(json!({"type": "object", "additionalProperties": text()}), "Custom fields."),
+            "contacts": described(json!({"type": "array", "items": schema_ref("NewContactInput")}), "Contacts.")
+        }
+    }),
+    /// A customer patch (`rapport_model::CustomerPatch`, plus `reason`). Absent fields are left alone, and so are fields sent as `null`, except where `null` clears. At least one field must change something.
+    CustomerPatchInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "name": described(or_null(required_text()), "Name."),
+            "kind": or_null(vocab_schema!(rapport_model::Kind)),
+            "credit_code": clearing(text(), "Credit code"),
+            "industry": described(or_null(industry()), "Industry (as when creating)."),
+            "size": clearing(text(), "Employee band"),
+            "revenue_band": clearing(text(), "Revenue band"),
+            "address": described(or_null(json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "province": or_null(text()),
+                    "city": or_null(text()),
+                    "district": or_null(text()),
+                    "street": or_null(text())
+                }
+            })), "Address parts to set (`null` clears one)."),
+            "source": described(or_null(required_text()), "Source."),
+            "stage": described(or_null(vocab_schema!(rapport_model::Stage)), "Stage; won needs `deal`, lost needs `lost_reason`; a change needs `reason`."),
+            "deal": or_null(deal()),
+            "lost_reason": described(or_null(text()), "Why lost (with stage lost)."),
+            "owner": described(or_null(required_text()), "Owner."),
+            "needs": described(or_null(json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "pain_points": or_null(text()),
+                    "timeline": or_null(text()),
+                    "budget": or_null(text()),
+                    "purchaser": or_null(text()),
+                    "evaluator": or_null(text()),
+                    "approver": or_null(text())
+                }
+            })), "Needs parts to set (`null` clears one)."),
+            "notes": described(or_null(text()), "Replaces the notes (merged as a text diff)."),
+            "priority": described(or_null(json!({"type": "boolean"})), "High priority."),
+            "custom": described(json!({
+                "type": "object",
+                "propertyNames": required_text(),
+                "additionalProperties": or_null(text())
+            }), "Custom fields to set (`null` removes one)."),
+            "add_tags": described(json!({"type": "array", "items": tag()}), "Manual tags to add."),
+            "remove_tags": described(json!({"type": "array", "items": required_text()}), "Manual tags to remove."),
+            "reason": described(or_null(text()), "Why (required for a stage change); or header `X-Rapport-Reason`.")
+        }
+    }),
+    /// A new contact (`rapport_model::NewContact`, plus `reason` when added to an existing customer).
+    NewContactInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+            "name": described(required_text(), "Name."),
+            "position": described(or_null(text()), "Position."),
+            "phone": described(or_null(text()), "Phone: mainland mobile, landline with area code, or international."),
+            "email": described(or_null(text()), "Email."),
+            "wechat": described(or_null(text()), "WeChat id."),
+            "primary": described(json!({"type": "boolean"}), "Make primary.")
+        }
+    }),
+    /// A contact patch (`rapport_model::ContactPatch`, plus `reason`, which is required: contact-data changes are explained).
+    ContactPatchInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "name": described(or_null(required_text()), "Name."),
+            "position": clearing(text(), "Position"),
+            "phone": clearing(text(), "Phone"),
+            "email": clearing(text(), "Email"),
+            "wechat": clearing(text(), "WeChat id"),
+            "primary": described(or_null(json!({"type": "boolean"})), "Make primary."),
+            "reason": described(or_null(text()), "Why the contact data changed (required); or header `X-Rapport-Reason`.")
+        }
+    }),
+    /// A follow-up (`rapport_model::NewInteraction`).
+    NewInteractionInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["channel", "summary"],
+        "properties": {
+            "at": described(or_null(time_or_blank()), "When, `YYYY-MM-DD HH:MM` (default now)."),
+            "channel": described(vocab_schema!(rapport_model::Channel), "How."),
+            "summary": described(required_text(), "What was discussed."),
+            "feedback": described(or_null(text()), "Customer feedback or change of need."),
+            "intent": described(or_null(vocab_schema!(rapport_model::IntentLevel)), "Buying intent."),
+            "next_action": described(or_null(text()), "Next action (needs `next_due`)."),
+            "next_due": described(or_null(date_or_blank()), "Due date of the next action (needs `next_action`)."),
+            "next_assignee": described(or_null(text()), "Assignee of the next action (default: the node's member).")
+        }
+    }),
+    /// A service record (`rapport_model::NewServiceRecord`).
+    NewServiceRecordInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["type", "summary"],
+        "properties": {
+            "at": described(or_null(time_or_blank()), "When (default now)."),
+            "type": described(vocab_schema!(rapport_model::ServiceKind), "What it was about."),
+            "summary": described(required_text(), "What was reported."),
+            "result": described(or_null(text()), "How it was resolved."),
+            "satisfaction": described(json!({
+                "type": ["number", "string", "null"],
+                "minimum": 1,
+                "maximum": 5,
+                "pattern": "^\\s*[0-9]{1,3}(\\.[0-9]{1,2})?\\s*$"
+            }), "Satisfaction from 1 to 5, at most two decimals, as a number or a string.")
+        }
+    }),
+    /// An order (`rapport_model::NewOrder`).
+    NewOrderInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["amount", "category"],
+        "properties": {
+            "date": described(or_null(date_or_blank()), "Order date (default today)."),
+            "amount": described(money(), "Amount in yuan, more than zero: a whole number, or a string such as `\"12800\"`, `\"12800.50\"`, `\"1.5万\"`."),
+            "category": described(required_text(), "Product category."),
+            "product": described(or_null(text()), "Product.")
+        }
+    }),
+    /// A task (`rapport_model::NewTask`).
+    NewTaskInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["what", "due"],
+        "properties": {
+            "what": described(required_text(), "What to do."),
+            "assignee": described(or_null(text()), "Assignee (default: the node's member)."),
+            "due": described(date(), "Due date.")
+        }
+    }),
+    /// Tier settings to change: top-level sections of `GET /v1/settings/tiers`, each replaced whole by the value given; the result must pass the settings' own checks.
+    TierSettingsPatch => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": tier_setting_sections()
+            .into_iter()
+            .map(|k| (k, json!({ "type": "object" })))
+            .collect::<serde_json::Map<String, Value>>()
+    }),
+    /// The bytes of a file (a sheet to import, an exported workbook).
+    FileBytes => json!({ "type": "string", "format": "binary" }),
+    /// Marks a task done (`rapport_model::TaskCompletion`); the body may be left out.
+    TaskCompletionInput => json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "result": described(or_null(text()), "Outcome.")
+        }
+    }),
+);
+
+/// Page size of `GET /v1/customers`.
+pub const MAX_PAGE: usize = 10_000;
+
+/// Sort keys of `GET /v1/customers` (each also with `-` first for descending).
+pub const SORT_KEYS: [&str; 4] = ["number", "name", "created", "last_interaction"];
+
+/// Tier models (`rapport_rules::TierModel`), any ASCII case.
+pub const TIER_MODELS: [&str; 3] = ["sabc", "abc", "rfm"];
+
+/// Export formats (`rapport_node::ExportFormat`), any ASCII case.
+pub const EXPORT_FORMATS: [&str; 6] = ["csv", "xlsx", "excel", "jsonl", "json", "ndjson"];
+
+fn bounded(min: u64, max: u64) -> Value {
+    json!({ "type": "integer", "minimum": min, "maximum": max })
+}
+
+macro_rules! value_types {
+    ($(#[doc = $doc:literal] $name:ident($inner:ty as $target:ty) => $body:expr),* $(,)?) => {$(
+        #[doc = $doc]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub $inner);
+        impl $name {
+            /// The schema as JSON.
+            pub fn json() -> Value {
+                let mut v: Value = $body;
+                v["description"] = json!($doc.trim());
+                v
+            }
+        }
+        impl std::ops::Deref for $name {
+            type Target = $target;
+            fn deref(&self) -> &$target {
+                &self.0
+            }
+        }
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                json_schema(Self::json())
+            }
+        }
+        impl ToSchema for $name {}
+    )*
+        /// Every value type's schema as JSON, by name (for the round-trip test).
+        pub fn value_schemas() -> Vec<(&'static str, Value)> {
+            vec![$((stringify!($name), $name::json())),*]
+        }
+    };
+}
+
+// Single values of queries, paths and headers, each with the schema of what the server
+// accepts, built from the same lists and bounds it parses with.
+value_types!(
+    /// A date, `YYYY-MM-DD`.
+    Day(String as str) => date(),
+    /// An industry: section letter (GB/T 4754), number prefix, English or Chinese name; any ASCII case.
+    IndustryName(String as str) => industry(),
+    /// A stage: English name (any ASCII case) or Chinese term.
+    StageName(String as str) => stage_name(),
+    /// A composite tier, any ASCII case.
+    TierName(String as str) => enum_of(rapport_rules::Tier::ALL.iter().map(|t| t.as_str())),
+    /// A tier model: composite S/A/B/C, classic ABC or RFM; any ASCII case.
+    TierModelName(String as str) => enum_of(TIER_MODELS),
+    /// A sort key, `-` first for descending.
+    SortKey(String as str) => enum_of(SORT_KEYS.iter().flat_map(|k| [k.to_string(), format!("-{k}")])),
+    /// An export format; any ASCII case.
+    ExportFormatName(String as str) => enum_of(EXPORT_FORMATS),
+    /// A report: stable name or alias; any ASCII case, `_` for `-`.
+    ReportAlias(String as str) => enum_of(
+        rapport_reports::ReportName::all().iter().flat_map(|n| std::iter::once(n.as_str()).chain(n.aliases().iter().copied())),
+    ),
+    /// Days counted back, at most 36500.
+    DayCount(u32 as u32) => bounded(0, u64::from(rapport_store::Filter::MAX_NO_INTERACTION_DAYS)),
+    /// A page size, 1 to 10000.
+    PageSize(usize as usize) => bounded(1, MAX_PAGE as u64),
+    /// A count of customers to return.
+    Count(u32 as u32) => bounded(0, u64::from(u32::MAX)),
+    /// A change-feed sequence number.
+    Sequence(u64 as u64) => bounded(0, u64::MAX),
+    /// A change-feed sequence number, as text.
+    SequenceText(String as str) => json!({ "type": "string", "pattern": "^[0-9]{1,19}$" }),
+);
+
+// ---------------------------------------------------------------------------------------
+// What every operation shares: the refusals the extractors and the authentication layer
+// answer with, documented once and referenced by each operation they apply to.
+
+/// Shared responses: name, status and description.
+const SHARED_RESPONSES: [(&str, &str, &str); 7] = [
+    ("Unauthorized", "401", "Missing or wrong bearer token (`unauthorized`); the body says nothing about the book"),
+    (
+        "BadRequest",
+        "400",
+        "The request cannot be read: a query parameter of the wrong type or unknown (`invalid-query`), or a body \
+         that is not JSON (`malformed-json`)",
+    ),
+    ("PayloadTooLarge", "413", "The body is over the limit (`payload-too-large`)"),
+    (
+        "UnsupportedMediaType",
+        "415",
+        "A JSON body sent without `Content-Type: application/json` (`unsupported-media-type`)",
+    ),
+    (
+        "Unprocessable",
+        "422",
+        "JSON of the wrong shape (`invalid-body`: a wrong type, an unknown or duplicate field, an array where an \
+         object belongs), or a value that breaks a rule (`validation`: `errors` names every failing field)",
+    ),
+    ("NotFound", "404", "No customer with that number or id (`not-found`), or no such item on it (`no-such-item`)"),
+    ("Invalid", "422", "A parameter's value breaks a rule (`validation`: `errors` names every failing field and why)"),
+];
+
+fn problem_response(status: &str, description: &str) -> Option<utoipa::openapi::Response> {
+    let mut v = json!({
+        "description": description,
+        "content": { crate::problem::PROBLEM_JSON: { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    });
+    if status == "401" {
+        v["headers"] = json!({
+            "WWW-Authenticate": { "description": "`Bearer realm=\"rapport\"`", "schema": { "type": "string" } }
+        });
+    }
+    serde_json::from_value(v).ok()
+}
+
+/// Adds to every operation the refusals it can meet, as references to shared responses:
+/// 401 everywhere; 400 where there are parameters or a JSON body; 413 and 422 where there
+/// is a body, 415 where it is JSON; 422 where there are query parameters; 404 where the
+/// path names a customer.
+pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, status, description) in SHARED_RESPONSES {
+        if let Some(r) = problem_response(status, description) {
+            components.responses.insert(name.to_string(), RefOr::T(r));
+        }
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            let has_param = |within: ParameterIn| {
+                op.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == within))
+            };
+            let has_query = has_param(ParameterIn::Query);
+            let has_params = has_query || has_param(ParameterIn::Path);
+            let json_body = match &op.request_body {
+                Some(RefOr::T(b)) => b.content.contains_key("application/json"),
+                _ => false,
+            };
+            let other_body = op.request_body.is_some() && !json_body;
+            add(op, "401", "Unauthorized");
+            if has_params || json_body {
+                add(op, "400", "BadRequest");
+            }
+            if json_body || other_body {
+                add(op, "413", "PayloadTooLarge");
+                // Replaces an operation's own 422, which names only the rules it checks.
+                op.responses.responses.remove("422");
+                add(op, "422", "Unprocessable");
+            }
+            if json_body {
+                add(op, "415", "UnsupportedMediaType");
+            }
+            if has_query {
+                add(op, "422", "Invalid");
+            }
+            if path.starts_with("/v1/customers/{key}") {
+                add(op, "404", "NotFound");
+            }
+        }
+    }
+}
+
+fn add(op: &mut utoipa::openapi::path::Operation, status: &str, name: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_written_schema_survives_the_round_trip() {
+        for (name, v) in written_schemas().into_iter().chain(value_schemas()) {
+            let back = serde_json::to_value(json_schema(v.clone())).unwrap_or_default();
+            assert_eq!(back, v, "{name}: utoipa dropped or changed a keyword");
+        }
+    }
 }

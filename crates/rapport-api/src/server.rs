@@ -37,7 +37,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -81,7 +81,10 @@ Every request needs `Authorization: Bearer TOKEN` (`rapport token show`). Errors
         license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
     ),
     modifiers(&Security),
-    components(schemas(Problem)),
+    components(schemas(
+        Problem, ChangeEvent, Day, IndustryName, StageName, TierName, TierModelName, SortKey, ExportFormatName,
+        ReportAlias, DayCount, PageSize, Count, Sequence, SequenceText, FileBytes
+    )),
     tags(
         (name = "customers", description = "Customer records, their activity and tags"),
         (name = "rules", description = "Tag rules, tiers and settings"),
@@ -99,6 +102,8 @@ impl Modify for Security {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // Only the HTML report pages, which a browser opens without a header.
+        components.add_security_scheme("query_token", SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("token"))));
         openapi.security =
             Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
     }
@@ -147,9 +152,17 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(events))
 }
 
+/// The router and its OpenAPI document, completed with the refusals every operation
+/// shares (see [`crate::schema::complete`]).
+fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = api_router().split_for_parts();
+    crate::schema::complete(&mut doc);
+    (router, doc)
+}
+
 /// The OpenAPI 3.1 document of the API, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    parts().1
 }
 
 /// The OpenAPI document as the server serves it and `docs/api/openapi.json` holds it:
@@ -173,7 +186,7 @@ pub fn router(book: Arc<LocalBook>, token: impl Into<TokenSource>) -> Router {
         changes,
         openapi: OnceLock::new(),
     }));
-    let (router, doc) = api_router().split_for_parts();
+    let (router, doc) = parts();
     let mut text = doc.to_pretty_json().unwrap_or_default();
     text.push('\n');
     let _ = state.0.openapi.set(Bytes::from(text));
@@ -293,18 +306,25 @@ fn ok<T: serde::Serialize>(v: &T) -> Response {
     json_response(StatusCode::OK, v)
 }
 
-fn reason_from(headers: &HeaderMap, body: Option<String>) -> Option<String> {
-    body.or_else(|| {
-        headers.get(REASON_HEADER).and_then(|v| v.to_str().ok()).map(|s| s.to_string()).filter(|s| !s.is_empty())
-    })
+/// The reason for a change: the body's `reason`, else the `X-Rapport-Reason` header, read
+/// as UTF-8 (a Chinese reason is the common case; `to_str` would drop it as non-ASCII).
+fn reason_from(headers: &HeaderMap, body: Option<String>) -> Result<Option<String>, ApiError> {
+    if body.is_some() {
+        return Ok(body);
+    }
+    let Some(v) = headers.get(REASON_HEADER) else { return Ok(None) };
+    match std::str::from_utf8(v.as_bytes()) {
+        Ok(t) => Ok(Some(t.trim().to_string()).filter(|t| !t.is_empty())),
+        Err(_) => Err(ApiError::field("X-Rapport-Reason", "is not UTF-8 text")),
+    }
 }
 
-fn as_of(book: &LocalBook, v: &Option<String>) -> Result<Date, ApiError> {
+fn as_of(book: &LocalBook, v: &Option<Day>) -> Result<Date, ApiError> {
     date_or_today(book, "as_of", v)
 }
 
 /// The date in query parameter `field`, or the node's today when it is absent.
-fn date_or_today(book: &LocalBook, field: &str, v: &Option<String>) -> Result<Date, ApiError> {
+fn date_or_today(book: &LocalBook, field: &str, v: &Option<Day>) -> Result<Date, ApiError> {
     match v {
         Some(d) => Ok(parse_date(field, d).map_err(StoreError::from)?),
         None => Ok(book.now().date()),
@@ -322,6 +342,17 @@ fn none_match(headers: &HeaderMap, heads: &str) -> bool {
         let t = t.strip_prefix("W/").unwrap_or(t);
         t == "*" || t.trim_matches('"') == heads
     })
+}
+
+/// The header that may carry the reason for a change (read by `reason_from`); this type
+/// only documents it.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct ReasonHeader {
+    /// Why, when the body has no `reason` (UTF-8 text, which may be Chinese; the body's `reason` wins).
+    #[param(rename = "X-Rapport-Reason", required = false)]
+    x_rapport_reason: String,
 }
 
 /// A written customer's response, with its new ETag.
@@ -606,6 +637,7 @@ struct Wanted<'f> {
     source: u64,
     owner: u64,
     tier: u64,
+    no_interaction_since: Option<Date>,
 }
 
 impl<'f> Wanted<'f> {
@@ -618,6 +650,7 @@ impl<'f> Wanted<'f> {
             source: h(f.source.as_deref()),
             owner: h(f.owner.as_deref()),
             tier: h(f.tier.as_deref()),
+            no_interaction_since: f.no_interaction_cutoff(),
         }
     }
 
@@ -634,10 +667,7 @@ impl<'f> Wanted<'f> {
             && same_text(f.tier.as_deref(), self.tier, p.tier, || s.tier.as_deref())
             && f.created_since.is_none_or(|d| p.created >= d)
             && f.created_until.is_none_or(|d| p.created <= d)
-            && f.no_interaction_days.is_none_or(|(n, today)| {
-                let since = today - chrono::Duration::days(i64::from(n));
-                p.last_interaction.is_none_or(|d| d <= since)
-            })
+            && self.no_interaction_since.is_none_or(|since| p.last_interaction.is_none_or(|d| d <= since))
             && f.tag.as_deref().is_none_or(|t| s.tags.iter().any(|x| x == t) || s.rule_tags.iter().any(|x| x == t))
     }
 }
@@ -690,34 +720,34 @@ async fn openapi_json(State(s): State<AppState>) -> Response {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Industry section letter or name.
-    pub industry: Option<String>,
-    /// Stage: potential, intent, won, lost, dormant.
-    pub stage: Option<String>,
+    /// Industry: section letter, number prefix, English or Chinese name (any ASCII case).
+    pub industry: Option<IndustryName>,
+    /// Stage: potential, intent, won, lost or dormant (any ASCII case), or the Chinese term.
+    pub stage: Option<StageName>,
     /// Source.
     pub source: Option<String>,
     /// Owner.
     pub owner: Option<String>,
     /// Manual or rule tag.
     pub tag: Option<String>,
-    /// Composite tier S, A, B or C.
-    pub tier: Option<String>,
-    /// Created on or after `YYYY-MM-DD`.
-    pub created_since: Option<String>,
-    /// Created on or before `YYYY-MM-DD`.
-    pub created_until: Option<String>,
-    /// No follow-up in the last N days (counted back from `today`).
-    pub no_interaction_days: Option<u32>,
+    /// Composite tier S, A, B or C (any ASCII case).
+    pub tier: Option<TierName>,
+    /// Created on or after this day.
+    pub created_since: Option<Day>,
+    /// Created on or before this day.
+    pub created_until: Option<Day>,
+    /// No follow-up in the last N days (counted back from `today`), at most 36500.
+    pub no_interaction_days: Option<DayCount>,
     /// The date `no_interaction_days` counts back from (default: the node's today).
-    pub today: Option<String>,
+    pub today: Option<Day>,
     /// Include archived customers.
     pub archived: Option<bool>,
     /// Full text: a fragment of name, number, contact name, phone or email.
     pub q: Option<String>,
     /// number, name, created or last_interaction; prefix `-` for descending (default number).
-    pub sort: Option<String>,
+    pub sort: Option<SortKey>,
     /// Page size, 1-10000 (default 50).
-    pub limit: Option<usize>,
+    pub limit: Option<PageSize>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
@@ -749,7 +779,10 @@ impl ListQuery {
                 .created_until
                 .as_deref()
                 .and_then(|d| parse_date("created_until", d).map_err(|e| errs.push(e)).ok()),
-            no_interaction_days: self.no_interaction_days.map(|n| (n, today)),
+            no_interaction_days: self
+                .no_interaction_days
+                .as_ref()
+                .and_then(|n| Filter::no_interaction(n.0, today).map_err(|e| errs.push(e)).ok()),
             include_archived: self.archived.unwrap_or(false),
         };
         ValidationError::check(errs).map_err(StoreError::Invalid)?;
@@ -758,7 +791,7 @@ impl ListQuery {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum SortKey {
+enum SortBy {
     Number,
     Name,
     Created,
@@ -772,17 +805,17 @@ enum KeyVal<'a> {
     Day(Option<Date>),
 }
 
-fn key_of(r: &ListRow, k: SortKey) -> KeyVal<'_> {
+fn key_of(r: &ListRow, k: SortBy) -> KeyVal<'_> {
     match k {
-        SortKey::Number => KeyVal::Text(""),
-        SortKey::Name => KeyVal::Text(&r.summary.name),
-        SortKey::Created => KeyVal::Day(Some(r.summary.created)),
-        SortKey::LastInteraction => KeyVal::Day(r.summary.last_interaction),
+        SortBy::Number => KeyVal::Text(""),
+        SortBy::Name => KeyVal::Text(&r.summary.name),
+        SortBy::Created => KeyVal::Day(Some(r.summary.created)),
+        SortBy::LastInteraction => KeyVal::Day(r.summary.last_interaction),
     }
 }
 
 /// The cursor text of a row's key.
-fn key_text(r: &ListRow, k: SortKey) -> String {
+fn key_text(r: &ListRow, k: SortBy) -> String {
     match key_of(r, k) {
         KeyVal::Text(t) => t.to_string(),
         KeyVal::Day(d) => d.map(|d| d.to_string()).unwrap_or_default(),
@@ -811,20 +844,20 @@ fn page(rows: Vec<Arc<ListRow>>, q: &ListQuery) -> Result<ListPage, ApiError> {
         None => (false, sort),
     };
     let key = match name {
-        "number" => SortKey::Number,
-        "name" => SortKey::Name,
-        "created" => SortKey::Created,
-        "last_interaction" => SortKey::LastInteraction,
+        "number" => SortBy::Number,
+        "name" => SortBy::Name,
+        "created" => SortBy::Created,
+        "last_interaction" => SortBy::LastInteraction,
         other => {
             return Err(ApiError::field(
                 "sort",
-                format!("`{other}` is not a sort; use number, name, created or last_interaction, `-` for descending"),
+                format!("`{other}` is not a sort; use {}, `-` first for descending", SORT_KEYS.join(", ")),
             ))
         }
     };
-    let limit = q.limit.unwrap_or(50);
-    if limit == 0 || limit > 10_000 {
-        return Err(ApiError::field("limit", "must be between 1 and 10000"));
+    let limit = q.limit.as_ref().map_or(50, |l| l.0);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::field("limit", format!("must be between 1 and {}", MAX_PAGE)));
     }
     let total = rows.len();
     let order = |a: &Arc<ListRow>, b: &Arc<ListRow>| {
@@ -841,11 +874,9 @@ fn page(rows: Vec<Arc<ListRow>>, q: &ListQuery) -> Result<ListPage, ApiError> {
         let text = unhex(c).ok_or_else(bad)?;
         let (k, n) = text.split_once('\u{1f}').ok_or_else(bad)?;
         let after_key = match key {
-            SortKey::Number | SortKey::Name => KeyVal::Text(k),
-            SortKey::Created | SortKey::LastInteraction if k.is_empty() => KeyVal::Day(None),
-            SortKey::Created | SortKey::LastInteraction => {
-                KeyVal::Day(Some(parse_date("cursor", k).map_err(|_| bad())?))
-            }
+            SortBy::Number | SortBy::Name => KeyVal::Text(k),
+            SortBy::Created | SortBy::LastInteraction if k.is_empty() => KeyVal::Day(None),
+            SortBy::Created | SortBy::LastInteraction => KeyVal::Day(Some(parse_date("cursor", k).map_err(|_| bad())?)),
         };
         let after = (after_key, n);
         rest.retain(|r| {
@@ -905,7 +936,7 @@ async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -
 
 /// Create a customer.
 #[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomerInput,
-    responses((status = 201, description = "Created; the record as stored", body = CustomerRecord),
+    responses((status = 201, description = "Created; the record as stored", body = CustomerRecord, headers(("ETag" = String, description = "The document heads"), ("Location" = String, description = "`/v1/customers/NUMBER`"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn create_customer(State(s): State<AppState>, Json(new): Json<NewCustomer>) -> Result<Response, ApiError> {
     let c = write(&s, move |b| b.add_customer(&new)).await?;
@@ -924,8 +955,8 @@ async fn create_customer(State(s): State<AppState>, Json(new): Json<NewCustomer>
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
-    /// Evaluate as of this date, `YYYY-MM-DD` (default today).
-    pub as_of: Option<String>,
+    /// Evaluate as of this date (default today).
+    pub as_of: Option<Day>,
 }
 
 /// Read a customer by number or id: the record (contact data not masked), rule tags, tier,
@@ -979,7 +1010,7 @@ async fn get_customer(
 /// different fields at once both win. A stage change needs `reason` (or `X-Rapport-Reason`).
 #[utoipa::path(patch, path = "/v1/customers/{key}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"),
-        ("X-Rapport-Reason" = Option<String>, Header, description = "Why, instead of the body's `reason`")),
+        ReasonHeader),
     request_body = CustomerPatchInput,
     responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))),
         (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
@@ -990,37 +1021,37 @@ async fn patch_customer(
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     let (patch, reason): (CustomerPatch, _) = split_reason(body)?;
-    let why = reason_from(&headers, reason);
+    let why = reason_from(&headers, reason)?;
     let w = write(&s, move |b| b.patch_customer(&key, &patch, why)).await?;
     written(&s, StatusCode::OK, w).await
 }
 
 /// Archive a customer (kept with its number, hidden from lists).
 #[utoipa::path(post, path = "/v1/customers/{key}/archive", tag = "customers",
-    params(("key" = String, Path, description = "Customer number or id")), request_body(content = ReasonBody, description = "Optional"),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    params(("key" = String, Path, description = "Customer number or id"), ReasonHeader), request_body(content = Option<ReasonBody>, description = "Optional; an empty body is no reason"),
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn archive_customer(
     State(s): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
     OptionalJson(body): OptionalJson<ReasonBody>,
 ) -> Result<Response, ApiError> {
-    let why = reason_from(&headers, body.reason);
+    let why = reason_from(&headers, body.reason)?;
     let w = write(&s, move |b| b.set_archived(&key, true, why)).await?;
     written(&s, StatusCode::OK, w).await
 }
 
 /// Restore an archived customer.
 #[utoipa::path(post, path = "/v1/customers/{key}/restore", tag = "customers",
-    params(("key" = String, Path, description = "Customer number or id")), request_body(content = ReasonBody, description = "Optional"),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    params(("key" = String, Path, description = "Customer number or id"), ReasonHeader), request_body(content = Option<ReasonBody>, description = "Optional; an empty body is no reason"),
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn restore_customer(
     State(s): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
     OptionalJson(body): OptionalJson<ReasonBody>,
 ) -> Result<Response, ApiError> {
-    let why = reason_from(&headers, body.reason);
+    let why = reason_from(&headers, body.reason)?;
     let w = write(&s, move |b| b.set_archived(&key, false, why)).await?;
     written(&s, StatusCode::OK, w).await
 }
@@ -1028,7 +1059,7 @@ async fn restore_customer(
 /// Add a manual tag.
 #[utoipa::path(put, path = "/v1/customers/{key}/tags/{tag}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("tag" = String, Path, description = "The tag")),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, String)>) -> Result<Response, ApiError> {
     let patch = CustomerPatch { add_tags: [tag].into_iter().collect(), ..Default::default() };
     let w = write(&s, move |b| b.patch_customer(&key, &patch, None)).await?;
@@ -1038,7 +1069,7 @@ async fn add_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, Stri
 /// Remove a manual tag.
 #[utoipa::path(delete, path = "/v1/customers/{key}/tags/{tag}", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("tag" = String, Path, description = "The tag")),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn remove_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, String)>) -> Result<Response, ApiError> {
     let patch = CustomerPatch { remove_tags: [tag].into_iter().collect(), ..Default::default() };
     let w = write(&s, move |b| b.patch_customer(&key, &patch, None)).await?;
@@ -1047,8 +1078,8 @@ async fn remove_tag(State(s): State<AppState>, Path((key, tag)): Path<(String, S
 
 /// Add a contact.
 #[utoipa::path(post, path = "/v1/customers/{key}/contacts", tag = "customers",
-    params(("key" = String, Path, description = "Customer number or id")), request_body = NewContactInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    params(("key" = String, Path, description = "Customer number or id"), ReasonHeader), request_body = NewContactInput,
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_contact(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1056,16 +1087,16 @@ async fn add_contact(
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     let (new, reason): (NewContact, _) = split_reason(body)?;
-    let why = reason_from(&headers, reason);
+    let why = reason_from(&headers, reason)?;
     let w = write(&s, move |b| b.add_contact(&key, &new, why)).await?;
     written(&s, StatusCode::CREATED, w).await
 }
 
 /// Change a contact (by contact id or name); needs `reason`.
 #[utoipa::path(patch, path = "/v1/customers/{key}/contacts/{contact}", tag = "customers",
-    params(("key" = String, Path, description = "Customer number or id"), ("contact" = String, Path, description = "Contact id or name")),
+    params(("key" = String, Path, description = "Customer number or id"), ("contact" = String, Path, description = "Contact id or name"), ReasonHeader),
     request_body = ContactPatchInput,
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn edit_contact(
     State(s): State<AppState>,
     Path((key, contact)): Path<(String, String)>,
@@ -1073,7 +1104,7 @@ async fn edit_contact(
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
     let (patch, reason): (ContactPatch, _) = split_reason(body)?;
-    let why = reason_from(&headers, reason);
+    let why = reason_from(&headers, reason)?;
     let w = write(&s, move |b| b.edit_contact(&key, &contact, &patch, why)).await?;
     written(&s, StatusCode::OK, w).await
 }
@@ -1081,7 +1112,7 @@ async fn edit_contact(
 /// Record a follow-up (跟进记录).
 #[utoipa::path(post, path = "/v1/customers/{key}/interactions", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewInteractionInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_interaction(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1094,7 +1125,7 @@ async fn add_interaction(
 /// Record a service case.
 #[utoipa::path(post, path = "/v1/customers/{key}/service-records", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewServiceRecordInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_service(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1107,7 +1138,7 @@ async fn add_service(
 /// Record an order.
 #[utoipa::path(post, path = "/v1/customers/{key}/orders", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewOrderInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_order(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1120,7 +1151,7 @@ async fn add_order(
 /// Add a task.
 #[utoipa::path(post, path = "/v1/customers/{key}/tasks", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id")), request_body = NewTaskInput,
-    responses((status = 201, description = "Created", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn add_task(
     State(s): State<AppState>,
     Path(key): Path<String>,
@@ -1133,8 +1164,8 @@ async fn add_task(
 /// Mark a task done.
 #[utoipa::path(post, path = "/v1/customers/{key}/tasks/{task}/done", tag = "customers",
     params(("key" = String, Path, description = "Customer number or id"), ("task" = String, Path, description = "Task id")),
-    request_body(content = TaskCompletionInput, description = "Optional"),
-    responses((status = 200, description = "OK", body = WrittenOut), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    request_body(content = Option<TaskCompletionInput>, description = "Optional; an empty body is no outcome"),
+    responses((status = 200, description = "OK", body = WrittenOut, headers(("ETag" = String, description = "The new document heads"))), (status = 404, description = "No such customer, item or rule", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn complete_task(
     State(s): State<AppState>,
     Path((key, task)): Path<(String, String)>,
@@ -1185,8 +1216,8 @@ async fn explain(
 pub struct AgendaQuery {
     /// Only this assignee.
     pub assignee: Option<String>,
-    /// The day to build the agenda for, `YYYY-MM-DD` (default the node's today).
-    pub today: Option<String>,
+    /// The day to build the agenda for (default the node's today).
+    pub today: Option<Day>,
 }
 
 /// Overdue, due today and the next 7 days.
@@ -1252,7 +1283,7 @@ async fn test_rule(State(s): State<AppState>, Json(body): Json<TestRuleBody>) ->
     };
     let rows = run(&s, move |b| b.test_rule(&draft, date)).await?;
     let total = rows.len();
-    let items = rows.iter().take(body.limit.unwrap_or(usize::MAX)).map(ListItem::of).collect();
+    let items = rows.iter().take(body.limit.map_or(usize::MAX, |l| l.0 as usize)).map(ListItem::of).collect();
     Ok(ok(&RuleTestResult { total, items }))
 }
 
@@ -1267,17 +1298,17 @@ async fn refresh_tags(State(s): State<AppState>) -> Result<Response, ApiError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TiersQuery {
-    /// sabc (composite S/A/B/C, default), abc or rfm.
-    pub model: Option<String>,
+    /// sabc (composite S/A/B/C, default), abc or rfm (any ASCII case).
+    pub model: Option<TierModelName>,
     /// Evaluate as of this date (default today).
-    pub as_of: Option<String>,
-    /// Only this tier (e.g. S, or an RFM code).
+    pub as_of: Option<Day>,
+    /// Only this tier (e.g. S, or an RFM code), any ASCII case.
     pub tier: Option<String>,
     /// Return at most this many customers (`total` still counts all).
-    pub limit: Option<usize>,
+    pub limit: Option<Count>,
 }
 
-fn model_of(m: &Option<String>) -> Result<TierModel, ApiError> {
+fn model_of(m: &Option<TierModelName>) -> Result<TierModel, ApiError> {
     match m.as_deref() {
         None => Ok(TierModel::Sabc),
         Some(t) => {
@@ -1297,7 +1328,7 @@ async fn tiers(State(s): State<AppState>, Query(q): Query<TiersQuery>) -> Result
         lines.retain(|l| l.tier.eq_ignore_ascii_case(t));
     }
     let total = lines.len();
-    lines.truncate(q.limit.unwrap_or(usize::MAX));
+    lines.truncate(q.limit.map_or(usize::MAX, |l| l.0 as usize));
     Ok(ok(&serde_json::json!({ "total": total, "items": lines })))
 }
 
@@ -1306,10 +1337,10 @@ async fn tiers(State(s): State<AppState>, Query(q): Query<TiersQuery>) -> Result
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TiersSummaryQuery {
-    /// sabc (default), abc or rfm.
-    pub model: Option<String>,
+    /// sabc (default), abc or rfm (any ASCII case).
+    pub model: Option<TierModelName>,
     /// Evaluate as of this date (default today).
-    pub as_of: Option<String>,
+    pub as_of: Option<Day>,
 }
 
 /// Counts and revenue share per tier.
@@ -1343,22 +1374,49 @@ async fn patch_tier_settings(
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// First day of the window (inclusive); see docs/reports.md for what each report filters.
-    pub from: Option<String>,
-    /// Last day of the window (inclusive).
-    pub to: Option<String>,
+    pub from: Option<Day>,
+    /// Last day of the window (inclusive); not before `from`.
+    pub to: Option<Day>,
     /// Read the book as of this date (default today).
-    pub as_of: Option<String>,
-    /// Tier model of the `tiers` report: sabc (default), abc or rfm.
-    pub model: Option<String>,
+    pub as_of: Option<Day>,
+    /// Tier model of the `tiers` report: sabc (default), abc or rfm (any ASCII case).
+    pub model: Option<TierModelName>,
     /// Count archived customers too.
     pub archived: Option<bool>,
-    /// The API token, for opening the HTML pages in a browser that cannot send a header.
-    pub token: Option<String>,
+}
+
+/// Report parameters of the HTML pages: those of [`ReportQuery`] and the token, which a
+/// browser cannot send as a header (see `authenticate`; documented as the pages'
+/// `query_token` security scheme).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportPageQuery {
+    from: Option<Day>,
+    to: Option<Day>,
+    as_of: Option<Day>,
+    model: Option<TierModelName>,
+    archived: Option<bool>,
+    #[allow(dead_code)]
+    token: Option<String>,
+}
+
+impl From<ReportPageQuery> for ReportQuery {
+    fn from(q: ReportPageQuery) -> ReportQuery {
+        ReportQuery { from: q.from, to: q.to, as_of: q.as_of, model: q.model, archived: q.archived }
+    }
+}
+
+/// A report named in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ReportPath {
+    /// Report: `sources`, `industries`, `funnel`, `conversion`, `owners`, `churn-risk`, `concentration` or `tiers`, or an alias (`漏斗`, `pareto`, `churn`, ...), any ASCII case.
+    pub name: ReportAlias,
 }
 
 impl ReportQuery {
     fn window(&self, book: &LocalBook) -> Result<(Window, TierModel), ApiError> {
-        let date = |field: &str, v: &Option<String>| -> Result<Option<Date>, ApiError> {
+        let date = |field: &str, v: &Option<Day>| -> Result<Option<Date>, ApiError> {
             v.as_deref().map(|d| parse_date(field, d).map_err(|e| ApiError::from(StoreError::from(e)))).transpose()
         };
         let window = Window {
@@ -1387,44 +1445,45 @@ fn html_page(reports: &[Report], title: &str, book: &LocalBook) -> Response {
 
 /// Every report (source mix, industries, funnel, conversion, owners, churn risk, concentration, tiers).
 #[utoipa::path(get, path = "/v1/reports", tag = "reports", params(ReportQuery),
-    responses((status = 200, description = "OK", body = Vec<ReportObject>), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = Vec<ReportObject>), (status = 422, description = "Invalid input: a window that ends before it starts", body = Problem, content_type = "application/problem+json")))]
 async fn all_reports(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> Result<Response, ApiError> {
     Ok(ok(&compute_reports(&s, ReportName::all().to_vec(), &q).await?))
 }
 
 /// One report by name (`sources`, `industries`, `funnel`, `conversion`, `owners`, `churn-risk`, `concentration`, `tiers`).
-#[utoipa::path(get, path = "/v1/reports/{name}", tag = "reports",
-    params(("name" = String, Path, description = "Report name"), ReportQuery),
-    responses((status = 200, description = "OK", body = ReportObject), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/v1/reports/{name}", tag = "reports", params(ReportPath, ReportQuery),
+    responses((status = 200, description = "OK", body = ReportObject), (status = 422, description = "Invalid input: a window that ends before it starts", body = Problem, content_type = "application/problem+json")))]
 async fn one_report(
     State(s): State<AppState>,
-    Path(name): Path<String>,
+    Path(p): Path<ReportPath>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let name = report_name(&name)?;
+    let name = report_name(&p.name)?;
     let mut r = compute_reports(&s, vec![name], &q).await?;
     Ok(ok(&r.pop()))
 }
 
-/// Every report as one self-contained HTML page with SVG charts (no scripts, no external resources).
+/// Every report as one self-contained HTML page with SVG charts (no scripts, no external
+/// resources). A browser cannot send the header, so the token may also come as `?token=`.
 #[utoipa::path(get, path = "/reports/", tag = "reports", params(ReportQuery),
-    responses((status = 200, description = "The page", body = String, content_type = "text/html"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
-async fn reports_page(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> Result<Response, ApiError> {
-    let reports = compute_reports(&s, ReportName::all().to_vec(), &q).await?;
+    security(("bearer" = []), ("query_token" = [])),
+    responses((status = 200, description = "The page", body = String, content_type = "text/html; charset=utf-8"), (status = 422, description = "Invalid input: a window that ends before it starts", body = Problem, content_type = "application/problem+json")))]
+async fn reports_page(State(s): State<AppState>, Query(q): Query<ReportPageQuery>) -> Result<Response, ApiError> {
+    let reports = compute_reports(&s, ReportName::all().to_vec(), &q.into()).await?;
     Ok(html_page(&reports, "Rapport reports", &s.0.book))
 }
 
-/// One report as a self-contained HTML page.
-#[utoipa::path(get, path = "/reports/{name}", tag = "reports",
-    params(("name" = String, Path, description = "Report name"), ReportQuery),
-    responses((status = 200, description = "The page", body = String, content_type = "text/html"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+/// One report as a self-contained HTML page (the token may also come as `?token=`).
+#[utoipa::path(get, path = "/reports/{name}", tag = "reports", params(ReportPath, ReportQuery),
+    security(("bearer" = []), ("query_token" = [])),
+    responses((status = 200, description = "The page", body = String, content_type = "text/html; charset=utf-8"), (status = 422, description = "Invalid input: a window that ends before it starts", body = Problem, content_type = "application/problem+json")))]
 async fn report_page(
     State(s): State<AppState>,
-    Path(name): Path<String>,
-    Query(q): Query<ReportQuery>,
+    Path(p): Path<ReportPath>,
+    Query(q): Query<ReportPageQuery>,
 ) -> Result<Response, ApiError> {
-    let name = report_name(&name)?;
-    let reports = compute_reports(&s, vec![name], &q).await?;
+    let name = report_name(&p.name)?;
+    let reports = compute_reports(&s, vec![name], &q.into()).await?;
     Ok(html_page(&reports, name.title(), &s.0.book))
 }
 
@@ -1442,15 +1501,15 @@ pub struct ImportQuery {
     pub dry_run: Option<bool>,
     /// Write the accepted rows even when some are rejected (default: all or nothing).
     pub skip_rejected: Option<bool>,
-    /// Industry for companies without one.
-    pub default_industry: Option<String>,
+    /// Industry for companies without one (as in `GET /v1/customers`).
+    pub default_industry: Option<IndustryName>,
     /// A mapping.toml text (URL-encoded) overriding the built-in header names.
     pub mapping: Option<String>,
 }
 
 /// Import a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16) or XLSX customer sheet sent as the raw body. All or nothing: with any rejected row nothing is written unless `skip_rejected`; importing the same sheet twice creates nothing new.
 #[utoipa::path(post, path = "/v1/import", tag = "customers", params(ImportQuery),
-    request_body(content = Vec<u8>, description = "The sheet's bytes", content_type = "application/octet-stream"),
+    request_body(content = FileBytes, description = "The sheet's bytes, up to 256 MiB", content_type = "application/octet-stream"),
     responses((status = 200, description = "What was (or would be) created, updated, folded and rejected", body = ImportReportObject), (status = 413, description = "Sheet too large", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn import_sheet(
     State(s): State<AppState>,
@@ -1465,7 +1524,7 @@ async fn import_sheet(
         file_name: q.file_name.unwrap_or_else(|| "upload".into()),
         content: content.to_vec(),
         mapping: q.mapping,
-        default_industry: q.default_industry,
+        default_industry: q.default_industry.map(|i| i.0),
         dry_run: q.dry_run.unwrap_or(false),
         skip_rejected: q.skip_rejected.unwrap_or(false),
     };
@@ -1477,41 +1536,48 @@ async fn import_sheet(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// csv (default), xlsx or jsonl.
-    pub format: Option<String>,
+    /// csv (default), xlsx or jsonl (also `excel`, `json`, `ndjson`; any ASCII case).
+    pub format: Option<ExportFormatName>,
     /// Field names, comma-separated (default: every field import reads back).
     pub fields: Option<String>,
     /// Contact data unmasked; recorded in the audit log.
     pub reveal: Option<bool>,
     /// One row per contact (each repeating the customer's fields) instead of the primary contact only.
     pub all_contacts: Option<bool>,
-    /// Industry section letter or name.
-    pub industry: Option<String>,
-    /// Stage.
-    pub stage: Option<String>,
+    /// Industry (as in `GET /v1/customers`).
+    pub industry: Option<IndustryName>,
+    /// Stage (as in `GET /v1/customers`).
+    pub stage: Option<StageName>,
     /// Source.
     pub source: Option<String>,
     /// Owner.
     pub owner: Option<String>,
     /// Manual or rule tag.
     pub tag: Option<String>,
-    /// Composite tier.
-    pub tier: Option<String>,
-    /// Created on or after.
-    pub created_since: Option<String>,
-    /// Created on or before.
-    pub created_until: Option<String>,
-    /// No follow-up in the last N days.
-    pub no_interaction_days: Option<u32>,
-    /// The date `no_interaction_days` counts back from.
-    pub today: Option<String>,
+    /// Composite tier S, A, B or C (any ASCII case).
+    pub tier: Option<TierName>,
+    /// Created on or after this day.
+    pub created_since: Option<Day>,
+    /// Created on or before this day.
+    pub created_until: Option<Day>,
+    /// No follow-up in the last N days (counted back from `today`), at most 36500.
+    pub no_interaction_days: Option<DayCount>,
+    /// The date `no_interaction_days` counts back from (default: the node's today).
+    pub today: Option<Day>,
     /// Include archived customers.
     pub archived: Option<bool>,
 }
 
 /// Export the customers a list filter selects as CSV, XLSX or JSON Lines; contact data masked unless `reveal`.
 #[utoipa::path(get, path = "/v1/export", tag = "customers", params(ExportQuery),
-    responses((status = 200, description = "The file", body = Vec<u8>, content_type = "application/octet-stream"), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The file, as an attachment named `customers.csv`, `customers.xlsx` or `customers.jsonl`",
+        content(
+            (String = "text/csv; charset=utf-8"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "application/x-ndjson"),
+        ),
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"customers.FORMAT\"`"))),
+        (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery>) -> Result<Response, ApiError> {
     let format = ExportFormat::parse(q.format.as_deref().unwrap_or("csv"))?;
     let list = ListQuery {
@@ -1603,7 +1669,18 @@ async fn reindex(State(s): State<AppState>) -> Result<Response, ApiError> {
 pub struct EventsQuery {
     /// Resume after this sequence number (or send `Last-Event-ID`); without either, the
     /// stream starts with the next change. `0` replays the whole feed.
-    pub after: Option<u64>,
+    pub after: Option<Sequence>,
+}
+
+/// The header an SSE client sends when it reconnects; read by hand in `events` (an
+/// absent header is the common case), so this type only documents it.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct LastEventId {
+    /// Resume after this sequence number (`?after=` wins when both are given).
+    #[param(rename = "Last-Event-ID", required = false)]
+    last_event_id: SequenceText,
 }
 
 struct Feed {
@@ -1639,10 +1716,11 @@ async fn next_events(f: &mut Feed) -> Result<(), ApiError> {
 
 /// Server-sent events: every customer change, `id` = sequence number, `event: change`,
 /// `data` = `{seq, id, number}`. Resumable with `?after=SEQ` or `Last-Event-ID`.
-#[utoipa::path(get, path = "/v1/events", tag = "node", params(EventsQuery,
-        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this sequence number")),
-    responses((status = 200, description = "An endless `text/event-stream`; each event's data is a ChangeEvent",
-        content_type = "text/event-stream", body = ChangeEvent), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/v1/events", tag = "node", params(EventsQuery, LastEventId),
+    responses((status = 200, description = "An endless stream of server-sent events (`text/event-stream`): for each \
+change, `id: SEQ`, `event: change` and `data:` one line of JSON, a `ChangeEvent` \
+(`#/components/schemas/ChangeEvent`). Comment lines keep the connection alive.",
+        content_type = "text/event-stream", body = String)))]
 async fn events(
     State(s): State<AppState>,
     Query(q): Query<EventsQuery>,
@@ -1657,7 +1735,7 @@ async fn events(
         ),
         None => None,
     };
-    let cursor = match q.after.or(header_cursor) {
+    let cursor = match q.after.map(|a| a.0).or(header_cursor) {
         Some(c) => c,
         None => run(&s, |b| b.store.last_event_seq()).await?,
     };

@@ -117,7 +117,8 @@ pub struct Needs {
     pub timeline: Option<String>,
     /// Budget range.
     pub budget: Option<String>,
-    /// Who buys, evaluates and approves.
+    /// Who buys, evaluates and approves (may be left out of input).
+    #[serde(default)]
     pub decision_chain: DecisionChain,
 }
 

@@ -47,8 +47,15 @@ pub type DateTime = chrono::NaiveDateTime;
 
 /// Parses a `YYYY-MM-DD` date, naming `field` in the error.
 pub fn parse_date(field: &str, text: &str) -> Result<Date, FieldError> {
-    Date::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, format!("`{text}` is not a date in the form YYYY-MM-DD")))
+    // Exactly RFC 3339's full-date, the `format: date` of the API's document: chrono alone
+    // would also take `2026-3-2`, `+2026-03-02` and surrounding spaces.
+    let t = text.as_bytes();
+    let shaped = t.len() == 10
+        && t.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+    shaped
+        .then(|| Date::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| FieldError::new(field, format!("`{text}` is not a date in the form YYYY-MM-DD")))
 }
 
 /// Parses `YYYY-MM-DD HH:MM`, `YYYY-MM-DDTHH:MM[:SS]` or a bare date (midnight).
@@ -63,4 +70,19 @@ pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime, FieldError> {
         return Ok(d.and_time(chrono::NaiveTime::MIN));
     }
     Err(FieldError::new(field, format!("`{text}` is not a time in the form YYYY-MM-DD HH:MM")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_is_exactly_yyyy_mm_dd() {
+        assert_eq!(parse_date("d", "2026-03-02").map(|d| d.to_string()), Ok("2026-03-02".to_string()));
+        for bad in ["2026-3-2", "2026-03-2", "+2026-03-02", " 2026-03-02", "2026-03-02 ", "2026-02-30", "20260302", ""]
+        {
+            let field = parse_date("due", bad).err().map(|e| e.field);
+            assert_eq!(field.as_deref(), Some("due"), "{bad:?} was taken");
+        }
+    }
 }

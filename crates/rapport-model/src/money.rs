@@ -66,8 +66,12 @@ impl Money {
         for (i, b) in frac_part.bytes().enumerate() {
             frac += i128::from(b - b'0') * 10i128.pow(5 - i as u32);
         }
-        let micro_yuan = int * 1_000_000 + frac;
-        let micro_yuan = if scale_wan { micro_yuan * 10_000 } else { micro_yuan };
+        // Checked: 39 digits parse as an i128 and overflow it once scaled.
+        let micro_yuan = int
+            .checked_mul(1_000_000)
+            .and_then(|m| m.checked_add(frac))
+            .and_then(|m| if scale_wan { m.checked_mul(10_000) } else { Some(m) })
+            .ok_or_else(|| bad("too large"))?;
         if micro_yuan % 10_000 != 0 {
             return Err(bad("finer than one fen"));
         }
@@ -144,7 +148,18 @@ mod tests {
         assert_eq!(p("0.01"), Ok(Money(1)));
         assert_eq!(p("-5"), Ok(Money(-500)));
         assert_eq!(p(".5"), Ok(Money(50)));
-        for bad in ["", "abc", "1.234", "1.2.3", "12e3", "万", "0.0000001万", "99999999999999999999"] {
+        for bad in [
+            "",
+            "abc",
+            "1.234",
+            "1.2.3",
+            "12e3",
+            "万",
+            "0.0000001万",
+            "99999999999999999999",
+            "170141183460469231731687303715884105727",
+            "17014118346046923173168730371588410万",
+        ] {
             let e = p(bad).unwrap_err();
             assert_eq!(e.field, "amount", "{bad}");
         }

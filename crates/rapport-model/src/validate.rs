@@ -231,7 +231,11 @@ impl Satisfaction {
         }
         let int: u16 = i.parse().map_err(|_| bad())?;
         let frac: u16 = if f.is_empty() { 0 } else { format!("{f:0<2}").parse().map_err(|_| bad())? };
-        Satisfaction::from_hundredths(int * 100 + frac)
+        // Three digits of score in hundredths need not fit a u16 (999.99).
+        match int.checked_mul(100).and_then(|h| h.checked_add(frac)) {
+            Some(h) => Satisfaction::from_hundredths(h),
+            None => Err(FieldError::new("satisfaction", format!("{t} is outside 1-5"))),
+        }
     }
     /// The score in hundredths.
     pub fn hundredths(self) -> u16 {
@@ -371,7 +375,7 @@ mod tests {
         assert_eq!(Satisfaction::parse("4.5").map(|s| s.hundredths()), Ok(450));
         assert_eq!(Satisfaction::parse("5").map(|s| s.to_string()), Ok("5".into()));
         assert_eq!(Satisfaction::parse("3.25").map(|s| s.to_string()), Ok("3.25".into()));
-        for bad in ["0", "5.01", "6", "x", "4.555", "-1", ""] {
+        for bad in ["0", "5.01", "6", "x", "4.555", "-1", "", "925", "999.99", "656"] {
             assert!(Satisfaction::parse(bad).is_err(), "{bad}");
         }
     }

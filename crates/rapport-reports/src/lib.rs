@@ -214,7 +214,7 @@ impl ReportName {
     }
 
     /// Extra names accepted by [`str::parse`], besides [`ReportName::as_str`].
-    fn aliases(self) -> &'static [&'static str] {
+    pub fn aliases(self) -> &'static [&'static str] {
         match self {
             ReportName::Sources => &["source", "source-mix", "来源", "客户来源"],
             ReportName::Industries => &["industry", "industry-distribution", "行业", "行业分布"],

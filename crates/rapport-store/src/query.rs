@@ -5,7 +5,7 @@ use crate::index::{date_key, index_keys, search_text, text_key, IndexKind, Summa
 use crate::tables::*;
 use crate::write::load_row;
 use crate::{Store, StoreError};
-use rapport_model::{normalize_text, CustomerId, Date, Stage};
+use rapport_model::{normalize_text, CustomerId, Date, FieldError, Stage};
 use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -54,6 +54,29 @@ impl Filter {
             ("archived", self.include_archived.then(|| "true".to_string())),
         ];
         all.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
+    }
+
+    /// Most days `no_interaction_days` may count back: a hundred years reaches before any
+    /// follow-up a book holds, and a bound keeps the count inside the calendar.
+    pub const MAX_NO_INTERACTION_DAYS: u32 = 36_500;
+
+    /// The `no_interaction_days` filter counted back from `today`; a count over
+    /// [`Filter::MAX_NO_INTERACTION_DAYS`] is refused, naming the field and the bound.
+    pub fn no_interaction(days: u32, today: Date) -> Result<(u32, Date), FieldError> {
+        if days > Self::MAX_NO_INTERACTION_DAYS {
+            return Err(FieldError::new(
+                "no_interaction_days",
+                format!("must be between 0 and {} (days)", Self::MAX_NO_INTERACTION_DAYS),
+            ));
+        }
+        Ok((days, today))
+    }
+
+    /// The last day a follow-up may fall on for a customer to pass `no_interaction_days`
+    /// (saturating at the calendar's first day, so no count can overflow).
+    pub fn no_interaction_cutoff(&self) -> Option<Date> {
+        self.no_interaction_days
+            .map(|(n, today)| today.checked_sub_days(chrono::Days::new(u64::from(n))).unwrap_or(Date::MIN))
     }
 }
 
@@ -175,8 +198,7 @@ impl Store {
             }
             acc
         };
-        if let Some((n, today)) = f.no_interaction_days {
-            let since = today - chrono::Duration::days(i64::from(n));
+        if let Some(since) = f.no_interaction_cutoff() {
             // Anyone with a follow-up after the cut-off is out.
             let recent = self.ids_in_range(
                 &index,
