@@ -276,7 +276,7 @@ pub struct SyncLineOut {
     /// When the last sync succeeded (node clock), if ever.
     pub last_success: Option<String>,
     /// What the last successful sync did: documents sent and received, bytes, conflicts.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub last_report: Option<serde_json::Value>,
     /// When the last sync failed and why, if it did since the last success.
     pub last_error: Option<Vec<String>>,
@@ -284,6 +284,32 @@ pub struct SyncLineOut {
     pub failures: u32,
     /// Customers written here that this relay or peer does not hold yet.
     pub pending: usize,
+    /// Documents not exchanged with this relay or peer, and why; each is tried again at
+    /// every sync until it goes through. While one is listed, this node is not in step.
+    pub refused: Vec<RefusalOut>,
+}
+
+/// A document a sync did not exchange.
+#[derive(ToSchema)]
+pub struct RefusalOut {
+    /// The customer's id (32 hex digits), or `settings` for the team settings document.
+    pub customer: String,
+    /// `sent`: the peer refused it; `received`: this node refused it (or the peer would not
+    /// send it).
+    #[schema(inline)]
+    pub direction: RefusalDirection,
+    /// Why, naming the rule (a limit, a field set once, a value, the schema).
+    pub reason: String,
+}
+
+/// Which way a refused document was going.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum RefusalDirection {
+    /// From this node; the peer refused it.
+    Sent,
+    /// From the peer; this node refused it.
+    Received,
 }
 
 /// `reindex`: how many customers were re-indexed.

@@ -211,11 +211,7 @@ impl Store {
     /// is merged instead. With `from`, the peer the batch came from is recorded, in the same
     /// transaction, as holding what this node now holds of each adopted customer: a pull
     /// cut off after this commit (a crash, a full disk) never sends these back.
-    pub fn commit_adoption(
-        &self,
-        batch: PreparedAdoption,
-        from: Option<&str>,
-    ) -> Result<Vec<AdoptResult>, StoreError> {
+    pub fn commit_adoption(&self, batch: PreparedAdoption, from: Option<&str>) -> Result<Vec<AdoptResult>, StoreError> {
         let PreparedAdoption { items, mut prepared } = batch;
         let txn = self.db().begin_write()?;
         let mut out = Vec::with_capacity(items.len());
