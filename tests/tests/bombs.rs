@@ -40,8 +40,7 @@ fn compressed_bombs_are_refused_before_they_are_inflated() {
 
     // Pulled by a node from a relay that does not check.
     let li = node(tmp.path(), "li");
-    let mut hostile = HostileRelay::default();
-    hostile.docs = docs();
+    let mut hostile = HostileRelay { docs: docs(), ..Default::default() };
     let r = rapport_sync::sync_once(&li.store, &mut hostile).expect("the pull completes");
     assert_eq!(r.refused.len(), 2, "{:?}", r.refused);
     assert!(r.refused.iter().all(|x| x.reason.contains("decompressed")), "{:?}", r.refused);

@@ -63,8 +63,7 @@ fn a_settings_document_nodes_cannot_read_is_refused_by_the_relay_and_by_nodes() 
     works(&wang, 1);
 
     // From a relay that does not check: the node refuses it, says so, and keeps working.
-    let mut hostile = HostileRelay::default();
-    hostile.settings = Some(bad.clone());
+    let mut hostile = HostileRelay { settings: Some(bad.clone()), ..Default::default() };
     let r = rapport_sync::sync_once(&wang.store, &mut hostile).expect("sync completes");
     assert!(r.refused.iter().any(|x| x.customer == "settings" && x.reason.contains("settings.abc")), "{r:?}");
     status::record_success(&wang.store, "relay:hostile", &r, "now").expect("status");

@@ -58,7 +58,7 @@ impl Store {
         let txn = self.db().begin_write()?;
         Store::store_identity(&txn, &new)?;
         txn.open_table(META)?.insert(META_SEQ, 0u64.to_le_bytes().as_slice())?;
-        let mut minted = 0;
+        let mut minted: u64 = 0;
         for (id, known) in candidates {
             let mut doc = self.load_for_edit(&txn, id)?;
             let known: Vec<ChangeHash> =
@@ -91,7 +91,7 @@ impl Store {
             done.changes_remade += r.remade;
             done.left_out += r.left_out;
         }
-        txn.open_table(META)?.insert(META_SEQ, (minted as u64).to_le_bytes().as_slice())?;
+        txn.open_table(META)?.insert(META_SEQ, minted.to_le_bytes().as_slice())?;
         txn.commit()?;
         self.use_identity(new);
         Ok(done)
