@@ -134,6 +134,9 @@ impl ApiError {
                     ..p("no-such-item", "No such item", StatusCode::NOT_FOUND, e.to_string())
                 },
                 StoreError::Locked(_) => p("store-busy", "Store busy", StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+                StoreError::Unwritable(_) => {
+                    p("store-unwritable", "Store cannot be written", StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+                }
                 StoreError::NotInitialized(_) => {
                     p("not-initialized", "No store", StatusCode::SERVICE_UNAVAILABLE, e.to_string())
                 }

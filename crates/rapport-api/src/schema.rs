@@ -57,8 +57,12 @@ object_schema!(
 /// `GET /v1/health`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    /// Always `ok` when the node answers.
+    /// `ok`; `degraded` while the store cannot be written (the disk is full or failing),
+    /// answered with status 503.
     pub status: String,
+    /// Why the node is degraded, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
     /// Rapport version.
     pub version: String,
     /// The node's member and device.

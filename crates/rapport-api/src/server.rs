@@ -685,12 +685,16 @@ fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<CachedView
 
 /// Health and identity of the node.
 #[utoipa::path(get, path = "/v1/health", tag = "node",
-    responses((status = 200, description = "The node answers", body = Health), (status = 401, description = "Missing or wrong token", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The node answers and can write", body = Health),
+        (status = 503, description = "The node answers but its store cannot be written (the disk is full or failing); `problem` says why. Writes go through again by themselves once the disk takes them.", body = Health),
+        (status = 401, description = "Missing or wrong token", body = Problem, content_type = "application/problem+json")))]
 async fn health(State(s): State<AppState>) -> Result<Response, ApiError> {
     let h = run(&s, |b| {
         let id = b.identity()?;
+        let problem = b.store.unwritable();
         Ok(Health {
-            status: "ok".into(),
+            status: if problem.is_some() { "degraded" } else { "ok" }.into(),
+            problem,
             version: env!("CARGO_PKG_VERSION").into(),
             identity: IdentityOut {
                 member_name: id.member_name,
@@ -698,10 +702,13 @@ async fn health(State(s): State<AppState>) -> Result<Response, ApiError> {
                 device_id: id.device_id,
                 device_code: id.device_code,
             },
-            last_event: b.store.last_event_seq()?,
+            last_event: b.store.last_event_seq().unwrap_or_default(),
         })
     })
     .await?;
+    if h.problem.is_some() {
+        return Ok(json_response(StatusCode::SERVICE_UNAVAILABLE, &h));
+    }
     Ok(ok(&h))
 }
 

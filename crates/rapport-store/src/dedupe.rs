@@ -10,7 +10,6 @@ use crate::index::{IndexKind, Summary};
 use crate::tables::*;
 use crate::{ListRow, Store, StoreError};
 use rapport_model::mask_phone;
-use redb::ReadableDatabase;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

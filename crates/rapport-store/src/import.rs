@@ -9,7 +9,7 @@ use crate::write::DocBytes;
 use crate::{Store, StoreError};
 use rapport_doc::ChangeMeta;
 use rapport_model::{Contact, Customer, CustomerId};
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 /// How an imported row was recognised as a customer the book already holds.

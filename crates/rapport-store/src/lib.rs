@@ -9,6 +9,7 @@
 
 mod codec;
 mod dedupe;
+mod disk;
 mod identity;
 mod import;
 mod index;
@@ -66,6 +67,9 @@ pub enum StoreError {
         /// What redb said.
         reason: String,
     },
+    /// The disk failed under the store (full, over quota, an I/O error): nothing was written.
+    #[error("the store cannot be written now: {0}; free disk space, and writes go through again within a second")]
+    Unwritable(String),
     /// Another process holds the store.
     #[error("the store at {0} is in use by another process (is `rapport serve` running?)")]
     Locked(PathBuf),
@@ -126,7 +130,7 @@ impl Deriver for NoRules {
 
 /// An open store.
 pub struct Store {
-    db: Database,
+    db: disk::Handle,
     path: PathBuf,
     /// Replaced only by `recover_device`.
     identity: RwLock<Arc<Identity>>,
@@ -192,7 +196,7 @@ impl Store {
         txn.commit()?;
         let codec = DocCodec::new(dictionary);
         Ok(Store {
-            db,
+            db: disk::Handle::new(db, path.to_path_buf(), None),
             path: path.to_path_buf(),
             identity: RwLock::new(Arc::new(identity)),
             codec,
@@ -245,7 +249,7 @@ impl Store {
         // Rows an earlier version wrote are brought to this layout before anything reads one.
         layout::ensure_current(&db, &codec)?;
         Ok(Store {
-            db,
+            db: disk::Handle::new(db, path.to_path_buf(), cache_bytes),
             path: path.to_path_buf(),
             identity: RwLock::new(Arc::new(identity)),
             codec,
@@ -296,7 +300,7 @@ impl Store {
 
     /// Loads a customer's document.
     pub fn load_doc(&self, id: CustomerId) -> Result<CustomerDoc, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db().begin_read()?;
         let docs = txn.open_table(DOCS)?;
         let chunks = txn.open_table(CHUNKS)?;
         write::load_doc(&self.codec, &txn.open_table(ROWS)?, &docs, &chunks, id)?
@@ -316,7 +320,7 @@ impl Store {
     /// Finds a customer by number (or merged-away alias) or internal id.
     pub fn resolve(&self, key: &str) -> Result<CustomerId, StoreError> {
         let key = key.trim();
-        let txn = self.db.begin_read()?;
+        let txn = self.db().begin_read()?;
         let numbers = txn.open_table(NUMBERS)?;
         let ids = txn.open_table(IDS)?;
         for k in [key.to_string(), key.to_uppercase()] {
@@ -336,7 +340,7 @@ impl Store {
 
     /// The settings document (rules and tier settings).
     pub fn settings_doc(&self) -> Result<SettingsDoc, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db().begin_read()?;
         let t = txn.open_table(SETTINGS)?;
         let bytes = t.get(SETTINGS_KEY)?.ok_or_else(|| StoreError::Db("settings document missing".into()))?;
         Ok(SettingsDoc::load(bytes.value())?)
@@ -344,7 +348,7 @@ impl Store {
 
     /// Replaces the stored settings document.
     pub fn save_settings_doc(&self, doc: &mut SettingsDoc) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = self.db().begin_write()?;
         {
             let mut t = txn.open_table(SETTINGS)?;
             t.insert(SETTINGS_KEY, doc.save().as_slice())?;
@@ -362,22 +366,28 @@ impl Store {
 
     /// Number of customers (archived included).
     pub fn count(&self) -> Result<u64, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db().begin_read()?;
         Ok(txn.open_table(DOCS)?.len()?)
     }
 
     /// Compacts the file (after a bulk load or many edits).
     pub fn compact(&mut self) -> Result<(), StoreError> {
-        self.db.compact().map_err(|e| StoreError::Db(e.to_string()))?;
-        Ok(())
+        self.db.compact()
     }
 
     pub(crate) fn codec(&self) -> &DocCodec {
         &self.codec
     }
 
-    pub(crate) fn db(&self) -> &Database {
-        &self.db
+    pub(crate) fn db(&self) -> disk::Db<'_> {
+        self.db.db()
+    }
+
+    /// Why the store cannot be written now (the disk is full or failing), if it cannot.
+    /// While it cannot, the database is reopened at most once a second on use, and writes
+    /// go through again as soon as the disk takes them.
+    pub fn unwritable(&self) -> Option<String> {
+        self.db.unwritable()
     }
 }
 

@@ -262,7 +262,7 @@ impl Store {
         // Only an archived customer can be half of such a pair; the list row says so
         // without loading the document.
         let archived: Vec<CustomerId> = {
-            let txn = redb::ReadableDatabase::begin_read(self.db())?;
+            let txn = self.db().begin_read()?;
             let rows = txn.open_table(crate::tables::ROWS)?;
             let sums = txn.open_table(crate::tables::SUMMARY)?;
             let mut out = Vec::new();

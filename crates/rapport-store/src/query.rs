@@ -6,7 +6,7 @@ use crate::tables::*;
 use crate::write::load_row;
 use crate::{Store, StoreError};
 use rapport_model::{normalize_text, CustomerId, Date, FieldError, Stage};
-use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
+use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

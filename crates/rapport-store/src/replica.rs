@@ -8,7 +8,7 @@ use crate::write::{load_doc, DocBytes};
 use crate::{Store, StoreError};
 use rapport_doc::{ChangeHash, CustomerDoc};
 use rapport_model::{Customer, CustomerId};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ReadableTable, TableDefinition};
 
 /// Per-peer sync state: (peer, key) -> bytes (cursors).
 const SYNC_STATE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("sync_state");

@@ -14,7 +14,7 @@ use crate::write::{checked_local, DocBytes};
 use crate::{Store, StoreError};
 use rapport_doc::{ActorId, ChangeHash};
 use rapport_model::{industry, CustomerId, CustomerNumber};
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableTable;
 
 /// What [`Store::recover_device`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -38,6 +38,8 @@ pub const META_SEQ: &str = "number_seq";
 pub const META_DICT: &str = "doc_dictionary";
 pub const META_NEXT_ROW: &str = "next_row";
 pub const META_DERIVED: &str = "derived_state";
+/// Written to prove the disk takes writes again after it failed.
+pub const META_PROBE: &str = "disk_probe";
 pub const SETTINGS_KEY: &str = "team";
 pub const FORMAT_VERSION: u32 = 1;
 

@@ -15,7 +15,7 @@ use crate::write::chunk_count;
 use crate::{decode_heads, Store, StoreError};
 use rapport_doc::{ChangeHash, Conflict, CustomerDoc};
 use rapport_model::{Customer, CustomerId};
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableTable;
 
 /// Layout version of the view. A change to the fields of `Customer` (postcard has no
 /// field names) must bump it; views of other versions are ignored and the document is
