@@ -2,7 +2,8 @@
 //! fills up: a running `rapport serve` refuses writes with 503 and a reason while health
 //! says it is degraded, and writes go through again, without a restart, as soon as space
 //! is freed; a pull cut off by the full disk, resumed once there is room, sends nothing
-//! back. Mounting needs root, as CI has; anywhere else these tests fail saying so.
+//! back. Mounting needs root: in CI (`CI` set) a failed mount fails the test; on a
+//! developer's machine without root the tests say so on stderr and pass without running.
 
 mod common;
 
@@ -20,7 +21,8 @@ struct Tmpfs {
 }
 
 impl Tmpfs {
-    fn mount(parent: &Path, mib: u64) -> Tmpfs {
+    /// `None` only outside CI, when this user may not mount.
+    fn mount(parent: &Path, mib: u64) -> Option<Tmpfs> {
         let dir = parent.join("small-disk");
         std::fs::create_dir_all(&dir).expect("mount point");
         let out = Command::new("mount")
@@ -28,12 +30,16 @@ impl Tmpfs {
             .arg(&dir)
             .output()
             .expect("run mount");
+        if out.status.success() {
+            return Some(Tmpfs { dir });
+        }
+        let why = String::from_utf8_lossy(&out.stderr);
         assert!(
-            out.status.success(),
-            "these tests mount a small tmpfs to fill a disk and need root (CI runs as root): {}",
-            String::from_utf8_lossy(&out.stderr)
+            std::env::var_os("CI").is_none(),
+            "these tests mount a small tmpfs to fill a disk and need root, as CI has: {why}"
         );
-        Tmpfs { dir }
+        eprintln!("NOT RUN: the full-disk tests need root to mount a small tmpfs ({why})");
+        None
     }
 
     /// Fills what is left with a filler file, leaving about `keep` bytes.
@@ -156,7 +162,7 @@ fn customer(node: &Serving, i: usize) -> (u16, serde_json::Value) {
 #[test]
 fn a_running_node_survives_a_full_disk_and_writes_again_once_space_is_freed() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let disk = Tmpfs::mount(tmp.path(), 32);
+    let Some(disk) = Tmpfs::mount(tmp.path(), 32) else { return };
     let data = disk.dir.join("data");
     let node = serve(&data);
     let (status, c) = call(
@@ -248,7 +254,7 @@ fn a_pull_cut_off_by_a_full_disk_resumes_without_sending_anything_back() {
     li.store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
     sync(&li, &relay.url, &tokens[0]);
 
-    let disk = Tmpfs::mount(tmp.path(), 64);
+    let Some(disk) = Tmpfs::mount(tmp.path(), 64) else { return };
     let wang = node(&disk.dir, "wang");
     // The disk fills while the second batch of documents is on its way.
     let mut transport = FillsTheDisk {

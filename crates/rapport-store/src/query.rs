@@ -405,7 +405,7 @@ impl Store {
                 Ok(Some(parts)) => parts,
                 Ok(None) => continue,
                 Err(e) => {
-                    report.problems.push(format!("customer {id}: document unreadable: {e}"));
+                    report.problems.push(format!("customer {id}: the document does not pass the checks: {e}"));
                     continue;
                 }
             };

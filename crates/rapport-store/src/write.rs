@@ -473,10 +473,17 @@ impl Store {
             let doc = {
                 let docs = txn.open_table(DOCS)?;
                 let chunks = txn.open_table(CHUNKS)?;
-                load_row(self.codec(), &docs, &chunks, row)?
+                load_row(self.codec(), &docs, &chunks, row)
             };
-            let Some(mut doc) = doc else { continue };
-            let c = doc.read()?;
+            // A document that does not load or read is left out of the indexes (so of lists)
+            // and named by doctor; the others are rebuilt.
+            let mut doc = match doc {
+                Ok(Some(d)) => d,
+                Ok(None) => continue,
+                Err(StoreError::Unwritable(why)) => return Err(StoreError::Unwritable(why)),
+                Err(_) => continue,
+            };
+            let Ok(c) = doc.read() else { continue };
             // One full save with a current view: folds change chunks, and upgrades values
             // written before views (or with another view version).
             let full = pack_full(self.codec(), &mut doc, &c)?;
@@ -507,5 +514,46 @@ impl Store {
         }
         txn.commit()?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rapport_model::{Kind, NewCustomer};
+
+    fn customer(name: &str) -> Customer {
+        let at = rapport_model::parse_datetime("t", "2026-03-01 09:00").unwrap_or_default();
+        let input = NewCustomer {
+            kind: Some(Kind::Company),
+            name: name.into(),
+            industry: Some("C".into()),
+            source: Some("referral".into()),
+            ..Default::default()
+        };
+        input.validate("Li Wei", at).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn one_unreadable_document_is_named_by_doctor_and_skipped_by_reindex() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let settings = rapport_doc::SettingsDoc::genesis(&[], &Default::default())?;
+        let store = Store::init(&dir.path().join("book.redb"), "Li Wei", settings, Vec::new())?;
+        let at = rapport_model::parse_datetime("t", "2026-03-01 09:00")?;
+        let good = store.create(customer("甲公司"), ChangeMeta::new("Li Wei", at))?;
+        let bad = store.create(customer("乙公司"), ChangeMeta::new("Li Wei", at))?;
+        // As a disk error or an older build could leave it.
+        let txn = store.db().begin_write()?;
+        {
+            let row = row_of(&txn.open_table(ROWS)?, bad.id)?.ok_or("row")?;
+            txn.open_table(DOCS)?.insert(row, [1u8, 0xde, 0xad, 0xbe, 0xef].as_slice())?;
+        }
+        txn.commit()?;
+        let report = store.doctor()?;
+        assert!(report.problems.iter().any(|p| p.contains(&bad.id.to_hex())), "{:?}", report.problems);
+        assert_eq!(store.reindex()?, 1, "the readable customer is rebuilt");
+        assert_eq!(store.get(good.id)?.name, "甲公司");
+        assert!(store.get(bad.id).is_err());
+        Ok(())
     }
 }

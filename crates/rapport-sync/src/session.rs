@@ -4,7 +4,7 @@ use crate::wire::{decode, encode, DocChanges, DocHeads, DocResult, Message};
 use crate::SyncError;
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
-use rapport_store::{Adopted, Store};
+use rapport_store::{Adopted, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// Id under which the team settings document (rules, tier settings) travels.
@@ -215,13 +215,14 @@ impl Session<'_> {
             let tally = sender
                 .join()
                 .map_err(|_| SyncError::Peer { code: "internal".into(), detail: "push thread failed".into() })?;
-            let tally = match (tally, built) {
-                (Ok(t), Ok(())) => t,
+            let (tally, unreadable) = match (tally, built) {
+                (Ok(t), Ok(u)) => (t, u),
                 // The sender stopped first (its error is the cause), or building failed.
                 (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
             };
             self.report.sent += tally.sent;
             self.report.refused.extend(tally.refused);
+            self.report.refused.extend(unreadable);
             self.report.bytes_sent += tally.bytes_sent;
             self.report.bytes_received += tally.bytes_received;
             Ok(())
@@ -496,13 +497,16 @@ struct PushTally {
 }
 
 /// Reads the log after `start` and hands batches of changes to the push thread; stops
-/// quietly when that thread has stopped (its error is reported by it).
+/// quietly when that thread has stopped (its error is reported by it). A customer whose
+/// stored document cannot be read here is not sent, and is returned as refused: one bad
+/// document never stops the push of the others.
 fn build_batches(
     store: &Store,
     peer: &str,
     start: u64,
     tx: &std::sync::mpsc::SyncSender<(Vec<DocChanges>, u64)>,
-) -> Result<(), SyncError> {
+) -> Result<Vec<Refusal>, SyncError> {
+    let mut unreadable = Vec::new();
     let mut cursor = start;
     let mut recorded = start;
     loop {
@@ -511,7 +515,7 @@ fn build_batches(
             if cursor != recorded {
                 let _ = tx.send((Vec::new(), cursor));
             }
-            return Ok(());
+            return Ok(unreadable);
         }
         let mut docs = Vec::new();
         let mut bytes = 0;
@@ -522,7 +526,14 @@ fn build_batches(
             if ours == known {
                 continue;
             }
-            let (changes, heads) = store.changes_after(id, &known)?;
+            let (changes, heads) = match store.changes_after(id, &known) {
+                Ok(found) => found,
+                Err(StoreError::Unwritable(why)) => return Err(StoreError::Unwritable(why).into()),
+                Err(e) => {
+                    unreadable.push(Refusal::new(id.0, Direction::Sent, format!("not sent: unreadable here: {e}")));
+                    continue;
+                }
+            };
             if heads == known || changes.is_empty() {
                 continue;
             }
@@ -531,7 +542,7 @@ fn build_batches(
             if bytes > BATCH_BYTES {
                 // Not the end of this log page: the cursor stays where it was.
                 if tx.send((std::mem::take(&mut docs), cursor)).is_err() {
-                    return Ok(());
+                    return Ok(unreadable);
                 }
                 recorded = cursor;
                 bytes = 0;
@@ -542,7 +553,7 @@ fn build_batches(
         // with the next batch sent, or at the end, rather than in a transaction of its own.
         if !docs.is_empty() {
             if tx.send((docs, cursor)).is_err() {
-                return Ok(());
+                return Ok(unreadable);
             }
             recorded = cursor;
         }
