@@ -62,6 +62,19 @@ fn a_settings_document_nodes_cannot_read_is_refused_by_the_relay_and_by_nodes() 
     assert_eq!((r.received_new, r.refused.len()), (1, 0));
     works(&wang, 1);
 
+    // A rule nested 1,100 parentheses deep, which once overflowed every node's parser.
+    let deep = craft::settings_deep_rule(&mut settings_of(&li), 1100);
+    let results = craft::push(&mut mallory, vec![(CustomerId(SETTINGS_ID), deep.clone())]);
+    let why = craft::refusal(&results[0]);
+    assert!(why.contains("rules.deep.when") && why.contains("column"), "{why}");
+    let (answer, _) = rapport_sync::answer(
+        &wang.store,
+        rapport_sync::Message::Push { docs: vec![rapport_sync::DocChanges { id: SETTINGS_ID, bytes: deep }] },
+    )
+    .expect("answered");
+    let rapport_sync::Message::Pushed { results } = answer else { panic!("{answer:?}") };
+    assert!(craft::refusal(&results[0]).contains("rules.deep.when"));
+
     // From a relay that does not check: the node refuses it, says so, and keeps working.
     let mut hostile = HostileRelay { settings: Some(bad.clone()), ..Default::default() };
     let r = rapport_sync::sync_once(&wang.store, &mut hostile).expect("sync completes");

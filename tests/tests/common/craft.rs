@@ -229,3 +229,17 @@ pub fn document_bomb(inflated: usize) -> Vec<u8> {
 pub fn own_peak_rss_mib() -> u64 {
     peak_rss_mib(std::process::id())
 }
+
+/// A rule whose condition nests `depth` parentheses: parsing it recursively once overflowed
+/// every node's stack.
+pub fn settings_deep_rule(settings: &mut AutoCommit, depth: usize) -> Vec<u8> {
+    change(settings, |d| {
+        let rules = root_map(d, "rules");
+        let r = d.put_object(&rules, "deep", ObjType::Map).expect("rule");
+        let when = format!("{}amount_total > 1{}", "(".repeat(depth), ")".repeat(depth));
+        d.put(&r, "tag", "深").expect("tag");
+        d.put(&r, "when", when).expect("when");
+        d.put(&r, "enabled", true).expect("enabled");
+        d.put(&r, "position", 1000i64).expect("position");
+    })
+}
