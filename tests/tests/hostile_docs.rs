@@ -15,16 +15,6 @@ use rapport_node::{Book, LocalBook};
 use rapport_store::Filter;
 use rapport_sync::{status, HttpTransport, SETTINGS_ID};
 
-fn new_customer(name: &str) -> NewCustomer {
-    NewCustomer {
-        kind: Some(Kind::Company),
-        name: name.into(),
-        industry: Some("C".into()),
-        source: Some("referral".into()),
-        ..Default::default()
-    }
-}
-
 fn settings_of(book: &LocalBook) -> AutoCommit {
     let mut s = book.store.settings_doc().expect("settings");
     s.automerge().fork()
@@ -49,7 +39,7 @@ fn a_settings_document_nodes_cannot_read_is_refused_by_the_relay_and_by_nodes() 
     let relay = Relay::start(&tmp.path().join("relay"));
     let tokens = relay.team("east", &["Li Wei", "Mallory"]);
     let li = node(tmp.path(), "li");
-    li.add_customer(&new_customer("苏州恒瑞精密机械有限公司")).expect("add");
+    li.add_customer(&company("苏州恒瑞精密机械有限公司")).expect("add");
     sync(&li, &relay.url, &tokens[0]);
 
     // Through the relay: refused with the field named, nothing stored.
@@ -101,7 +91,7 @@ fn a_node_that_already_holds_an_unreadable_settings_document_still_opens_and_say
     let tokens = relay.team("east", &["Li Wei"]);
     let path = {
         let li = node(tmp.path(), "li");
-        li.add_customer(&new_customer("甲公司")).expect("add");
+        li.add_customer(&company("甲公司")).expect("add");
         sync(&li, &relay.url, &tokens[0]);
         // Written as an older node adopted it, before nodes checked settings documents.
         let bad = craft::settings_not_json(&mut settings_of(&li));
@@ -118,7 +108,7 @@ fn a_node_that_already_holds_an_unreadable_settings_document_still_opens_and_say
     let lines = status::lines(&li.store).expect("sync status");
     assert!(lines.iter().all(|l| l.status.refused.iter().any(|r| r.reason.contains("settings.abc"))), "{lines:?}");
     // It keeps syncing customers both ways.
-    li.add_customer(&new_customer("乙公司")).expect("add");
+    li.add_customer(&company("乙公司")).expect("add");
     let r = sync(&li, &relay.url, &tokens[0]);
     assert_eq!(r.sent, 1);
 }
@@ -129,8 +119,8 @@ fn oversized_documents_and_changes_are_refused_per_document_and_never_stall_a_pu
     let relay = Relay::start(&tmp.path().join("relay"));
     let tokens = relay.team("east", &["Li Wei", "Mallory"]);
     let li = node(tmp.path(), "li");
-    let victim = li.add_customer(&new_customer("丙公司")).expect("add");
-    let other = li.add_customer(&new_customer("丁公司")).expect("add");
+    let victim = li.add_customer(&company("丙公司")).expect("add");
+    let other = li.add_customer(&company("丁公司")).expect("add");
     sync(&li, &relay.url, &tokens[0]);
     let limits = rapport_doc::LIMITS;
     let mut mallory = HttpTransport::new(&relay.url, &tokens[1]);
@@ -205,8 +195,8 @@ fn a_customer_number_id_or_schema_cannot_be_rewritten_by_a_later_change() {
     let relay = Relay::start(&tmp.path().join("relay"));
     let tokens = relay.team("east", &["Li Wei", "Mallory"]);
     let li = node(tmp.path(), "li");
-    let victim = li.add_customer(&new_customer("受害公司")).expect("add");
-    let mine = li.add_customer(&new_customer("攻击者公司")).expect("add");
+    let victim = li.add_customer(&company("受害公司")).expect("add");
+    let mine = li.add_customer(&company("攻击者公司")).expect("add");
     sync(&li, &relay.url, &tokens[0]);
     let mut mallory = HttpTransport::new(&relay.url, &tokens[1]);
     let mut doc = customer_am(&li, &mine.number);

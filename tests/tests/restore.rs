@@ -18,16 +18,6 @@ fn open(path: &Path) -> LocalBook {
     LocalBook::open(store, Clock::Fixed(at("2026-03-02 18:00"))).expect("node").0
 }
 
-fn company(name: &str) -> NewCustomer {
-    NewCustomer {
-        kind: Some(Kind::Company),
-        name: name.into(),
-        industry: Some("C".into()),
-        source: Some("referral".into()),
-        ..Default::default()
-    }
-}
-
 fn follow_up(summary: &str) -> NewInteraction {
     NewInteraction { channel: Some(Channel::Phone), summary: summary.into(), ..Default::default() }
 }

@@ -5,7 +5,7 @@
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 use rapport_doc::CustomerDoc;
-use rapport_model::{Customer, CustomerId, Kind, NewCustomer};
+use rapport_model::{Customer, CustomerId};
 use rapport_sync::{decode, encode, DocChanges, DocResult, Message, Transport};
 use std::io::Write;
 
@@ -16,14 +16,7 @@ pub fn attacker() -> ActorId {
 
 /// A valid new customer, as `customer add` would make it.
 pub fn customer(name: &str) -> Customer {
-    let input = NewCustomer {
-        kind: Some(Kind::Company),
-        name: name.into(),
-        industry: Some("C".into()),
-        source: Some("referral".into()),
-        ..Default::default()
-    };
-    let mut c = input.validate("Mallory", super::at("2026-03-01 09:00")).expect("valid customer");
+    let mut c = super::company(name).validate("Mallory", super::at("2026-03-01 09:00")).expect("valid customer");
     c.number = format!("MFG-2026-ATTACK-{:03}", name.len());
     c
 }
@@ -92,16 +85,21 @@ pub fn rewrite_root(doc: &mut AutoCommit, key: &str, value: ScalarValue) -> Vec<
 /// A compressed change chunk (Automerge chunk type 2) that inflates to `inflated` bytes:
 /// Automerge inflates such a chunk in full before it checks anything about it.
 pub fn deflate_bomb(inflated: usize) -> Vec<u8> {
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    let zeros = vec![0u8; 1 << 20];
-    for _ in 0..inflated.div_ceil(zeros.len()) {
-        enc.write_all(&zeros).expect("deflate");
-    }
-    let data = enc.finish().expect("deflate");
+    let data = deflated_zeros(inflated);
     let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
     leb(&mut chunk, data.len() as u64);
     chunk.extend_from_slice(&data);
     chunk
+}
+
+/// `n` zero bytes (rounded up to MiB), deflated: about a thousand times smaller.
+fn deflated_zeros(n: usize) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..n.div_ceil(zeros.len()) {
+        enc.write_all(&zeros).expect("deflate");
+    }
+    enc.finish().expect("deflate")
 }
 
 fn leb(out: &mut Vec<u8>, mut v: u64) {
@@ -203,12 +201,7 @@ impl Transport for HostileRelay {
 /// A document chunk (Automerge chunk type 0) with one deflated column that inflates to
 /// `inflated` bytes: Automerge inflates document columns before it checks them.
 pub fn document_bomb(inflated: usize) -> Vec<u8> {
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    let zeros = vec![0u8; 1 << 20];
-    for _ in 0..inflated.div_ceil(zeros.len()) {
-        enc.write_all(&zeros).expect("deflate");
-    }
-    let column = enc.finish().expect("deflate");
+    let column = deflated_zeros(inflated);
     let mut data = Vec::new();
     leb(&mut data, 1); // one actor
     leb(&mut data, 16);

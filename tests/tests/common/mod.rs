@@ -81,6 +81,17 @@ impl Drop for Relay {
     }
 }
 
+/// A company customer as `customer add` takes it: name, industry C, source referral.
+pub fn company(name: &str) -> NewCustomer {
+    NewCustomer {
+        kind: Some(Kind::Company),
+        name: name.into(),
+        industry: Some("C".into()),
+        source: Some("referral".into()),
+        ..Default::default()
+    }
+}
+
 pub fn at(s: &str) -> DateTime {
     parse_datetime("t", s).expect("date")
 }
