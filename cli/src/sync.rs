@@ -110,6 +110,7 @@ pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
     let store = Store::open(&store_path(dir))?;
     let (book, _) = LocalBook::open(store, clock())?;
     let mut reports = serde_json::Map::new();
+    let mut refused = 0;
     let relay = relay_config(dir);
     if relay.is_none() && !peers {
         return Err(crate::commands::input_error(
@@ -123,6 +124,7 @@ pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
         }
         let started = std::time::Instant::now();
         let report = sync_relay(&book, &cfg)?;
+        refused += report.refused.len();
         if !json {
             print_report(&cfg.url, &report, started.elapsed().as_secs_f64());
         }
@@ -133,6 +135,7 @@ pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
         for (name, r) in crate::peer::sync_peers(&book)? {
             match r {
                 Ok((report, secs)) => {
+                    refused += report.refused.len();
                     if !json {
                         print_report(&name, &report, secs);
                     }
@@ -149,6 +152,12 @@ pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
     }
     if json {
         out::json(&reports)?;
+    }
+    // Never reported as a success while a document is stuck.
+    if refused > 0 {
+        anyhow::bail!(
+            "{refused} document(s) were not exchanged (listed above, and by `rapport sync status`); every sync tries them again"
+        );
     }
     Ok(())
 }
@@ -167,6 +176,7 @@ pub fn status(dir: &Path, json: bool) -> Result<()> {
     }
     for l in lines {
         println!("{}", l.peer);
+        println!("  in step       {}", if l.in_step { "yes" } else { "no" });
         println!("  last success  {}", l.status.last_success.as_deref().unwrap_or("never"));
         if let Some((when, why)) = &l.status.last_error {
             println!("  last error    {when}: {why}");

@@ -70,7 +70,9 @@ fn a_settings_document_nodes_cannot_read_is_refused_by_the_relay_and_by_nodes() 
     let r = rapport_sync::sync_once(&wang.store, &mut hostile).expect("sync completes");
     assert!(r.refused.iter().any(|x| x.customer == "settings" && x.reason.contains("settings.abc")), "{r:?}");
     status::record_success(&wang.store, "relay:hostile", &r, "now").expect("status");
-    assert!(!status::lines(&wang.store).expect("status").iter().all(|l| l.status.refused.is_empty()));
+    let hostile_line = status::lines(&wang.store).expect("status").into_iter().find(|l| l.peer == "relay:hostile");
+    let hostile_line = hostile_line.expect("a status line for the hostile relay");
+    assert!(!hostile_line.status.refused.is_empty() && !hostile_line.in_step, "{hostile_line:?}");
     works(&wang, 1);
 
     // Over a peer link: the answering node refuses it too.

@@ -78,6 +78,7 @@ fn a_store_restored_from_a_backup_takes_a_new_device_and_loses_nothing() {
     for line in status::lines(&li.store).expect("status") {
         assert!(line.status.refused.is_empty(), "{line:?}");
         assert_eq!(line.pending, 0);
+        assert!(line.in_step, "{line:?}");
     }
     let again = sync(&li, &relay.url, &tokens[0]);
     assert!(again.refused.is_empty() && again.device_renewed.is_none(), "{again:?}");

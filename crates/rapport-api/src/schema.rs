@@ -291,6 +291,8 @@ pub struct SyncLineOut {
     /// Documents not exchanged with this relay or peer, and why; each is tried again at
     /// every sync until it goes through. While one is listed, this node is not in step.
     pub refused: Vec<RefusalOut>,
+    /// The last sync succeeded, nothing is pending and nothing is refused.
+    pub in_step: bool,
 }
 
 /// A document a sync did not exchange.

@@ -81,6 +81,9 @@ pub struct StatusLine {
     pub status: PeerStatus,
     /// Customers not yet sent.
     pub pending: usize,
+    /// Whether this node and the peer hold the same book as far as this node knows: the
+    /// last sync succeeded, nothing is pending and nothing is refused.
+    pub in_step: bool,
 }
 
 /// Every peer's status line. A team settings document held here that does not pass the
@@ -99,7 +102,12 @@ pub fn lines(store: &Store) -> Result<Vec<StatusLine>, StoreError> {
         .into_iter()
         .map(|(peer, mut status)| {
             status.refused.extend(unusable.clone());
-            Ok(StatusLine { pending: pending(store, &peer)?, peer, status })
+            let pending = pending(store, &peer)?;
+            let in_step = pending == 0
+                && status.refused.is_empty()
+                && status.last_error.is_none()
+                && status.last_success.is_some();
+            Ok(StatusLine { pending, peer, status, in_step })
         })
         .collect()
 }
