@@ -46,6 +46,23 @@ pub const SEEDED: usize = 2;
 /// Date the node's rules engine evaluates for.
 pub const AS_OF: (i32, u32, u32) = (2026, 3, 2);
 
+/// What one input did: documents (or frames) accepted and refused. The replay test checks
+/// that its corpus reaches both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Documents stored or adopted (frames decoded, for the wire decoder).
+    pub accepted: usize,
+    /// Documents refused (frames refused).
+    pub refused: usize,
+}
+
+impl std::ops::AddAssign for Outcome {
+    fn add_assign(&mut self, o: Outcome) {
+        self.accepted += o.accepted;
+        self.refused += o.refused;
+    }
+}
+
 /// Where a batch item goes.
 #[derive(Clone, Copy, Debug)]
 pub enum Target {

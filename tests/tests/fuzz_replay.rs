@@ -462,7 +462,7 @@ fn build_seeds() -> Seeds {
         (Target::Settings, &settings_rule),
         (a, &a_archived),
         (a, &a_priority),
-        (b, &b_many_ops),
+        (b, &b_order),
         (c, &c_new),
         (a, &a_number),
     ];
@@ -512,6 +512,29 @@ fn build_seeds() -> Seeds {
     for (name, m) in &requests {
         s.frame(name, m);
     }
+    // Frames the decoder refuses.
+    let good = encode(&Message::Changes { since: 1, limit: 10 });
+    let mut bad_version = good.clone();
+    bad_version[4] = 2;
+    let mut trailing = good.clone();
+    trailing.push(0);
+    let mut short_header = good.clone();
+    short_header[3] += 1;
+    let mut payload_left_over = good.clone();
+    payload_left_over.push(0);
+    fix_frame_header(&mut payload_left_over);
+    let mut unknown_variant = good.clone();
+    unknown_variant[5] = 200;
+    let refused = [
+        ("bad-version", bad_version),
+        ("bytes-after-frame", trailing),
+        ("truncated", short_header),
+        ("bytes-after-message", payload_left_over),
+        ("unknown-message", unknown_variant),
+        ("over-max-frame", vec![0x02, 0x00, 0x00, 0x01, 1]),
+        ("empty-payload", vec![0, 0, 0, 0]),
+    ];
+    s.frames.extend(refused.into_iter().map(|(n, f)| (n.to_string(), f)));
     s
 }
 
