@@ -354,8 +354,7 @@ fn held_by_relay(team: &TeamStore) -> BTreeMap<[u8; 16], Vec<[u8; 32]>> {
 }
 
 fn whole_from_relay(team: &TeamStore, id: &[u8; 16]) -> Vec<u8> {
-    let sent =
-        team.fetch(&[DocHeads { id: *id, heads: Vec::new() }]).unwrap_or_else(|e| panic!("relay fetch: {e}"));
+    let sent = team.fetch(&[DocHeads { id: *id, heads: Vec::new() }]).unwrap_or_else(|e| panic!("relay fetch: {e}"));
     match sent.as_slice() {
         [d] if d.id == *id => d.bytes.clone(),
         other => panic!("the relay lists {} but does not send it: {} documents", hex(id), other.len()),
@@ -381,7 +380,8 @@ impl NodeHarness {
         let dir = scratch();
         let (seeded, empty) = (dir.path().join("seeded.redb"), dir.path().join("empty.redb"));
         for (path, customers) in [(&seeded, true), (&empty, false)] {
-            let store = Store::init(path, "Fuzz", genesis(), Vec::new()).unwrap_or_else(|e| panic!("node template: {e}"));
+            let store =
+                Store::init(path, "Fuzz", genesis(), Vec::new()).unwrap_or_else(|e| panic!("node template: {e}"));
             rapport_node::engine::install(&store, as_of(), true).unwrap_or_else(|e| panic!("node template: {e}"));
             if customers {
                 let items = seeded_docs().into_iter().map(|(c, mut d)| (c.id, d.save())).collect();
