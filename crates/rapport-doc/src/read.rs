@@ -112,12 +112,29 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// `DATE_FMT` and `DATETIME_FMT` exactly as written, read without chrono's format parser
+/// (a customer holds dozens of dates, and every relay push and node adoption reads them).
+fn number(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+}
+
+fn ymd(b: &[u8]) -> Option<Date> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    Date::from_ymd_opt(i32::try_from(number(&b[..4])?).ok()?, number(&b[5..7])?, number(&b[8..10])?)
+}
+
 fn parse_dt(key: &str, s: &str) -> Result<DateTime, DocError> {
-    DateTime::parse_from_str(s, DATETIME_FMT).map_err(|_| bad(key, "is not a date-time"))
+    let b = s.as_bytes();
+    let at = (b.len() == 19 && b[10] == b'T' && b[13] == b':' && b[16] == b':')
+        .then(|| Some(ymd(&b[..10])?.and_hms_opt(number(&b[11..13])?, number(&b[14..16])?, number(&b[17..19])?)?))
+        .flatten();
+    at.ok_or_else(|| bad(key, "is not a date-time"))
 }
 
 fn parse_d(key: &str, s: &str) -> Result<Date, DocError> {
-    Date::parse_from_str(s, DATE_FMT).map_err(|_| bad(key, "is not a date"))
+    ymd(s.as_bytes()).ok_or_else(|| bad(key, "is not a date"))
 }
 
 fn vocab<T>(key: &str, s: &str, parse: fn(&str) -> Result<T, rapport_model::FieldError>) -> Result<T, DocError> {
@@ -406,4 +423,32 @@ fn walk_conflicts(d: &AutoCommit, obj: &ObjId, prefix: &str, out: &mut Vec<Confl
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_exactly_as_written() {
+        for s in ["2026-03-02", "1999-12-31", "2024-02-29"] {
+            assert_eq!(parse_d("d", s).ok(), Date::parse_from_str(s, DATE_FMT).ok(), "{s}");
+        }
+        for s in ["2026-03-02T09:05:00", "2024-02-29T23:59:59"] {
+            assert_eq!(parse_dt("t", s).ok(), DateTime::parse_from_str(s, DATETIME_FMT).ok(), "{s}");
+        }
+        for bad in [
+            "2026-3-2",
+            "2026-02-30",
+            "2026-13-01",
+            "20260302",
+            "2026-03-02 09:05:00",
+            "2026-03-02T25:00:00",
+            "２０２６-03-02",
+            "",
+        ] {
+            assert!(parse_d("d", bad).is_err(), "{bad}");
+            assert!(parse_dt("t", bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -240,6 +240,7 @@ impl Session<'_> {
             };
             let mut wanted = Vec::new();
             let mut settled = Vec::new();
+            let mut adopted = Vec::new();
             let mut listed = Vec::with_capacity(docs.len());
             for d in docs {
                 if d.id == SETTINGS_ID {
@@ -347,8 +348,8 @@ impl Session<'_> {
                                 break;
                             }
                         };
-                        let versions = store.heads_with_peer("", &ids)?;
-                        for ((id, r), (now, _)) in ids.into_iter().zip(results).zip(versions) {
+                        // The adoption recorded the peer as holding what this node now holds.
+                        for (id, r) in ids.into_iter().zip(results) {
                             match r {
                                 Ok((outcome, _)) => {
                                     match outcome {
@@ -365,7 +366,7 @@ impl Session<'_> {
                                         }
                                         Adopted::Unchanged => {}
                                     }
-                                    settled.push((id, now));
+                                    adopted.push(id);
                                 }
                                 Err(e) => {
                                     self.report.refused.push(Refusal::new(id.0, Direction::Received, e.to_string()))
@@ -392,11 +393,11 @@ impl Session<'_> {
                     "the peer holds it but does not send it (over the document limits there)",
                 ));
             }
-            // The peer holds what we now hold for these customers, so the next push does not
-            // echo them back.
+            // The peer holds what we hold of the customers listed with our heads, so the next
+            // push does not echo them back (adopted ones were recorded as they were adopted).
             self.store.record_sync(&self.peer, "pulled", cursor, &settled)?;
             // Only now: a repair recorded as held by the peer would never be pushed.
-            let listed: Vec<CustomerId> = settled.iter().map(|(id, _)| *id).collect();
+            let listed: Vec<CustomerId> = settled.iter().map(|(id, _)| *id).chain(adopted).collect();
             self.report.merges_repaired += self.store.repair_opposite_merges_among(&listed)?;
             if !more {
                 return Ok(());

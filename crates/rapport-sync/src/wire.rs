@@ -39,6 +39,7 @@ pub struct DocChanges {
     /// Customer id.
     pub id: [u8; 16],
     /// Automerge bytes.
+    #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
 }
 
@@ -199,6 +200,22 @@ mod tests {
         let mut extra = f.clone();
         extra.push(0);
         assert!(matches!(decode(&extra), Err(WireError::Malformed(_))));
+    }
+
+    /// Document bytes are written as one byte string: the same bytes as the sequence of u8
+    /// nodes before wrote, so old and new nodes read each other.
+    #[test]
+    fn document_bytes_keep_the_encoding_of_a_sequence_of_bytes() {
+        #[derive(Serialize)]
+        struct Before {
+            id: [u8; 16],
+            bytes: Vec<u8>,
+        }
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let now = postcard::to_allocvec(&DocChanges { id: [3; 16], bytes: bytes.clone() }).unwrap_or_default();
+        let before = postcard::to_allocvec(&Before { id: [3; 16], bytes: bytes.clone() }).unwrap_or_default();
+        assert_eq!(now, before);
+        assert_eq!(postcard::from_bytes::<DocChanges>(&before).ok(), Some(DocChanges { id: [3; 16], bytes }));
     }
 
     proptest! {
