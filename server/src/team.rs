@@ -287,9 +287,9 @@ impl TeamStore {
 
     /// Checks one pushed document as every node would before keeping it, merged with the
     /// copy held here (if any): what to write, or why it is refused.
-    fn prepare(z: &mut Zstd, existing: Option<Vec<u8>>, d: &DocChanges) -> Prepared {
+    fn prepare(z: &mut Zstd, existing: Option<&[u8]>, d: &DocChanges) -> Prepared {
         let id = u128::from_be_bytes(d.id);
-        let base = match existing.map(|stored| z.unpack(&stored)).transpose() {
+        let base = match existing.map(|stored| z.unpack(stored)).transpose() {
             Ok(b) => b,
             Err(e) => return Prepared::Refused { id: d.id, reason: e.to_string() },
         };
@@ -338,18 +338,22 @@ impl TeamStore {
                 })
                 .collect::<Result<_, _>>()?
         };
+        // Documents are handed out one at a time, so a core that drew smaller ones keeps
+        // working instead of idling while another finishes a fixed share.
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-        let per = docs.len().div_ceil(threads).max(1);
-        let mut work: Vec<(usize, Base)> = existing.into_iter().enumerate().collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let (next, existing) = (&next, &existing);
         let mut prepared: Vec<(usize, Option<Vec<u8>>, Prepared)> = std::thread::scope(|s| {
-            let handles: Vec<_> = work
-                .chunks_mut(per)
-                .map(|part| {
+            let handles: Vec<_> = (0..threads.min(docs.len()))
+                .map(|_| {
                     s.spawn(move || {
                         let mut z = Zstd::new();
-                        part.iter_mut()
-                            .map(|(i, (doc, heads))| (*i, heads.take(), Self::prepare(&mut z, doc.take(), &docs[*i])))
-                            .collect::<Vec<_>>()
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((doc, heads)) = existing.get(i) else { break out };
+                            out.push((i, heads.clone(), Self::prepare(&mut z, doc.as_deref(), &docs[i])));
+                        }
                     })
                 })
                 .collect();
@@ -390,7 +394,7 @@ impl TeamStore {
                         Some(r) => t_docs.get(r)?.map(|v| v.value().to_vec()),
                         None => None,
                     };
-                    p = Self::prepare(&mut z, current, &docs[i]);
+                    p = Self::prepare(&mut z, current.as_deref(), &docs[i]);
                 }
                 if let Prepared::Write { number: Some(n), .. } = &p {
                     let holder = t_numbers.get(n.as_str())?.map(|v| v.value());
