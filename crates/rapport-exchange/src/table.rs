@@ -211,11 +211,6 @@ fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Table, ExchangeError> {
     // reader skips blank lines, and a record's position is where the previous one ended,
     // so the blank lines before a record are the line breaks right at its position.
     let bytes = text.as_bytes();
-    let blanks_at = |at: usize| {
-        bytes
-            .get(at..)
-            .map_or(0, |s| s.iter().take_while(|c| matches!(c, b'\r' | b'\n')).filter(|c| **c == b'\n').count())
-    };
     let mut row = 0usize;
     let mut record = csv::StringRecord::new();
     loop {
@@ -227,7 +222,7 @@ fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Table, ExchangeError> {
                 return Err(ExchangeError::Csv { row: u32::try_from(line).unwrap_or(u32::MAX), reason: e.to_string() });
             }
         }
-        row += 1 + record.position().map_or(0, |p| blanks_at(p.byte() as usize));
+        row += 1 + record.position().map_or(0, |p| blank_lines_at(bytes, p.byte() as usize));
         let row = u32::try_from(row).unwrap_or(u32::MAX);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -236,6 +231,21 @@ fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Table, ExchangeError> {
     }
     let format = Format::Csv { encoding, delimiter };
     build_table(grid, Vec::new(), format, mapping)
+}
+
+/// How many blank lines start at byte `at`, where the csv reader says a record begins.
+/// `\r\n`, `\n` and a lone `\r` each end one line. The reader stops a record at the `\r`
+/// of a `\r\n`, so a `\n` right after a `\r` still ends the previous record's line, not
+/// a blank one (counting it reported Excel row r as 2r-1 in Windows files).
+fn blank_lines_at(bytes: &[u8], at: usize) -> usize {
+    let Some(run) = bytes.get(at..) else { return 0 };
+    let run = &run[..run.iter().position(|c| !matches!(c, b'\r' | b'\n')).unwrap_or(run.len())];
+    let run = match run.first() {
+        Some(b'\n') if at > 0 && bytes.get(at - 1) == Some(&b'\r') => &run[1..],
+        _ => run,
+    };
+    let lone_newlines = run.iter().enumerate().filter(|(i, c)| **c == b'\n' && (*i == 0 || run[i - 1] != b'\r'));
+    run.iter().filter(|c| **c == b'\r').count() + lone_newlines.count()
 }
 
 /// Renders a number the way Excel shows it: integers without `.0`, at most 9 decimals

@@ -1,0 +1,89 @@
+//! Reading sheets the way a sales admin sees them in Excel: row numbers that match
+//! whatever the line endings, invisible characters cleaned from cells, ambiguous numbers
+//! refused, mapping suggestions that never take a person for the customer, sheets chosen
+//! by name, and messages that quote the cell as typed. Every fixture is written here.
+
+use rapport_exchange::{plan, read_table, ImportOptions, ImportPlan, Mapping, Table};
+
+/// Reads and plans `bytes`, panicking with the error (a test fixture must read).
+fn plan_of(bytes: &[u8], name: &str) -> (Table, ImportPlan) {
+    let table = read_table(bytes, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let p = plan(&table, &Mapping::builtin(), &ImportOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (table, p)
+}
+
+/// Writes an XLSX with one sheet per `(name, rows)`; `None` rows are left blank.
+fn workbook(sheets: &[(&str, &[Option<&[&str]>])]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let sheet = wb.add_worksheet();
+        let r = (|| -> Result<(), rust_xlsxwriter::XlsxError> {
+            sheet.set_name(*name)?;
+            for (r, cells) in rows.iter().enumerate() {
+                for (c, text) in cells.iter().flat_map(|c| c.iter()).enumerate() {
+                    if !text.is_empty() {
+                        sheet.write_string(r as u32, c as u16, *text)?;
+                    }
+                }
+            }
+            Ok(())
+        })();
+        r.unwrap_or_else(|e| panic!("{e}"));
+    }
+    wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A title row, the header, data rows with a blank line, a quoted cell over two lines
+/// and bad values, as (sheet row, cells).
+const ROWS: &[Option<&[&str]>] = &[
+    Some(&["2024年客户名单", "", "", ""]),
+    Some(&["客户名称", "所属行业", "客户来源", "联系电话"]),
+    Some(&["甲公司", "C", "展会", "13800138000"]),
+    Some(&["乙公司", "火星产业", "展会", "13900139000"]),
+    None,
+    Some(&["丙公司", "F", "展会", "12345"]),
+    Some(&["丁公司", "I", "备注\n第二行", "13700137000"]),
+    None,
+    None,
+    Some(&["戊公司", "宇宙开发", "展会", "13600136000"]),
+];
+
+fn csv_text(eol: &str) -> String {
+    let mut out = String::new();
+    for row in ROWS {
+        if let Some(cells) = row {
+            let cells: Vec<String> = cells
+                .iter()
+                .map(|c| if c.contains('\n') { format!("\"{}\"", c.replace('\n', eol)) } else { c.to_string() })
+                .collect();
+            out.push_str(&cells.join(","));
+        }
+        out.push_str(eol);
+    }
+    out
+}
+
+/// The row numbers a table and its plan report: data rows, planned rows, rejected rows.
+fn numbers(bytes: &[u8], name: &str) -> (u32, Vec<u32>, Vec<u32>, Vec<u32>) {
+    let (t, p) = plan_of(bytes, name);
+    let data = t.rows.iter().map(|r| r.row).collect();
+    let planned = p.rows.iter().map(|r| r.row).collect();
+    let rejected = p.rejected.iter().map(|r| r.row).collect();
+    (t.header_row, data, planned, rejected)
+}
+
+#[test]
+fn crlf_lf_and_xlsx_give_the_row_numbers_excel_shows() {
+    let want = (2, vec![3, 4, 6, 7, 10], vec![3, 7], vec![4, 6, 10]);
+    assert_eq!(numbers(csv_text("\n").as_bytes(), "a.csv"), want, "LF");
+    assert_eq!(numbers(csv_text("\r\n").as_bytes(), "a.csv"), want, "CRLF");
+    assert_eq!(numbers(csv_text("\r").as_bytes(), "a.csv"), want, "CR");
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(csv_text("\r\n").as_bytes());
+    assert_eq!(numbers(&bom, "a.csv"), want, "CRLF with BOM");
+    assert_eq!(numbers(&workbook(&[("客户", ROWS)]), "a.xlsx"), want, "XLSX");
+    // Leading blank lines count too.
+    let text = format!("\r\n\r\n{}", csv_text("\r\n"));
+    let (header, data, ..) = numbers(text.as_bytes(), "a.csv");
+    assert_eq!((header, data), (4, vec![5, 6, 8, 9, 12]));
+}
