@@ -16,7 +16,9 @@
 //!    sheet; merged cells filled; date cells as `YYYY-MM-DD`). The header row is the row among
 //!    the first twenty naming the most known fields, so title rows and merged group titles
 //!    above it are skipped; a group title is kept per column ([`Table::groups`]). Row
-//!    numbers are the ones Excel shows.
+//!    numbers are the ones Excel shows, whatever the line endings (`\r\n`, `\n`, `\r`).
+//!    Every cell is cleaned as it is read ([`normalize::clean_cell`]): zero-width, BOM and
+//!    other format characters removed, no-break and other spaces made plain, trimmed.
 //! 2. [`Mapping`] maps headers to [`Field`]s: built-in English and Chinese spellings
 //!    (客户名称/公司名称, 所属行业/行业, 联系人, 联系方式/电话/手机, 邮箱, 微信, 客户来源,
 //!    客户类型/阶段, 负责人, 成交金额, 成交日期, 合同编号, 流失原因, 统一社会信用代码,

@@ -25,6 +25,67 @@ pub fn fold_width(s: &str) -> String {
         .collect()
 }
 
+/// Unicode format characters (general category Cf): invisible, typed by no one on purpose,
+/// but pasted in from web pages and chat apps (`U+200B` zero-width space, `U+FEFF` a BOM
+/// inside a cell, `U+200E` direction marks, `U+00AD` soft hyphen...).
+fn is_format_char(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2 | 0x180E
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF
+        | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// Unicode space separators (general category Zs) other than the plain space, and the tab:
+/// `U+00A0` no-break space (what a copied web table holds), `U+3000` ideographic space,
+/// the typographic spaces `U+2000`-`U+200A`, `U+202F`, `U+205F`, `U+1680`.
+fn is_odd_space(c: char) -> bool {
+    matches!(c as u32, 0x09 | 0xA0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000)
+}
+
+/// Characters that end a line inside a cell besides `\n`: `\r` (of a `\r\n`), vertical tab
+/// and form feed (Alt+Enter in some exports), `U+0085`, `U+2028`, `U+2029`.
+fn is_odd_line_break(c: char) -> bool {
+    matches!(c as u32, 0x0B | 0x0C | 0x0D | 0x85 | 0x2028 | 0x2029)
+}
+
+fn needs_cleaning(c: char) -> bool {
+    (c.is_control() && c != '\n') || is_format_char(c) || is_odd_space(c) || is_odd_line_break(c)
+}
+
+/// Cleans one cell as it is read, so names and texts that look the same are the same:
+/// format characters (zero-width spaces, BOMs, direction marks) removed, other control
+/// characters removed, every space character made a plain space, line breaks made `\n`
+/// (`\r\n` as one), and the result trimmed. A clean cell is returned as it is, without a
+/// copy.
+pub fn clean_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = text.trim_matches(|c: char| c.is_whitespace() || is_format_char(c));
+    if !trimmed.chars().any(needs_cleaning) {
+        return std::borrow::Cow::Borrowed(trimmed);
+    }
+    let mut out = String::with_capacity(trimmed.len());
+    let mut chars = trimmed.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            continue;
+        }
+        if is_odd_line_break(c) {
+            out.push('\n');
+        } else if is_odd_space(c) {
+            out.push(' ');
+        } else if !needs_cleaning(c) {
+            out.push(c);
+        }
+    }
+    // Removing a format character may have uncovered spaces at either end.
+    let t = out.trim();
+    if t.len() == out.len() {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Owned(t.to_string())
+    }
+}
+
 /// Cell values that mean "nothing here" in typed columns (dates, amounts, phones, codes...).
 /// Text columns keep them as written.
 pub fn is_placeholder(text: &str) -> bool {
@@ -453,6 +514,28 @@ mod tests {
             let e = parse_date(text).err().unwrap_or_default();
             assert!(e.contains(why), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn cells_lose_invisible_characters() {
+        for (text, want) in [
+            ("甲公司", "甲公司"),
+            ("  甲公司 ", "甲公司"),
+            ("\u{200B}甲公司\u{200B}", "甲公司"),
+            ("\u{FEFF}客户名称", "客户名称"),
+            ("甲\u{200C}\u{200D}\u{200E}\u{200F}公司", "甲公司"),
+            ("\u{2066}甲公司\u{2069}", "甲公司"),
+            ("\u{00A0}\u{200B} 甲公司", "甲公司"),
+            ("a\u{00A0}b\u{2002}c\u{3000}d\u{202F}e\u{205F}f\u{1680}g\th", "a b c d e f g h"),
+            ("第一行\r\n第二行\r第三行\u{2028}第四行\u{000B}第五行", "第一行\n第二行\n第三行\n第四行\n第五行"),
+            ("bell\u{0007}\u{0000}", "bell"),
+            ("\u{00AD}", ""),
+            ("\u{E0041}x", "x"),
+        ] {
+            assert_eq!(clean_cell(text), want, "{text:?}");
+        }
+        // A clean cell is not copied.
+        assert!(matches!(clean_cell(" 甲公司"), std::borrow::Cow::Borrowed("甲公司")));
     }
 
     #[test]

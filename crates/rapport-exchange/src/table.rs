@@ -2,6 +2,10 @@
 //! (Excel's "Unicode text") or GB18030/GBK (what Chinese Excel writes), with the delimiter
 //! sniffed; XLSX through calamine (first sheet, merged cells filled, dates as dates).
 //!
+//! Every cell is cleaned as it is read ([`clean_cell`]): zero-width and other format
+//! characters removed, no-break and other odd spaces made plain, trimmed; so `甲公司` with
+//! a pasted `U+200B` is `甲公司`.
+//!
 //! Sheets often carry a title row or a merged group title (`联系人信息` over
 //! `姓名 | 电话 | 邮箱`) above the real headers, so the header row is the row among the first
 //! twenty whose cells name the most known fields. Row numbers are those Excel shows
@@ -9,6 +13,7 @@
 //! the user will fix.
 
 use crate::mapping::{Mapping, Target};
+use crate::normalize::clean_cell;
 use crate::ExchangeError;
 use calamine::{Data, Reader, Xlsx};
 use std::io::Cursor;
@@ -224,10 +229,11 @@ fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Table, ExchangeError> {
         }
         row += 1 + record.position().map_or(0, |p| blank_lines_at(bytes, p.byte() as usize));
         let row = u32::try_from(row).unwrap_or(u32::MAX);
-        if record.iter().all(|f| f.trim().is_empty()) {
+        let cells: Vec<String> = record.iter().map(|f| unescape_formula(&clean_cell(f)).to_string()).collect();
+        if cells.iter().all(String::is_empty) {
             continue;
         }
-        grid.push((row, record.iter().map(|f| unescape_formula(f).to_string()).collect()));
+        grid.push((row, cells));
     }
     let format = Format::Csv { encoding, delimiter };
     build_table(grid, Vec::new(), format, mapping)
@@ -265,7 +271,7 @@ fn number_text(v: f64) -> String {
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
+        Data::String(s) => clean_cell(s).into_owned(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number_text(*f),
         Data::Bool(b) => b.to_string(),

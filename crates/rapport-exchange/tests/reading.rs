@@ -87,3 +87,45 @@ fn crlf_lf_and_xlsx_give_the_row_numbers_excel_shows() {
     let (header, data, ..) = numbers(text.as_bytes(), "a.csv");
     assert_eq!((header, data), (4, vec![5, 6, 8, 9, 12]));
 }
+
+/// Names and texts pasted from web pages and chat apps, with the invisible characters
+/// they carry, as (cell as written, cell as read).
+const INVISIBLE: &[(&str, &str)] = &[
+    ("\u{200B}甲公司", "甲公司"),
+    ("甲公司\u{FEFF}", "甲公司"),
+    ("甲\u{200D}公\u{2060}司", "甲公司"),
+    ("\u{00A0}乙公司\u{00A0}", "乙公司"),
+    ("Acme\u{00A0}Trading\u{3000}Co.", "Acme Trading Co."),
+    ("\u{202A}丙公司\u{202C}", "丙公司"),
+    ("丁\u{00AD}公司\u{2009}", "丁公司"),
+];
+
+#[test]
+fn invisible_characters_are_removed_from_cells_as_they_are_read() {
+    let mut csv = String::from("客户名称,所属行业,客户来源,联系人,备注\n");
+    for (cell, _) in INVISIBLE {
+        csv.push_str(&format!("{cell},C,展会,王\u{200B}芳\u{00A0},\"第一行\u{00A0}\r\n第二行\u{200B}\"\n"));
+    }
+    let rows: Vec<Option<Vec<&str>>> =
+        std::iter::once(Some(vec!["客户名称", "所属行业", "客户来源", "联系人", "备注"]))
+            .chain(INVISIBLE.iter().map(|(cell, _)| {
+                Some(vec![*cell, "C", "展会", "王\u{200B}芳\u{00A0}", "第一行\u{00A0}\n第二行\u{200B}"])
+            }))
+            .collect();
+    let rows: Vec<Option<&[&str]>> = rows.iter().map(|r| r.as_deref()).collect();
+    let xlsx = workbook(&[("客户", &rows)]);
+    for (bytes, name) in [(csv.as_bytes(), "a.csv"), (&xlsx[..], "a.xlsx")] {
+        let (t, p) = plan_of(bytes, name);
+        let names: Vec<&str> = t.rows.iter().map(|r| t.cell(r, 0)).collect();
+        let want: Vec<&str> = INVISIBLE.iter().map(|(_, clean)| *clean).collect();
+        assert_eq!(names, want, "{name}");
+        for r in &t.rows {
+            assert_eq!((t.cell(r, 3), t.cell(r, 4)), ("王芳", "第一行 \n第二行"), "{name}");
+        }
+        // The three spellings of 甲公司 are one customer, stored under the clean name.
+        let stored: Vec<&str> = p.rows.iter().map(|r| r.new.name.as_str()).collect();
+        assert_eq!(stored, vec!["甲公司", "乙公司", "Acme Trading Co.", "丙公司", "丁公司"], "{name}");
+        assert_eq!(p.merged.iter().map(|m| (m.row, m.into_row)).collect::<Vec<_>>(), vec![(3, 2), (4, 2)], "{name}");
+        assert!(p.rejected.is_empty(), "{name}: {:?}", p.rejected);
+    }
+}
