@@ -36,8 +36,9 @@
 //!    [`suggest`] / [`suggested_toml`] propose fields for unknown headers (substring or edit
 //!    distance), for the CLI to print.
 //! 3. [`plan`] normalises and validates every row (see [`normalize`]): dates in the common
-//!    forms and Excel serials → `YYYY-MM-DD`; amounts with separators, `万`, `元`, `￥`,
-//!    full-width digits → exact [`rapport_model::Money`] (an amount column whose header
+//!    forms and Excel serials → `YYYY-MM-DD`; amounts with thousands separators (a comma
+//!    only between groups of three digits: `12,80` or `1,2345` is refused as ambiguous),
+//!    `万`, `元`, `￥`, full-width digits → exact [`rapport_model::Money`] (an amount column whose header
 //!    says 万元 reads bare numbers as 万); industries → section letters; phones →
 //!    canonical. Every planned row passes `NewCustomer::validate`; a row with bad values
 //!    yields one [`Rejection`] per value (row, column as in the file, value, reason) and is

@@ -189,7 +189,8 @@ fn serial(n: u32, t: &str) -> Result<Date, String> {
 }
 
 /// Parses an amount of yuan exactly: `1,234.50`, `12.5万`, `12.5万元`, `3000元`, `￥1,000`,
-/// `RMB 500`, full-width digits. With `in_wan` (the column header says 万元) a bare number
+/// `RMB 500`, full-width digits. A comma that is not a thousands separator (`12,80`,
+/// `1,2345`) is refused as ambiguous. With `in_wan` (the column header says 万元) a bare number
 /// is ten-thousands of yuan. Negative amounts are refused: a customer sheet never owes.
 pub fn parse_amount(text: &str, in_wan: bool) -> Result<Money, String> {
     let folded = fold_width(text);
@@ -202,6 +203,7 @@ pub fn parse_amount(text: &str, in_wan: bool) -> Result<Money, String> {
             t = rest.to_string();
         }
     }
+    t = without_thousands_commas(&t).map_err(|why| format!("`{}` {why}", text.trim()))?;
     let has_unit = t.ends_with('元') || t.ends_with('万') || t.ends_with('圆');
     if let Some(rest) = t.strip_suffix('圆') {
         t = format!("{rest}元");
@@ -218,6 +220,37 @@ pub fn parse_amount(text: &str, in_wan: bool) -> Result<Money, String> {
         return Err(format!("`{}` is negative", text.trim()));
     }
     Ok(m)
+}
+
+/// Removes the commas of a number written with thousands separators (`1,234.50`,
+/// `12,345,678`). A comma separates thousands only between groups of exactly three digits
+/// before the decimal point; anything else (`12,80`, a decimal comma, or `1,2345`) could
+/// mean two different amounts and is refused. `text` may carry a currency sign or unit
+/// around the number. Full-width commas are expected folded already ([`fold_width`]).
+fn without_thousands_commas(text: &str) -> Result<String, String> {
+    if !text.contains(',') {
+        return Ok(text.to_string());
+    }
+    let is_number = |c: char| c.is_ascii_digit() || c == ',' || c == '.';
+    let start = text.find(is_number).unwrap_or(0);
+    let end = text[start..].find(|c: char| !is_number(c)).map_or(text.len(), |e| start + e);
+    let number = &text[start..end];
+    if text[end..].contains(',') {
+        return Err("holds a comma outside the number; write the amount alone, e.g. 1,234.50".into());
+    }
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    let mut groups = int.split(',');
+    let first_ok = groups.next().is_some_and(|g| (1..=3).contains(&g.len()));
+    let grouped = first_ok && groups.all(|g| g.len() == 3) && !frac.contains(',');
+    if !grouped {
+        return Err(format!(
+            "is ambiguous: a comma separates thousands only between groups of three digits (1,234 or 1,234.50); \
+             write {} for a decimal or {} for a whole number",
+            number.replacen(',', ".", 1).replace(',', ""),
+            number.replace(',', "")
+        ));
+    }
+    Ok(format!("{}{}{}", &text[..start], number.replace(',', ""), &text[end..]))
 }
 
 /// Industry keywords people write instead of the official section names.
@@ -564,6 +597,13 @@ mod tests {
             ("3000元", true, 300_000),
             ("1.234567万", false, 1_234_567),
             ("999999999999.99", false, 99_999_999_999_999),
+            ("12,345,678", false, 1_234_567_800),
+            ("1,234.5", false, 123_450),
+            ("123,456.78元", false, 12_345_678),
+            ("1,234万", false, 1_234_000_000),
+            ("1,234", true, 1_234_000_000),
+            ("100", false, 10_000),
+            ("１２，３４５", false, 1_234_500),
         ];
         for (text, wan, fen) in ok {
             assert_eq!(parse_amount(text, wan).map(Money::fen), Ok(fen), "{text}");
@@ -576,6 +616,20 @@ mod tests {
             ("12e3", "not an amount"),
             ("1.2.3", "not an amount"),
             ("99999999999999999999", "too large"),
+            ("12,80", "ambiguous"),
+            ("1,2345", "ambiguous"),
+            ("1,23", "ambiguous"),
+            ("12,345,67", "ambiguous"),
+            ("1234,567", "ambiguous"),
+            (",123", "ambiguous"),
+            ("1,,234", "ambiguous"),
+            ("1.234,50", "ambiguous"),
+            ("1,234,", "ambiguous"),
+            ("１２，８０", "ambiguous"),
+            ("12,80万", "ambiguous"),
+            ("￥12,80元", "ambiguous"),
+            ("1,234.5,0", "ambiguous"),
+            ("1,234元,5", "comma outside the number"),
         ] {
             let e = parse_amount(text, false).err().unwrap_or_default();
             assert!(e.contains(why), "{text}: {e}");

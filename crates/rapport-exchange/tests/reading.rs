@@ -129,3 +129,23 @@ fn invisible_characters_are_removed_from_cells_as_they_are_read() {
         assert!(p.rejected.is_empty(), "{name}: {:?}", p.rejected);
     }
 }
+
+#[test]
+fn ambiguous_numbers_are_refused_with_the_reason() {
+    let csv = "客户名称,所属行业,客户来源,客户阶段,成交金额,成交日期,合同编号\n\
+               甲,C,展会,成交,\"12,80\",2024-03-01,HT-1\n\
+               乙,C,展会,成交,\"1,2345\",2024-03-01,HT-2\n\
+               丙,C,展会,成交,\"1,234.50\",2024-03-01,HT-3\n\
+               丁,C,展会,成交,\"12,345,678\",2024-03-01,HT-4\n\
+               戊,C,展会,成交,１２，８０,2024-03-01,HT-5\n";
+    let (_, p) = plan_of(csv.as_bytes(), "a.csv");
+    let amounts: Vec<(u32, i64)> =
+        p.rows.iter().filter_map(|r| r.new.deal.as_ref().map(|d| (r.row, d.amount.fen()))).collect();
+    assert_eq!(amounts, vec![(4, 123_450), (5, 1_234_567_800)]);
+    let rejected: Vec<(u32, &str, &str)> =
+        p.rejected.iter().map(|r| (r.row, r.column.as_str(), r.value.as_str())).collect();
+    assert_eq!(rejected, vec![(2, "成交金额", "12,80"), (3, "成交金额", "1,2345"), (6, "成交金额", "１２，８０")]);
+    let reason = &p.rejected[0].reason;
+    assert!(reason.contains("`12,80` is ambiguous") && reason.contains("12.80") && reason.contains("1280"), "{reason}");
+    assert!(p.rejected[1].reason.contains("groups of three digits"), "{}", p.rejected[1].reason);
+}
