@@ -15,7 +15,8 @@
 //!    with BOM, UTF-16 with BOM, GBK/GB18030; comma, semicolon or tab) or an XLSX (first
 //!    sheet; merged cells filled; date cells as `YYYY-MM-DD`). The header row is the row among
 //!    the first twenty naming the most known fields, so title rows and merged group titles
-//!    above it are skipped; a group title is kept per column ([`Table::groups`]). Row
+//!    above it are skipped; a group title is kept per column ([`Table::groups`]), but a
+//!    cell merged over (nearly) the whole header width is the sheet's title, not a group. Row
 //!    numbers are the ones Excel shows, whatever the line endings (`\r\n`, `\n`, `\r`).
 //!    Every cell is cleaned as it is read ([`normalize::clean_cell`]): zero-width, BOM and
 //!    other format characters removed, no-break and other spaces made plain, trimmed.
@@ -34,7 +35,8 @@
 //!    ```
 //!
 //!    [`suggest`] / [`suggested_toml`] propose fields for unknown headers (substring or edit
-//!    distance), for the CLI to print.
+//!    distance), for the CLI to print; a header naming a person (销售, 负责人, 对接人,
+//!    联系人...) is never proposed as the customer's name, number or credit code.
 //! 3. [`plan`] normalises and validates every row (see [`normalize`]): dates in the common
 //!    forms and Excel serials → `YYYY-MM-DD`; amounts with thousands separators (a comma
 //!    only between groups of three digits: `12,80` or `1,2345` is refused as ambiguous),

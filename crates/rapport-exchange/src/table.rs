@@ -332,6 +332,17 @@ struct Span {
     title: String,
 }
 
+impl Span {
+    /// Whether the area spans (nearly) every named header column: all of them, all but one
+    /// of eight or more, or nine in ten. A group (`联系人信息` over three columns) is
+    /// narrower; a title merged over the sheet is off by a column at most.
+    fn is_title(&self, named: &[usize]) -> bool {
+        let n = named.len();
+        let covered = named.iter().filter(|c| (self.left..=self.right).contains(c)).count();
+        covered == n || (n >= 8 && covered + 1 >= n) || covered * 10 >= n * 9
+    }
+}
+
 /// Finds the header row, attaches group titles and keeps the data rows.
 fn build_table(
     grid: Vec<(u32, Vec<String>)>,
@@ -357,10 +368,12 @@ fn build_table(
     let width = grid.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
     let mut headers: Vec<String> = grid[hi].1.iter().map(|h| h.trim().to_string()).collect();
     headers.resize(width, String::new());
-    // Group titles: a merged area above the header row spanning several columns.
+    // Group titles: a merged area above the header row spanning several columns, but not
+    // (nearly) all of them: that is the sheet's title (`2024年客户台账（华东区）`).
     let mut groups: Vec<Option<String>> = vec![None; width];
+    let named: Vec<usize> = (0..width).filter(|c| !headers[*c].is_empty()).collect();
     for s in &spans {
-        if s.bottom < header_row && s.right > s.left && !s.title.trim().is_empty() {
+        if s.bottom < header_row && s.right > s.left && !s.title.trim().is_empty() && !s.is_title(&named) {
             for g in groups.iter_mut().take(s.right + 1).skip(s.left) {
                 *g = Some(s.title.trim().to_string());
             }

@@ -3,7 +3,7 @@
 //! refused, mapping suggestions that never take a person for the customer, sheets chosen
 //! by name, and messages that quote the cell as typed. Every fixture is written here.
 
-use rapport_exchange::{plan, read_table, ImportOptions, ImportPlan, Mapping, Table};
+use rapport_exchange::{plan, read_table, suggest, Field, ImportOptions, ImportPlan, Mapping, Table};
 
 /// Reads and plans `bytes`, panicking with the error (a test fixture must read).
 fn plan_of(bytes: &[u8], name: &str) -> (Table, ImportPlan) {
@@ -148,4 +148,102 @@ fn ambiguous_numbers_are_refused_with_the_reason() {
     let reason = &p.rejected[0].reason;
     assert!(reason.contains("`12,80` is ambiguous") && reason.contains("12.80") && reason.contains("1280"), "{reason}");
     assert!(p.rejected[1].reason.contains("groups of three digits"), "{}", p.rejected[1].reason);
+}
+
+/// A ledger as sales admins keep it: a title merged over `title_cols` columns of row 1, a
+/// merged group (`联系方式` over two columns), then the header and one customer.
+fn ledger(title_cols: u16) -> Vec<u8> {
+    let headers = [
+        "客户名称",
+        "所属行业",
+        "客户来源",
+        "跟进销售",
+        "客户对接人",
+        "手机",
+        "邮箱",
+        "录入人员",
+        "平均客单价",
+        "备注",
+    ];
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    let f = rust_xlsxwriter::Format::new();
+    let r = (|| -> Result<(), rust_xlsxwriter::XlsxError> {
+        sheet.merge_range(0, 0, 0, title_cols - 1, "2024年客户台账（华东区）", &f)?;
+        sheet.merge_range(1, 5, 1, 6, "联系方式", &f)?;
+        for (c, h) in headers.iter().enumerate() {
+            sheet.write_string(2, c as u16, *h)?;
+        }
+        for (c, v) in
+            ["甲公司", "C", "展会", "王芳", "李四", "13800138000", "a@b.cn", "张三", "100", ""].iter().enumerate()
+        {
+            sheet.write_string(3, c as u16, *v)?;
+        }
+        Ok(())
+    })();
+    r.unwrap_or_else(|e| panic!("{e}"));
+    wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_merged_title_is_not_a_group_and_a_person_column_is_never_the_name() {
+    for title_cols in [10, 9] {
+        let t = read_table(&ledger(title_cols), "台账.xlsx").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.header_row, 3);
+        let labels: Vec<String> = (0..t.headers.len()).map(|c| t.label(c)).collect();
+        assert_eq!(
+            labels,
+            [
+                "客户名称",
+                "所属行业",
+                "客户来源",
+                "跟进销售",
+                "客户对接人",
+                "联系方式/手机",
+                "联系方式/邮箱",
+                "录入人员",
+                "平均客单价",
+                "备注"
+            ],
+            "title over {title_cols} columns"
+        );
+        let resolved = Mapping::builtin().resolve(&t);
+        assert_eq!(resolved.column_of(&Field::Name), Some(0));
+        let suggested: Vec<(String, Option<Field>)> =
+            suggest(&t, &Mapping::builtin()).into_iter().map(|s| (s.header, s.field)).collect();
+        assert!(suggested.contains(&("跟进销售".to_string(), Some(Field::Owner))), "{suggested:?}");
+        assert!(suggested.iter().all(|(_, f)| f.as_ref() != Some(&Field::Name)), "{suggested:?}");
+        assert!(suggested.iter().any(|(h, _)| h == "客户对接人"), "{suggested:?}");
+        let toml = rapport_exchange::suggested_toml(&t, &Mapping::builtin());
+        assert!(!toml.contains("\"name\"") && !toml.contains("台账"), "{toml}");
+    }
+}
+
+#[test]
+fn headers_naming_a_person_are_never_suggested_as_the_name() {
+    let headers = [
+        "公司名称",
+        "客户对接人",
+        "客户跟进销售员",
+        "2024年客户台账/跟进人员",
+        "客户联系人",
+        "客户经理助理",
+        "Customer Rep",
+    ];
+    let csv = format!("{}\n甲公司,a,b,c,d,e,f\n", headers.join(","));
+    let t = read_table(csv.as_bytes(), "a.csv").unwrap_or_else(|e| panic!("{e}"));
+    let s = suggest(&t, &Mapping::builtin());
+    assert_eq!(s.len(), headers.len() - 1, "{s:?}");
+    for s in &s {
+        assert!(
+            !matches!(s.field, Some(Field::Name | Field::Number | Field::CreditCode)),
+            "{} suggested as {:?}",
+            s.header,
+            s.field
+        );
+    }
+    // A header that does name the customer is still suggested as the name.
+    let t = read_table("客户全名称,所属行业\n甲公司,C\n".as_bytes(), "a.csv").unwrap_or_else(|e| panic!("{e}"));
+    let s = suggest(&t, &Mapping::builtin());
+    assert_eq!(s.first().and_then(|s| s.field.clone()), Some(Field::Name), "{s:?}");
 }
