@@ -11,9 +11,12 @@
 //!                                                           └─▶ write_rejections_csv
 //! ```
 //!
-//! 1. [`read_table`] (or [`read_table_with`] and a [`Mapping`]) reads a CSV (UTF-8, UTF-8
-//!    with BOM, UTF-16 with BOM, GBK/GB18030; comma, semicolon or tab) or an XLSX (first
-//!    sheet; merged cells filled; date cells as `YYYY-MM-DD`). The header row is the row among
+//! 1. [`read_table`] (or [`read_table_with`] and a [`Mapping`], or [`read_table_in`] and
+//!    [`ReadOptions`]) reads a CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030;
+//!    comma, semicolon or tab) or an XLSX (the first sheet, or the one
+//!    [`ReadOptions::sheet`] names; a first sheet without a header is an error listing the
+//!    other sheets and those with a header; merged cells filled; date cells as
+//!    `YYYY-MM-DD`). The header row is the row among
 //!    the first twenty naming the most known fields, so title rows and merged group titles
 //!    above it are skipped; a group title is kept per column ([`Table::groups`]), but a
 //!    cell merged over (nearly) the whole header width is the sheet's title, not a group. Row
@@ -95,7 +98,7 @@ pub use plan::{
     plan, plan_with_progress, write_rejections_csv, Fill, Filled, ImportOptions, ImportPlan, MatchKeys, Merged,
     PlannedRow, Rejection, TO_FILL, UNKNOWN,
 };
-pub use table::{read_table, read_table_with, Format, Row, Table};
+pub use table::{read_table, read_table_in, read_table_with, Format, ReadOptions, Row, Table};
 
 /// Why a file could not be read, a mapping not used, or an export not written. Bad
 /// values in rows are not errors: they are [`Rejection`]s in the plan.

@@ -3,7 +3,10 @@
 //! refused, mapping suggestions that never take a person for the customer, sheets chosen
 //! by name, and messages that quote the cell as typed. Every fixture is written here.
 
-use rapport_exchange::{plan, read_table, suggest, Field, ImportOptions, ImportPlan, Mapping, Table};
+use rapport_exchange::{
+    plan, read_table, read_table_in, suggest, ExchangeError, Field, Format, ImportOptions, ImportPlan, Mapping,
+    ReadOptions, Table,
+};
 
 /// Reads and plans `bytes`, panicking with the error (a test fixture must read).
 fn plan_of(bytes: &[u8], name: &str) -> (Table, ImportPlan) {
@@ -246,4 +249,57 @@ fn headers_naming_a_person_are_never_suggested_as_the_name() {
     let t = read_table("客户全名称,所属行业\n甲公司,C\n".as_bytes(), "a.csv").unwrap_or_else(|e| panic!("{e}"));
     let s = suggest(&t, &Mapping::builtin());
     assert_eq!(s.first().and_then(|s| s.field.clone()), Some(Field::Name), "{s:?}");
+}
+
+const INSTRUCTIONS: &[Option<&[&str]>] =
+    &[Some(&["填表说明"]), Some(&["1. 客户名称必填"]), Some(&["2. 日期写成 2024-03-01"])];
+const CUSTOMERS: &[Option<&[&str]>] =
+    &[Some(&["客户名称", "所属行业", "客户来源"]), Some(&["甲公司", "C", "展会"]), Some(&["乙公司", "F", "展会"])];
+const LEADS: &[Option<&[&str]>] = &[Some(&["公司名称", "行业"]), Some(&["丙公司", "I"])];
+const DICTIONARY: &[Option<&[&str]>] = &[Some(&["代码", "含义"]), Some(&["C", "制造业"])];
+
+fn read_sheet(bytes: &[u8], sheet: Option<&str>) -> Result<Table, ExchangeError> {
+    let options = ReadOptions { sheet: sheet.map(str::to_string) };
+    read_table_in(bytes, "客户.xlsx", &Mapping::builtin(), &options)
+}
+
+fn xlsx_error(e: Result<Table, ExchangeError>) -> String {
+    match e {
+        Err(ExchangeError::Xlsx(why)) => why,
+        other => panic!("expected a workbook error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_sheet_is_chosen_by_name_and_an_instructions_sheet_first_lists_the_others() {
+    let wb = workbook(&[("填表说明", INSTRUCTIONS), ("客户名单", CUSTOMERS), ("线索", LEADS), ("字典", DICTIONARY)]);
+    for name in ["客户名单", " 客户名单 "] {
+        let t = read_sheet(&wb, Some(name)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.format, Format::Xlsx { sheet: "客户名单".into() });
+        assert_eq!(t.rows.iter().map(|r| t.cell(r, 0)).collect::<Vec<_>>(), ["甲公司", "乙公司"]);
+    }
+    let t = read_sheet(&wb, Some("线索")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((t.header_row, t.rows.len()), (1, 1));
+    // An unknown name lists the sheets.
+    let why = xlsx_error(read_sheet(&wb, Some("客户")));
+    assert!(why.contains("no sheet named `客户`") && why.contains("`填表说明`, `客户名单`, `线索`, `字典`"), "{why}");
+    // Without a name, the instructions sheet has no header: the error lists the others
+    // and names the two that have one, without picking either.
+    let why = xlsx_error(read_sheet(&wb, None));
+    assert!(why.contains("first sheet `填表说明` has no header row"), "{why}");
+    assert!(why.contains("the other sheets are: `客户名单`, `线索`, `字典`"), "{why}");
+    assert!(why.contains("these have one: `客户名单`, `线索`"), "{why}");
+    // With exactly one other sheet holding a header, the error says which.
+    let wb = workbook(&[("填表说明", INSTRUCTIONS), ("字典", DICTIONARY), ("客户名单", CUSTOMERS)]);
+    let why = xlsx_error(read_sheet(&wb, None));
+    assert!(why.contains("sheet `客户名单` has one: choose it with --sheet 客户名单"), "{why}");
+    // An empty first sheet is treated the same way.
+    let wb = workbook(&[("Sheet1", &[]), ("客户名单", CUSTOMERS)]);
+    let why = xlsx_error(read_sheet(&wb, None));
+    assert!(why.contains("first sheet `Sheet1` is empty") && why.contains("`客户名单` has one"), "{why}");
+    // A single sheet without a header keeps the plain error; a CSV has no sheets.
+    let wb = workbook(&[("填表说明", INSTRUCTIONS)]);
+    assert!(matches!(read_sheet(&wb, None), Err(ExchangeError::NoHeader { .. })));
+    let csv = read_table_in(b"a,b\n", "a.csv", &Mapping::builtin(), &ReadOptions { sheet: Some("x".into()) });
+    assert!(matches!(&csv, Err(ExchangeError::Unsupported(why)) if why.contains("CSV file has no sheets")), "{csv:?}");
 }
