@@ -303,3 +303,37 @@ fn a_sheet_is_chosen_by_name_and_an_instructions_sheet_first_lists_the_others() 
     let csv = read_table_in(b"a,b\n", "a.csv", &Mapping::builtin(), &ReadOptions { sheet: Some("x".into()) });
     assert!(matches!(&csv, Err(ExchangeError::Unsupported(why)) if why.contains("CSV file has no sheets")), "{csv:?}");
 }
+
+#[test]
+fn messages_quote_the_cell_as_typed_cut_to_sixty_characters() {
+    let long = "很长的行业描述".repeat(20);
+    let csv = format!(
+        "客户名称,所属行业,客户来源,联系电话,成交日期\n\
+         甲,C,展会,1.38123E+10,\n\
+         乙,C,展会,1380013800.0,\n\
+         丙,{long},展会,13812345678.0,\n\
+         丁,C,展会,13900139000,２０２４－１３－０１\n"
+    );
+    let (_, p) = plan_of(csv.as_bytes(), "a.csv");
+    let reasons: Vec<(u32, &str, &str)> =
+        p.rejected.iter().map(|r| (r.row, r.column.as_str(), r.reason.as_str())).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    let (row, col, why) = reasons[0];
+    assert_eq!((row, col), (2, "联系电话"));
+    assert!(why.starts_with("`1.38123E+10` is in scientific notation"), "{why}");
+    let (row, _, why) = reasons[1];
+    assert_eq!(row, 3);
+    assert!(why.starts_with("`1380013800.0` has 10 digits"), "{why}");
+    let (row, col, why) = reasons[2];
+    assert_eq!((row, col), (4, "所属行业"));
+    let cut: String = long.chars().take(60).collect();
+    assert!(why.starts_with(&format!("`{cut}…` is not a known industry")), "{why}");
+    assert_eq!(p.rejected[2].value, long, "the rejection keeps the whole cell");
+    let (row, _, why) = reasons[3];
+    assert_eq!(row, 5);
+    assert!(why.starts_with("`２０２４－１３－０１` is not a real calendar day"), "{why}");
+    // A number cell written out as a decimal is the number it shows.
+    assert_eq!(p.rows.len(), 0);
+    let ok = plan_of("客户名称,所属行业,客户来源,联系电话\n丙,C,展会,13812345678.0\n".as_bytes(), "a.csv").1;
+    assert_eq!(ok.rows[0].new.contacts[0].phone.as_deref(), Some("13812345678"));
+}
