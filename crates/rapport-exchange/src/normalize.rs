@@ -86,7 +86,11 @@ fn is_odd_line_break(c: char) -> bool {
 }
 
 fn needs_cleaning(c: char) -> bool {
-    (c.is_control() && c != '\n') || is_format_char(c) || is_odd_space(c) || is_odd_line_break(c)
+    // Most cells are ASCII text: settle those with one comparison.
+    if c.is_ascii() {
+        return (c < ' ' && c != '\n') || c == '\x7f';
+    }
+    c.is_control() || is_format_char(c) || is_odd_space(c) || is_odd_line_break(c)
 }
 
 /// Cleans one cell as it is read, so names and texts that look the same are the same:
