@@ -529,9 +529,20 @@ pub fn parse_phone(text: &str) -> Result<String, String> {
 
 /// Drops a label typed before the number: `手机:`, `电话`, `Tel:`, `座机：`.
 fn without_phone_label(t: &str) -> &str {
-    for label in
-        ["手机号码", "手机号", "电话号码", "联系电话", "手机", "电话", "座机", "固话", "tel", "phone", "mobile"]
-    {
+    for label in [
+        "手机号码",
+        "手机号",
+        "电话号码",
+        "联系电话",
+        "手机",
+        "电话",
+        "座机",
+        "固话",
+        "telephone",
+        "tel",
+        "phone",
+        "mobile",
+    ] {
         let head = t.get(..label.len());
         if head.is_some_and(|h| h.eq_ignore_ascii_case(label)) {
             return t[label.len()..].trim_start().trim_start_matches(':').trim_start();
@@ -592,6 +603,9 @@ fn with_extension(mut number: String, ext: Option<String>) -> String {
 /// `+86` came first, so a landline's area code has lost its `0`.
 fn national_phone(groups: &[String], ext: Option<String>, q: &str, after_86: bool) -> Result<Phone, String> {
     let digits: String = groups.concat();
+    if digits.is_empty() {
+        return Err(format!("{q} holds no number after the country code"));
+    }
     let landline = |canonical: String| Ok(Phone { kind: PhoneKind::Landline, canonical });
     // After +86, `10` is Beijing's area code without its 0; no mobile starts with 10.
     if digits.starts_with('1') && !(after_86 && digits.starts_with("10")) {
@@ -928,6 +942,9 @@ mod tests {
             ("手机：13800138000", Mobile, "13800138000"),
             ("手机号: 13800138000", Mobile, "13800138000"),
             ("Tel: 13800138000", Mobile, "13800138000"),
+            ("Telephone：010-12345678", Landline, "010-12345678"),
+            ("+44 20 7123 4567 ext 12", International, "+442071234567-12"),
+            ("+86 400 800 1234", Landline, "400-800-1234"),
             ("\u{200B}138\u{00A0}0013\u{00A0}8000", Mobile, "13800138000"),
             // Landlines with area code, and extensions.
             ("021-12345678", Landline, "021-12345678"),
@@ -989,9 +1006,44 @@ mod tests {
             ("+0 123456789", "country code starting with 0"),
             ("+12", "not an international number"),
             ("", "holds no digits"),
+            ("+86", "no number after the country code"),
+            ("0086 ", "no number after the country code"),
         ] {
             let e = classify_phone(text).err().unwrap_or_default();
             assert!(e.contains(why), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn any_phone_cell_is_classified_or_refused_without_panic() {
+        let alphabet: Vec<char> = "0123456789868640+-- ().转x#eE０：/分机ext".chars().collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let cell: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            match classify_phone(&cell) {
+                Ok(p) => assert!(p.canonical.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-')), "{cell}"),
+                Err(e) => assert!(e.starts_with('`'), "{cell}: {e}"),
+            }
+        }
+        // Amounts and cleaning over commas, units and invisible characters.
+        let alphabet: Vec<char> = "0123456789,,，..万元￥ \u{200B}\u{A0}\u{FEFF}-e".chars().collect();
+        for _ in 0..20_000 {
+            let len = (next() % 16) as usize;
+            let cell: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            let clean = clean_cell(&cell);
+            assert!(!clean.contains(['\u{200B}', '\u{A0}', '\u{FEFF}']) && clean.trim() == clean, "{cell:?}");
+            if let Ok(m) = parse_amount(&clean, false) {
+                // A comma the amount kept was a thousands separator.
+                let digits: String = clean.chars().filter(char::is_ascii_digit).collect();
+                assert!(m.fen() >= 0 && !digits.is_empty(), "{cell:?}");
+            }
         }
     }
 
