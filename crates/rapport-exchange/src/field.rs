@@ -156,6 +156,9 @@ const FIELDS: &[(Field, &str, &str, &[&str])] = &[
             "业务员",
             "归属人",
             "所属销售",
+            "销售人员",
+            "销售代表",
+            "客户经理",
             "owner",
             "salesrep",
             "accountmanager",
@@ -243,6 +246,47 @@ const FIELDS: &[(Field, &str, &str, &[&str])] = &[
 /// Header spellings that are never customer data: the extra columns of a rejection
 /// report, and row counters.
 pub(crate) const IGNORED_HEADERS: &[&str] = &["row", "column", "reason", "序号", "行号"];
+
+/// Words that make a header name a person (a salesperson, an employee, a contact), in
+/// [`header_key`] form. Such a column is never the customer's name, whatever else its
+/// header says (`跟进销售`, `客户对接人`, `2024年客户台账/录入人`).
+const PERSON_WORDS: &[&str] = &[
+    "销售",
+    "负责人",
+    "跟进人",
+    "业务员",
+    "录入人",
+    "联系人",
+    "对接人",
+    "经理",
+    "创建人",
+    "归属人",
+    "采购人",
+    "审批人",
+    "评估人",
+    "决策人",
+    "法人",
+    "代表人",
+    "专员",
+    "客服",
+    "员工",
+    "sales",
+    "owner",
+    "manager",
+    "rep",
+    "agent",
+    "staff",
+    "employee",
+    "contact",
+    "person",
+    "enteredby",
+    "createdby",
+];
+
+/// Whether a header (in [`header_key`] form) names a person rather than the customer.
+pub(crate) fn names_a_person(key: &str) -> bool {
+    PERSON_WORDS.iter().any(|w| key.contains(w))
+}
 
 /// Normalises a header for comparison: full-width folded, lower-case, without spaces,
 /// `_`, `-`, `*`, `/`, colons and bracketed remarks (`成交金额（元）` → `成交金额`,
@@ -375,6 +419,8 @@ mod tests {
             ("客户来源", Field::Source),
             ("客户类型", Field::Stage),
             ("负责人", Field::Owner),
+            ("客户经理", Field::Owner),
+            ("销售代表", Field::Owner),
             ("成交金额（元）", Field::DealAmount),
             ("成交日期", Field::DealDate),
             ("合同编号", Field::ContractNo),

@@ -11,12 +11,18 @@
 //!                                                           └─▶ write_rejections_csv
 //! ```
 //!
-//! 1. [`read_table`] (or [`read_table_with`] and a [`Mapping`]) reads a CSV (UTF-8, UTF-8
-//!    with BOM, UTF-16 with BOM, GBK/GB18030; comma, semicolon or tab) or an XLSX (first
-//!    sheet; merged cells filled; date cells as `YYYY-MM-DD`). The header row is the row among
+//! 1. [`read_table`] (or [`read_table_with`] and a [`Mapping`], or [`read_table_in`] and
+//!    [`ReadOptions`]) reads a CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030;
+//!    comma, semicolon or tab) or an XLSX (the first sheet, or the one
+//!    [`ReadOptions::sheet`] names; a first sheet without a header is an error listing the
+//!    other sheets and those with a header; merged cells filled; date cells as
+//!    `YYYY-MM-DD`). The header row is the row among
 //!    the first twenty naming the most known fields, so title rows and merged group titles
-//!    above it are skipped; a group title is kept per column ([`Table::groups`]). Row
-//!    numbers are the ones Excel shows.
+//!    above it are skipped; a group title is kept per column ([`Table::groups`]), but a
+//!    cell merged over (nearly) the whole header width is the sheet's title, not a group. Row
+//!    numbers are the ones Excel shows, whatever the line endings (`\r\n`, `\n`, `\r`).
+//!    Every cell is cleaned as it is read ([`normalize::clean_cell`]): zero-width, BOM and
+//!    other format characters removed, no-break and other spaces made plain, trimmed.
 //! 2. [`Mapping`] maps headers to [`Field`]s: built-in English and Chinese spellings
 //!    (客户名称/公司名称, 所属行业/行业, 联系人, 联系方式/电话/手机, 邮箱, 微信, 客户来源,
 //!    客户类型/阶段, 负责人, 成交金额, 成交日期, 合同编号, 流失原因, 统一社会信用代码,
@@ -32,10 +38,12 @@
 //!    ```
 //!
 //!    [`suggest`] / [`suggested_toml`] propose fields for unknown headers (substring or edit
-//!    distance), for the CLI to print.
+//!    distance), for the CLI to print; a header naming a person (销售, 负责人, 对接人,
+//!    联系人...) is never proposed as the customer's name, number or credit code.
 //! 3. [`plan`] normalises and validates every row (see [`normalize`]): dates in the common
-//!    forms and Excel serials → `YYYY-MM-DD`; amounts with separators, `万`, `元`, `￥`,
-//!    full-width digits → exact [`rapport_model::Money`] (an amount column whose header
+//!    forms and Excel serials → `YYYY-MM-DD`; amounts with thousands separators (a comma
+//!    only between groups of three digits: `12,80` or `1,2345` is refused as ambiguous),
+//!    `万`, `元`, `￥`, full-width digits → exact [`rapport_model::Money`] (an amount column whose header
 //!    says 万元 reads bare numbers as 万); industries → section letters; phones →
 //!    canonical. Every planned row passes `NewCustomer::validate`; a row with bad values
 //!    yields one [`Rejection`] per value (row, column as in the file, value, reason) and is
@@ -90,7 +98,7 @@ pub use plan::{
     plan, plan_with_progress, write_rejections_csv, Fill, Filled, ImportOptions, ImportPlan, MatchKeys, Merged,
     PlannedRow, Rejection, TO_FILL, UNKNOWN,
 };
-pub use table::{read_table, read_table_with, Format, Row, Table};
+pub use table::{read_table, read_table_in, read_table_with, Format, ReadOptions, Row, Table};
 
 /// Why a file could not be read, a mapping not used, or an export not written. Bad
 /// values in rows are not errors: they are [`Rejection`]s in the plan.

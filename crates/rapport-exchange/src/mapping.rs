@@ -3,7 +3,7 @@
 //! headers and lists columns to ignore; [`suggest`] proposes fields for headers nobody
 //! recognised, so the CLI can print a mapping file to edit.
 
-use crate::field::{header_key, IGNORED_HEADERS};
+use crate::field::{header_key, names_a_person, IGNORED_HEADERS};
 use crate::{ExchangeError, Field, Table};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -212,7 +212,8 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// For each header the mapping does not know, the closest field: a known spelling
 /// contained in the header (`客户联系电话` contains `联系电话`) or within a small edit
-/// distance (`Custmer Name`). Headers with nothing close get `field: None`.
+/// distance (`Custmer Name`). A header naming a person (`客户对接人`, `…/跟进人员`) is never
+/// suggested as the customer's name, number or credit code. Headers with nothing close get `field: None`.
 pub fn suggest(table: &Table, mapping: &Mapping) -> Vec<Suggestion> {
     let resolved = mapping.resolve(table);
     let spellings: Vec<(Field, String)> = Field::spellings().filter(|(f, _)| f.importable()).collect();
@@ -221,9 +222,12 @@ pub fn suggest(table: &Table, mapping: &Mapping) -> Vec<Suggestion> {
         .iter()
         .map(|header| {
             let key = header_key(header);
+            // A column of salespeople or contacts taken for the customer's name (or number,
+            // or credit code) would put a person's name on every customer.
+            let person = names_a_person(&key);
             let mut best: Option<(usize, Field, String)> = None;
             for (f, s) in &spellings {
-                if s.is_empty() {
+                if s.is_empty() || (person && matches!(f, Field::Name | Field::Number | Field::CreditCode)) {
                     continue;
                 }
                 let n = s.chars().count();
