@@ -457,6 +457,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 tags: tags.into_iter().collect(),
                 custom: custom_pairs(&f.custom)?.into_iter().collect(),
                 contacts,
+                ..NewCustomer::default()
             };
             let c = book.add_customer(&new)?;
             if json {
@@ -763,6 +764,7 @@ fn parse_filter(a: &ListArgs) -> Result<Filter> {
             .no_interaction_days
             .and_then(|n| Filter::no_interaction(n, today()).map_err(|e| errs.push(e)).ok()),
         include_archived: a.archived,
+        to_fill: a.to_fill,
     };
     ValidationError::check(errs).map_err(StoreError::Invalid)?;
     Ok(f)

@@ -32,7 +32,7 @@ macro_rules! object_schema {
 }
 
 object_schema!(
-    /// The customer record: fields, contacts, follow-ups (`interactions`), `service_records`, `orders`, `tasks`, `manual_tags`, `custom`, `merged_into` (the surviving customer's id once merged, else null) and `absorbed` (customers merged into this one). Money is a string of yuan (`"12800.00"`); dates `YYYY-MM-DD`; times `YYYY-MM-DDTHH:MM:SS`. Contact data is not masked.
+    /// The customer record: fields, contacts, follow-ups (`interactions`), `service_records`, `orders`, `tasks`, `manual_tags`, `custom`, `merged_into` (the surviving customer's id once merged, else null), `absorbed` (customers merged into this one) and `to_fill` (names of key fields still to fill, 待补充: `deal.amount`, `deal.date`, `deal.contract_no`, `source`; set by a legacy import, cleared by the edit that fills them). Money is a string of yuan (`"12800.00"`); dates `YYYY-MM-DD`; times `YYYY-MM-DDTHH:MM:SS`. Contact data is not masked.
     CustomerRecord,
     /// Derived figures as of a date: 12-month and lifetime amounts, order counts, repurchase rate (basis points), follow-up counts, complaints, satisfaction, days to win.
     FiguresObject,

@@ -930,5 +930,6 @@ pub(crate) fn customer(book: &DemoBook, i: u64, profile: &DemoProfile) -> Custom
         tasks,
         merged_into: None,
         absorbed: Vec::new(),
+        to_fill: Default::default(),
     }
 }

@@ -206,6 +206,10 @@ impl CustomerDoc {
             Some(o) => d.keys(&o).collect(),
             None => BTreeSet::new(),
         };
+        let to_fill: BTreeSet<String> = match root.map(TO_FILL)? {
+            Some(o) => d.keys(&o).collect(),
+            None => BTreeSet::new(),
+        };
         let mut custom = BTreeMap::new();
         if let Some(f) = map_fields(CUSTOM)? {
             for e in &f.entries {
@@ -348,6 +352,7 @@ impl CustomerDoc {
             tasks,
             merged_into,
             absorbed,
+            to_fill,
         })
     }
 

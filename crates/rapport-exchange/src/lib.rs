@@ -87,8 +87,8 @@ pub use export::{escape_formula, mask_wechat, write_csv, write_jsonl, write_xlsx
 pub use field::{header_key, Field};
 pub use mapping::{suggest, suggested_toml, Mapping, Resolved, Suggestion, Target};
 pub use plan::{
-    plan, plan_with_progress, write_rejections_csv, Fill, Filled, ImportOptions, ImportPlan, MatchKeys, Merged,
-    PlannedRow, Rejection, TO_FILL, UNKNOWN,
+    plan, plan_with_progress, write_rejections_csv, Fill, Filled, ImportOptions, ImportPlan, MatchKeys, Merged, Moved,
+    NotStored, PlannedRow, Rejection, Skipped, TO_FILL, UNKNOWN,
 };
 pub use table::{read_table, read_table_with, Format, Row, Table};
 

@@ -25,8 +25,8 @@ use crate::{ExchangeError, Field, Row, Table};
 use rapport_model::{normalize_name, Date, DateTime, Deal, Kind, NewContact, NewCustomer, Stage};
 use std::collections::{BTreeSet, HashMap};
 
-/// The text that marks a key field to fill in later.
-pub const TO_FILL: &str = "待补充";
+/// The text that marks a key field to fill in later (the model's marker).
+pub const TO_FILL: &str = rapport_model::TO_FILL;
 /// The text that marks a minor field as unknown.
 pub const UNKNOWN: &str = "未知";
 
@@ -54,11 +54,11 @@ pub enum Fill {
     Unknown,
     /// A default was used (value says which).
     Default,
-    /// The file held a masked value (`138****5678`, from an export without `--reveal`):
-    /// it is not imported.
+    /// No longer produced: a masked value is listed in [`ImportPlan::not_stored`]. Kept so
+    /// callers matching on it still build.
     Masked,
-    /// The value was dropped because the stage does not keep it (a deal on a customer
-    /// that is not won, a reason on one that is not lost).
+    /// No longer produced: a value the stage does not keep is listed in
+    /// [`ImportPlan::not_stored`] (or, a deal amount, moved to the budget: [`ImportPlan::moved`]).
     Dropped,
 }
 
@@ -71,6 +71,45 @@ pub struct Filled {
     pub value: String,
     /// Why.
     pub why: Fill,
+}
+
+/// A non-empty cell the import does not store, with why. Every such cell is listed:
+/// nothing is dropped with only a count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotStored {
+    /// Sheet row number.
+    pub row: u32,
+    /// The column as the file names it.
+    pub column: String,
+    /// The cell as written.
+    pub value: String,
+    /// Why it is not stored.
+    pub reason: String,
+}
+
+/// A cell stored in another field than its column names (a deal amount on a customer
+/// that is not won goes to the budget, say).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Moved {
+    /// Sheet row number.
+    pub row: u32,
+    /// The column as the file names it.
+    pub column: String,
+    /// The cell as written.
+    pub value: String,
+    /// Where it is stored: a field name (`budget`, `custom:成交金额`, `interaction`).
+    pub to: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A totals or note row (合计, 小计, 总计, 注：…, 说明…): skipped, never a customer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// Sheet row number.
+    pub row: u32,
+    /// The label that marks it (`合计`, `注：…` cut to 40 characters).
+    pub label: String,
 }
 
 /// A row that will create (or, matched by the node, update) a customer.
@@ -148,6 +187,13 @@ pub struct ImportPlan {
     pub rejected: Vec<Rejection>,
     /// Rows collapsed into earlier ones.
     pub merged: Vec<Merged>,
+    /// Non-empty cells not stored, by row (of planned and merged rows; a rejected row is
+    /// in `rejected`, a skipped one in `skipped`).
+    pub not_stored: Vec<NotStored>,
+    /// Cells stored in another field than their column names, by row.
+    pub moved: Vec<Moved>,
+    /// Totals and note rows skipped, by row.
+    pub skipped: Vec<Skipped>,
     /// Headers no mapping recognised (not imported).
     pub unknown_columns: Vec<String>,
     /// Columns skipped because an earlier column feeds the same field.
@@ -204,8 +250,16 @@ pub fn plan_with_progress(
     let mut dedupe = Dedupe::default();
     let total = table.rows.len();
     for (i, row) in table.rows.iter().enumerate() {
+        if let Some(label) = ctx.summary_row(row) {
+            out.skipped.push(Skipped { row: row.row, label });
+            continue;
+        }
         match ctx.row(row) {
-            Ok(p) => dedupe.add(&ctx, p, &mut out),
+            Ok((p, mut notes)) => {
+                out.not_stored.append(&mut notes.not_stored);
+                out.moved.append(&mut notes.moved);
+                dedupe.add(&ctx, p, &mut out)
+            }
             Err(mut rej) => out.rejected.append(&mut rej),
         }
         if (i + 1) % 1000 == 0 {
@@ -230,7 +284,14 @@ pub fn plan_with_progress(
     }
     let bad: BTreeSet<u32> = out.rejected.iter().map(|r| r.row).collect();
     out.rows.retain(|p| !bad.contains(&p.row));
+    // A row folded into a rejected one is not imported either: its notes go with it.
+    let gone: BTreeSet<u32> =
+        out.merged.iter().filter(|m| bad.contains(&m.into_row)).map(|m| m.row).chain(bad.iter().copied()).collect();
+    out.not_stored.retain(|n| !gone.contains(&n.row));
+    out.moved.retain(|n| !gone.contains(&n.row));
     out.rejected.sort_by_key(|r| r.row);
+    out.not_stored.sort_by_key(|n| n.row);
+    out.moved.sort_by_key(|n| n.row);
     progress(total, total);
     Ok(out)
 }
@@ -271,6 +332,9 @@ struct Ctx<'a> {
     amount_in_wan: bool,
     options: &'a ImportOptions,
     default_industry: Option<String>,
+    /// Columns the mapping ignores but whose cells are customer data the import does not
+    /// keep (录入人: the importing member is recorded instead), reported cell by cell.
+    unkept: Vec<(usize, &'static str)>,
 }
 
 /// The errors of one row.
@@ -297,7 +361,60 @@ fn masked(v: &str) -> bool {
     v.contains("***") || (v.contains('*') && v.chars().filter(|c| *c == '*').count() >= 3)
 }
 
+/// What one row does not store as its columns say.
+#[derive(Default)]
+struct RowNotes {
+    not_stored: Vec<NotStored>,
+    moved: Vec<Moved>,
+}
+
+/// Words that make a row a totals row when they are its customer name.
+const TOTAL_WORDS: [&str; 6] = ["合计", "小计", "总计", "总合计", "共计", "累计"];
+/// Prefixes of a note row's name cell.
+const NOTE_PREFIXES: [&str; 6] = ["注：", "注:", "说明", "备注：", "备注:", "填表说明"];
+
+/// The label when `cell` marks a totals or note row (spaces inside ignored: `合 计`).
+fn summary_label(cell: &str) -> Option<String> {
+    let t: String = rapport_model::normalize_text(cell).chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return None;
+    }
+    let folded = crate::normalize::fold_width(&t);
+    let is_total = TOTAL_WORDS.contains(&t.as_str())
+        || TOTAL_WORDS.iter().any(|w| t.strip_suffix(['：', ':']).is_some_and(|x| x == *w));
+    let is_note = NOTE_PREFIXES.iter().any(|p| t.starts_with(p) || folded.starts_with(p));
+    (is_total || is_note).then(|| cell.trim().chars().take(40).collect())
+}
+
+/// A cell that only a totals row holds beside its label: a number (amount, count).
+fn numeric_cell(cell: &str) -> bool {
+    let t = crate::normalize::fold_width(cell);
+    let t = t.trim().trim_start_matches(['￥', '¥']).trim_end_matches(['元', '万']);
+    !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | '%'))
+}
+
 impl<'a> Ctx<'a> {
+    /// The label of a totals or note row: its name cell is 合计/小计/总计 or starts with
+    /// 注：/说明, or its only non-empty cells are such a label and numbers.
+    fn summary_row(&self, row: &Row) -> Option<String> {
+        if let Some(label) = self.get(row, &Field::Name).and_then(summary_label) {
+            return Some(label);
+        }
+        let cells: Vec<&str> = row.cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+        let labels: Vec<String> = cells.iter().filter_map(|c| summary_label(c)).collect();
+        let rest_numeric = cells.iter().all(|c| summary_label(c).is_some() || numeric_cell(c));
+        (labels.len() == 1 && rest_numeric).then(|| labels[0].clone())
+    }
+
+    fn not_stored(&self, notes: &mut RowNotes, row: u32, field: &Field, value: &str, reason: impl Into<String>) {
+        notes.not_stored.push(NotStored {
+            row,
+            column: self.label(field),
+            value: value.to_string(),
+            reason: reason.into(),
+        });
+    }
+
     fn new(table: &'a Table, resolved: &Resolved, options: &'a ImportOptions) -> Ctx<'a> {
         let mut cols = HashMap::new();
         let mut customs = Vec::new();
@@ -315,7 +432,17 @@ impl<'a> Ctx<'a> {
             .is_some_and(|i| header_key(&table.headers[*i]).contains('万') || table.headers[*i].contains('万'));
         let default_industry =
             options.default_industry.as_deref().and_then(|d| parse_industry(d).ok()).map(|i| i.code.to_string());
-        Ctx { table, cols, customs, amount_in_wan, options, default_industry }
+        let unkept = table
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| resolved.columns.get(*i).is_none_or(Option::is_none))
+            .filter_map(|(i, h)| match Field::from_header(h) {
+                Some(Field::EnteredBy) => Some((i, "the importing member is recorded as entered by")),
+                _ => None,
+            })
+            .collect();
+        Ctx { table, cols, customs, amount_in_wan, options, default_industry, unkept }
     }
 
     fn label(&self, field: &Field) -> String {
@@ -339,8 +466,10 @@ impl<'a> Ctx<'a> {
         self.get(row, field).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
-    fn row(&self, row: &Row) -> Result<PlannedRow, Vec<Rejection>> {
+    fn row(&self, row: &Row) -> Result<(PlannedRow, RowNotes), Vec<Rejection>> {
         let mut errs = Errs { ctx: self, row: row.row, list: Vec::new(), fields: BTreeSet::new() };
+        let mut notes = RowNotes::default();
+        let mut to_fill = BTreeSet::new();
         let mut filled = Vec::new();
         let mut fill = |field: Field, value: &str, why: Fill| filled.push(Filled { field, value: value.into(), why });
         let mut new = NewCustomer::default();
@@ -414,6 +543,7 @@ impl<'a> Ctx<'a> {
             Some(v) => normalize_source(v),
             None => {
                 fill(Field::Source, TO_FILL, Fill::ToFill);
+                to_fill.insert("source".to_string());
                 TO_FILL.to_string()
             }
         });
@@ -440,7 +570,7 @@ impl<'a> Ctx<'a> {
             None => None,
         };
 
-        // Deal: kept only for a won customer, and then required.
+        // Deal: the deal of a won customer (and of a lost or dormant one that was won).
         let amount_cell = self.value(row, &Field::DealAmount);
         let amount = amount_cell.and_then(|v| match parse_amount(v, self.amount_in_wan) {
             Ok(m) if m.fen() > 0 => Some(m),
@@ -457,19 +587,42 @@ impl<'a> Ctx<'a> {
         let date_cell = self.value(row, &Field::DealDate);
         let date = date_cell.and_then(|v| parse_date(v).map_err(|why| errs.push(Field::DealDate, v, why)).ok());
         let contract = self.value(row, &Field::ContractNo);
+        let deal_cells =
+            [(Field::DealAmount, amount_cell), (Field::DealDate, date_cell), (Field::ContractNo, contract)];
         if stage == Some(Stage::Won) {
-            let why = "is required for a won customer (成交客户)";
-            if amount_cell.is_none() {
-                errs.push(Field::DealAmount, "", why);
+            // Legacy sheets rarely carry every deal field: a missing one is marked to fill
+            // (待补充) and the customer flagged, rather than the row refused.
+            for (field, name, cell) in [
+                (Field::DealAmount, "deal.amount", amount_cell),
+                (Field::DealDate, "deal.date", date_cell),
+                (Field::ContractNo, "deal.contract_no", contract),
+            ] {
+                if cell.is_none() {
+                    fill(field, TO_FILL, Fill::ToFill);
+                    to_fill.insert(name.to_string());
+                }
             }
-            if date_cell.is_none() {
-                errs.push(Field::DealDate, "", why);
-            }
-            if contract.is_none() {
-                errs.push(Field::ContractNo, "", why);
-            }
-            if let (Some(amount), Some(date), Some(c)) = (amount, date, contract) {
-                new.deal = Some(Deal { amount, date, contract_no: c.to_string() });
+            match (amount, date) {
+                (Some(amount), Some(date)) => {
+                    let contract_no = contract.unwrap_or(TO_FILL).to_string();
+                    new.deal = Some(Deal { amount, date, contract_no });
+                }
+                // No deal record without amount and date: what the row has is kept as a
+                // custom field until the deal is filled in.
+                _ => {
+                    for (field, cell) in [(Field::DealAmount, amount_cell), (Field::ContractNo, contract)] {
+                        let Some(v) = cell.filter(|_| !errs.fields.contains(&field)) else { continue };
+                        let key = field.header();
+                        new.custom.insert(key.clone(), v.to_string());
+                        notes.moved.push(Moved {
+                            row: row.row,
+                            column: self.label(&field),
+                            value: v.to_string(),
+                            to: format!("custom:{key}"),
+                            reason: "the deal is recorded once its amount and date are both known (待补充)".into(),
+                        });
+                    }
+                }
             }
         } else if let (Some(Stage::Lost | Stage::Dormant), Some(amount), Some(date), Some(c)) =
             (stage, amount, date, contract)
@@ -477,16 +630,32 @@ impl<'a> Ctx<'a> {
             // Won once, lost or dormant since: the deal is history worth keeping.
             new.deal = Some(Deal { amount, date, contract_no: c.to_string() });
         } else {
-            for (f, v) in
-                [(Field::DealAmount, amount_cell), (Field::DealDate, date_cell), (Field::ContractNo, contract)]
-            {
-                if let Some(v) = v {
-                    if !errs.fields.contains(&f) {
-                        fill(f, v, Fill::Dropped);
-                    }
+            let why = format!(
+                "a deal is kept only for a won customer (成交客户){}",
+                if matches!(stage, Some(Stage::Lost | Stage::Dormant)) {
+                    ", or a lost or dormant one with amount, date and contract number"
+                } else {
+                    ""
                 }
+            );
+            for (f, v) in deal_cells {
+                let Some(v) = v.filter(|_| !errs.fields.contains(&f)) else { continue };
+                // An amount on a customer not (yet) won is what the customer may spend.
+                if f == Field::DealAmount && self.value(row, &Field::Budget).is_none() {
+                    new.needs.budget = Some(v.to_string());
+                    notes.moved.push(Moved {
+                        row: row.row,
+                        column: self.label(&f),
+                        value: v.to_string(),
+                        to: Field::Budget.name(),
+                        reason: format!("{why}; the amount is kept as the budget (预算)"),
+                    });
+                    continue;
+                }
+                self.not_stored(&mut notes, row.row, &f, v, why.clone());
             }
         }
+        new.to_fill = to_fill;
 
         let reason = self.value(row, &Field::LostReason);
         if stage == Some(Stage::Lost) {
@@ -499,7 +668,13 @@ impl<'a> Ctx<'a> {
                 ),
             }
         } else if let Some(r) = reason {
-            fill(Field::LostReason, r, Fill::Dropped);
+            self.not_stored(
+                &mut notes,
+                row.row,
+                &Field::LostReason,
+                r,
+                "a lost reason is kept only for a lost customer",
+            );
         }
 
         if let Some(v) = self.get(row, &Field::Priority) {
@@ -519,7 +694,9 @@ impl<'a> Ctx<'a> {
         new.notes = self.text(row, &Field::Notes);
         new.needs.pain_points = self.text(row, &Field::PainPoints);
         new.needs.timeline = self.text(row, &Field::Timeline);
-        new.needs.budget = self.text(row, &Field::Budget);
+        if let Some(b) = self.text(row, &Field::Budget) {
+            new.needs.budget = Some(b);
+        }
         new.needs.decision_chain.purchaser = self.text(row, &Field::Purchaser);
         new.needs.decision_chain.evaluator = self.text(row, &Field::Evaluator);
         new.needs.decision_chain.approver = self.text(row, &Field::Approver);
@@ -536,7 +713,7 @@ impl<'a> Ctx<'a> {
         for field in [Field::ContactPhone, Field::ContactEmail, Field::ContactWechat] {
             let Some(v) = self.value(row, &field) else { continue };
             if masked(v) {
-                fill(field, v, Fill::Masked);
+                self.not_stored(&mut notes, row.row, &field, v, "is masked (an export without --reveal): not imported");
                 continue;
             }
             // A "联系方式" column often holds an email here and there.
@@ -593,8 +770,19 @@ impl<'a> Ctx<'a> {
                 errs.push(field, &value, f.reason);
             }
         }
+        for (i, why) in &self.unkept {
+            let v = self.table.cell(row, *i).trim();
+            if !v.is_empty() {
+                notes.not_stored.push(NotStored {
+                    row: row.row,
+                    column: self.table.label(*i),
+                    value: v.to_string(),
+                    reason: (*why).to_string(),
+                });
+            }
+        }
         if errs.list.is_empty() {
-            Ok(PlannedRow { row: row.row, new, number, created, filled })
+            Ok((PlannedRow { row: row.row, new, number, created, filled }, notes))
         } else {
             Err(errs.list)
         }

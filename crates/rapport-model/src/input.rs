@@ -8,10 +8,15 @@
 use crate::{
     check_stage_change, industry, validate_credit_code, validate_email, validate_phone, Address, Channel, Contact,
     Customer, CustomerId, Date, DateTime, Deal, FieldError, IntentLevel, ItemId, Kind, Money, Needs, NextAction, Order,
-    Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone, ValidationError, SCHEMA_VERSION,
+    Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone, ValidationError, SCHEMA_VERSION, TO_FILL,
+    TO_FILL_FIELDS,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a local edit cannot give `待补充` as a contract number.
+pub(crate) const PLACEHOLDER_CONTRACT: &str =
+    "`待补充` marks a contract number still to fill; give the real contract number";
 
 fn required(errs: &mut Vec<FieldError>, field: &str, v: &str) -> String {
     let t = v.trim();
@@ -142,6 +147,11 @@ pub struct NewCustomer {
     /// Contacts.
     #[serde(default)]
     pub contacts: Vec<NewContact>,
+    /// Key fields still to fill (see [`Customer::to_fill`]). Only an import of a legacy
+    /// sheet sets it, never JSON input: a customer added by hand or through the API keeps
+    /// requiring its deal.
+    #[serde(skip)]
+    pub to_fill: BTreeSet<String>,
 }
 
 impl NewCustomer {
@@ -191,10 +201,22 @@ impl NewCustomer {
         if self.lost_reason.as_deref().is_some_and(|r| !r.trim().is_empty()) && stage != Stage::Lost {
             errs.push(FieldError::new("lost_reason", "can only be given for a customer created as lost (stage lost)"));
         }
+        for f in &self.to_fill {
+            if !TO_FILL_FIELDS.contains(&f.as_str()) {
+                errs.push(FieldError::new("to_fill", format!("`{f}` is not a field that can be marked to fill")));
+            }
+        }
+        let flagged = |f: &str| self.to_fill.contains(f);
         if stage != Stage::Potential {
             if let Err(e) = check_stage_change(Stage::Potential, stage, self.deal.as_ref(), self.lost_reason.as_deref())
             {
-                errs.extend(e.fields.into_iter().filter(|f| f.field != "stage"));
+                // What the import marked to fill is not missing: it is flagged.
+                let deal_flagged = flagged("deal.amount") || flagged("deal.date");
+                errs.extend(e.fields.into_iter().filter(|f| {
+                    f.field != "stage"
+                        && !(f.field == "deal" && deal_flagged && self.deal.is_none())
+                        && !(f.field == "deal.contract_no" && flagged("deal.contract_no"))
+                }));
             }
         }
         let contacts: Vec<Contact> = self
@@ -244,6 +266,7 @@ impl NewCustomer {
             tasks: Vec::new(),
             merged_into: None,
             absorbed: Vec::new(),
+            to_fill: self.to_fill.clone(),
         })
     }
 }
@@ -436,6 +459,9 @@ impl CustomerPatch {
             }
             if d.contract_no.trim().is_empty() {
                 errs.push(FieldError::new("deal.contract_no", "is required"));
+            }
+            if d.contract_no.trim() == TO_FILL {
+                errs.push(FieldError::new("deal.contract_no", PLACEHOLDER_CONTRACT));
             }
         }
         for (k, _) in self.custom.iter() {

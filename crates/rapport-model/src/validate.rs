@@ -309,6 +309,8 @@ pub fn check_stage_change(
                 }
                 if d.contract_no.trim().is_empty() {
                     errs.push(FieldError::new("deal.contract_no", "is required for a won customer"));
+                } else if d.contract_no.trim() == crate::TO_FILL {
+                    errs.push(FieldError::new("deal.contract_no", crate::input::PLACEHOLDER_CONTRACT));
                 }
             }
         },

@@ -20,7 +20,7 @@ use redb::ReadableTable;
 /// Layout version of the view. A change to the fields of `Customer` (postcard has no
 /// field names) must bump it; views of other versions are ignored and the document is
 /// loaded instead, until `reindex` or the next full save rewrites them.
-const VIEW_VERSION: u8 = 2;
+const VIEW_VERSION: u8 = 3;
 
 /// Serializes the view of a customer: `[version][postcard (customer, conflicts)]`.
 pub(crate) fn encode(c: &Customer, conflicts: &[Conflict]) -> Result<Vec<u8>, StoreError> {
