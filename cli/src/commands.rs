@@ -419,6 +419,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                     email: contact_email,
                     wechat: contact_wechat,
                     primary: true,
+                    other_phones: Vec::new(),
                 }],
                 None if contact_phone.is_some() || contact_email.is_some() => {
                     return Err(input(FieldError::new(
@@ -825,7 +826,7 @@ fn contact(dir: &Path, cmd: ContactCmd, json: bool) -> Result<()> {
     let book = open(dir)?;
     match cmd {
         ContactCmd::Add { customer, name, position, phone, email, wechat, primary, reason } => {
-            let new = NewContact { name, position, phone, email, wechat, primary };
+            let new = NewContact { name, position, phone, email, wechat, primary, other_phones: Vec::new() };
             done(json, &book.add_contact(&customer, &new, reason)?, "contact added")
         }
         ContactCmd::Edit { customer, contact, name, position, phone, email, wechat, primary, reason } => {

@@ -735,10 +735,11 @@ written_schema!(
         "properties": {
             "name": described(required_text(), "Name."),
             "position": described(or_null(text()), "Position."),
-            "phone": described(or_null(text()), "Phone: mainland mobile, landline with area code, or international."),
+            "phone": described(or_null(text()), "Phone: mainland mobile, landline (with area code, or a 7-8 digit local number), 400/800 service number, or international."),
             "email": described(or_null(text()), "Email."),
             "wechat": described(or_null(text()), "WeChat id."),
-            "primary": described(json!({"type": "boolean"}), "Make primary.")
+            "primary": described(json!({"type": "boolean"}), "Make primary."),
+            "other_phones": described(json!({"type": "array", "items": {"type": "string"}, "maxItems": 5}), "More phones (a landline beside the mobile), each validated like `phone`; at most 5.")
         }
     }),
     /// A contact patch (`rapport_model::ContactPatch`, plus `reason`, which is required: contact-data changes are explained).

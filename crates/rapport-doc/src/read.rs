@@ -229,6 +229,10 @@ impl CustomerDoc {
                 email: f.str("email")?,
                 wechat: f.str("wechat")?,
                 primary: f.bool("primary")?,
+                other_phones: f
+                    .str("other_phones")?
+                    .map(|s| s.split_whitespace().map(str::to_string).collect())
+                    .unwrap_or_default(),
             });
         }
         // Primary first, then by name: a stable order on every node.

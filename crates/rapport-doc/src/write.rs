@@ -82,6 +82,11 @@ fn write_contact(doc: &mut AutoCommit, contacts: &ObjId, c: &Contact) -> Result<
     put_opt(doc, &o, "email", c.email.as_deref())?;
     put_opt(doc, &o, "wechat", c.wechat.as_deref())?;
     doc.put(&o, "primary", c.primary)?;
+    // Space-separated (a canonical phone holds no space); absent when there are none, so
+    // contacts without them keep the shape they had.
+    if !c.other_phones.is_empty() {
+        doc.put(&o, "other_phones", c.other_phones.join(" "))?;
+    }
     Ok(())
 }
 

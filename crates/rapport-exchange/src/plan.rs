@@ -196,7 +196,9 @@ pub struct ImportPlan {
     pub skipped: Vec<Skipped>,
     /// Headers no mapping recognised (not imported).
     pub unknown_columns: Vec<String>,
-    /// Columns skipped because an earlier column feeds the same field.
+    /// Columns skipped because an earlier column feeds the same field (their non-empty
+    /// cells are in `not_stored`). A second phone column is not skipped: its numbers are
+    /// kept as the contact's other phones.
     pub repeated_columns: Vec<(String, Field)>,
     /// Data rows read.
     pub total_rows: usize,
@@ -243,7 +245,8 @@ pub fn plan_with_progress(
     let ctx = Ctx::new(table, &resolved, options);
     let mut out = ImportPlan {
         unknown_columns: resolved.unknown.clone(),
-        repeated_columns: resolved.repeated.clone(),
+        // A second phone column is read (its numbers are kept), so it is not "repeated".
+        repeated_columns: resolved.repeated.iter().filter(|(_, f)| *f != Field::ContactPhone).cloned().collect(),
         total_rows: table.rows.len(),
         ..ImportPlan::default()
     };
@@ -335,6 +338,10 @@ struct Ctx<'a> {
     /// Columns the mapping ignores but whose cells are customer data the import does not
     /// keep (录入人: the importing member is recorded instead), reported cell by cell.
     unkept: Vec<(usize, &'static str)>,
+    /// Further phone columns (座机 or 电话 beside 手机): their numbers are kept too.
+    extra_phones: Vec<usize>,
+    /// Other columns repeating a field an earlier column feeds: their cells are reported.
+    repeated: Vec<(usize, Field)>,
 }
 
 /// The errors of one row.
@@ -346,6 +353,12 @@ struct Errs<'a> {
 }
 
 impl Errs<'_> {
+    /// A refused value in a column other than the field's first one (a second phone column).
+    fn push_at(&mut self, column: String, field: Field, value: &str, reason: impl Into<String>) {
+        self.list.push(Rejection { row: self.row, column, value: value.to_string(), reason: reason.into() });
+        self.fields.insert(field);
+    }
+
     fn push(&mut self, field: Field, value: &str, reason: impl Into<String>) {
         self.list.push(Rejection {
             row: self.row,
@@ -354,6 +367,54 @@ impl Errs<'_> {
             reason: reason.into(),
         });
         self.fields.insert(field);
+    }
+}
+
+/// What separates several contacts in one cell.
+const CONTACT_SEPARATORS: [char; 6] = ['；', ';', '、', '/', '\n', '\r'];
+
+/// `张三 13812345678` → (`张三`, `13812345678`); `张三` → (`张三`, none). The phone is a
+/// run of digits (with `+ - ( )` and spaces) holding at least 7 digits.
+fn name_and_phone(part: &str) -> (String, Option<String>) {
+    let chars: Vec<char> = part.chars().collect();
+    let phone_char = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ');
+    let mut best: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() || chars[i] == '+' {
+            let mut j = i;
+            while j < chars.len() && phone_char(chars[j]) {
+                j += 1;
+            }
+            if chars[i..j].iter().filter(|c| c.is_ascii_digit()).count() >= 7 {
+                best = Some((i, j));
+                break;
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    match best {
+        Some((a, b)) => {
+            let name: String = chars[..a].iter().chain(&chars[b..]).collect();
+            let name = name.trim().trim_matches([':', '：', ',', '，', ' ']).trim().to_string();
+            (name, Some(chars[a..b].iter().collect::<String>().trim().to_string()))
+        }
+        None => (part.to_string(), None),
+    }
+}
+
+/// Adds a phone to a contact: the main one when it has none, else another one.
+fn add_phone(c: &mut NewContact, p: String) {
+    match &c.phone {
+        None => c.phone = Some(p),
+        Some(main) if *main == p => {}
+        Some(_) => {
+            if !c.other_phones.contains(&p) {
+                c.other_phones.push(p);
+            }
+        }
     }
 }
 
@@ -406,6 +467,164 @@ impl<'a> Ctx<'a> {
         (labels.len() == 1 && rest_numeric).then(|| labels[0].clone())
     }
 
+    /// The row's contacts, `None` when it has no contact data. Refused values go to `errs`.
+    fn contacts(&self, row: &Row, errs: &mut Errs<'_>, notes: &mut RowNotes) -> Option<Vec<NewContact>> {
+        let mut contact = NewContact { primary: true, ..NewContact::default() };
+        let mut any = false;
+        for field in [Field::ContactPhone, Field::ContactEmail, Field::ContactWechat] {
+            let Some(v) = self.value(row, &field) else { continue };
+            if masked(v) {
+                self.not_stored(notes, row.row, &field, v, "is masked (an export without --reveal): not imported");
+                continue;
+            }
+            // A "联系方式" column often holds an email here and there.
+            let target =
+                if field == Field::ContactPhone && v.contains('@') && self.value(row, &Field::ContactEmail).is_none() {
+                    Field::ContactEmail
+                } else {
+                    field.clone()
+                };
+            // Several contacts in the name cell: the phone cell may hold their numbers.
+            if target == Field::ContactPhone && self.name_cell_parts(row).len() > 1 {
+                any = true;
+                continue;
+            }
+            let parsed = match target {
+                Field::ContactPhone => parse_phone(v),
+                Field::ContactEmail => parse_email(v),
+                _ => Ok(v.to_string()),
+            };
+            match parsed {
+                Ok(p) => {
+                    any = true;
+                    match target {
+                        Field::ContactPhone => contact.phone = Some(p),
+                        Field::ContactEmail => contact.email = Some(p),
+                        _ => contact.wechat = Some(p),
+                    }
+                }
+                Err(why) => errs.push(field, v, why),
+            }
+        }
+        // Further phone columns: 手机 and 座机 are both kept; an empty 手机 leaves the
+        // landline as the phone.
+        for i in &self.extra_phones {
+            let v = self.table.cell(row, *i).trim();
+            if is_placeholder(v) {
+                continue;
+            }
+            if masked(v) {
+                notes.not_stored.push(NotStored {
+                    row: row.row,
+                    column: self.table.label(*i),
+                    value: v.to_string(),
+                    reason: "is masked (an export without --reveal): not imported".into(),
+                });
+                continue;
+            }
+            match parse_phone(v) {
+                Ok(p) => {
+                    any = true;
+                    add_phone(&mut contact, p);
+                }
+                Err(why) => errs.push_at(self.table.label(*i), Field::ContactPhone, v, why),
+            }
+        }
+        contact.position = self.text(row, &Field::ContactPosition);
+        let parts = self.name_cell_parts(row);
+        if parts.len() > 1 {
+            return self.several_contacts(row, &parts, contact, errs).map(Some).unwrap_or(Some(Vec::new()));
+        }
+        let name_cell = self.value(row, &Field::ContactName);
+        any |= name_cell.is_some();
+        if !any {
+            return None;
+        }
+        // `张三 13812345678` in the name cell: the number is the contact's phone.
+        let (name, own_phone) = match parts.first() {
+            Some((n, Some(p))) => (n.clone(), Some(p.clone())),
+            _ => (name_cell.map(str::to_string).unwrap_or_default(), None),
+        };
+        if let Some(p) = own_phone {
+            match parse_phone(&p) {
+                Ok(p) => add_phone(&mut contact, p),
+                Err(why) => errs.push(Field::ContactName, name_cell.unwrap_or(""), why),
+            }
+        }
+        contact.name = if name.is_empty() { TO_FILL.to_string() } else { name };
+        Some(vec![contact])
+    }
+
+    /// The contact name cell split at `；;、/` and line breaks, each part as (name,
+    /// phone written beside it). One part for an ordinary cell; none for an empty one.
+    fn name_cell_parts(&self, row: &Row) -> Vec<(String, Option<String>)> {
+        let Some(cell) = self.value(row, &Field::ContactName) else { return Vec::new() };
+        cell.split(CONTACT_SEPARATORS).map(str::trim).filter(|p| !p.is_empty()).map(name_and_phone).collect()
+    }
+
+    /// Several contacts named in one cell: each gets the number written beside it, or the
+    /// phone cell's numbers in the same order. Anything that cannot be paired for sure is
+    /// refused, naming the cell.
+    fn several_contacts(
+        &self,
+        row: &Row,
+        parts: &[(String, Option<String>)],
+        shared: NewContact,
+        errs: &mut Errs<'_>,
+    ) -> Option<Vec<NewContact>> {
+        let cell = self.value(row, &Field::ContactName).unwrap_or("");
+        let n = parts.len();
+        let phone_cell = self.value(row, &Field::ContactPhone).filter(|v| !masked(v) && !v.contains('@'));
+        let column_numbers: Vec<&str> = phone_cell
+            .map(|v| v.split(CONTACT_SEPARATORS).map(str::trim).filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default();
+        let refuse = |errs: &mut Errs<'_>, why: String| {
+            errs.push(Field::ContactName, cell, why);
+            None
+        };
+        if !column_numbers.is_empty() && column_numbers.len() != n {
+            return refuse(
+                errs,
+                format!(
+                    "holds {n} contacts but the phone cell {} number(s): put each contact on its own row, or write \
+                     `张三 138…；李四 139…`",
+                    column_numbers.len()
+                ),
+            );
+        }
+        if parts.iter().any(|(_, p)| p.is_some()) && !column_numbers.is_empty() {
+            return refuse(errs, format!("holds {n} contacts with numbers and the phone cell more numbers: keep one"));
+        }
+        if shared.email.is_some() || shared.wechat.is_some() || shared.position.is_some() || shared.phone.is_some() {
+            return refuse(
+                errs,
+                format!(
+                    "holds {n} contacts, and the email, WeChat or position on the row could be either's: put each \
+                         contact on its own row"
+                ),
+            );
+        }
+        if parts.iter().any(|(name, _)| name.is_empty()) {
+            return refuse(errs, format!("holds {n} parts and one has no name"));
+        }
+        let mut out = Vec::with_capacity(n);
+        for (i, (name, own)) in parts.iter().enumerate() {
+            let number = own.as_deref().or(column_numbers.get(i).copied());
+            let mut c = NewContact { name: name.clone(), primary: i == 0, ..NewContact::default() };
+            if let Some(v) = number {
+                match parse_phone(v) {
+                    Ok(p) => c.phone = Some(p),
+                    Err(why) => {
+                        errs.push(Field::ContactPhone, v, why);
+                        continue;
+                    }
+                }
+            }
+            out.push(c);
+        }
+        Some(out)
+    }
+
     fn not_stored(&self, notes: &mut RowNotes, row: u32, field: &Field, value: &str, reason: impl Into<String>) {
         notes.not_stored.push(NotStored {
             row,
@@ -442,7 +661,18 @@ impl<'a> Ctx<'a> {
                 _ => None,
             })
             .collect();
-        Ctx { table, cols, customs, amount_in_wan, options, default_industry, unkept }
+        let mut extra_phones = Vec::new();
+        let mut repeated = Vec::new();
+        for (label, field) in &resolved.repeated {
+            let unused = (0..table.headers.len())
+                .find(|i| resolved.columns.get(*i).is_some_and(Option::is_none) && table.label(*i) == *label);
+            match (unused, field) {
+                (Some(i), Field::ContactPhone) => extra_phones.push(i),
+                (Some(i), f) => repeated.push((i, f.clone())),
+                (None, _) => {}
+            }
+        }
+        Ctx { table, cols, customs, amount_in_wan, options, default_industry, unkept, extra_phones, repeated }
     }
 
     fn label(&self, field: &Field) -> String {
@@ -707,51 +937,37 @@ impl<'a> Ctx<'a> {
             }
         }
 
-        // The contact on this row.
-        let mut contact = NewContact { primary: true, ..NewContact::default() };
-        let mut any = false;
-        for field in [Field::ContactPhone, Field::ContactEmail, Field::ContactWechat] {
-            let Some(v) = self.value(row, &field) else { continue };
-            if masked(v) {
-                self.not_stored(&mut notes, row.row, &field, v, "is masked (an export without --reveal): not imported");
-                continue;
-            }
-            // A "联系方式" column often holds an email here and there.
-            let target =
-                if field == Field::ContactPhone && v.contains('@') && self.value(row, &Field::ContactEmail).is_none() {
-                    Field::ContactEmail
-                } else {
-                    field.clone()
-                };
-            let parsed = match target {
-                Field::ContactPhone => parse_phone(v),
-                Field::ContactEmail => parse_email(v),
-                _ => Ok(v.to_string()),
-            };
-            match parsed {
-                Ok(p) => {
-                    any = true;
-                    match target {
-                        Field::ContactPhone => contact.phone = Some(p),
-                        Field::ContactEmail => contact.email = Some(p),
-                        _ => contact.wechat = Some(p),
-                    }
+        // The contacts on this row: usually one; a name cell may hold several
+        // (`张三 138…；李四 139…`).
+        match self.contacts(row, &mut errs, &mut notes) {
+            Some(mut contacts) => {
+                if contacts.iter().any(|c| c.name == TO_FILL) {
+                    fill(Field::ContactName, TO_FILL, Fill::ToFill);
                 }
-                Err(why) => errs.push(field, v, why),
+                new.contacts.append(&mut contacts);
+            }
+            None => {
+                if let Some(v) = self.text(row, &Field::ContactPosition) {
+                    self.not_stored(
+                        &mut notes,
+                        row.row,
+                        &Field::ContactPosition,
+                        &v,
+                        "a position without a contact name, phone or email has no contact to go to",
+                    );
+                }
             }
         }
-        contact.position = self.text(row, &Field::ContactPosition);
-        let contact_name = self.value(row, &Field::ContactName);
-        any |= contact_name.is_some();
-        if any {
-            contact.name = match contact_name {
-                Some(n) => n.to_string(),
-                None => {
-                    fill(Field::ContactName, TO_FILL, Fill::ToFill);
-                    TO_FILL.to_string()
-                }
-            };
-            new.contacts.push(contact);
+        for (i, field) in &self.repeated {
+            let v = self.table.cell(row, *i).trim();
+            if !v.is_empty() {
+                notes.not_stored.push(NotStored {
+                    row: row.row,
+                    column: self.table.label(*i),
+                    value: v.to_string(),
+                    reason: format!("column {} already feeds {}", self.label(field), field.name()),
+                });
+            }
         }
 
         let number = self.text(row, &Field::Number);
@@ -797,8 +1013,43 @@ struct Dedupe {
     touched: BTreeSet<usize>,
 }
 
+/// The same person: a phone in common (main or other), the same email, or, with neither
+/// on either side, the same name.
 fn same_contact(a: &NewContact, b: &NewContact) -> bool {
-    a.name == b.name && a.phone == b.phone && a.email == b.email && a.wechat == b.wechat
+    let phones = |c: &NewContact| c.phone.iter().chain(&c.other_phones).cloned().collect::<Vec<_>>();
+    let (pa, pb) = (phones(a), phones(b));
+    let email = |c: &NewContact| c.email.as_ref().map(|e| e.to_lowercase());
+    if pa.iter().any(|p| pb.contains(p)) || (email(a).is_some() && email(a) == email(b)) {
+        return true;
+    }
+    let bare = |c: &NewContact| c.phone.is_none() && c.other_phones.is_empty() && c.email.is_none();
+    bare(a) && bare(b) && a.name == b.name
+}
+
+/// Folds `b` into `a`, the same person: empty fields filled, phones joined. Returns the
+/// values of `b` that differ from `a`'s and are not kept, as (field, value).
+fn union_contact(a: &mut NewContact, b: &NewContact) -> Vec<(Field, String)> {
+    let mut lost = Vec::new();
+    if a.name == TO_FILL && b.name != TO_FILL {
+        a.name.clone_from(&b.name);
+    } else if b.name != TO_FILL && b.name != a.name {
+        lost.push((Field::ContactName, b.name.clone()));
+    }
+    for (field, mine, theirs) in [
+        (Field::ContactPosition, &mut a.position, &b.position),
+        (Field::ContactEmail, &mut a.email, &b.email),
+        (Field::ContactWechat, &mut a.wechat, &b.wechat),
+    ] {
+        match (mine.as_deref(), theirs.as_deref()) {
+            (None, Some(_)) => mine.clone_from(theirs),
+            (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y) => lost.push((field, y.to_string())),
+            _ => {}
+        }
+    }
+    for p in b.phone.iter().chain(&b.other_phones) {
+        add_phone(a, p.clone());
+    }
+    lost
 }
 
 /// Fills `a` from `b` when `a` is empty or a placeholder; a different real value is a
@@ -879,11 +1130,26 @@ impl Dedupe {
             a.custom.entry(k.clone()).or_insert_with(|| v.clone());
         }
         let mut contact_added = false;
+        let mut lost = Vec::new();
         for c in &b.contacts {
-            if !a.contacts.iter().any(|x| same_contact(x, c)) {
-                a.contacts.push(NewContact { primary: false, ..c.clone() });
-                contact_added = true;
+            match a.contacts.iter_mut().find(|x| same_contact(x, c)) {
+                Some(x) => lost.extend(union_contact(x, c)),
+                None => {
+                    a.contacts.push(NewContact { primary: false, ..c.clone() });
+                    contact_added = true;
+                }
             }
+        }
+        for (field, value) in lost {
+            out.not_stored.push(NotStored {
+                row: p.row,
+                column: ctx.label(&field),
+                value,
+                reason: format!(
+                    "the same contact (same phone or email) on row {} has another value, which is kept",
+                    first.row
+                ),
+            });
         }
         // Filled markers of values the later row supplied are no longer true.
         first.filled.retain(|f| match f.field {

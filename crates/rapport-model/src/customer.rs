@@ -181,6 +181,20 @@ pub struct Contact {
     pub wechat: Option<String>,
     /// The primary contact.
     pub primary: bool,
+    /// More phones (a landline beside the mobile, say), canonical, at most
+    /// [`MAX_OTHER_PHONES`], none equal to `phone`. Masked, indexed and matched like `phone`.
+    #[serde(default)]
+    pub other_phones: Vec<String>,
+}
+
+/// Most phones a contact keeps besides its main one.
+pub const MAX_OTHER_PHONES: usize = 5;
+
+impl Contact {
+    /// The main phone, then the others.
+    pub fn phones(&self) -> impl Iterator<Item = &str> {
+        self.phone.iter().chain(&self.other_phones).map(String::as_str)
+    }
 }
 
 /// A follow-up (跟进记录).

@@ -41,6 +41,35 @@ fn collect<T>(errs: &mut Vec<FieldError>, r: Result<T, FieldError>, field: &str)
     }
 }
 
+/// Checks a contact's other phones: each valid, at most [`crate::MAX_OTHER_PHONES`];
+/// duplicates and copies of the main phone are dropped.
+pub(crate) fn other_phones(
+    list: &[String],
+    main: Option<&str>,
+    field: &str,
+    errs: &mut Vec<FieldError>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in list.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        if let Some(p) = collect(errs, validate_phone(p), field) {
+            if main != Some(p.as_str()) && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    if out.len() > crate::MAX_OTHER_PHONES {
+        errs.push(FieldError::new(
+            field,
+            format!(
+                "holds {} phones; a contact keeps at most {} besides its main one",
+                out.len(),
+                crate::MAX_OTHER_PHONES
+            ),
+        ));
+    }
+    out
+}
+
 /// A new contact person.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +91,9 @@ pub struct NewContact {
     /// Make this the primary contact.
     #[serde(default)]
     pub primary: bool,
+    /// More phones (a landline beside the mobile), at most [`crate::MAX_OTHER_PHONES`].
+    #[serde(default)]
+    pub other_phones: Vec<String>,
 }
 
 impl NewContact {
@@ -71,6 +103,7 @@ impl NewContact {
         let name = required(errs, &f("name"), &self.name);
         let phone = opt_text(&self.phone).and_then(|p| collect(errs, validate_phone(&p), &f("phone")));
         let email = opt_text(&self.email).and_then(|e| collect(errs, validate_email(&e), &f("email")));
+        let other_phones = other_phones(&self.other_phones, phone.as_deref(), &f("other_phones"), errs);
         Contact {
             id: ItemId::random(),
             name,
@@ -79,6 +112,7 @@ impl NewContact {
             email,
             wechat: opt_text(&self.wechat),
             primary: self.primary,
+            other_phones,
         }
     }
 

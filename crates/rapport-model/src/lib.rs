@@ -20,7 +20,7 @@ mod vocab;
 
 pub use customer::{
     Absorbed, Address, Contact, Customer, Deal, DecisionChain, Interaction, Needs, NextAction, Order, ServiceRecord,
-    Task, TaskDone, SCHEMA_VERSION, TO_FILL, TO_FILL_DEAL, TO_FILL_FIELDS,
+    Task, TaskDone, MAX_OTHER_PHONES, SCHEMA_VERSION, TO_FILL, TO_FILL_DEAL, TO_FILL_FIELDS,
 };
 pub use error::{FieldError, ValidationError};
 pub use id::{CustomerId, ItemId};

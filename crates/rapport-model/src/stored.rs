@@ -86,6 +86,15 @@ impl Customer {
             if let Some(p) = &c.phone {
                 accepted(&mut errs, &at("phone"), validate_phone(p));
             }
+            for p in &c.other_phones {
+                accepted(&mut errs, &at("other_phones"), validate_phone(p));
+            }
+            if c.other_phones.len() > crate::MAX_OTHER_PHONES {
+                errs.push(FieldError::new(
+                    at("other_phones"),
+                    format!("holds {} phones; at most {}", c.other_phones.len(), crate::MAX_OTHER_PHONES),
+                ));
+            }
             if let Some(e) = &c.email {
                 accepted(&mut errs, &at("email"), validate_email(e));
             }

@@ -170,7 +170,7 @@ pub fn index_keys(c: &Customer, derived: &Derived) -> BTreeSet<IndexKey> {
         keys.insert(text_key(IndexKind::CreditCode, cc));
     }
     for ct in &c.contacts {
-        if let Some(p) = &ct.phone {
+        for p in ct.phones() {
             keys.insert(text_key(IndexKind::Phone, p));
         }
     }
@@ -330,7 +330,7 @@ pub fn search_text(c: &Customer) -> String {
     for ct in &c.contacts {
         s.push('\u{1}');
         s.push_str(&normalize_text(&ct.name));
-        if let Some(p) = &ct.phone {
+        for p in ct.phones() {
             s.push('\u{1}');
             s.push_str(p);
         }

@@ -120,3 +120,39 @@ fn filling_the_deal_locally_clears_the_flag_and_local_edits_keep_requiring_it() 
     assert!(store.list(&Filter { to_fill: true, ..Default::default() }).expect("list").is_empty());
     assert_eq!(store.doctor().expect("doctor").problems, Vec::<String>::new());
 }
+
+#[test]
+fn other_phones_are_stored_masked_matched_and_searched_like_the_phone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = new_store(&dir);
+    let by = li_wei();
+    let contact = |phone: &str, other: &[&str]| NewContact {
+        name: "张伟".into(),
+        phone: Some(phone.into()),
+        other_phones: other.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let with = |name: &str, c: NewContact| NewCustomer {
+        kind: Some(Kind::Company),
+        name: name.into(),
+        industry: Some("C".into()),
+        source: Some("展会".into()),
+        contacts: vec![c],
+        ..Default::default()
+    };
+    let a = store.add_customer(&with("甲公司", contact("13812345678", &["021-12345678"])), &by).expect("a");
+    store.add_customer(&with("乙公司", contact("02112345678", &[])), &by).expect("b");
+    assert_eq!(store.get(a.id).expect("get").contacts[0].other_phones, vec!["021-12345678".to_string()]);
+    let found = store.duplicates().expect("dedupe");
+    assert_eq!(found.pairs.len(), 1);
+    assert!(found.pairs[0].reasons.iter().any(|r| r.contains("021-****5678")), "{:?}", found.pairs[0].reasons);
+    assert_eq!(store.search("021-1234", false).expect("search").len(), 2);
+    assert_eq!(mask_phone("021-12345678"), "021-****5678");
+    // Bad or too many other phones are refused by the input check.
+    let bad = store.add_customer(&with("丙公司", contact("13812345678", &["12345"])), &by).expect_err("bad");
+    assert!(bad.to_string().contains("other_phones"), "{bad}");
+    let many: Vec<String> = (0..6).map(|i| format!("0571-888888{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let err = store.add_customer(&with("丁公司", contact("13812345678", &many)), &by).expect_err("too many");
+    assert!(err.to_string().contains("at most 5"), "{err}");
+}
