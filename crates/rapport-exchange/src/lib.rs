@@ -88,7 +88,7 @@ pub use field::{header_key, Field};
 pub use mapping::{suggest, suggested_toml, Mapping, Resolved, Suggestion, Target};
 pub use plan::{
     plan, plan_with_progress, write_rejections_csv, Fill, Filled, ImportOptions, ImportPlan, MatchKeys, Merged, Moved,
-    NotStored, PlannedRow, Rejection, Skipped, TO_FILL, UNKNOWN,
+    NotStored, PlannedRow, Rejection, Skipped, FOLLOW_UP_DATE_ONLY, TO_FILL, UNKNOWN,
 };
 pub use table::{read_table, read_table_with, Format, Row, Table};
 

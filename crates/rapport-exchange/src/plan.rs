@@ -22,7 +22,9 @@ use crate::normalize::{
     parse_kind, parse_phone, parse_stage, parse_yes_no,
 };
 use crate::{ExchangeError, Field, Row, Table};
-use rapport_model::{normalize_name, Date, DateTime, Deal, Kind, NewContact, NewCustomer, Stage};
+use rapport_model::{
+    normalize_name, Channel, Date, DateTime, Deal, Kind, NewContact, NewCustomer, NewInteraction, Stage,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// The text that marks a key field to fill in later (the model's marker).
@@ -243,8 +245,10 @@ pub fn plan_with_progress(
         }
     }
     let ctx = Ctx::new(table, &resolved, options);
+    let read_here: Vec<String> =
+        [ctx.follow_text, ctx.follow_date].into_iter().flatten().map(|i| table.label(i)).collect();
     let mut out = ImportPlan {
-        unknown_columns: resolved.unknown.clone(),
+        unknown_columns: resolved.unknown.iter().filter(|u| !read_here.contains(u)).cloned().collect(),
         // A second phone column is read (its numbers are kept), so it is not "repeated".
         repeated_columns: resolved.repeated.iter().filter(|(_, f)| *f != Field::ContactPhone).cloned().collect(),
         total_rows: table.rows.len(),
@@ -340,6 +344,10 @@ struct Ctx<'a> {
     unkept: Vec<(usize, &'static str)>,
     /// Further phone columns (座机 or 电话 beside 手机): their numbers are kept too.
     extra_phones: Vec<usize>,
+    /// The follow-up text column (跟进记录, 跟进内容…), read as a follow-up.
+    follow_text: Option<usize>,
+    /// The follow-up date column (最近跟进, 跟进日期…).
+    follow_date: Option<usize>,
     /// Other columns repeating a field an earlier column feeds: their cells are reported.
     repeated: Vec<(usize, Field)>,
 }
@@ -368,6 +376,62 @@ impl Errs<'_> {
         });
         self.fields.insert(field);
     }
+}
+
+/// Headers (after [`header_key`]) of a follow-up text column.
+const FOLLOW_UP_TEXT: [&str; 9] =
+    ["跟进记录", "跟进内容", "跟进情况", "沟通记录", "拜访记录", "跟进备注", "沟通内容", "followup", "followups"];
+/// Headers of a follow-up date column.
+const FOLLOW_UP_DATE: [&str; 10] = [
+    "最近跟进",
+    "最近跟进日期",
+    "最近跟进时间",
+    "跟进日期",
+    "跟进时间",
+    "最后跟进",
+    "最后跟进日期",
+    "最后跟进时间",
+    "lastinteraction",
+    "lastfollowup",
+];
+/// Summary of a follow-up known only by its date.
+pub const FOLLOW_UP_DATE_ONLY: &str = "跟进（表格导入，仅有日期）";
+
+/// The channel a follow-up text names (电话, 拜访, 邮件, 会议, 微信), if any.
+fn channel_in(text: &str) -> Option<Channel> {
+    let t = text.to_lowercase();
+    let words: [(&[&str], Channel); 5] = [
+        (&["拜访", "上门", "面谈", "见面", "visit"], Channel::Visit),
+        (&["微信", "wechat"], Channel::Wechat),
+        (&["邮件", "email", "e-mail"], Channel::Email),
+        (&["会议", "视频", "腾讯会议", "钉钉", "meeting", "zoom"], Channel::Meeting),
+        (&["电话", "致电", "来电", "通话", "phone", "call"], Channel::Phone),
+    ];
+    words.iter().find(|(ws, _)| ws.iter().any(|w| t.contains(w))).map(|(_, c)| *c)
+}
+
+/// The first date written in a text (`2024-03-05`, `2024/3/5`, `2024年3月5日`), if any.
+fn date_in(text: &str) -> Option<Date> {
+    let chars: Vec<char> = text.chars().collect();
+    for start in 0..chars.len() {
+        if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
+            continue;
+        }
+        let mut end = start;
+        while end < chars.len()
+            && (chars[end].is_ascii_digit() || matches!(chars[end], '-' | '/' | '.' | '年' | '月' | '日'))
+        {
+            end += 1;
+        }
+        let candidate: String = chars[start..end].iter().collect();
+        let candidate = candidate.trim_end_matches(['-', '/', '.']);
+        if candidate.chars().filter(char::is_ascii_digit).count() >= 6 {
+            if let Ok(d) = parse_date(candidate) {
+                return Some(d);
+            }
+        }
+    }
+    None
 }
 
 /// What separates several contacts in one cell.
@@ -625,6 +689,49 @@ impl<'a> Ctx<'a> {
         Some(out)
     }
 
+    /// The row's follow-up columns as one follow-up: dated by the date column, else by a
+    /// date in the text, else the import time; the channel named in the text, else phone
+    /// (电话, the usual follow-up of a sales sheet; the row says it was assumed).
+    fn follow_up(&self, row: &Row, new: &mut NewCustomer, notes: &mut RowNotes) {
+        let cell = |i: Option<usize>| i.map(|i| (i, self.table.cell(row, i).trim())).filter(|(_, v)| !v.is_empty());
+        let text = cell(self.follow_text);
+        let date_cell = cell(self.follow_date);
+        let column_date = date_cell.and_then(|(_, v)| parse_date(v).ok());
+        // A date column holding words is a follow-up text too.
+        let worded_date = date_cell.filter(|_| column_date.is_none());
+        let summary = match (text, worded_date) {
+            (Some((_, t)), Some((_, w))) => format!("{w}\n{t}"),
+            (Some((_, t)), None) | (None, Some((_, t))) => t.to_string(),
+            (None, None) if column_date.is_some() => FOLLOW_UP_DATE_ONLY.to_string(),
+            (None, None) => return,
+        };
+        let date = column_date.or_else(|| date_in(&summary));
+        let channel = channel_in(&summary);
+        let when = match date {
+            Some(d) => format!("dated {d}"),
+            None => "dated at the import (no date in the row)".to_string(),
+        };
+        let how = match channel {
+            Some(c) => format!("channel {} from the text", c.as_str()),
+            None => "channel unknown, recorded as phone (电话)".to_string(),
+        };
+        for (i, v) in [text, date_cell].into_iter().flatten() {
+            notes.moved.push(Moved {
+                row: row.row,
+                column: self.table.label(i),
+                value: v.to_string(),
+                to: "interaction".into(),
+                reason: format!("imported as a follow-up (跟进记录), {when}, {how}"),
+            });
+        }
+        new.follow_ups.push(NewInteraction {
+            at: date.map(|d| d.format("%Y-%m-%d").to_string()),
+            channel: Some(channel.unwrap_or(Channel::Phone)),
+            summary,
+            ..NewInteraction::default()
+        });
+    }
+
     fn not_stored(&self, notes: &mut RowNotes, row: u32, field: &Field, value: &str, reason: impl Into<String>) {
         notes.not_stored.push(NotStored {
             row,
@@ -672,7 +779,25 @@ impl<'a> Ctx<'a> {
                 (None, _) => {}
             }
         }
-        Ctx { table, cols, customs, amount_in_wan, options, default_industry, unkept, extra_phones, repeated }
+        let free = |i: &usize| resolved.columns.get(*i).is_some_and(Option::is_none);
+        let find = |names: &[&str]| {
+            (0..table.headers.len()).filter(free).find(|i| names.contains(&header_key(&table.headers[*i]).as_str()))
+        };
+        let follow_text = find(&FOLLOW_UP_TEXT);
+        let follow_date = find(&FOLLOW_UP_DATE);
+        Ctx {
+            table,
+            cols,
+            customs,
+            amount_in_wan,
+            options,
+            default_industry,
+            unkept,
+            extra_phones,
+            repeated,
+            follow_text,
+            follow_date,
+        }
     }
 
     fn label(&self, field: &Field) -> String {
@@ -970,6 +1095,8 @@ impl<'a> Ctx<'a> {
             }
         }
 
+        self.follow_up(row, &mut new, &mut notes);
+
         let number = self.text(row, &Field::Number);
 
         // The model's own checks; a value already refused above is not reported twice.
@@ -1126,6 +1253,11 @@ impl Dedupe {
         fill_from(&mut a.owner, &b.owner, ctx.label(&Field::Owner), &mut conflicts);
         fill_from(&mut a.notes, &b.notes, ctx.label(&Field::Notes), &mut conflicts);
         a.tags.extend(b.tags.iter().cloned());
+        for f in &b.follow_ups {
+            if !a.follow_ups.iter().any(|x| x.at == f.at && x.summary == f.summary) {
+                a.follow_ups.push(f.clone());
+            }
+        }
         for (k, v) in &b.custom {
             a.custom.entry(k.clone()).or_insert_with(|| v.clone());
         }

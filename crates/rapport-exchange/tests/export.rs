@@ -45,6 +45,7 @@ fn customers() -> Vec<Customer> {
                 email: Some("wang@hengrui.cn".into()),
                 wechat: Some("wxm_2024".into()),
                 primary: true,
+                other_phones: Vec::new(),
             },
             NewContact { name: "李娜".into(), phone: Some("13700137000".into()), ..NewContact::default() },
         ],

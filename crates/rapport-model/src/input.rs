@@ -186,6 +186,10 @@ pub struct NewCustomer {
     /// requiring its deal.
     #[serde(skip)]
     pub to_fill: BTreeSet<String>,
+    /// Follow-ups to record with the customer (an imported sheet's 跟进记录 column). Not
+    /// JSON input: the API adds follow-ups through their own endpoint.
+    #[serde(skip)]
+    pub follow_ups: Vec<NewInteraction>,
 }
 
 impl NewCustomer {
@@ -264,6 +268,17 @@ impl NewCustomer {
                 errs.push(e);
             }
         }
+        let mut interactions = Vec::with_capacity(self.follow_ups.len());
+        for (i, f) in self.follow_ups.iter().enumerate() {
+            match f.validate(author, now) {
+                Ok(x) => interactions.push(x),
+                Err(e) => errs.extend(e.fields.into_iter().map(|mut x| {
+                    x.field = format!("interactions[{i}].{}", x.field);
+                    x
+                })),
+            }
+        }
+        interactions.sort_by(|a, b| a.at.cmp(&b.at));
         ValidationError::check(errs)?;
         let mut contacts = contacts;
         if !contacts.is_empty() && !contacts.iter().any(|c| c.primary) {
@@ -294,7 +309,7 @@ impl NewCustomer {
             manual_tags: self.tags.iter().map(|t| t.trim().to_string()).collect(),
             custom: self.custom.clone(),
             contacts,
-            interactions: Vec::new(),
+            interactions,
             service_records: Vec::new(),
             orders: Vec::new(),
             tasks: Vec::new(),
