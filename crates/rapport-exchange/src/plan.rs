@@ -56,11 +56,13 @@ pub enum Fill {
     Unknown,
     /// A default was used (value says which).
     Default,
-    /// No longer produced: a masked value is listed in [`ImportPlan::not_stored`]. Kept so
-    /// callers matching on it still build.
+    /// The file held a masked value (`138****5678`, from an export without `--reveal`):
+    /// it is not imported. The cell is also in [`ImportPlan::not_stored`], with its column.
     Masked,
-    /// No longer produced: a value the stage does not keep is listed in
-    /// [`ImportPlan::not_stored`] (or, a deal amount, moved to the budget: [`ImportPlan::moved`]).
+    /// The value was dropped because the stage does not keep it (a deal date on a customer
+    /// that is not won, a reason on one that is not lost). The cell is also in
+    /// [`ImportPlan::not_stored`] with its reason; a deal amount is not dropped but kept as
+    /// the budget ([`ImportPlan::moved`]).
     Dropped,
 }
 
@@ -491,6 +493,8 @@ fn masked(v: &str) -> bool {
 struct RowNotes {
     not_stored: Vec<NotStored>,
     moved: Vec<Moved>,
+    /// Masked contact values skipped, for [`Fill::Masked`].
+    masked: Vec<(Field, String)>,
 }
 
 /// Words that make a row a totals row when they are its customer name.
@@ -539,6 +543,7 @@ impl<'a> Ctx<'a> {
             let Some(v) = self.value(row, &field) else { continue };
             if masked(v) {
                 self.not_stored(notes, row.row, &field, v, "is masked (an export without --reveal): not imported");
+                notes.masked.push((field.clone(), v.to_string()));
                 continue;
             }
             // A "联系方式" column often holds an email here and there.
@@ -1007,6 +1012,7 @@ impl<'a> Ctx<'a> {
                     });
                     continue;
                 }
+                fill(f.clone(), v, Fill::Dropped);
                 self.not_stored(&mut notes, row.row, &f, v, why.clone());
             }
         }
@@ -1023,6 +1029,7 @@ impl<'a> Ctx<'a> {
                 ),
             }
         } else if let Some(r) = reason {
+            fill(Field::LostReason, r, Fill::Dropped);
             self.not_stored(
                 &mut notes,
                 row.row,
@@ -1064,7 +1071,11 @@ impl<'a> Ctx<'a> {
 
         // The contacts on this row: usually one; a name cell may hold several
         // (`张三 138…；李四 139…`).
-        match self.contacts(row, &mut errs, &mut notes) {
+        let contacts = self.contacts(row, &mut errs, &mut notes);
+        for (field, v) in std::mem::take(&mut notes.masked) {
+            fill(field, &v, Fill::Masked);
+        }
+        match contacts {
             Some(mut contacts) => {
                 if contacts.iter().any(|c| c.name == TO_FILL) {
                     fill(Field::ContactName, TO_FILL, Fill::ToFill);

@@ -132,5 +132,12 @@ fn every_cell_not_stored_is_listed_with_its_reason() {
     assert_eq!(got, vec![(2, "流失原因", "价格高"), (2, "联系电话", "138****5678"), (2, "录入人", "王芳")]);
     assert!(p.not_stored[0].reason.contains("lost customer"));
     assert!(p.not_stored[1].reason.contains("masked"));
-    assert!(p.rows[0].filled.iter().all(|f| !matches!(f.why, Fill::Dropped | Fill::Masked)));
+    // The per-field markers stay too (the node counts them), each cell also listed above.
+    let marked: Vec<(Field, Fill)> = p.rows[0]
+        .filled
+        .iter()
+        .filter(|f| matches!(f.why, Fill::Dropped | Fill::Masked))
+        .map(|f| (f.field.clone(), f.why))
+        .collect();
+    assert_eq!(marked, vec![(Field::LostReason, Fill::Dropped), (Field::ContactPhone, Fill::Masked)]);
 }
