@@ -128,7 +128,7 @@ fn ymd(b: &[u8]) -> Option<Date> {
 fn parse_dt(key: &str, s: &str) -> Result<DateTime, DocError> {
     let b = s.as_bytes();
     let at = (b.len() == 19 && b[10] == b'T' && b[13] == b':' && b[16] == b':')
-        .then(|| Some(ymd(&b[..10])?.and_hms_opt(number(&b[11..13])?, number(&b[14..16])?, number(&b[17..19])?)?))
+        .then(|| ymd(&b[..10])?.and_hms_opt(number(&b[11..13])?, number(&b[14..16])?, number(&b[17..19])?))
         .flatten();
     at.ok_or_else(|| bad(key, "is not a date-time"))
 }

@@ -60,6 +60,9 @@ fn a_second_phone_column_is_kept() {
     }
 }
 
+/// Name, phone, other phones, email, position.
+type ContactView<'a> = (&'a str, Option<&'a str>, Vec<&'a str>, Option<&'a str>, Option<&'a str>);
+
 #[test]
 fn folded_rows_keep_the_same_contact_once_with_the_union_of_its_fields() {
     let p = plan_csv(
@@ -72,7 +75,7 @@ fn folded_rows_keep_the_same_contact_once_with_the_union_of_its_fields() {
     );
     assert!(p.rejected.is_empty(), "{:?}", p.rejected);
     assert_eq!(p.rows.len(), 1);
-    let contacts: Vec<(&str, Option<&str>, Vec<&str>, Option<&str>, Option<&str>)> = p.rows[0]
+    let contacts: Vec<ContactView<'_>> = p.rows[0]
         .new
         .contacts
         .iter()

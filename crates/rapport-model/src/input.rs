@@ -278,7 +278,7 @@ impl NewCustomer {
                 })),
             }
         }
-        interactions.sort_by(|a, b| a.at.cmp(&b.at));
+        interactions.sort_by_key(|a| a.at);
         ValidationError::check(errs)?;
         let mut contacts = contacts;
         if !contacts.is_empty() && !contacts.iter().any(|c| c.primary) {

@@ -160,7 +160,7 @@ fn extreme_values_do_not_overflow() {
 
 #[test]
 fn the_funnel_counts_customers_with_fields_to_fill() {
-    let book = vec![facts(1, Stage::Won, &[]), facts(2, Stage::Won, &[]), facts(3, Stage::Intent, &[])];
+    let book = [facts(1, Stage::Won, &[]), facts(2, Stage::Won, &[]), facts(3, Stage::Intent, &[])];
     let legacy = vec!["deal.contract_no".to_string(), "deal.date".to_string()];
     let source = vec!["source".to_string()];
     let flags: [&[String]; 3] = [&legacy, &[], &source];
