@@ -47,8 +47,8 @@
 //!    planned with those fields named in `NewCustomer::to_fill` (`deal.amount`,
 //!    `deal.date`, `deal.contract_no`; a missing source adds `source`) and [`Fill::ToFill`]
 //!    markers. With amount and date the deal is kept and a missing contract number reads
-//!    `待补充`; otherwise the customer is won without a deal record and the row's amount or
-//!    contract number is kept as a custom field (`成交金额`, `合同编号`), listed in
+//!    `待补充`; otherwise the customer is won without a deal record and the row's deal
+//!    values are kept as custom fields (`成交金额`, `成交日期`, `合同编号`), listed in
 //!    [`ImportPlan::moved`].
 //!
 //!    **Totals and notes.** Rows named `合计`/`小计`/`总计` or starting `注：`/`说明` (or

@@ -967,10 +967,10 @@ impl<'a> Ctx<'a> {
                     let contract_no = contract.unwrap_or(TO_FILL).to_string();
                     new.deal = Some(Deal { amount, date, contract_no });
                 }
-                // No deal record without amount and date: what the row has is kept as a
-                // custom field until the deal is filled in.
+                // No deal record without amount and date: what the row has is kept as
+                // custom fields until the deal is filled in (found by the property test).
                 _ => {
-                    for (field, cell) in [(Field::DealAmount, amount_cell), (Field::ContractNo, contract)] {
+                    for (field, cell) in deal_cells.clone() {
                         let Some(v) = cell.filter(|_| !errs.fields.contains(&field)) else { continue };
                         let key = field.header();
                         new.custom.insert(key.clone(), v.to_string());
