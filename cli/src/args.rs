@@ -590,6 +590,10 @@ pub struct ListArgs {
     /// Include archived customers.
     #[arg(long)]
     pub archived: bool,
+    /// Only customers with key fields still to fill (待补充), e.g. legacy won customers
+    /// imported without deal date or contract number.
+    #[arg(long)]
+    pub to_fill: bool,
     /// Print at most this many rows (the total is still reported).
     #[arg(long)]
     pub limit: Option<usize>,

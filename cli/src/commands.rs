@@ -419,6 +419,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                     email: contact_email,
                     wechat: contact_wechat,
                     primary: true,
+                    other_phones: Vec::new(),
                 }],
                 None if contact_phone.is_some() || contact_email.is_some() => {
                     return Err(input(FieldError::new(
@@ -457,6 +458,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 tags: tags.into_iter().collect(),
                 custom: custom_pairs(&f.custom)?.into_iter().collect(),
                 contacts,
+                ..NewCustomer::default()
             };
             let c = book.add_customer(&new)?;
             if json {
@@ -763,6 +765,7 @@ fn parse_filter(a: &ListArgs) -> Result<Filter> {
             .no_interaction_days
             .and_then(|n| Filter::no_interaction(n, today()).map_err(|e| errs.push(e)).ok()),
         include_archived: a.archived,
+        to_fill: a.to_fill,
     };
     ValidationError::check(errs).map_err(StoreError::Invalid)?;
     Ok(f)
@@ -823,7 +826,7 @@ fn contact(dir: &Path, cmd: ContactCmd, json: bool) -> Result<()> {
     let book = open(dir)?;
     match cmd {
         ContactCmd::Add { customer, name, position, phone, email, wechat, primary, reason } => {
-            let new = NewContact { name, position, phone, email, wechat, primary };
+            let new = NewContact { name, position, phone, email, wechat, primary, other_phones: Vec::new() };
             done(json, &book.add_contact(&customer, &new, reason)?, "contact added")
         }
         ContactCmd::Edit { customer, contact, name, position, phone, email, wechat, primary, reason } => {

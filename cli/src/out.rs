@@ -42,6 +42,7 @@ pub fn masked(c: &Customer, m: Masking) -> Customer {
     let mut c = c.clone();
     for ct in &mut c.contacts {
         ct.phone = ct.phone.as_deref().map(|p| m.phone(p));
+        ct.other_phones = ct.other_phones.iter().map(|p| m.phone(p)).collect();
         ct.email = ct.email.as_deref().map(|e| m.email(e));
         if m == Masking::Masked {
             ct.wechat = ct.wechat.as_ref().map(|w| format!("{}***", w.chars().take(2).collect::<String>()));

@@ -32,7 +32,7 @@ macro_rules! object_schema {
 }
 
 object_schema!(
-    /// The customer record: fields, contacts, follow-ups (`interactions`), `service_records`, `orders`, `tasks`, `manual_tags`, `custom`, `merged_into` (the surviving customer's id once merged, else null) and `absorbed` (customers merged into this one). Money is a string of yuan (`"12800.00"`); dates `YYYY-MM-DD`; times `YYYY-MM-DDTHH:MM:SS`. Contact data is not masked.
+    /// The customer record: fields, contacts, follow-ups (`interactions`), `service_records`, `orders`, `tasks`, `manual_tags`, `custom`, `merged_into` (the surviving customer's id once merged, else null), `absorbed` (customers merged into this one) and `to_fill` (names of key fields still to fill, 待补充: `deal.amount`, `deal.date`, `deal.contract_no`, `source`; set by a legacy import, cleared by the edit that fills them). Money is a string of yuan (`"12800.00"`); dates `YYYY-MM-DD`; times `YYYY-MM-DDTHH:MM:SS`. Contact data is not masked.
     CustomerRecord,
     /// Derived figures as of a date: 12-month and lifetime amounts, order counts, repurchase rate (basis points), follow-up counts, complaints, satisfaction, days to win.
     FiguresObject,
@@ -735,10 +735,11 @@ written_schema!(
         "properties": {
             "name": described(required_text(), "Name."),
             "position": described(or_null(text()), "Position."),
-            "phone": described(or_null(text()), "Phone: mainland mobile, landline with area code, or international."),
+            "phone": described(or_null(text()), "Phone: mainland mobile, landline (with area code, or a 7-8 digit local number), 400/800 service number, or international."),
             "email": described(or_null(text()), "Email."),
             "wechat": described(or_null(text()), "WeChat id."),
-            "primary": described(json!({"type": "boolean"}), "Make primary.")
+            "primary": described(json!({"type": "boolean"}), "Make primary."),
+            "other_phones": described(json!({"type": "array", "items": {"type": "string"}, "maxItems": 5}), "More phones (a landline beside the mobile), each validated like `phone`; at most 5.")
         }
     }),
     /// A contact patch (`rapport_model::ContactPatch`, plus `reason`, which is required: contact-data changes are explained).

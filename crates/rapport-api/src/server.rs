@@ -749,6 +749,8 @@ pub struct ListQuery {
     pub today: Option<Day>,
     /// Include archived customers.
     pub archived: Option<bool>,
+    /// Only customers with key fields still to fill (待补充), e.g. legacy won customers imported without deal date or contract number.
+    pub to_fill: Option<bool>,
     /// Full text: a fragment of name, number, contact name, phone or email.
     pub q: Option<String>,
     /// number, name, created or last_interaction; prefix `-` for descending (default number).
@@ -791,6 +793,7 @@ impl ListQuery {
                 .as_ref()
                 .and_then(|n| Filter::no_interaction(n.0, today).map_err(|e| errs.push(e)).ok()),
             include_archived: self.archived.unwrap_or(false),
+            to_fill: self.to_fill.unwrap_or(false),
         };
         ValidationError::check(errs).map_err(StoreError::Invalid)?;
         Ok(f)
@@ -1573,6 +1576,8 @@ pub struct ExportQuery {
     pub today: Option<Day>,
     /// Include archived customers.
     pub archived: Option<bool>,
+    /// Only customers with key fields still to fill (待补充), e.g. legacy won customers imported without deal date or contract number.
+    pub to_fill: Option<bool>,
 }
 
 /// Export the customers a list filter selects as CSV, XLSX or JSON Lines; contact data masked unless `reveal`.
@@ -1599,6 +1604,7 @@ async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery
         no_interaction_days: q.no_interaction_days,
         today: q.today,
         archived: q.archived,
+        to_fill: q.to_fill,
         ..ListQuery::default()
     };
     let today = date_or_today(&s.0.book, "today", &list.today)?;

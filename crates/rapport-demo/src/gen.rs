@@ -853,7 +853,16 @@ pub(crate) fn customer(book: &DemoBook, i: u64, profile: &DemoProfile) -> Custom
             g.r.chance(0.85).then(|| format!("{}@{domain}", g.email_local(&cname)))
         };
         let wechat = g.r.chance(if cname.chinese { 0.75 } else { 0.3 }).then(|| g.wechat(&cname, phone.as_deref()));
-        contacts.push(Contact { id: g.item_id(), name: cname.full, position, phone, email, wechat, primary: k == 0 });
+        contacts.push(Contact {
+            id: g.item_id(),
+            name: cname.full,
+            position,
+            phone,
+            email,
+            wechat,
+            primary: k == 0,
+            other_phones: Vec::new(),
+        });
     }
 
     // Needs.
@@ -930,5 +939,6 @@ pub(crate) fn customer(book: &DemoBook, i: u64, profile: &DemoProfile) -> Custom
         tasks,
         merged_into: None,
         absorbed: Vec::new(),
+        to_fill: Default::default(),
     }
 }

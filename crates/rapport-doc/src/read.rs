@@ -206,6 +206,10 @@ impl CustomerDoc {
             Some(o) => d.keys(&o).collect(),
             None => BTreeSet::new(),
         };
+        let to_fill: BTreeSet<String> = match root.map(TO_FILL)? {
+            Some(o) => d.keys(&o).collect(),
+            None => BTreeSet::new(),
+        };
         let mut custom = BTreeMap::new();
         if let Some(f) = map_fields(CUSTOM)? {
             for e in &f.entries {
@@ -225,6 +229,10 @@ impl CustomerDoc {
                 email: f.str("email")?,
                 wechat: f.str("wechat")?,
                 primary: f.bool("primary")?,
+                other_phones: f
+                    .str("other_phones")?
+                    .map(|s| s.split_whitespace().map(str::to_string).collect())
+                    .unwrap_or_default(),
             });
         }
         // Primary first, then by name: a stable order on every node.
@@ -348,6 +356,7 @@ impl CustomerDoc {
             tasks,
             merged_into,
             absorbed,
+            to_fill,
         })
     }
 

@@ -31,6 +31,8 @@ pub const ORDERS: &str = "orders";
 pub const TASKS: &str = "tasks";
 pub const MERGED_INTO: &str = "merged_into";
 pub const ABSORBED: &str = "absorbed";
+/// Map of field name → `true` for the key fields still to fill (absent: none).
+pub const TO_FILL: &str = "to_fill";
 
 pub const ADDRESS_FIELDS: [&str; 4] = ["province", "city", "district", "street"];
 pub const NEEDS_FIELDS: [&str; 6] = ["pain_points", "timeline", "budget", "purchaser", "evaluator", "approver"];

@@ -62,6 +62,18 @@ fn map_at(doc: &mut AutoCommit, parent: &ObjId, key: &str) -> Result<ObjId, DocE
     }
 }
 
+/// Clears the to-fill flags of `fields` (a local edit filled them); says which it cleared.
+fn filled(doc: &mut AutoCommit, fields: &[&str], what: &mut Vec<String>) -> Result<(), DocError> {
+    let Some((automerge::Value::Object(ObjType::Map), o)) = doc.get(&ROOT, TO_FILL)? else { return Ok(()) };
+    for f in fields {
+        if doc.get(&o, *f)?.is_some() {
+            doc.delete(&o, *f)?;
+            what.push(format!("{f} no longer to fill"));
+        }
+    }
+    Ok(())
+}
+
 fn write_contact(doc: &mut AutoCommit, contacts: &ObjId, c: &Contact) -> Result<(), DocError> {
     let o = doc.put_object(contacts, c.id.0.as_str(), ObjType::Map)?;
     doc.put(&o, "name", c.name.as_str())?;
@@ -70,6 +82,11 @@ fn write_contact(doc: &mut AutoCommit, contacts: &ObjId, c: &Contact) -> Result<
     put_opt(doc, &o, "email", c.email.as_deref())?;
     put_opt(doc, &o, "wechat", c.wechat.as_deref())?;
     doc.put(&o, "primary", c.primary)?;
+    // Space-separated (a canonical phone holds no space); absent when there are none, so
+    // contacts without them keep the shape they had.
+    if !c.other_phones.is_empty() {
+        doc.put(&o, "other_phones", c.other_phones.join(" "))?;
+    }
     Ok(())
 }
 
@@ -193,6 +210,13 @@ impl CustomerDoc {
         for (k, v) in &c.custom {
             d.put(&custom, k.as_str(), v.as_str())?;
         }
+        // Only a legacy import flags fields: other documents keep the shape they had.
+        if !c.to_fill.is_empty() {
+            let o = d.put_object(ROOT, TO_FILL, ObjType::Map)?;
+            for f in &c.to_fill {
+                d.put(&o, f.as_str(), true)?;
+            }
+        }
         let contacts = d.put_object(ROOT, CONTACTS, ObjType::Map)?;
         for x in &c.contacts {
             write_contact(d, &contacts, x)?;
@@ -279,6 +303,9 @@ impl CustomerDoc {
             }
             if let Some(v) = &p.source {
                 set(d, SOURCE, Some(v), &mut what)?;
+                if v != rapport_model::TO_FILL {
+                    filled(d, &["source"], &mut what)?;
+                }
             }
             if let Some(v) = &p.owner {
                 set(d, OWNER, Some(v), &mut what)?;
@@ -322,6 +349,7 @@ impl CustomerDoc {
             if let Some(deal) = &p.deal {
                 write_deal(d, Some(deal))?;
                 what.push(format!("deal {} on {} contract {}", deal.amount, deal.date, deal.contract_no));
+                filled(d, &rapport_model::TO_FILL_DEAL, &mut what)?;
             }
             if let Some(r) = &p.lost_reason {
                 set(d, LOST_REASON, Some(r), &mut what)?;

@@ -51,6 +51,26 @@
 //!    unless their credit codes or customer numbers differ) collapse into the first: their contacts are added, empty values filled, differing
 //!    values reported in [`Merged::conflicts`].
 //!
+//!    **Legacy won rows.** A won row without deal amount, date or contract number is
+//!    planned with those fields named in `NewCustomer::to_fill` (`deal.amount`,
+//!    `deal.date`, `deal.contract_no`; a missing source adds `source`) and [`Fill::ToFill`]
+//!    markers. With amount and date the deal is kept and a missing contract number reads
+//!    `待补充`; otherwise the customer is won without a deal record and the row's deal
+//!    values are kept as custom fields (`成交金额`, `成交日期`, `合同编号`), listed in
+//!    [`ImportPlan::moved`].
+//!
+//!    **Totals and notes.** Rows named `合计`/`小计`/`总计` or starting `注：`/`说明` (or
+//!    holding only such a label and numbers) are skipped, listed in [`ImportPlan::skipped`].
+//!
+//!    **Nothing dropped without a word.** [`ImportPlan::not_stored`] lists every non-empty
+//!    cell not stored (row, column, value, reason); [`ImportPlan::moved`] every cell stored
+//!    in another field than its column: a deal amount on a customer not won → the budget,
+//!    follow-up columns (跟进记录, 最近跟进…) → a follow-up (`NewCustomer::follow_ups`; date
+//!    from the date column, the text, or the import time; channel from the text, else
+//!    phone). A second phone column (座机 beside 手机) feeds `NewContact::other_phones`; a
+//!    contact cell naming several people is split (or refused when their numbers cannot be
+//!    paired); folded rows keep the same contact (a phone or email in common) once.
+//!
 //!    **Missing values.** Required: the name (row rejected), and a company's industry
 //!    (rejected unless [`ImportOptions::default_industry`]; the model has no "unknown"
 //!    industry). Key fields filled and listed in [`PlannedRow::filled`]: source → `待补充`,
@@ -59,11 +79,12 @@
 //!    Minor fields → `未知` when the sheet has the column but the cell is empty: size,
 //!    revenue band, province, city (not on rows with a customer number: a re-imported
 //!    export means empty by an empty cell). Masked contact values (`138****8000`, from an export
-//!    without reveal) are skipped ([`Fill::Masked`]); a deal on a customer that is not won
-//!    (other than a lost or dormant customer that was won before) and a lost reason on one that
-//!    is not lost are dropped ([`Fill::Dropped`]).
+//!    without reveal) are skipped ([`Fill::Masked`]); a deal date or contract number on a
+//!    customer that is not won (other than a lost or dormant customer that was won before)
+//!    and a lost reason on one that is not lost are dropped ([`Fill::Dropped`]); each such
+//!    cell is also in [`ImportPlan::not_stored`].
 //!
-//!    Won rows need deal amount (> 0), deal date and contract number; lost rows a reason.
+//!    A won row's deal amount, when given, must be more than zero; lost rows need a reason.
 //! 4. The node matches each [`PlannedRow::match_keys`] (number, credit code, normalised
 //!    name) against its book so a re-import creates nothing new, then stores all rows or
 //!    none. [`write_rejections_csv`] gives the rejected rows back as a CSV (UTF-8 with BOM,
@@ -95,8 +116,8 @@ pub use export::{escape_formula, mask_wechat, write_csv, write_jsonl, write_xlsx
 pub use field::{header_key, Field};
 pub use mapping::{suggest, suggested_toml, Mapping, Resolved, Suggestion, Target};
 pub use plan::{
-    plan, plan_with_progress, write_rejections_csv, Fill, Filled, ImportOptions, ImportPlan, MatchKeys, Merged,
-    PlannedRow, Rejection, TO_FILL, UNKNOWN,
+    plan, plan_with_progress, write_rejections_csv, Fill, Filled, ImportOptions, ImportPlan, MatchKeys, Merged, Moved,
+    NotStored, PlannedRow, Rejection, Skipped, FOLLOW_UP_DATE_ONLY, TO_FILL, UNKNOWN,
 };
 pub use table::{read_table, read_table_in, read_table_with, Format, ReadOptions, Row, Table};
 

@@ -22,11 +22,13 @@ use crate::normalize::{
     parse_kind, parse_phone, parse_stage, parse_yes_no,
 };
 use crate::{ExchangeError, Field, Row, Table};
-use rapport_model::{normalize_name, Date, DateTime, Deal, Kind, NewContact, NewCustomer, Stage};
+use rapport_model::{
+    normalize_name, Channel, Date, DateTime, Deal, Kind, NewContact, NewCustomer, NewInteraction, Stage,
+};
 use std::collections::{BTreeSet, HashMap};
 
-/// The text that marks a key field to fill in later.
-pub const TO_FILL: &str = "待补充";
+/// The text that marks a key field to fill in later (the model's marker).
+pub const TO_FILL: &str = rapport_model::TO_FILL;
 /// The text that marks a minor field as unknown.
 pub const UNKNOWN: &str = "未知";
 
@@ -55,10 +57,12 @@ pub enum Fill {
     /// A default was used (value says which).
     Default,
     /// The file held a masked value (`138****5678`, from an export without `--reveal`):
-    /// it is not imported.
+    /// it is not imported. The cell is also in [`ImportPlan::not_stored`], with its column.
     Masked,
-    /// The value was dropped because the stage does not keep it (a deal on a customer
-    /// that is not won, a reason on one that is not lost).
+    /// The value was dropped because the stage does not keep it (a deal date on a customer
+    /// that is not won, a reason on one that is not lost). The cell is also in
+    /// [`ImportPlan::not_stored`] with its reason; a deal amount is not dropped but kept as
+    /// the budget ([`ImportPlan::moved`]).
     Dropped,
 }
 
@@ -71,6 +75,45 @@ pub struct Filled {
     pub value: String,
     /// Why.
     pub why: Fill,
+}
+
+/// A non-empty cell the import does not store, with why. Every such cell is listed:
+/// nothing is dropped with only a count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotStored {
+    /// Sheet row number.
+    pub row: u32,
+    /// The column as the file names it.
+    pub column: String,
+    /// The cell as written.
+    pub value: String,
+    /// Why it is not stored.
+    pub reason: String,
+}
+
+/// A cell stored in another field than its column names (a deal amount on a customer
+/// that is not won goes to the budget, say).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Moved {
+    /// Sheet row number.
+    pub row: u32,
+    /// The column as the file names it.
+    pub column: String,
+    /// The cell as written.
+    pub value: String,
+    /// Where it is stored: a field name (`budget`, `custom:成交金额`, `interaction`).
+    pub to: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A totals or note row (合计, 小计, 总计, 注：…, 说明…): skipped, never a customer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// Sheet row number.
+    pub row: u32,
+    /// The label that marks it (`合计`, `注：…` cut to 40 characters).
+    pub label: String,
 }
 
 /// A row that will create (or, matched by the node, update) a customer.
@@ -148,9 +191,18 @@ pub struct ImportPlan {
     pub rejected: Vec<Rejection>,
     /// Rows collapsed into earlier ones.
     pub merged: Vec<Merged>,
+    /// Non-empty cells not stored, by row (of planned and merged rows; a rejected row is
+    /// in `rejected`, a skipped one in `skipped`).
+    pub not_stored: Vec<NotStored>,
+    /// Cells stored in another field than their column names, by row.
+    pub moved: Vec<Moved>,
+    /// Totals and note rows skipped, by row.
+    pub skipped: Vec<Skipped>,
     /// Headers no mapping recognised (not imported).
     pub unknown_columns: Vec<String>,
-    /// Columns skipped because an earlier column feeds the same field.
+    /// Columns skipped because an earlier column feeds the same field (their non-empty
+    /// cells are in `not_stored`). A second phone column is not skipped: its numbers are
+    /// kept as the contact's other phones.
     pub repeated_columns: Vec<(String, Field)>,
     /// Data rows read.
     pub total_rows: usize,
@@ -195,17 +247,28 @@ pub fn plan_with_progress(
         }
     }
     let ctx = Ctx::new(table, &resolved, options);
+    let read_here: Vec<String> =
+        [ctx.follow_text, ctx.follow_date].into_iter().flatten().map(|i| table.label(i)).collect();
     let mut out = ImportPlan {
-        unknown_columns: resolved.unknown.clone(),
-        repeated_columns: resolved.repeated.clone(),
+        unknown_columns: resolved.unknown.iter().filter(|u| !read_here.contains(u)).cloned().collect(),
+        // A second phone column is read (its numbers are kept), so it is not "repeated".
+        repeated_columns: resolved.repeated.iter().filter(|(_, f)| *f != Field::ContactPhone).cloned().collect(),
         total_rows: table.rows.len(),
         ..ImportPlan::default()
     };
     let mut dedupe = Dedupe::default();
     let total = table.rows.len();
     for (i, row) in table.rows.iter().enumerate() {
+        if let Some(label) = ctx.summary_row(row) {
+            out.skipped.push(Skipped { row: row.row, label });
+            continue;
+        }
         match ctx.row(row) {
-            Ok(p) => dedupe.add(&ctx, p, &mut out),
+            Ok((p, mut notes)) => {
+                out.not_stored.append(&mut notes.not_stored);
+                out.moved.append(&mut notes.moved);
+                dedupe.add(&ctx, p, &mut out)
+            }
             Err(mut rej) => out.rejected.append(&mut rej),
         }
         if (i + 1) % 1000 == 0 {
@@ -230,7 +293,14 @@ pub fn plan_with_progress(
     }
     let bad: BTreeSet<u32> = out.rejected.iter().map(|r| r.row).collect();
     out.rows.retain(|p| !bad.contains(&p.row));
+    // A row folded into a rejected one is not imported either: its notes go with it.
+    let gone: BTreeSet<u32> =
+        out.merged.iter().filter(|m| bad.contains(&m.into_row)).map(|m| m.row).chain(bad.iter().copied()).collect();
+    out.not_stored.retain(|n| !gone.contains(&n.row));
+    out.moved.retain(|n| !gone.contains(&n.row));
     out.rejected.sort_by_key(|r| r.row);
+    out.not_stored.sort_by_key(|n| n.row);
+    out.moved.sort_by_key(|n| n.row);
     progress(total, total);
     Ok(out)
 }
@@ -271,6 +341,17 @@ struct Ctx<'a> {
     amount_in_wan: bool,
     options: &'a ImportOptions,
     default_industry: Option<String>,
+    /// Columns the mapping ignores but whose cells are customer data the import does not
+    /// keep (录入人: the importing member is recorded instead), reported cell by cell.
+    unkept: Vec<(usize, &'static str)>,
+    /// Further phone columns (座机 or 电话 beside 手机): their numbers are kept too.
+    extra_phones: Vec<usize>,
+    /// The follow-up text column (跟进记录, 跟进内容…), read as a follow-up.
+    follow_text: Option<usize>,
+    /// The follow-up date column (最近跟进, 跟进日期…).
+    follow_date: Option<usize>,
+    /// Other columns repeating a field an earlier column feeds: their cells are reported.
+    repeated: Vec<(usize, Field)>,
 }
 
 /// The errors of one row.
@@ -282,6 +363,12 @@ struct Errs<'a> {
 }
 
 impl Errs<'_> {
+    /// A refused value in a column other than the field's first one (a second phone column).
+    fn push_at(&mut self, column: String, field: Field, value: &str, reason: impl Into<String>) {
+        self.list.push(Rejection { row: self.row, column, value: value.to_string(), reason: reason.into() });
+        self.fields.insert(field);
+    }
+
     fn push(&mut self, field: Field, value: &str, reason: impl Into<String>) {
         self.list.push(Rejection {
             row: self.row,
@@ -293,11 +380,372 @@ impl Errs<'_> {
     }
 }
 
+/// Headers (after [`header_key`]) of a follow-up text column.
+const FOLLOW_UP_TEXT: [&str; 9] =
+    ["跟进记录", "跟进内容", "跟进情况", "沟通记录", "拜访记录", "跟进备注", "沟通内容", "followup", "followups"];
+/// Headers of a follow-up date column.
+const FOLLOW_UP_DATE: [&str; 10] = [
+    "最近跟进",
+    "最近跟进日期",
+    "最近跟进时间",
+    "跟进日期",
+    "跟进时间",
+    "最后跟进",
+    "最后跟进日期",
+    "最后跟进时间",
+    "lastinteraction",
+    "lastfollowup",
+];
+/// Summary of a follow-up known only by its date.
+pub const FOLLOW_UP_DATE_ONLY: &str = "跟进（表格导入，仅有日期）";
+
+/// The channel a follow-up text names (电话, 拜访, 邮件, 会议, 微信), if any.
+fn channel_in(text: &str) -> Option<Channel> {
+    let t = text.to_lowercase();
+    let words: [(&[&str], Channel); 5] = [
+        (&["拜访", "上门", "面谈", "见面", "visit"], Channel::Visit),
+        (&["微信", "wechat"], Channel::Wechat),
+        (&["邮件", "email", "e-mail"], Channel::Email),
+        (&["会议", "视频", "腾讯会议", "钉钉", "meeting", "zoom"], Channel::Meeting),
+        (&["电话", "致电", "来电", "通话", "phone", "call"], Channel::Phone),
+    ];
+    words.iter().find(|(ws, _)| ws.iter().any(|w| t.contains(w))).map(|(_, c)| *c)
+}
+
+/// The first date written in a text (`2024-03-05`, `2024/3/5`, `2024年3月5日`), if any.
+fn date_in(text: &str) -> Option<Date> {
+    let chars: Vec<char> = text.chars().collect();
+    for start in 0..chars.len() {
+        if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
+            continue;
+        }
+        let mut end = start;
+        while end < chars.len()
+            && (chars[end].is_ascii_digit() || matches!(chars[end], '-' | '/' | '.' | '年' | '月' | '日'))
+        {
+            end += 1;
+        }
+        let candidate: String = chars[start..end].iter().collect();
+        let candidate = candidate.trim_end_matches(['-', '/', '.']);
+        if candidate.chars().filter(char::is_ascii_digit).count() >= 6 {
+            if let Ok(d) = parse_date(candidate) {
+                return Some(d);
+            }
+        }
+    }
+    None
+}
+
+/// What separates several contacts in one cell.
+const CONTACT_SEPARATORS: [char; 6] = ['；', ';', '、', '/', '\n', '\r'];
+
+/// `张三 13812345678` → (`张三`, `13812345678`); `张三` → (`张三`, none). The phone is a
+/// run of digits (with `+ - ( )` and spaces) holding at least 7 digits.
+fn name_and_phone(part: &str) -> (String, Option<String>) {
+    let chars: Vec<char> = part.chars().collect();
+    let phone_char = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ');
+    let mut best: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() || chars[i] == '+' {
+            let mut j = i;
+            while j < chars.len() && phone_char(chars[j]) {
+                j += 1;
+            }
+            if chars[i..j].iter().filter(|c| c.is_ascii_digit()).count() >= 7 {
+                best = Some((i, j));
+                break;
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    match best {
+        Some((a, b)) => {
+            let name: String = chars[..a].iter().chain(&chars[b..]).collect();
+            let name = name.trim().trim_matches([':', '：', ',', '，', ' ']).trim().to_string();
+            (name, Some(chars[a..b].iter().collect::<String>().trim().to_string()))
+        }
+        None => (part.to_string(), None),
+    }
+}
+
+/// Adds a phone to a contact: the main one when it has none, else another one.
+fn add_phone(c: &mut NewContact, p: String) {
+    match &c.phone {
+        None => c.phone = Some(p),
+        Some(main) if *main == p => {}
+        Some(_) => {
+            if !c.other_phones.contains(&p) {
+                c.other_phones.push(p);
+            }
+        }
+    }
+}
+
 fn masked(v: &str) -> bool {
     v.contains("***") || (v.contains('*') && v.chars().filter(|c| *c == '*').count() >= 3)
 }
 
+/// What one row does not store as its columns say.
+#[derive(Default)]
+struct RowNotes {
+    not_stored: Vec<NotStored>,
+    moved: Vec<Moved>,
+    /// Masked contact values skipped, for [`Fill::Masked`].
+    masked: Vec<(Field, String)>,
+}
+
+/// Words that make a row a totals row when they are its customer name.
+const TOTAL_WORDS: [&str; 6] = ["合计", "小计", "总计", "总合计", "共计", "累计"];
+/// Prefixes of a note row's name cell.
+const NOTE_PREFIXES: [&str; 6] = ["注：", "注:", "说明", "备注：", "备注:", "填表说明"];
+
+/// The label when `cell` marks a totals or note row (spaces inside ignored: `合 计`).
+fn summary_label(cell: &str) -> Option<String> {
+    let t: String = rapport_model::normalize_text(cell).chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return None;
+    }
+    let folded = crate::normalize::fold_width(&t);
+    let is_total = TOTAL_WORDS.contains(&t.as_str())
+        || TOTAL_WORDS.iter().any(|w| t.strip_suffix(['：', ':']).is_some_and(|x| x == *w));
+    let is_note = NOTE_PREFIXES.iter().any(|p| t.starts_with(p) || folded.starts_with(p));
+    (is_total || is_note).then(|| cell.trim().chars().take(40).collect())
+}
+
+/// A cell that only a totals row holds beside its label: a number (amount, count).
+fn numeric_cell(cell: &str) -> bool {
+    let t = crate::normalize::fold_width(cell);
+    let t = t.trim().trim_start_matches(['￥', '¥']).trim_end_matches(['元', '万']);
+    !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | '%'))
+}
+
 impl<'a> Ctx<'a> {
+    /// The label of a totals or note row: its name cell is 合计/小计/总计 or starts with
+    /// 注：/说明, or its only non-empty cells are such a label and numbers.
+    fn summary_row(&self, row: &Row) -> Option<String> {
+        if let Some(label) = self.get(row, &Field::Name).and_then(summary_label) {
+            return Some(label);
+        }
+        let cells: Vec<&str> = row.cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+        let labels: Vec<String> = cells.iter().filter_map(|c| summary_label(c)).collect();
+        let rest_numeric = cells.iter().all(|c| summary_label(c).is_some() || numeric_cell(c));
+        (labels.len() == 1 && rest_numeric).then(|| labels[0].clone())
+    }
+
+    /// The row's contacts, `None` when it has no contact data. Refused values go to `errs`.
+    fn contacts(&self, row: &Row, errs: &mut Errs<'_>, notes: &mut RowNotes) -> Option<Vec<NewContact>> {
+        let mut contact = NewContact { primary: true, ..NewContact::default() };
+        let mut any = false;
+        for field in [Field::ContactPhone, Field::ContactEmail, Field::ContactWechat] {
+            let Some(v) = self.value(row, &field) else { continue };
+            if masked(v) {
+                self.not_stored(notes, row.row, &field, v, "is masked (an export without --reveal): not imported");
+                notes.masked.push((field.clone(), v.to_string()));
+                continue;
+            }
+            // A "联系方式" column often holds an email here and there.
+            let target =
+                if field == Field::ContactPhone && v.contains('@') && self.value(row, &Field::ContactEmail).is_none() {
+                    Field::ContactEmail
+                } else {
+                    field.clone()
+                };
+            // Several contacts in the name cell: the phone cell may hold their numbers.
+            if target == Field::ContactPhone && self.name_cell_parts(row).len() > 1 {
+                any = true;
+                continue;
+            }
+            let parsed = match target {
+                Field::ContactPhone => parse_phone(v),
+                Field::ContactEmail => parse_email(v),
+                _ => Ok(v.to_string()),
+            };
+            match parsed {
+                Ok(p) => {
+                    any = true;
+                    match target {
+                        Field::ContactPhone => contact.phone = Some(p),
+                        Field::ContactEmail => contact.email = Some(p),
+                        _ => contact.wechat = Some(p),
+                    }
+                }
+                Err(why) => errs.push(field, v, why),
+            }
+        }
+        // Further phone columns: 手机 and 座机 are both kept; an empty 手机 leaves the
+        // landline as the phone.
+        for i in &self.extra_phones {
+            let v = self.table.cell(row, *i).trim();
+            if is_placeholder(v) {
+                continue;
+            }
+            if masked(v) {
+                notes.not_stored.push(NotStored {
+                    row: row.row,
+                    column: self.table.label(*i),
+                    value: v.to_string(),
+                    reason: "is masked (an export without --reveal): not imported".into(),
+                });
+                continue;
+            }
+            match parse_phone(v) {
+                Ok(p) => {
+                    any = true;
+                    add_phone(&mut contact, p);
+                }
+                Err(why) => errs.push_at(self.table.label(*i), Field::ContactPhone, v, why),
+            }
+        }
+        contact.position = self.text(row, &Field::ContactPosition);
+        let parts = self.name_cell_parts(row);
+        if parts.len() > 1 {
+            return self.several_contacts(row, &parts, contact, errs).map(Some).unwrap_or(Some(Vec::new()));
+        }
+        let name_cell = self.value(row, &Field::ContactName);
+        any |= name_cell.is_some();
+        if !any {
+            return None;
+        }
+        // `张三 13812345678` in the name cell: the number is the contact's phone.
+        let (name, own_phone) = match parts.first() {
+            Some((n, Some(p))) => (n.clone(), Some(p.clone())),
+            _ => (name_cell.map(str::to_string).unwrap_or_default(), None),
+        };
+        if let Some(p) = own_phone {
+            match parse_phone(&p) {
+                Ok(p) => add_phone(&mut contact, p),
+                Err(why) => errs.push(Field::ContactName, name_cell.unwrap_or(""), why),
+            }
+        }
+        contact.name = if name.is_empty() { TO_FILL.to_string() } else { name };
+        Some(vec![contact])
+    }
+
+    /// The contact name cell split at `；;、/` and line breaks, each part as (name,
+    /// phone written beside it). One part for an ordinary cell; none for an empty one.
+    fn name_cell_parts(&self, row: &Row) -> Vec<(String, Option<String>)> {
+        let Some(cell) = self.value(row, &Field::ContactName) else { return Vec::new() };
+        cell.split(CONTACT_SEPARATORS).map(str::trim).filter(|p| !p.is_empty()).map(name_and_phone).collect()
+    }
+
+    /// Several contacts named in one cell: each gets the number written beside it, or the
+    /// phone cell's numbers in the same order. Anything that cannot be paired for sure is
+    /// refused, naming the cell.
+    fn several_contacts(
+        &self,
+        row: &Row,
+        parts: &[(String, Option<String>)],
+        shared: NewContact,
+        errs: &mut Errs<'_>,
+    ) -> Option<Vec<NewContact>> {
+        let cell = self.value(row, &Field::ContactName).unwrap_or("");
+        let n = parts.len();
+        let phone_cell = self.value(row, &Field::ContactPhone).filter(|v| !masked(v) && !v.contains('@'));
+        let column_numbers: Vec<&str> = phone_cell
+            .map(|v| v.split(CONTACT_SEPARATORS).map(str::trim).filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default();
+        let refuse = |errs: &mut Errs<'_>, why: String| {
+            errs.push(Field::ContactName, cell, why);
+            None
+        };
+        if !column_numbers.is_empty() && column_numbers.len() != n {
+            return refuse(
+                errs,
+                format!(
+                    "holds {n} contacts but the phone cell {} number(s): put each contact on its own row, or write \
+                     `张三 138…；李四 139…`",
+                    column_numbers.len()
+                ),
+            );
+        }
+        if parts.iter().any(|(_, p)| p.is_some()) && !column_numbers.is_empty() {
+            return refuse(errs, format!("holds {n} contacts with numbers and the phone cell more numbers: keep one"));
+        }
+        if shared.email.is_some() || shared.wechat.is_some() || shared.position.is_some() || shared.phone.is_some() {
+            return refuse(
+                errs,
+                format!(
+                    "holds {n} contacts, and the email, WeChat or position on the row could be either's: put each \
+                         contact on its own row"
+                ),
+            );
+        }
+        if parts.iter().any(|(name, _)| name.is_empty()) {
+            return refuse(errs, format!("holds {n} parts and one has no name"));
+        }
+        let mut out = Vec::with_capacity(n);
+        for (i, (name, own)) in parts.iter().enumerate() {
+            let number = own.as_deref().or(column_numbers.get(i).copied());
+            let mut c = NewContact { name: name.clone(), primary: i == 0, ..NewContact::default() };
+            if let Some(v) = number {
+                match parse_phone(v) {
+                    Ok(p) => c.phone = Some(p),
+                    Err(why) => {
+                        errs.push(Field::ContactPhone, v, why);
+                        continue;
+                    }
+                }
+            }
+            out.push(c);
+        }
+        Some(out)
+    }
+
+    /// The row's follow-up columns as one follow-up: dated by the date column, else by a
+    /// date in the text, else the import time; the channel named in the text, else phone
+    /// (电话, the usual follow-up of a sales sheet; the row says it was assumed).
+    fn follow_up(&self, row: &Row, new: &mut NewCustomer, notes: &mut RowNotes) {
+        let cell = |i: Option<usize>| i.map(|i| (i, self.table.cell(row, i).trim())).filter(|(_, v)| !v.is_empty());
+        let text = cell(self.follow_text);
+        let date_cell = cell(self.follow_date);
+        let column_date = date_cell.and_then(|(_, v)| parse_date(v).ok());
+        // A date column holding words is a follow-up text too.
+        let worded_date = date_cell.filter(|_| column_date.is_none());
+        let summary = match (text, worded_date) {
+            (Some((_, t)), Some((_, w))) => format!("{w}\n{t}"),
+            (Some((_, t)), None) | (None, Some((_, t))) => t.to_string(),
+            (None, None) if column_date.is_some() => FOLLOW_UP_DATE_ONLY.to_string(),
+            (None, None) => return,
+        };
+        let date = column_date.or_else(|| date_in(&summary));
+        let channel = channel_in(&summary);
+        let when = match date {
+            Some(d) => format!("dated {d}"),
+            None => "dated at the import (no date in the row)".to_string(),
+        };
+        let how = match channel {
+            Some(c) => format!("channel {} from the text", c.as_str()),
+            None => "channel unknown, recorded as phone (电话)".to_string(),
+        };
+        for (i, v) in [text, date_cell].into_iter().flatten() {
+            notes.moved.push(Moved {
+                row: row.row,
+                column: self.table.label(i),
+                value: v.to_string(),
+                to: "interaction".into(),
+                reason: format!("imported as a follow-up (跟进记录), {when}, {how}"),
+            });
+        }
+        new.follow_ups.push(NewInteraction {
+            at: date.map(|d| d.format("%Y-%m-%d").to_string()),
+            channel: Some(channel.unwrap_or(Channel::Phone)),
+            summary,
+            ..NewInteraction::default()
+        });
+    }
+
+    fn not_stored(&self, notes: &mut RowNotes, row: u32, field: &Field, value: &str, reason: impl Into<String>) {
+        notes.not_stored.push(NotStored {
+            row,
+            column: self.label(field),
+            value: value.to_string(),
+            reason: reason.into(),
+        });
+    }
+
     fn new(table: &'a Table, resolved: &Resolved, options: &'a ImportOptions) -> Ctx<'a> {
         let mut cols = HashMap::new();
         let mut customs = Vec::new();
@@ -315,7 +763,46 @@ impl<'a> Ctx<'a> {
             .is_some_and(|i| header_key(&table.headers[*i]).contains('万') || table.headers[*i].contains('万'));
         let default_industry =
             options.default_industry.as_deref().and_then(|d| parse_industry(d).ok()).map(|i| i.code.to_string());
-        Ctx { table, cols, customs, amount_in_wan, options, default_industry }
+        let unkept = table
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| resolved.columns.get(*i).is_none_or(Option::is_none))
+            .filter_map(|(i, h)| match Field::from_header(h) {
+                Some(Field::EnteredBy) => Some((i, "the importing member is recorded as entered by")),
+                _ => None,
+            })
+            .collect();
+        let mut extra_phones = Vec::new();
+        let mut repeated = Vec::new();
+        for (label, field) in &resolved.repeated {
+            let unused = (0..table.headers.len())
+                .find(|i| resolved.columns.get(*i).is_some_and(Option::is_none) && table.label(*i) == *label);
+            match (unused, field) {
+                (Some(i), Field::ContactPhone) => extra_phones.push(i),
+                (Some(i), f) => repeated.push((i, f.clone())),
+                (None, _) => {}
+            }
+        }
+        let free = |i: &usize| resolved.columns.get(*i).is_some_and(Option::is_none);
+        let find = |names: &[&str]| {
+            (0..table.headers.len()).filter(free).find(|i| names.contains(&header_key(&table.headers[*i]).as_str()))
+        };
+        let follow_text = find(&FOLLOW_UP_TEXT);
+        let follow_date = find(&FOLLOW_UP_DATE);
+        Ctx {
+            table,
+            cols,
+            customs,
+            amount_in_wan,
+            options,
+            default_industry,
+            unkept,
+            extra_phones,
+            repeated,
+            follow_text,
+            follow_date,
+        }
     }
 
     fn label(&self, field: &Field) -> String {
@@ -339,8 +826,10 @@ impl<'a> Ctx<'a> {
         self.get(row, field).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
-    fn row(&self, row: &Row) -> Result<PlannedRow, Vec<Rejection>> {
+    fn row(&self, row: &Row) -> Result<(PlannedRow, RowNotes), Vec<Rejection>> {
         let mut errs = Errs { ctx: self, row: row.row, list: Vec::new(), fields: BTreeSet::new() };
+        let mut notes = RowNotes::default();
+        let mut to_fill = BTreeSet::new();
         let mut filled = Vec::new();
         let mut fill = |field: Field, value: &str, why: Fill| filled.push(Filled { field, value: value.into(), why });
         let mut new = NewCustomer::default();
@@ -414,6 +903,7 @@ impl<'a> Ctx<'a> {
             Some(v) => normalize_source(v),
             None => {
                 fill(Field::Source, TO_FILL, Fill::ToFill);
+                to_fill.insert("source".to_string());
                 TO_FILL.to_string()
             }
         });
@@ -440,7 +930,7 @@ impl<'a> Ctx<'a> {
             None => None,
         };
 
-        // Deal: kept only for a won customer, and then required.
+        // Deal: the deal of a won customer (and of a lost or dormant one that was won).
         let amount_cell = self.value(row, &Field::DealAmount);
         let amount = amount_cell.and_then(|v| match parse_amount(v, self.amount_in_wan) {
             Ok(m) if m.fen() > 0 => Some(m),
@@ -457,19 +947,42 @@ impl<'a> Ctx<'a> {
         let date_cell = self.value(row, &Field::DealDate);
         let date = date_cell.and_then(|v| parse_date(v).map_err(|why| errs.push(Field::DealDate, v, why)).ok());
         let contract = self.value(row, &Field::ContractNo);
+        let deal_cells =
+            [(Field::DealAmount, amount_cell), (Field::DealDate, date_cell), (Field::ContractNo, contract)];
         if stage == Some(Stage::Won) {
-            let why = "is required for a won customer (成交客户)";
-            if amount_cell.is_none() {
-                errs.push(Field::DealAmount, "", why);
+            // Legacy sheets rarely carry every deal field: a missing one is marked to fill
+            // (待补充) and the customer flagged, rather than the row refused.
+            for (field, name, cell) in [
+                (Field::DealAmount, "deal.amount", amount_cell),
+                (Field::DealDate, "deal.date", date_cell),
+                (Field::ContractNo, "deal.contract_no", contract),
+            ] {
+                if cell.is_none() {
+                    fill(field, TO_FILL, Fill::ToFill);
+                    to_fill.insert(name.to_string());
+                }
             }
-            if date_cell.is_none() {
-                errs.push(Field::DealDate, "", why);
-            }
-            if contract.is_none() {
-                errs.push(Field::ContractNo, "", why);
-            }
-            if let (Some(amount), Some(date), Some(c)) = (amount, date, contract) {
-                new.deal = Some(Deal { amount, date, contract_no: c.to_string() });
+            match (amount, date) {
+                (Some(amount), Some(date)) => {
+                    let contract_no = contract.unwrap_or(TO_FILL).to_string();
+                    new.deal = Some(Deal { amount, date, contract_no });
+                }
+                // No deal record without amount and date: what the row has is kept as
+                // custom fields until the deal is filled in (found by the property test).
+                _ => {
+                    for (field, cell) in deal_cells.clone() {
+                        let Some(v) = cell.filter(|_| !errs.fields.contains(&field)) else { continue };
+                        let key = field.header();
+                        new.custom.insert(key.clone(), v.to_string());
+                        notes.moved.push(Moved {
+                            row: row.row,
+                            column: self.label(&field),
+                            value: v.to_string(),
+                            to: format!("custom:{key}"),
+                            reason: "the deal is recorded once its amount and date are both known (待补充)".into(),
+                        });
+                    }
+                }
             }
         } else if let (Some(Stage::Lost | Stage::Dormant), Some(amount), Some(date), Some(c)) =
             (stage, amount, date, contract)
@@ -477,16 +990,33 @@ impl<'a> Ctx<'a> {
             // Won once, lost or dormant since: the deal is history worth keeping.
             new.deal = Some(Deal { amount, date, contract_no: c.to_string() });
         } else {
-            for (f, v) in
-                [(Field::DealAmount, amount_cell), (Field::DealDate, date_cell), (Field::ContractNo, contract)]
-            {
-                if let Some(v) = v {
-                    if !errs.fields.contains(&f) {
-                        fill(f, v, Fill::Dropped);
-                    }
+            let why = format!(
+                "a deal is kept only for a won customer (成交客户){}",
+                if matches!(stage, Some(Stage::Lost | Stage::Dormant)) {
+                    ", or a lost or dormant one with amount, date and contract number"
+                } else {
+                    ""
                 }
+            );
+            for (f, v) in deal_cells {
+                let Some(v) = v.filter(|_| !errs.fields.contains(&f)) else { continue };
+                // An amount on a customer not (yet) won is what the customer may spend.
+                if f == Field::DealAmount && self.value(row, &Field::Budget).is_none() {
+                    new.needs.budget = Some(v.to_string());
+                    notes.moved.push(Moved {
+                        row: row.row,
+                        column: self.label(&f),
+                        value: v.to_string(),
+                        to: Field::Budget.name(),
+                        reason: format!("{why}; the amount is kept as the budget (预算)"),
+                    });
+                    continue;
+                }
+                fill(f.clone(), v, Fill::Dropped);
+                self.not_stored(&mut notes, row.row, &f, v, why.clone());
             }
         }
+        new.to_fill = to_fill;
 
         let reason = self.value(row, &Field::LostReason);
         if stage == Some(Stage::Lost) {
@@ -500,6 +1030,13 @@ impl<'a> Ctx<'a> {
             }
         } else if let Some(r) = reason {
             fill(Field::LostReason, r, Fill::Dropped);
+            self.not_stored(
+                &mut notes,
+                row.row,
+                &Field::LostReason,
+                r,
+                "a lost reason is kept only for a lost customer",
+            );
         }
 
         if let Some(v) = self.get(row, &Field::Priority) {
@@ -519,7 +1056,9 @@ impl<'a> Ctx<'a> {
         new.notes = self.text(row, &Field::Notes);
         new.needs.pain_points = self.text(row, &Field::PainPoints);
         new.needs.timeline = self.text(row, &Field::Timeline);
-        new.needs.budget = self.text(row, &Field::Budget);
+        if let Some(b) = self.text(row, &Field::Budget) {
+            new.needs.budget = Some(b);
+        }
         new.needs.decision_chain.purchaser = self.text(row, &Field::Purchaser);
         new.needs.decision_chain.evaluator = self.text(row, &Field::Evaluator);
         new.needs.decision_chain.approver = self.text(row, &Field::Approver);
@@ -530,52 +1069,44 @@ impl<'a> Ctx<'a> {
             }
         }
 
-        // The contact on this row.
-        let mut contact = NewContact { primary: true, ..NewContact::default() };
-        let mut any = false;
-        for field in [Field::ContactPhone, Field::ContactEmail, Field::ContactWechat] {
-            let Some(v) = self.value(row, &field) else { continue };
-            if masked(v) {
-                fill(field, v, Fill::Masked);
-                continue;
-            }
-            // A "联系方式" column often holds an email here and there.
-            let target =
-                if field == Field::ContactPhone && v.contains('@') && self.value(row, &Field::ContactEmail).is_none() {
-                    Field::ContactEmail
-                } else {
-                    field.clone()
-                };
-            let parsed = match target {
-                Field::ContactPhone => parse_phone(v),
-                Field::ContactEmail => parse_email(v),
-                _ => Ok(v.to_string()),
-            };
-            match parsed {
-                Ok(p) => {
-                    any = true;
-                    match target {
-                        Field::ContactPhone => contact.phone = Some(p),
-                        Field::ContactEmail => contact.email = Some(p),
-                        _ => contact.wechat = Some(p),
-                    }
-                }
-                Err(why) => errs.push(field, v, why),
-            }
+        // The contacts on this row: usually one; a name cell may hold several
+        // (`张三 138…；李四 139…`).
+        let contacts = self.contacts(row, &mut errs, &mut notes);
+        for (field, v) in std::mem::take(&mut notes.masked) {
+            fill(field, &v, Fill::Masked);
         }
-        contact.position = self.text(row, &Field::ContactPosition);
-        let contact_name = self.value(row, &Field::ContactName);
-        any |= contact_name.is_some();
-        if any {
-            contact.name = match contact_name {
-                Some(n) => n.to_string(),
-                None => {
+        match contacts {
+            Some(mut contacts) => {
+                if contacts.iter().any(|c| c.name == TO_FILL) {
                     fill(Field::ContactName, TO_FILL, Fill::ToFill);
-                    TO_FILL.to_string()
                 }
-            };
-            new.contacts.push(contact);
+                new.contacts.append(&mut contacts);
+            }
+            None => {
+                if let Some(v) = self.text(row, &Field::ContactPosition) {
+                    self.not_stored(
+                        &mut notes,
+                        row.row,
+                        &Field::ContactPosition,
+                        &v,
+                        "a position without a contact name, phone or email has no contact to go to",
+                    );
+                }
+            }
         }
+        for (i, field) in &self.repeated {
+            let v = self.table.cell(row, *i).trim();
+            if !v.is_empty() {
+                notes.not_stored.push(NotStored {
+                    row: row.row,
+                    column: self.table.label(*i),
+                    value: v.to_string(),
+                    reason: format!("column {} already feeds {}", self.label(field), field.name()),
+                });
+            }
+        }
+
+        self.follow_up(row, &mut new, &mut notes);
 
         let number = self.text(row, &Field::Number);
 
@@ -593,8 +1124,19 @@ impl<'a> Ctx<'a> {
                 errs.push(field, &value, f.reason);
             }
         }
+        for (i, why) in &self.unkept {
+            let v = self.table.cell(row, *i).trim();
+            if !v.is_empty() {
+                notes.not_stored.push(NotStored {
+                    row: row.row,
+                    column: self.table.label(*i),
+                    value: v.to_string(),
+                    reason: (*why).to_string(),
+                });
+            }
+        }
         if errs.list.is_empty() {
-            Ok(PlannedRow { row: row.row, new, number, created, filled })
+            Ok((PlannedRow { row: row.row, new, number, created, filled }, notes))
         } else {
             Err(errs.list)
         }
@@ -609,8 +1151,43 @@ struct Dedupe {
     touched: BTreeSet<usize>,
 }
 
+/// The same person: a phone in common (main or other), the same email, or, with neither
+/// on either side, the same name.
 fn same_contact(a: &NewContact, b: &NewContact) -> bool {
-    a.name == b.name && a.phone == b.phone && a.email == b.email && a.wechat == b.wechat
+    let phones = |c: &NewContact| c.phone.iter().chain(&c.other_phones).cloned().collect::<Vec<_>>();
+    let (pa, pb) = (phones(a), phones(b));
+    let email = |c: &NewContact| c.email.as_ref().map(|e| e.to_lowercase());
+    if pa.iter().any(|p| pb.contains(p)) || (email(a).is_some() && email(a) == email(b)) {
+        return true;
+    }
+    let bare = |c: &NewContact| c.phone.is_none() && c.other_phones.is_empty() && c.email.is_none();
+    bare(a) && bare(b) && a.name == b.name
+}
+
+/// Folds `b` into `a`, the same person: empty fields filled, phones joined. Returns the
+/// values of `b` that differ from `a`'s and are not kept, as (field, value).
+fn union_contact(a: &mut NewContact, b: &NewContact) -> Vec<(Field, String)> {
+    let mut lost = Vec::new();
+    if a.name == TO_FILL && b.name != TO_FILL {
+        a.name.clone_from(&b.name);
+    } else if b.name != TO_FILL && b.name != a.name {
+        lost.push((Field::ContactName, b.name.clone()));
+    }
+    for (field, mine, theirs) in [
+        (Field::ContactPosition, &mut a.position, &b.position),
+        (Field::ContactEmail, &mut a.email, &b.email),
+        (Field::ContactWechat, &mut a.wechat, &b.wechat),
+    ] {
+        match (mine.as_deref(), theirs.as_deref()) {
+            (None, Some(_)) => mine.clone_from(theirs),
+            (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y) => lost.push((field, y.to_string())),
+            _ => {}
+        }
+    }
+    for p in b.phone.iter().chain(&b.other_phones) {
+        add_phone(a, p.clone());
+    }
+    lost
 }
 
 /// Fills `a` from `b` when `a` is empty or a placeholder; a different real value is a
@@ -687,15 +1264,35 @@ impl Dedupe {
         fill_from(&mut a.owner, &b.owner, ctx.label(&Field::Owner), &mut conflicts);
         fill_from(&mut a.notes, &b.notes, ctx.label(&Field::Notes), &mut conflicts);
         a.tags.extend(b.tags.iter().cloned());
+        for f in &b.follow_ups {
+            if !a.follow_ups.iter().any(|x| x.at == f.at && x.summary == f.summary) {
+                a.follow_ups.push(f.clone());
+            }
+        }
         for (k, v) in &b.custom {
             a.custom.entry(k.clone()).or_insert_with(|| v.clone());
         }
         let mut contact_added = false;
+        let mut lost = Vec::new();
         for c in &b.contacts {
-            if !a.contacts.iter().any(|x| same_contact(x, c)) {
-                a.contacts.push(NewContact { primary: false, ..c.clone() });
-                contact_added = true;
+            match a.contacts.iter_mut().find(|x| same_contact(x, c)) {
+                Some(x) => lost.extend(union_contact(x, c)),
+                None => {
+                    a.contacts.push(NewContact { primary: false, ..c.clone() });
+                    contact_added = true;
+                }
             }
+        }
+        for (field, value) in lost {
+            out.not_stored.push(NotStored {
+                row: p.row,
+                column: ctx.label(&field),
+                value,
+                reason: format!(
+                    "the same contact (same phone or email) on row {} has another value, which is kept",
+                    first.row
+                ),
+            });
         }
         // Filled markers of values the later row supplied are no longer true.
         first.filled.retain(|f| match f.field {

@@ -78,7 +78,27 @@ pub struct Customer {
     /// Customers merged into this one, by id.
     #[serde(default)]
     pub absorbed: Vec<Absorbed>,
+    /// Key fields still to fill (待补充), by name from [`TO_FILL_FIELDS`]: set by an
+    /// import of a legacy sheet (a won customer without deal date or contract number),
+    /// cleared field by field by the local edit that fills it. Empty on every customer
+    /// created by hand, and on every document written before the field existed.
+    #[serde(default)]
+    pub to_fill: BTreeSet<String>,
 }
+
+/// The text shown in a key field that is still to fill (domain section 7).
+pub const TO_FILL: &str = "待补充";
+
+/// The fields [`Customer::to_fill`] may name.
+///
+/// * `deal.amount`, `deal.date`: the customer is won without a deal record (the deal needs
+///   both); the reports count it as won without a deal.
+/// * `deal.contract_no`: the deal's contract number reads `待补充`.
+/// * `source`: the source reads `待补充`.
+pub const TO_FILL_FIELDS: [&str; 4] = ["deal.amount", "deal.date", "deal.contract_no", "source"];
+
+/// The deal fields of [`TO_FILL_FIELDS`]: setting the deal fills all three.
+pub const TO_FILL_DEAL: [&str; 3] = ["deal.amount", "deal.date", "deal.contract_no"];
 
 /// A customer merged into another: enough to find it again and to print where it went.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +181,20 @@ pub struct Contact {
     pub wechat: Option<String>,
     /// The primary contact.
     pub primary: bool,
+    /// More phones (a landline beside the mobile, say), canonical, at most
+    /// [`MAX_OTHER_PHONES`], none equal to `phone`. Masked, indexed and matched like `phone`.
+    #[serde(default)]
+    pub other_phones: Vec<String>,
+}
+
+/// Most phones a contact keeps besides its main one.
+pub const MAX_OTHER_PHONES: usize = 5;
+
+impl Contact {
+    /// The main phone, then the others.
+    pub fn phones(&self) -> impl Iterator<Item = &str> {
+        self.phone.iter().chain(&self.other_phones).map(String::as_str)
+    }
 }
 
 /// A follow-up (跟进记录).

@@ -8,10 +8,15 @@
 use crate::{
     check_stage_change, industry, validate_credit_code, validate_email, validate_phone, Address, Channel, Contact,
     Customer, CustomerId, Date, DateTime, Deal, FieldError, IntentLevel, ItemId, Kind, Money, Needs, NextAction, Order,
-    Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone, ValidationError, SCHEMA_VERSION,
+    Satisfaction, ServiceKind, ServiceRecord, Stage, Task, TaskDone, ValidationError, SCHEMA_VERSION, TO_FILL,
+    TO_FILL_FIELDS,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a local edit cannot give `待补充` as a contract number.
+pub(crate) const PLACEHOLDER_CONTRACT: &str =
+    "`待补充` marks a contract number still to fill; give the real contract number";
 
 fn required(errs: &mut Vec<FieldError>, field: &str, v: &str) -> String {
     let t = v.trim();
@@ -36,6 +41,35 @@ fn collect<T>(errs: &mut Vec<FieldError>, r: Result<T, FieldError>, field: &str)
     }
 }
 
+/// Checks a contact's other phones: each valid, at most [`crate::MAX_OTHER_PHONES`];
+/// duplicates and copies of the main phone are dropped.
+pub(crate) fn other_phones(
+    list: &[String],
+    main: Option<&str>,
+    field: &str,
+    errs: &mut Vec<FieldError>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in list.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        if let Some(p) = collect(errs, validate_phone(p), field) {
+            if main != Some(p.as_str()) && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    if out.len() > crate::MAX_OTHER_PHONES {
+        errs.push(FieldError::new(
+            field,
+            format!(
+                "holds {} phones; a contact keeps at most {} besides its main one",
+                out.len(),
+                crate::MAX_OTHER_PHONES
+            ),
+        ));
+    }
+    out
+}
+
 /// A new contact person.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +91,9 @@ pub struct NewContact {
     /// Make this the primary contact.
     #[serde(default)]
     pub primary: bool,
+    /// More phones (a landline beside the mobile), at most [`crate::MAX_OTHER_PHONES`].
+    #[serde(default)]
+    pub other_phones: Vec<String>,
 }
 
 impl NewContact {
@@ -66,6 +103,7 @@ impl NewContact {
         let name = required(errs, &f("name"), &self.name);
         let phone = opt_text(&self.phone).and_then(|p| collect(errs, validate_phone(&p), &f("phone")));
         let email = opt_text(&self.email).and_then(|e| collect(errs, validate_email(&e), &f("email")));
+        let other_phones = other_phones(&self.other_phones, phone.as_deref(), &f("other_phones"), errs);
         Contact {
             id: ItemId::random(),
             name,
@@ -74,6 +112,7 @@ impl NewContact {
             email,
             wechat: opt_text(&self.wechat),
             primary: self.primary,
+            other_phones,
         }
     }
 
@@ -142,6 +181,15 @@ pub struct NewCustomer {
     /// Contacts.
     #[serde(default)]
     pub contacts: Vec<NewContact>,
+    /// Key fields still to fill (see [`Customer::to_fill`]). Only an import of a legacy
+    /// sheet sets it, never JSON input: a customer added by hand or through the API keeps
+    /// requiring its deal.
+    #[serde(skip)]
+    pub to_fill: BTreeSet<String>,
+    /// Follow-ups to record with the customer (an imported sheet's 跟进记录 column). Not
+    /// JSON input: the API adds follow-ups through their own endpoint.
+    #[serde(skip)]
+    pub follow_ups: Vec<NewInteraction>,
 }
 
 impl NewCustomer {
@@ -191,10 +239,22 @@ impl NewCustomer {
         if self.lost_reason.as_deref().is_some_and(|r| !r.trim().is_empty()) && stage != Stage::Lost {
             errs.push(FieldError::new("lost_reason", "can only be given for a customer created as lost (stage lost)"));
         }
+        for f in &self.to_fill {
+            if !TO_FILL_FIELDS.contains(&f.as_str()) {
+                errs.push(FieldError::new("to_fill", format!("`{f}` is not a field that can be marked to fill")));
+            }
+        }
+        let flagged = |f: &str| self.to_fill.contains(f);
         if stage != Stage::Potential {
             if let Err(e) = check_stage_change(Stage::Potential, stage, self.deal.as_ref(), self.lost_reason.as_deref())
             {
-                errs.extend(e.fields.into_iter().filter(|f| f.field != "stage"));
+                // What the import marked to fill is not missing: it is flagged.
+                let deal_flagged = flagged("deal.amount") || flagged("deal.date");
+                errs.extend(e.fields.into_iter().filter(|f| {
+                    f.field != "stage"
+                        && !(f.field == "deal" && deal_flagged && self.deal.is_none())
+                        && !(f.field == "deal.contract_no" && flagged("deal.contract_no"))
+                }));
             }
         }
         let contacts: Vec<Contact> = self
@@ -208,6 +268,17 @@ impl NewCustomer {
                 errs.push(e);
             }
         }
+        let mut interactions = Vec::with_capacity(self.follow_ups.len());
+        for (i, f) in self.follow_ups.iter().enumerate() {
+            match f.validate(author, now) {
+                Ok(x) => interactions.push(x),
+                Err(e) => errs.extend(e.fields.into_iter().map(|mut x| {
+                    x.field = format!("interactions[{i}].{}", x.field);
+                    x
+                })),
+            }
+        }
+        interactions.sort_by_key(|a| a.at);
         ValidationError::check(errs)?;
         let mut contacts = contacts;
         if !contacts.is_empty() && !contacts.iter().any(|c| c.primary) {
@@ -238,12 +309,13 @@ impl NewCustomer {
             manual_tags: self.tags.iter().map(|t| t.trim().to_string()).collect(),
             custom: self.custom.clone(),
             contacts,
-            interactions: Vec::new(),
+            interactions,
             service_records: Vec::new(),
             orders: Vec::new(),
             tasks: Vec::new(),
             merged_into: None,
             absorbed: Vec::new(),
+            to_fill: self.to_fill.clone(),
         })
     }
 }
@@ -436,6 +508,9 @@ impl CustomerPatch {
             }
             if d.contract_no.trim().is_empty() {
                 errs.push(FieldError::new("deal.contract_no", "is required"));
+            }
+            if d.contract_no.trim() == TO_FILL {
+                errs.push(FieldError::new("deal.contract_no", PLACEHOLDER_CONTRACT));
             }
         }
         for (k, _) in self.custom.iter() {

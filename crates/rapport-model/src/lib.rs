@@ -20,7 +20,7 @@ mod vocab;
 
 pub use customer::{
     Absorbed, Address, Contact, Customer, Deal, DecisionChain, Interaction, Needs, NextAction, Order, ServiceRecord,
-    Task, TaskDone, SCHEMA_VERSION,
+    Task, TaskDone, MAX_OTHER_PHONES, SCHEMA_VERSION, TO_FILL, TO_FILL_DEAL, TO_FILL_FIELDS,
 };
 pub use error::{FieldError, ValidationError};
 pub use id::{CustomerId, ItemId};
@@ -30,7 +30,7 @@ pub use input::{
 };
 pub use mask::{mask_email, mask_phone, Masking};
 pub use money::Money;
-pub use normalize::{normalize_name, normalize_text};
+pub use normalize::{is_invisible, normalize_name, normalize_text};
 pub use number::{device_code, CustomerNumber};
 pub use stored::MAX_NAME_CHARS;
 pub use validate::{

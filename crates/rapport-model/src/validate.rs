@@ -73,6 +73,11 @@ pub fn credit_check_char(first17: &str) -> Option<char> {
 /// * landline: area code (0 + 2-3 digits) and a 7-8 digit number, optional extension:
 ///   `021-12345678`, `0755-1234567-801`
 /// * international: `+` country code and 6-14 more digits: `+442071234567`
+/// * service numbers: `400-800-1234`, `800-123-4567` (10 digits from 400 or 800)
+/// * a local landline without area code: 7 or 8 digits not starting with 0 or 1,
+///   optional extension: `87654321`, `87654321-123`
+///
+/// This is the one phone rule: import, the CLI, the API and the document check all call it.
 pub fn validate_phone(text: &str) -> Result<String, FieldError> {
     let field = "phone";
     let raw = text.trim();
@@ -108,7 +113,39 @@ pub fn validate_phone(text: &str) -> Result<String, FieldError> {
     if digits.starts_with('0') {
         return landline(&digits, raw).map_err(|w| bad(&w));
     }
-    Err(bad("is not a mainland mobile (11 digits from 1), a landline with area code (0...), or `+` and a country code"))
+    if digits.starts_with("400") || digits.starts_with("800") {
+        return service_number(&digits).map_err(|w| bad(&w));
+    }
+    if let Some(local) = local_number(raw) {
+        return Ok(local);
+    }
+    Err(bad(
+        "is not a mainland mobile (11 digits from 1), a landline (0 and area code, or a 7-8 digit local number), a \
+         400/800 service number, or `+` and a country code",
+    ))
+}
+
+/// A 400 or 800 service number: 10 digits, written `400-800-1234`.
+fn service_number(d: &str) -> Result<String, String> {
+    if d.len() != 10 {
+        return Err(format!("has {} digits; a 400 or 800 service number has 10", d.len()));
+    }
+    Ok(format!("{}-{}-{}", &d[..3], &d[3..6], &d[6..]))
+}
+
+/// A local landline without area code (7 or 8 digits, not from 0 or 1), with an optional
+/// extension after a separator: `87654321`, `8765-4321`, `87654321-123`, `87654321 转 123`.
+fn local_number(raw: &str) -> Option<String> {
+    let groups: Vec<&str> = raw.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+    let all: String = groups.concat();
+    let local_ok = |n: &str| (7..=8).contains(&n.len()) && !n.starts_with(['0', '1']);
+    if local_ok(&all) {
+        return Some(all);
+    }
+    // The number, then an extension of 1-6 digits in the last group.
+    let (ext, number) = groups.split_last()?;
+    let number = number.concat();
+    (local_ok(&number) && (1..=6).contains(&ext.len())).then(|| format!("{number}-{ext}"))
 }
 
 fn check_mobile(d: &str) -> Result<String, String> {
@@ -309,6 +346,8 @@ pub fn check_stage_change(
                 }
                 if d.contract_no.trim().is_empty() {
                     errs.push(FieldError::new("deal.contract_no", "is required for a won customer"));
+                } else if d.contract_no.trim() == crate::TO_FILL {
+                    errs.push(FieldError::new("deal.contract_no", crate::input::PLACEHOLDER_CONTRACT));
                 }
             }
         },
@@ -357,9 +396,37 @@ mod tests {
         assert_eq!(validate_phone("(0755)1234567").as_deref(), Ok("0755-1234567"));
         assert_eq!(validate_phone("010-12345678-801").as_deref(), Ok("010-12345678-801"));
         assert_eq!(validate_phone("+44 20 7123 4567").as_deref(), Ok("+442071234567"));
-        for bad in ["", "1381234567", "12812345678", "abc", "021-123", "+1 23", "5551234"] {
+        for bad in
+            ["", "1381234567", "12812345678", "abc", "021-123", "+1 23", "555123", "400-800-123", "8001234", "01234567"]
+        {
             assert_eq!(validate_phone(bad).unwrap_err().field, "phone", "{bad}");
         }
+    }
+
+    #[test]
+    fn landlines_and_service_numbers() {
+        for (text, canonical) in [
+            ("400-800-1234", "400-800-1234"),
+            ("4008001234", "400-800-1234"),
+            ("400 800 1234", "400-800-1234"),
+            ("800-123-4567", "800-123-4567"),
+            ("8001234567", "800-123-4567"),
+            ("87654321", "87654321"),
+            ("8765-4321", "87654321"),
+            ("8765432", "8765432"),
+            ("87654321-123", "87654321-123"),
+            ("010-12345678", "010-12345678"),
+            ("01012345678", "010-12345678"),
+            ("0571-8888888", "0571-8888888"),
+            ("010-12345678-123", "010-12345678-123"),
+            ("(0571)88888888", "0571-88888888"),
+        ] {
+            assert_eq!(validate_phone(text).as_deref(), Ok(canonical), "{text}");
+            // Canonical forms are fixed points: a stored number validates to itself.
+            assert_eq!(validate_phone(canonical).as_deref(), Ok(canonical), "{canonical}");
+        }
+        let e = validate_phone("400-800-12").unwrap_err();
+        assert!(e.reason.contains("400 or 800"), "{e}");
     }
 
     #[test]

@@ -557,11 +557,13 @@ impl Book for LocalBook {
         let eval = rapport_rules::Book::evaluate_compiled(&live, &engine.compiled, &engine.settings, window.as_of);
         let derived: std::collections::HashMap<CustomerId, (&[String], &str)> =
             eval.customers.iter().map(|c| (c.id, (c.rule_tags.as_slice(), c.tier.as_str()))).collect();
+        let to_fill = self.store.to_fill()?;
         let rows: Vec<ReportRow<'_>> = facts
             .iter()
             .map(|f| {
                 let (rule_tags, tier) = derived.get(&f.id).map_or((&[][..], None), |(t, tier)| (*t, Some(*tier)));
-                ReportRow { facts: f, rule_tags, tier }
+                let to_fill = to_fill.get(&f.id).map_or(&[][..], Vec::as_slice);
+                ReportRow { facts: f, rule_tags, tier, to_fill }
             })
             .collect();
         let summary = names.contains(&ReportName::Tiers).then(|| eval.summary(model));

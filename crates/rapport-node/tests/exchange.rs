@@ -185,22 +185,34 @@ fn a_messy_gbk_sheet_is_all_or_nothing_and_its_rejections_can_be_fixed_and_impor
     assert!(!r.written && r.not_written_because.is_some(), "any rejected row stops the import");
     assert_eq!(book.store.count().expect("count"), 0, "nothing half-written");
     assert!(r.format.contains("GB18030"), "{}", r.format);
-    // Row 5 folds into row 2 (same normalised name); rows 6 and 7 are refused.
+    // Row 5 folds into row 2 (same normalised name); row 6 is refused. Row 7, won without
+    // deal date or contract number (a legacy sheet), goes in flagged 待补充.
     assert_eq!(r.folded.iter().map(|f| (f.row, f.into_row)).collect::<Vec<_>>(), vec![(5, 2)]);
     let rejected: Vec<(u32, &str, &str)> =
         r.rejected.iter().map(|x| (x.row, x.column.as_str(), x.value.as_str())).collect();
-    assert_eq!(rejected, vec![(6, "联系方式", "12345"), (7, "成交日期", ""), (7, "合同编号", "")]);
-    assert_eq!(r.rejected_rows, 2);
-    assert_eq!(r.created.len(), 3);
+    assert_eq!(rejected, vec![(6, "联系方式", "12345")]);
+    assert_eq!(r.rejected_rows, 1);
+    assert_eq!(r.created.len(), 4);
     assert_eq!(r.filled.get("source 待补充"), Some(&1), "a missing source is marked to fill: {:?}", r.filled);
 
     let dry = import(&book, "客户.csv", gbk.clone(), true, true);
-    assert_eq!((dry.created.len(), dry.written), (3, false));
+    assert_eq!((dry.created.len(), dry.written), (4, false));
     let ok = import(&book, "客户.csv", gbk.clone(), false, true);
     assert!(ok.written);
-    assert_eq!(ok.created.len(), 3);
+    assert_eq!(ok.created.len(), 4);
     let rows = book.list(&Filter::default()).expect("list");
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
+    let flagged = book.list(&Filter { to_fill: true, ..Default::default() }).expect("list");
+    // Key fields to fill: 华信's deal, 广州's source.
+    assert_eq!(
+        flagged.iter().map(|r| r.summary.name.as_str()).collect::<Vec<_>>(),
+        ["北京华信咨询有限公司", "广州南方贸易有限公司"]
+    );
+    let huaxin = book.customer(&flagged[0].summary.number).expect("show").customer;
+    assert_eq!(huaxin.stage, Stage::Won);
+    assert_eq!(huaxin.deal, None, "no deal record without its date");
+    assert_eq!(huaxin.to_fill.iter().map(String::as_str).collect::<Vec<_>>(), ["deal.contract_no", "deal.date"]);
+    assert_eq!(huaxin.custom.get("成交金额").map(String::as_str), Some("12.5万"), "the amount waits, not lost");
     let hengrui = rows.iter().find(|r| r.summary.name.starts_with("苏州恒瑞")).expect("hengrui");
     let c = book.customer(&hengrui.summary.number).expect("show").customer;
     assert_eq!(c.contacts.len(), 2, "the folded row's contact is kept");
@@ -216,23 +228,13 @@ fn a_messy_gbk_sheet_is_all_or_nothing_and_its_rejections_can_be_fixed_and_impor
     assert_eq!(guangzhou.summary.source, "待补充");
 
     // The rejections file, fixed, imports the rest.
-    let fixed = ok
-        .rejections_csv
-        .expect("rejections")
-        .replace(",12345,", ",13500135000,")
-        .replace("12.5万,,,成交客户", "12.5万,2024-04-01,HT-2024-007,成交客户");
+    let fixed = ok.rejections_csv.expect("rejections").replace(",12345,", ",13500135000,");
     let rest = import(&book, "客户.rejected.csv", fixed.into_bytes(), false, false);
     assert!(rest.written, "{:?}", rest.rejected);
-    assert_eq!(
-        rest.created.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
-        ["深圳鹏达物流有限公司", "北京华信咨询有限公司"]
-    );
-    let huaxin = book.search("华信", false).expect("search");
-    let deal = book.customer(&huaxin[0].summary.number).expect("show").customer.deal.expect("deal");
-    assert_eq!(deal.amount, Money(12_500_000), "12.5万 is 125,000 yuan");
+    assert_eq!(rest.created.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["深圳鹏达物流有限公司"]);
     // Re-importing the whole sheet creates nothing new.
     let again = import(&book, "客户.csv", gbk, false, true);
-    assert_eq!((again.created.len(), again.unchanged.len()), (0, 3));
+    assert_eq!((again.created.len(), again.unchanged.len()), (0, 4));
     assert_eq!(book.store.count().expect("count"), 5);
     assert!(book.store.doctor().expect("doctor").problems.is_empty());
 }

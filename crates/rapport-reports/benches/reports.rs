@@ -115,8 +115,10 @@ fn main() {
     let t = Instant::now();
     let book = generate(n, as_of);
     let generate_ms = ms(t);
-    let rows: Vec<ReportRow<'_>> =
-        book.iter().map(|c| ReportRow { facts: &c.facts, rule_tags: &c.rule_tags, tier: Some(c.tier) }).collect();
+    let rows: Vec<ReportRow<'_>> = book
+        .iter()
+        .map(|c| ReportRow { facts: &c.facts, rule_tags: &c.rule_tags, tier: Some(c.tier), to_fill: &[] })
+        .collect();
     let window = Window::as_of(as_of);
     let cohort = Window { from: Date::from_ymd_opt(2025, 1, 1), to: Date::from_ymd_opt(2025, 12, 31), ..window };
 

@@ -99,7 +99,7 @@ impl<'a> Scoped<'a> {
             ReportName::Funnel => {
                 let f = self.funnel();
                 let t = funnel_table(&f);
-                (self.cohort_scope(f.customers), funnel_notes(), ReportFigures::Funnel(f), t)
+                (self.cohort_scope(f.customers), funnel_notes(&f), ReportFigures::Funnel(f), t)
             }
             ReportName::Conversion => {
                 let f = self.conversion();
@@ -256,13 +256,30 @@ impl<'a> Scoped<'a> {
             })
             .collect();
         let won = steps[2].reached;
+        let (to_fill, to_fill_by_field) = self.to_fill();
         FunnelFigures {
             customers: n,
             overall_conversion_bp: share_bp(i128::from(won), i128::from(n)),
             steps,
             by_stage,
             intent_inferred: inferred,
+            to_fill,
+            to_fill_by_field,
         }
+    }
+
+    /// Customers of the cohort with key fields still to fill, and the count per field.
+    fn to_fill(&self) -> (u32, Vec<(String, u32)>) {
+        let mut customers = 0u32;
+        let mut by_field: BTreeMap<&str, u32> = BTreeMap::new();
+        let cohort = self.items.iter().filter(|i| i.figures.is_some() && self.in_window(i.facts().created));
+        for item in cohort.filter(|i| !i.row.to_fill.is_empty()) {
+            customers += 1;
+            for f in item.row.to_fill {
+                *by_field.entry(f).or_default() += 1;
+            }
+        }
+        (customers, by_field.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
     // ----- follow-ups and days to win --------------------------------------------------
@@ -794,8 +811,8 @@ fn funnel_table(f: &FunnelFigures) -> Table {
     )
 }
 
-fn funnel_notes() -> Vec<String> {
-    strings(&[
+fn funnel_notes(f: &FunnelFigures) -> Vec<String> {
+    let mut notes = strings(&[
         "reached: a customer at a later stage counts as having passed the earlier ones; won means a deal dated on or \
          before the as-of date (or stage won without a deal record).",
         "Lost and dormant customers count at the furthest stage they are known to have reached: won when they have a \
@@ -804,7 +821,16 @@ fn funnel_notes() -> Vec<String> {
         "advanced: of those that reached the step, how many reached the next; conversion = advanced / reached; \
          drop-off = (lost + dormant that stopped at this step) / reached; open = still in progress at this step (for \
          won: still won or re-engaged).",
-    ])
+    ]);
+    notes.push(match f.to_fill {
+        0 => "to fill (待补充): no customer of the cohort has a key field still to fill.".to_string(),
+        n => format!(
+            "to fill (待补充): {n} customers of the cohort have key fields still to fill ({}); `rapport list \
+             --to-fill` lists them.",
+            f.to_fill_by_field.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+        ),
+    });
+    notes
 }
 
 fn conversion_table(f: &ConversionFigures) -> Table {
@@ -1074,7 +1100,7 @@ mod tests {
             })
             .collect();
         let rows: Vec<ReportRow<'_>> =
-            book.iter().map(|f| ReportRow { facts: f, rule_tags: &[], tier: None }).collect();
+            book.iter().map(|f| ReportRow { facts: f, rule_tags: &[], tier: None, to_fill: &[] }).collect();
         let items = with_figures_computed(rows.clone(), as_of);
         assert_eq!(items.len(), rows.len());
         for (item, f) in items.iter().zip(&book) {

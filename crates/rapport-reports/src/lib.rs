@@ -100,6 +100,8 @@ pub struct ReportRow<'a> {
     pub rule_tags: &'a [String],
     /// Composite tier (`S`, `A`, `B`, `C`) if the node has derived one.
     pub tier: Option<&'a str>,
+    /// Key fields still to fill (待补充, `Customer::to_fill`); the funnel counts them.
+    pub to_fill: &'a [String],
 }
 
 /// Which customers and which dates a report covers. See the crate documentation for what

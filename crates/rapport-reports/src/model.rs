@@ -137,6 +137,13 @@ pub struct FunnelFigures {
     /// Lost or dormant customers without a deal counted as having reached intent because a
     /// follow-up judged their intent medium or high (facts keep no stage history).
     pub intent_inferred: u32,
+    /// Customers of the cohort with key fields still to fill (待补充): legacy imports
+    /// without deal date or contract number, say.
+    #[serde(default)]
+    pub to_fill: u32,
+    /// Of those, how many lack each field, by field name.
+    #[serde(default)]
+    pub to_fill_by_field: Vec<(String, u32)>,
 }
 
 /// How fast one group of customers was won.

@@ -279,7 +279,7 @@ fn book() -> Vec<C> {
 }
 
 fn rows(book: &[C]) -> Vec<ReportRow<'_>> {
-    book.iter().map(|c| ReportRow { facts: &c.facts, rule_tags: &c.rule_tags, tier: c.tier }).collect()
+    book.iter().map(|c| ReportRow { facts: &c.facts, rule_tags: &c.rule_tags, tier: c.tier, to_fill: &[] }).collect()
 }
 
 fn run(name: ReportName, window: &Window) -> Report {

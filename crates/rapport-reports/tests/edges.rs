@@ -38,7 +38,8 @@ fn facts(n: u32, stage: Stage, orders: &[i64]) -> Facts {
 }
 
 fn all(book: &[Facts], window: &Window) -> Vec<Report> {
-    let rows: Vec<ReportRow<'_>> = book.iter().map(|f| ReportRow { facts: f, rule_tags: &[], tier: None }).collect();
+    let rows: Vec<ReportRow<'_>> =
+        book.iter().map(|f| ReportRow { facts: f, rule_tags: &[], tier: None, to_fill: &[] }).collect();
     let reports = compute_all(ReportName::all(), &rows, window, None).expect("valid window");
     // Every renderer copes with whatever came out.
     for r in &reports {
@@ -155,4 +156,29 @@ fn extreme_values_do_not_overflow() {
     assert_eq!(s.won_amount, Money(i64::MAX)); // clamped, not wrapped
     let ReportFigures::Concentration(c) = &r[6].figures else { panic!() };
     assert_eq!((c.buyers, c.revenue), (1, Money(i64::MAX)));
+}
+
+#[test]
+fn the_funnel_counts_customers_with_fields_to_fill() {
+    let book = [facts(1, Stage::Won, &[]), facts(2, Stage::Won, &[]), facts(3, Stage::Intent, &[])];
+    let legacy = vec!["deal.contract_no".to_string(), "deal.date".to_string()];
+    let source = vec!["source".to_string()];
+    let flags: [&[String]; 3] = [&legacy, &[], &source];
+    let rows: Vec<ReportRow<'_>> = book
+        .iter()
+        .zip(flags)
+        .map(|(f, to_fill)| ReportRow { facts: f, rule_tags: &[], tier: None, to_fill })
+        .collect();
+    let r = compute(ReportName::Funnel, &rows, &as_of(), None).expect("funnel");
+    let ReportFigures::Funnel(f) = &r.figures else { panic!("{:?}", r.figures) };
+    assert_eq!(f.to_fill, 2);
+    assert_eq!(
+        f.to_fill_by_field,
+        vec![("deal.contract_no".to_string(), 1), ("deal.date".to_string(), 1), ("source".to_string(), 1)]
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("2 customers of the cohort have key fields still to fill")),
+        "{:?}",
+        r.notes
+    );
 }

@@ -82,6 +82,7 @@ fn customer() -> Customer {
         tasks: Vec::new(),
         merged_into: None,
         absorbed: Vec::new(),
+        to_fill: Default::default(),
     }
 }
 

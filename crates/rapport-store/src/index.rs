@@ -36,11 +36,13 @@ pub enum IndexKind {
     Created = b'd',
     /// Archived flag.
     Archived = b'a',
+    /// A key field still to fill (`Customer::to_fill`), one entry per field.
+    ToFill = b'f',
 }
 
 impl IndexKind {
     /// Every kind, for doctor and reindex.
-    pub const ALL: [IndexKind; 13] = [
+    pub const ALL: [IndexKind; 14] = [
         IndexKind::Name,
         IndexKind::CreditCode,
         IndexKind::Phone,
@@ -54,6 +56,7 @@ impl IndexKind {
         IndexKind::LastInteraction,
         IndexKind::Created,
         IndexKind::Archived,
+        IndexKind::ToFill,
     ];
 
     /// Human name.
@@ -72,6 +75,7 @@ impl IndexKind {
             IndexKind::LastInteraction => "last_interaction",
             IndexKind::Created => "created",
             IndexKind::Archived => "archived",
+            IndexKind::ToFill => "to_fill",
         }
     }
 }
@@ -166,7 +170,7 @@ pub fn index_keys(c: &Customer, derived: &Derived) -> BTreeSet<IndexKey> {
         keys.insert(text_key(IndexKind::CreditCode, cc));
     }
     for ct in &c.contacts {
-        if let Some(p) = &ct.phone {
+        for p in ct.phones() {
             keys.insert(text_key(IndexKind::Phone, p));
         }
     }
@@ -189,6 +193,9 @@ pub fn index_keys(c: &Customer, derived: &Derived) -> BTreeSet<IndexKey> {
     keys.insert(date_key(IndexKind::Created, c.created_at.date()));
     if c.archived {
         keys.insert(vec![IndexKind::Archived as u8]);
+    }
+    for f in &c.to_fill {
+        keys.insert(text_key(IndexKind::ToFill, f));
     }
     keys
 }
@@ -323,7 +330,7 @@ pub fn search_text(c: &Customer) -> String {
     for ct in &c.contacts {
         s.push('\u{1}');
         s.push_str(&normalize_text(&ct.name));
-        if let Some(p) = &ct.phone {
+        for p in ct.phones() {
             s.push('\u{1}');
             s.push_str(p);
         }

@@ -33,6 +33,9 @@ pub struct Filter {
     pub no_interaction_days: Option<(u32, Date)>,
     /// Include archived customers.
     pub include_archived: bool,
+    /// Only customers with a key field still to fill (待补充, `Customer::to_fill`).
+    #[serde(default)]
+    pub to_fill: bool,
 }
 
 impl Filter {
@@ -52,6 +55,7 @@ impl Filter {
             ("no_interaction_days", self.no_interaction_days.map(|(n, _)| n.to_string())),
             ("today", self.no_interaction_days.map(|(_, t)| t.to_string())),
             ("archived", self.include_archived.then(|| "true".to_string())),
+            ("to_fill", self.to_fill.then(|| "true".to_string())),
         ];
         all.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
     }
@@ -180,6 +184,9 @@ impl Store {
             s.extend(self.ids_for(&index, &text_key(IndexKind::RuleTag, t))?);
             sets.push(s);
         }
+        if f.to_fill {
+            sets.push(self.ids_in_range(&index, &[IndexKind::ToFill as u8], &[IndexKind::ToFill as u8, u8::MAX])?);
+        }
         if f.created_since.is_some() || f.created_until.is_some() {
             let from = date_key(IndexKind::Created, f.created_since.unwrap_or(Date::MIN));
             let to = date_key(IndexKind::Created, f.created_until.unwrap_or(Date::MAX));
@@ -220,6 +227,26 @@ impl Store {
         }
         rows.sort_by(|a, b| a.summary.number.cmp(&b.summary.number));
         Ok(rows)
+    }
+
+    /// Every customer with a key field still to fill, with those fields (sorted), read from
+    /// the index (for the reports' count).
+    pub fn to_fill(&self) -> Result<std::collections::BTreeMap<CustomerId, Vec<String>>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let index = txn.open_multimap_table(INDEX)?;
+        let ids = txn.open_table(IDS)?;
+        let mut out: std::collections::BTreeMap<CustomerId, Vec<String>> = std::collections::BTreeMap::new();
+        let (from, to) = ([IndexKind::ToFill as u8], [IndexKind::ToFill as u8, u8::MAX]);
+        for e in index.range(from.as_slice()..=to.as_slice())? {
+            let (k, vals) = e?;
+            let field = String::from_utf8_lossy(&k.value()[1..]).into_owned();
+            for v in vals {
+                if let Some(id) = id_at(&ids, v?.value())? {
+                    out.entry(id).or_default().push(field.clone());
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Customers whose name, number, contact names, phones or emails contain `q`

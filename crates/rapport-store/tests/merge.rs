@@ -85,6 +85,31 @@ fn dedupe_finds_pairs_by_credit_code_phone_and_normalised_name() {
 }
 
 #[test]
+fn names_differing_only_by_invisible_characters_are_duplicates_and_found_by_search() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = new_store(&dir, "Li Wei");
+    let plain = add(&store, "恒瑞机械有限公司", None, "13812345678");
+    let zero_width = add(&store, "恒\u{200B}瑞机械有限公司\u{FEFF}", None, "13900001111");
+    let nbsp = add(&store, "Acme\u{00A0}Trading", None, "13700002222");
+    let spaced = add(&store, "Acme Trading", None, "13600003333");
+    let found = store.duplicates().expect("dedupe");
+    let pairs: Vec<(String, String)> =
+        found.pairs.iter().map(|p| (p.keep.summary.name.clone(), p.merge.summary.name.clone())).collect();
+    assert!(pairs.contains(&(plain.name.clone(), zero_width.name.clone())), "{pairs:?}");
+    assert!(
+        pairs.contains(&(nbsp.name.clone(), spaced.name.clone()))
+            || pairs.contains(&(spaced.name.clone(), nbsp.name.clone())),
+        "{pairs:?}"
+    );
+    let hits: Vec<String> =
+        store.search("恒瑞机械", false).expect("search").into_iter().map(|r| r.summary.name).collect();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    // Typed with an invisible character too.
+    assert_eq!(store.search("恒瑞\u{200B}机械", false).expect("search").len(), 2);
+    assert_eq!(store.search("acme trading", false).expect("search").len(), 2);
+}
+
+#[test]
 fn a_key_shared_by_many_is_reported_once_not_as_pairs() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = new_store(&dir, "Li Wei");
