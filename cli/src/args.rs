@@ -349,6 +349,10 @@ pub struct ImportArgs {
     /// Where to write the rejected rows (default: FILE.rejected.csv next to the sheet).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+    /// Where a row's value differs from the existing customer's, store the file's value
+    /// (default: keep the stored value and report the conflict).
+    #[arg(long)]
+    pub update: bool,
 }
 
 #[derive(Args, Debug)]

@@ -54,6 +54,7 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
         default_industry: a.default_industry.clone(),
         dry_run: a.dry_run,
         skip_rejected: a.skip_rejected,
+        update: a.update,
     };
     let drawn = !json && std::io::stderr().is_terminal();
     let mut bar = progress_bar(drawn);
@@ -81,7 +82,8 @@ fn print_report(r: &ImportReport, rejects: &Path) {
     println!("{}: {}, {} data row(s)", r.file, r.format, r.total_rows);
     let verb = if r.written { "" } else { "would be " };
     println!(
-        "{verb}created {}, {verb}updated {} (new contacts), unchanged {}, folded into earlier rows {}, rejected {} row(s)",
+        "{verb}created {}, {verb}updated {} (values or contacts they lacked), unchanged {}, folded into earlier rows {}, \
+         rejected {} row(s)",
         r.created.len(),
         r.updated.len(),
         r.unchanged.len(),
@@ -93,14 +95,40 @@ fn print_report(r: &ImportReport, rejects: &Path) {
         println!("filled in: {}", parts.join(", "));
     }
     for m in r.updated.iter().chain(&r.unchanged).take(20) {
+        let mut what = Vec::new();
+        if !m.fields_updated.is_empty() {
+            what.push(format!("{verb}updated: {}", m.fields_updated.join(", ")));
+        }
+        if m.contacts_added > 0 {
+            what.push(format!("{} contact(s) {verb}added", m.contacts_added));
+        }
+        let what = if what.is_empty() { "unchanged".to_string() } else { what.join("; ") };
         println!(
-            "  row {}: is {} {} (same {}){}",
+            "  row {}: is {} {} (same {}): {what}",
             m.row,
             m.number,
             m.name,
             serde_json::to_value(m.by).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-            if m.contacts_added > 0 { format!(", {} contact(s) added", m.contacts_added) } else { String::new() }
         );
+    }
+    if !r.conflicts.is_empty() {
+        let rows: Vec<Vec<String>> = r
+            .conflicts
+            .iter()
+            .take(50)
+            .map(|c| {
+                let kept = if c.overwritten { "file" } else { "stored" };
+                vec![c.row.to_string(), c.column.clone(), c.file_value.clone(), c.stored_value.clone(), kept.into()]
+            })
+            .collect();
+        println!("values that differ from the stored customer:");
+        out::table(&["row", "column", "file value", "stored value", "kept"], &rows);
+        if r.conflicts.len() > 50 {
+            println!("... and {} more", r.conflicts.len() - 50);
+        }
+        if !r.conflicts.iter().any(|c| c.overwritten) {
+            println!("the stored values were kept; import with --update to store the file's values instead");
+        }
     }
     for f in r.folded.iter().take(20) {
         let conflicts =

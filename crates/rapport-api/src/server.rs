@@ -1534,6 +1534,7 @@ async fn import_sheet(
         default_industry: q.default_industry.map(|i| i.0),
         dry_run: q.dry_run.unwrap_or(false),
         skip_rejected: q.skip_rejected.unwrap_or(false),
+        update: false,
     };
     Ok(ok(&write(&s, move |b| b.import(&req, &mut |_, _| {})).await?))
 }

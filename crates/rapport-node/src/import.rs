@@ -8,11 +8,13 @@
 //! matches the customer the first import created.
 
 use crate::book::invalid;
-use rapport_exchange::{ExchangeError, Fill, ImportOptions, Mapping};
-use rapport_model::{normalize_name, Contact, Customer, CustomerId, DateTime, NewContact};
+use crate::import_update::Pending;
+pub use crate::import_update::ValueConflict;
+use rapport_exchange::{ExchangeError, Field, Fill, ImportOptions, Mapping};
+use rapport_model::{Customer, CustomerId, DateTime};
 use rapport_store::{Actor, MatchedBy, RowKeys, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A sheet to import and how.
 #[derive(Clone, Debug, Default)]
@@ -29,6 +31,9 @@ pub struct ImportRequest {
     pub dry_run: bool,
     /// Write the accepted rows even when some rows are rejected.
     pub skip_rejected: bool,
+    /// Where a row's value differs from the matching customer's, store the file's value
+    /// (default: keep the stored one and report the conflict).
+    pub update: bool,
 }
 
 /// A customer an import created (or would create).
@@ -55,6 +60,10 @@ pub struct MatchedRow {
     pub by: MatchedBy,
     /// Contacts from the row the customer did not have, added by the import.
     pub contacts_added: usize,
+    /// Columns whose value the row filled in where the customer had none (or, with
+    /// `update`, replaced), as headed in the file.
+    #[serde(default)]
+    pub fields_updated: Vec<String>,
 }
 
 /// A row folded into an earlier row of the same sheet.
@@ -100,7 +109,7 @@ pub struct ImportReport {
     pub total_rows: usize,
     /// New customers.
     pub created: Vec<CreatedRow>,
-    /// Rows that are existing customers and brought new contacts.
+    /// Rows that are existing customers and brought values or contacts they lacked.
     pub updated: Vec<MatchedRow>,
     /// Rows that are existing customers and brought nothing new.
     pub unchanged: Vec<MatchedRow>,
@@ -110,6 +119,10 @@ pub struct ImportReport {
     pub rejected: Vec<RejectedValue>,
     /// Rows with at least one refused value.
     pub rejected_rows: usize,
+    /// Values of rows matching existing customers that differ from the stored ones: kept
+    /// as stored unless the import was asked to update (then `overwritten`).
+    #[serde(default)]
+    pub conflicts: Vec<ValueConflict>,
     /// Values filled in, by field and kind (`待补充`, `未知`, default, masked, dropped).
     pub filled: BTreeMap<String, usize>,
     /// Headers no mapping recognised (not imported).
@@ -147,23 +160,6 @@ fn fill_name(f: Fill) -> &'static str {
         Fill::Masked => "masked (not imported)",
         Fill::Dropped => "dropped",
     }
-}
-
-/// Contacts of `row` that `existing` does not already have (same phone, email or name).
-fn new_contacts(existing: &Customer, row: &[NewContact]) -> Result<Vec<Contact>, StoreError> {
-    let mut out = Vec::new();
-    for nc in row {
-        let c = nc.validate()?;
-        let known = existing.contacts.iter().any(|e| {
-            (c.phone.is_some() && e.phone == c.phone)
-                || (c.email.is_some() && e.email == c.email)
-                || normalize_name(&e.name) == normalize_name(&c.name)
-        });
-        if !known {
-            out.push(Contact { primary: existing.contacts.is_empty() && out.is_empty(), ..c });
-        }
-    }
-    Ok(out)
 }
 
 /// Reads, plans, matches and (unless a dry run) writes an import. `progress` hears
@@ -231,9 +227,15 @@ pub fn import(
         })
         .collect();
     let matches = store.match_existing(&keys)?;
+    let resolved = mapping.resolve(&table);
+    let labels = |f: &Field| match resolved.column_of(f) {
+        Some(i) => table.label(i),
+        None => f.header(),
+    };
     let mut create: Vec<Customer> = Vec::new();
     let mut created_rows: Vec<u32> = Vec::new();
-    let mut additions: Vec<(CustomerId, Vec<Contact>)> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut pending_of: HashMap<CustomerId, usize> = HashMap::new();
     let now: DateTime = by.now;
     for (r, found) in plan.rows.iter().zip(matches) {
         for f in &r.filled {
@@ -256,19 +258,24 @@ pub fn import(
         });
         match found {
             Some((id, how, existing)) => {
-                let added = new_contacts(&existing, &r.new.contacts)?;
                 let m = MatchedRow {
                     row: r.row,
                     number: existing.number.clone(),
                     name: existing.name.clone(),
                     by: how,
-                    contacts_added: added.len(),
+                    contacts_added: 0,
+                    fields_updated: Vec::new(),
                 };
-                if added.is_empty() {
+                let at = *pending_of.entry(id).or_insert_with(|| {
+                    pending.push(Pending::new(id, existing));
+                    pending.len() - 1
+                });
+                let took = pending[at].take_row(r, &labels, req.update, &mut report.conflicts)?;
+                let m = MatchedRow { contacts_added: took.contacts_added, fields_updated: took.fields, ..m };
+                if m.contacts_added == 0 && m.fields_updated.is_empty() {
                     report.unchanged.push(m);
                 } else {
                     report.updated.push(m);
-                    additions.push((id, added));
                 }
             }
             None => {
@@ -305,11 +312,11 @@ pub fn import(
             .collect();
         return Ok(report);
     }
-    let what = format!("imported from {}", req.file_name);
+    let what = format!("import of {}", req.file_name);
     let rows = plan.total_rows as u64;
-    let stored = store.import(create, additions, by, &what, &mut |done, total| {
-        progress(rows + done * rows / total.max(1), 2 * rows)
-    })?;
+    let updates = pending.into_iter().filter_map(Pending::into_update).collect();
+    let stored = store
+        .import(create, updates, by, &what, &mut |done, total| progress(rows + done * rows / total.max(1), 2 * rows))?;
     report.created = created_rows
         .iter()
         .zip(&stored)
