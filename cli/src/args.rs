@@ -346,9 +346,10 @@ pub struct ImportArgs {
     /// Industry for companies the sheet gives none (otherwise those rows are rejected).
     #[arg(long)]
     pub default_industry: Option<String>,
-    /// Where to write the rejected rows (default: FILE.rejected.csv next to the sheet).
-    #[arg(long)]
-    pub rejects: Option<PathBuf>,
+    /// Write the rejected rows to FILE (a CSV to fix and import again), also in a dry run.
+    /// Nothing is written unless asked.
+    #[arg(long = "rejected", alias = "rejects", value_name = "FILE")]
+    pub rejected: Option<PathBuf>,
     /// Where a row's value differs from the existing customer's, store the file's value
     /// (default: keep the stored value and report the conflict).
     #[arg(long)]

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use rapport_node::{Book, ExportFormat, ExportRequest, ImportReport, ImportRequest};
 use rapport_store::Filter;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Draws `importing [#########-----------]  45%` on a terminal's standard error.
 fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
@@ -29,11 +29,14 @@ fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
     }
 }
 
-fn rejects_path(a: &ImportArgs) -> PathBuf {
-    a.rejects.clone().unwrap_or_else(|| {
-        let stem = a.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
-        a.file.with_file_name(format!("{stem}.rejected.csv"))
-    })
+/// Writes a file the user asked for, readable by them alone (it holds their customers' data).
+fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)?.write_all(bytes)
 }
 
 /// `rapport import FILE`.
@@ -63,14 +66,18 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
         eprintln!();
     }
     let report = report?;
-    let rejects = rejects_path(a);
-    if let Some(csv) = &report.rejections_csv {
-        std::fs::write(&rejects, csv).with_context(|| format!("cannot write {}", rejects.display()))?;
-    }
+    // Only the file asked for is written, in a dry run too: a dry run otherwise writes nothing.
+    let rejects = match (&a.rejected, &report.rejections_csv) {
+        (Some(path), Some(csv)) => {
+            write_new_file(path, csv.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+            Some(path.as_path())
+        }
+        _ => None,
+    };
     if json {
         out::json(&report)?;
     } else {
-        print_report(&report, &rejects);
+        print_report(&report, rejects);
     }
     match &report.not_written_because {
         Some(why) => Err(input_error("file", why)),
@@ -78,7 +85,7 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
     }
 }
 
-fn print_report(r: &ImportReport, rejects: &Path) {
+fn print_report(r: &ImportReport, rejects: Option<&Path>) {
     println!("{}: {}, {} data row(s)", r.file, r.format, r.total_rows);
     let verb = if r.written { "" } else { "would be " };
     println!(
@@ -146,7 +153,10 @@ fn print_report(r: &ImportReport, rejects: &Path) {
         if r.rejected.len() > 50 {
             println!("... and {} more", r.rejected.len() - 50);
         }
-        println!("rejected rows written to {}: fix them there and import that file", rejects.display());
+        match rejects {
+            Some(p) => println!("rejected rows written to {}: fix them there and import that file", p.display()),
+            None => println!("to get the rejected rows as a CSV to fix and import again, add --rejected FILE"),
+        }
     }
     if !r.unknown_columns.is_empty() {
         println!("columns not imported (not recognised): {}", r.unknown_columns.join(", "));
@@ -155,7 +165,12 @@ fn print_report(r: &ImportReport, rejects: &Path) {
         }
     }
     if r.dry_run {
-        println!("dry run: nothing was written");
+        match rejects {
+            Some(p) => {
+                println!("dry run: nothing was written to the book (only the rejected rows, to {})", p.display())
+            }
+            None => println!("dry run: nothing was written"),
+        }
     } else if r.written {
         println!("imported: {} customer(s) created", r.created.len());
     }
