@@ -442,7 +442,7 @@ pub struct CustomerFields {
     /// Deal amount in yuan (with stage won).
     #[arg(long)]
     pub deal_amount: Option<String>,
-    /// Deal date YYYY-MM-DD (with stage won).
+    /// Deal date, e.g. 2026-01-31 or 2026/1/31 (with stage won; on an edit, alone it moves the date of the deal).
     #[arg(long)]
     pub deal_date: Option<String>,
     /// Contract number (with stage won).
@@ -583,10 +583,10 @@ pub struct ListArgs {
     /// Composite tier: S, A, B or C.
     #[arg(long)]
     pub tier: Option<String>,
-    /// Created on or after YYYY-MM-DD.
+    /// Created on or after this date (2026-01-31, 2026/1/31, 2026年1月31日, ...).
     #[arg(long)]
     pub created_since: Option<String>,
-    /// Created on or before YYYY-MM-DD.
+    /// Created on or before this date.
     #[arg(long)]
     pub created_until: Option<String>,
     /// No follow-up in the last N days.

@@ -184,16 +184,26 @@ pub fn export(book: &dyn Book, a: &ExportArgs, filter: Filter, reveal: bool) -> 
         }
         return Ok(());
     }
-    let format = match (&a.format, &a.output) {
-        (Some(f), _) => ExportFormat::parse(f)?,
-        (None, Some(p)) => ExportFormat::from_file_name(&p.to_string_lossy()).unwrap_or(ExportFormat::Csv),
-        (None, None) => ExportFormat::Csv,
+    // An output file's extension must name a format an export writes, whatever --format says.
+    let named = match &a.output {
+        Some(p) => ExportFormat::from_file_name(&p.to_string_lossy())?,
+        None => None,
+    };
+    let format = match &a.format {
+        Some(f) => ExportFormat::parse(f)?,
+        None => named.unwrap_or(ExportFormat::Csv),
     };
     if format == ExportFormat::Xlsx && a.output.is_none() {
         return Err(input_error("output", "an XLSX export needs --output FILE.xlsx"));
     }
-    let bytes =
-        book.export(&ExportRequest { filter, fields: a.fields.clone(), format, reveal, all_contacts: a.all_contacts })?;
+    let bytes = book.export(&ExportRequest {
+        filter,
+        fields: a.fields.clone(),
+        format,
+        reveal,
+        all_contacts: a.all_contacts,
+        limit: a.filter.limit,
+    })?;
     match &a.output {
         Some(p) => {
             std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;

@@ -169,3 +169,103 @@ fn the_fixed_rejections_file_updates_the_customer_in_the_table_and_in_json() {
         c["contacts"].as_array().expect("contacts").iter().filter_map(|x| x["phone"].as_str()).collect();
     assert_eq!(phones, ["13800138000", "13900139000"]);
 }
+
+/// Adds a company and returns its number.
+fn add(f: &Fixture, name: &str, extra: &[&str]) -> String {
+    let mut args =
+        vec!["customer", "add", "--kind", "company", "--name", name, "--industry", "C", "--source", "referral"];
+    args.extend_from_slice(extra);
+    f.json(&args)["number"].as_str().expect("number").to_string()
+}
+
+#[test]
+fn export_honours_limit_and_refuses_an_extension_it_cannot_write() {
+    let f = Fixture::new();
+    for n in ["甲公司", "乙公司", "丙公司"] {
+        add(&f, n, &[]);
+    }
+    let out = f.ok(&["export", "--format", "jsonl", "--limit", "2"]);
+    assert_eq!(out.lines().count(), 2, "--limit 2 exports two customers: {out}");
+    f.ok(&["export", "-o", "all.csv"]);
+    let csv = std::fs::read_to_string(f.dir().join("all.csv")).expect("all.csv");
+    assert_eq!(csv.lines().count(), 4, "a header and three customers");
+
+    for bad in ["x.xls", "x.txt", "x.xlsx.bak"] {
+        let o = f.run(&["export", "-o", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(err.contains("output") && err.contains(".xlsx") && err.contains(".csv"), "{bad}: {err}");
+        assert!(!f.dir().join(bad).exists(), "{bad} is not written");
+    }
+}
+
+#[test]
+fn editing_only_the_deal_date_of_a_won_customer_keeps_its_amount_and_contract() {
+    let f = Fixture::new();
+    let won = add(
+        &f,
+        "深圳明辉电子有限公司",
+        &["--stage", "won", "--deal-amount", "128000", "--deal-date", "2026-02-20", "--contract-no", "HT-2026-018"],
+    );
+    f.ok(&["customer", "edit", &won, "--deal-date", "2026/2/25"]);
+    let c = &f.json(&["customer", "show", &won])["customer"];
+    assert_eq!(c["deal"]["date"], "2026-02-25", "{c}");
+    assert_eq!(c["deal"]["contract_no"], "HT-2026-018");
+    assert_eq!(c["deal"]["amount"], f.json(&["customer", "show", &won])["customer"]["deal"]["amount"]);
+    f.ok(&["customer", "edit", &won, "--contract-no", "HT-2026-019"]);
+    let c = &f.json(&["customer", "show", &won])["customer"];
+    assert_eq!(
+        (c["deal"]["date"].as_str(), c["deal"]["contract_no"].as_str()),
+        (Some("2026-02-25"), Some("HT-2026-019"))
+    );
+    // A customer that is not won still cannot be given a deal this way.
+    let open = add(&f, "宁波港机有限公司", &[]);
+    let o = f.run(&["customer", "edit", &open, "--deal-date", "2026-02-25"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}
+
+#[test]
+fn repeating_a_merge_takes_over_what_was_added_to_the_merged_customer_since() {
+    let f = Fixture::new();
+    let keep = add(&f, "杭州云启软件有限公司", &[]);
+    let gone = add(&f, "云启科技", &[]);
+    f.ok(&["merge", &keep, &gone, "--reason", "same company"]);
+    // Something still reaches the merged-away customer (say, from a node that had not synced).
+    let gone_id =
+        f.json(&["customer", "show", &keep])["customer"]["absorbed"][0]["id"].as_str().expect("id").to_string();
+    f.ok(&["task", "add", &gone_id, "--what", "寄样品", "--due", "2026-03-06"]);
+    let out = f.ok(&["merge", &keep, &gone, "--reason", "same company"]);
+    assert!(out.contains("1 item(s) taken over"), "{out}");
+    let tasks = f.json(&["customer", "show", &keep])["customer"]["tasks"].clone();
+    assert!(tasks.as_array().expect("tasks").iter().any(|t| t["what"] == "寄样品"), "{tasks}");
+    // Naming the survivor twice is still refused.
+    let o = f.run(&["merge", &keep, &keep]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("itself"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn every_date_option_reads_the_same_forms() {
+    let f = Fixture::new();
+    add(&f, "甲公司", &[]);
+    for d in ["2026-03-02", "2026-3-2", "2026/3/2", "2026.3.2", "2026年3月2日"] {
+        let all = f.json(&["list"])["items"].as_array().map(Vec::len);
+        let listed = f.json(&["list", "--created-since", d, "--created-until", d]);
+        assert_eq!(listed["items"].as_array().map(Vec::len), all, "list --created-since {d}: {listed}");
+        let later = d.replace('2', "3").replacen("3036", "2026", 1);
+        let none = f.json(&["list", "--created-since", &later]);
+        assert_eq!(none["items"].as_array().map(Vec::len), Some(0), "list --created-since {later}: {none}");
+        f.ok(&["report", "sources", "--from", d, "--to", d, "--as-of", d]);
+        let n = add(&f, &format!("乙公司 {}", d.replace(['/', '.', '年', '月', '日'], "-")), &[]);
+        f.ok(&["task", "add", &n, "--what", "回访", "--due", d]);
+        let due = f.json(&["customer", "show", &n])["customer"]["tasks"][0]["due"].clone();
+        assert_eq!(due, "2026-03-02", "task --due {d}");
+    }
+    for bad in ["2026-13-01", "3/2/2026", "yesterday"] {
+        for args in [vec!["list", "--created-since", bad], vec!["report", "sources", "--from", bad]] {
+            let o = f.run(&args);
+            assert_eq!(o.status.code(), Some(2), "{args:?}");
+            assert!(text(&o.stderr).contains("YYYY-MM-DD"), "{args:?}: {}", text(&o.stderr));
+        }
+    }
+}

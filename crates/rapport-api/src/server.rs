@@ -1609,6 +1609,7 @@ async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery
         format,
         reveal: q.reveal.unwrap_or(false),
         all_contacts: q.all_contacts.unwrap_or(false),
+        limit: None,
     };
     let bytes = run(&s, move |b| b.export(&req)).await?;
     let name = format!("customers.{}", format.as_str());

@@ -6,6 +6,7 @@
 //! implements [`Book`] over HTTP, so every operation behaves the same whichever way in.
 
 mod book;
+mod dates;
 mod detail;
 pub mod engine;
 mod export;
@@ -13,6 +14,7 @@ mod import;
 mod import_update;
 
 pub use book::{customer_view, Book, Clock, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
+pub use dates::{canonical_day, parse_day};
 pub use detail::{detail_json, from_document as detail_json_from_document, CustomerDetailJson};
 pub use engine::{default_settings_doc, Refresh};
 pub use export::{parse_fields, ExportFormat, ExportRequest};

@@ -29,6 +29,7 @@ fn export(book: &LocalBook, format: ExportFormat, reveal: bool) -> Vec<u8> {
         format,
         reveal,
         all_contacts: false,
+        limit: None,
     })
     .expect("export")
 }
@@ -123,6 +124,7 @@ fn every_contact_goes_out_one_row_each_and_comes_back_folded_into_its_customer()
         format: ExportFormat::Csv,
         reveal: true,
         all_contacts,
+        limit: None,
     };
     let all = source.export(&req(true)).expect("export");
     let ids: Vec<CustomerId> = source.store.list(&Filter::default()).expect("list").into_iter().map(|r| r.id).collect();
@@ -153,6 +155,7 @@ fn a_revealing_export_is_recorded_in_the_audit_log_and_a_masked_one_is_not() {
         format: ExportFormat::Jsonl,
         reveal: true,
         all_contacts: false,
+        limit: None,
     };
     book.export(&req).expect("export");
     let log = book.audit().expect("audit");
