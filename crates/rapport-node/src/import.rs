@@ -177,7 +177,7 @@ pub fn import(
     let table = rapport_exchange::read_table_with(&req.content, &req.file_name, &mapping).map_err(exchange)?;
     let options = ImportOptions { default_industry: req.default_industry.clone(), ..Default::default() };
     // One bar over both halves of the work: checking the rows, then storing them.
-    let plan = rapport_exchange::plan_with_progress(&table, &mapping, &options, &mut |done, total| {
+    let mut plan = rapport_exchange::plan_with_progress(&table, &mapping, &options, &mut |done, total| {
         progress(done as u64, 2 * total as u64)
     })
     .map_err(exchange)?;
@@ -214,6 +214,15 @@ pub fn import(
         .map(|m| FoldedRow { row: m.row, into_row: m.into_row, key: m.key.clone(), conflicts: m.conflicts.clone() })
         .collect();
 
+    // Column headers by field, for the report; then the sheet itself is no longer needed
+    // (a large sheet's cells weigh as much as the customers built from them).
+    let resolved = mapping.resolve(&table);
+    let headers: HashMap<Field, String> =
+        resolved.columns.iter().enumerate().filter_map(|(i, f)| f.clone().map(|f| (f, table.label(i)))).rev().collect();
+    let labels = |f: &Field| headers.get(f).cloned().unwrap_or_else(|| f.header());
+    drop(resolved);
+    drop(table);
+
     let keys: Vec<RowKeys> = plan
         .rows
         .iter()
@@ -227,17 +236,15 @@ pub fn import(
         })
         .collect();
     let matches = store.match_existing(&keys)?;
-    let resolved = mapping.resolve(&table);
-    let labels = |f: &Field| match resolved.column_of(f) {
-        Some(i) => table.label(i),
-        None => f.header(),
-    };
+    drop(keys);
     let mut create: Vec<Customer> = Vec::new();
-    let mut created_rows: Vec<u32> = Vec::new();
+    // Sheet row and name of each customer in `create`.
+    let mut created_rows: Vec<(u32, String)> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut pending_of: HashMap<CustomerId, usize> = HashMap::new();
     let now: DateTime = by.now;
-    for (r, found) in plan.rows.iter().zip(matches) {
+    // Each planned row is consumed as it is matched, so its customer is held once.
+    for (r, found) in std::mem::take(&mut plan.rows).into_iter().zip(matches) {
         for f in &r.filled {
             *report.filled.entry(format!("{} {}", f.field.name(), fill_name(f.why))).or_default() += 1;
         }
@@ -270,7 +277,7 @@ pub fn import(
                     pending.push(Pending::new(id, existing));
                     pending.len() - 1
                 });
-                let took = pending[at].take_row(r, &labels, req.update, &mut report.conflicts)?;
+                let took = pending[at].take_row(&r, &labels, req.update, &mut report.conflicts)?;
                 let m = MatchedRow { contacts_added: took.contacts_added, fields_updated: took.fields, ..m };
                 if m.contacts_added == 0 && m.fields_updated.is_empty() {
                     report.unchanged.push(m);
@@ -285,17 +292,17 @@ pub fn import(
                 if let Some(d) = r.created {
                     c.created_at = d.and_hms_opt(0, 0, 0).unwrap_or(now);
                 }
-                c.number = r.number.clone().unwrap_or_default();
-                created_rows.push(r.row);
+                c.number = r.number.unwrap_or_default();
+                created_rows.push((r.row, c.name.clone()));
                 create.push(c);
             }
         }
     }
     if req.dry_run {
         report.created = created_rows
-            .iter()
+            .into_iter()
             .zip(&create)
-            .map(|(row, c)| CreatedRow { row: *row, number: c.number.clone(), name: c.name.clone() })
+            .map(|((row, name), c)| CreatedRow { row, number: c.number.clone(), name })
             .collect();
         return Ok(report);
     }
@@ -305,23 +312,17 @@ pub fn import(
              --skip-rejected",
             report.rejected_rows
         ));
-        report.created = created_rows
-            .iter()
-            .zip(&create)
-            .map(|(row, c)| CreatedRow { row: *row, number: String::new(), name: c.name.clone() })
-            .collect();
+        report.created =
+            created_rows.into_iter().map(|(row, name)| CreatedRow { row, number: String::new(), name }).collect();
         return Ok(report);
     }
     let what = format!("import of {}", req.file_name);
     let rows = plan.total_rows as u64;
     let updates = pending.into_iter().filter_map(Pending::into_update).collect();
-    let stored = store
+    let numbers = store
         .import(create, updates, by, &what, &mut |done, total| progress(rows + done * rows / total.max(1), 2 * rows))?;
-    report.created = created_rows
-        .iter()
-        .zip(&stored)
-        .map(|(row, c)| CreatedRow { row: *row, number: c.number.clone(), name: c.name.clone() })
-        .collect();
+    report.created =
+        created_rows.into_iter().zip(numbers).map(|((row, name), number)| CreatedRow { row, number, name }).collect();
     report.written = true;
     Ok(report)
 }

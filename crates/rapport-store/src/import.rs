@@ -97,8 +97,9 @@ impl Store {
     /// minted for those without one; a number from the sheet is kept when it is a valid
     /// customer number no one here holds) and every update of an existing customer (one
     /// write each, its history naming `by` and the reason `what`). Nothing is written if
-    /// any part fails, a patch the record as stored refuses included. Returns the created customers as stored. `progress` hears
-    /// (customers stored, customers to store) as the work goes.
+    /// any part fails, a patch the record as stored refuses included. Returns the numbers of
+    /// the created customers, in order. `progress` hears (customers stored, customers to
+    /// store) as the work goes.
     pub fn import(
         &self,
         mut create: Vec<Customer>,
@@ -106,7 +107,7 @@ impl Store {
         by: &Actor,
         what: &str,
         progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<Vec<Customer>, StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let txn = self.db().begin_write()?;
         {
             let numbers = txn.open_table(NUMBERS)?;
@@ -126,23 +127,29 @@ impl Store {
                 c.number = self.number_for(c, seq);
             }
         }
-        // Build in slices so the packed documents of a huge sheet are not all held at once.
-        const SLICE: usize = 4000;
-        let mut stored = Vec::with_capacity(create.len());
+        // Build in slices, each customer dropped once written, so neither the packed
+        // documents nor the customers of a huge sheet are all held at once.
+        const SLICE: usize = 2000;
+        let mut numbers = Vec::with_capacity(create.len());
         let total = create.len() as u64;
-        for slice in create.chunks(SLICE) {
-            for b in self.build_new(slice, &by.name, by.now) {
+        let mut rest = create.into_iter();
+        loop {
+            let slice: Vec<Customer> = rest.by_ref().take(SLICE).collect();
+            if slice.is_empty() {
+                break;
+            }
+            for b in self.build_new(&slice, &by.name, by.now) {
                 let (c, bytes, derived, heads) = b?;
                 self.write_state(&txn, &c, DocBytes::Full(&bytes), Some(derived), &heads)?;
-                stored.push(c);
+                numbers.push(c.number);
             }
-            progress(stored.len() as u64, total);
+            progress(numbers.len() as u64, total);
         }
         for u in updates {
             self.write_update(&txn, u, by, what)?;
         }
         txn.commit()?;
-        Ok(stored)
+        Ok(numbers)
     }
 }
 
