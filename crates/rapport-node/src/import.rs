@@ -240,8 +240,10 @@ pub fn import(
     let mut create: Vec<Customer> = Vec::new();
     // Sheet row and name of each customer in `create`.
     let mut created_rows: Vec<(u32, String)> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut pending_of: HashMap<CustomerId, usize> = HashMap::new();
+    // Updates of existing customers, in the order first seen. Only customers a row changes
+    // are kept: a re-imported sheet matches every customer and changes none.
+    let mut pending: HashMap<CustomerId, Pending> = HashMap::new();
+    let mut order: Vec<CustomerId> = Vec::new();
     let now: DateTime = by.now;
     // Each planned row is consumed as it is matched, so its customer is held once.
     for (r, found) in std::mem::take(&mut plan.rows).into_iter().zip(matches) {
@@ -273,11 +275,18 @@ pub fn import(
                     contacts_added: 0,
                     fields_updated: Vec::new(),
                 };
-                let at = *pending_of.entry(id).or_insert_with(|| {
-                    pending.push(Pending::new(id, existing));
-                    pending.len() - 1
-                });
-                let took = pending[at].take_row(&r, &labels, req.update, &mut report.conflicts)?;
+                // A customer kept in `pending` stays there: its changes only grow.
+                let (mut p, known) = match pending.remove(&id) {
+                    Some(p) => (p, true),
+                    None => (Pending::new(id, existing), false),
+                };
+                let took = p.take_row(&r, &labels, req.update, &mut report.conflicts)?;
+                if p.changes() {
+                    if !known {
+                        order.push(id);
+                    }
+                    pending.insert(id, p);
+                }
                 let m = MatchedRow { contacts_added: took.contacts_added, fields_updated: took.fields, ..m };
                 if m.contacts_added == 0 && m.fields_updated.is_empty() {
                     report.unchanged.push(m);
@@ -318,7 +327,7 @@ pub fn import(
     }
     let what = format!("import of {}", req.file_name);
     let rows = plan.total_rows as u64;
-    let updates = pending.into_iter().filter_map(Pending::into_update).collect();
+    let updates = order.iter().filter_map(|id| pending.remove(id)).filter_map(Pending::into_update).collect();
     let numbers = store
         .import(create, updates, by, &what, &mut |done, total| progress(rows + done * rows / total.max(1), 2 * rows))?;
     report.created =

@@ -266,6 +266,11 @@ impl Pending {
         }
     }
 
+    /// Whether the rows taken so far change the customer.
+    pub(crate) fn changes(&self) -> bool {
+        !self.patch.is_empty() || !self.add_contacts.is_empty() || !self.edit_contacts.is_empty()
+    }
+
     /// The update to store, `None` when the rows brought nothing.
     pub(crate) fn into_update(self) -> Option<CustomerUpdate> {
         let patch = (!self.patch.is_empty()).then_some(self.patch);
