@@ -346,9 +346,14 @@ pub struct ImportArgs {
     /// Industry for companies the sheet gives none (otherwise those rows are rejected).
     #[arg(long)]
     pub default_industry: Option<String>,
-    /// Where to write the rejected rows (default: FILE.rejected.csv next to the sheet).
+    /// Write the rejected rows to FILE (a CSV to fix and import again), also in a dry run.
+    /// Nothing is written unless asked.
+    #[arg(long = "rejected", alias = "rejects", value_name = "FILE")]
+    pub rejected: Option<PathBuf>,
+    /// Where a row's value differs from the existing customer's, store the file's value
+    /// (default: keep the stored value and report the conflict).
     #[arg(long)]
-    pub rejects: Option<PathBuf>,
+    pub update: bool,
 }
 
 #[derive(Args, Debug)]
@@ -437,7 +442,7 @@ pub struct CustomerFields {
     /// Deal amount in yuan (with stage won).
     #[arg(long)]
     pub deal_amount: Option<String>,
-    /// Deal date YYYY-MM-DD (with stage won).
+    /// Deal date, e.g. 2026-01-31 or 2026/1/31 (with stage won; on an edit, alone it moves the date of the deal).
     #[arg(long)]
     pub deal_date: Option<String>,
     /// Contract number (with stage won).
@@ -578,10 +583,10 @@ pub struct ListArgs {
     /// Composite tier: S, A, B or C.
     #[arg(long)]
     pub tier: Option<String>,
-    /// Created on or after YYYY-MM-DD.
+    /// Created on or after this date (2026-01-31, 2026/1/31, 2026年1月31日, ...).
     #[arg(long)]
     pub created_since: Option<String>,
-    /// Created on or before YYYY-MM-DD.
+    /// Created on or before this date.
     #[arg(long)]
     pub created_until: Option<String>,
     /// No follow-up in the last N days.

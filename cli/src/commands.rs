@@ -8,7 +8,7 @@ use rapport_doc::SettingsDoc;
 #[allow(unused_imports)]
 use rapport_model::Date;
 use rapport_model::*;
-use rapport_node::{Book, LocalBook, Written};
+use rapport_node::{canonical_day, parse_day, Book, LocalBook, Written};
 use rapport_store::{Filter, ListRow, Store, StoreError};
 use std::path::{Path, PathBuf};
 
@@ -151,7 +151,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 feedback,
                 intent: intent.map(|i| IntentLevel::parse(&i)).transpose().map_err(input)?,
                 next_action,
-                next_due,
+                next_due: next_due.as_deref().map(|d| canonical_day("next_due", d)).transpose().map_err(input)?,
                 next_assignee: assignee,
             };
             done(json, &book.add_interaction(&customer, &new)?, "follow-up recorded")
@@ -169,12 +169,17 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Order(OrderCmd::Add { customer, amount, category, product, date }) => {
             let book = open(&dir)?;
-            let new =
-                NewOrder { date, amount: Some(Money::parse("amount", &amount).map_err(input)?), category, product };
+            let new = NewOrder {
+                date: date.as_deref().map(|d| canonical_day("date", d)).transpose().map_err(input)?,
+                amount: Some(Money::parse("amount", &amount).map_err(input)?),
+                category,
+                product,
+            };
             done(json, &book.add_order(&customer, &new)?, "order recorded")
         }
         Command::Task(TaskCmd::Add { customer, what, due, assignee }) => {
             let book = open(&dir)?;
+            let due = canonical_day("due", &due).map_err(input)?;
             done(json, &book.add_task(&customer, &NewTask { what, assignee, due })?, "task added")
         }
         Command::Task(TaskCmd::Done { customer, task, result }) => {
@@ -372,26 +377,30 @@ fn custom_pairs(items: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn deal_from(f: &CustomerFields) -> Result<Option<Deal>> {
+/// The deal the options give. On an edit, `current` is the customer's deal: the parts not
+/// given keep their stored values, so `--deal-date` alone moves the date of a won deal.
+fn deal_from(f: &CustomerFields, current: Option<&Deal>) -> Result<Option<Deal>> {
     if f.deal_amount.is_none() && f.deal_date.is_none() && f.contract_no.is_none() {
         return Ok(None);
     }
     let mut errs = Vec::new();
     let amount = match &f.deal_amount {
         Some(a) => Money::parse("deal.amount", a).map_err(|e| errs.push(e)).ok(),
+        None if current.is_some() => current.map(|d| d.amount),
         None => {
             errs.push(FieldError::new("deal.amount", "is required for a won customer (--deal-amount)"));
             None
         }
     };
     let date = match &f.deal_date {
-        Some(d) => parse_date("deal.date", d).map_err(|e| errs.push(e)).ok(),
+        Some(d) => parse_day("deal.date", d).map_err(|e| errs.push(e)).ok(),
+        None if current.is_some() => current.map(|d| d.date),
         None => {
             errs.push(FieldError::new("deal.date", "is required for a won customer (--deal-date)"));
             None
         }
     };
-    let contract_no = f.contract_no.clone().unwrap_or_default();
+    let contract_no = f.contract_no.clone().or_else(|| current.map(|d| d.contract_no.clone())).unwrap_or_default();
     ValidationError::check(errs).map_err(StoreError::Invalid)?;
     Ok(match (amount, date) {
         (Some(amount), Some(date)) => Some(Deal { amount, date, contract_no }),
@@ -444,7 +453,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 },
                 source: f.source.clone(),
                 stage: f.stage.as_deref().map(Stage::parse).transpose().map_err(input)?,
-                deal: deal_from(&f)?,
+                deal: deal_from(&f, None)?,
                 lost_reason: f.lost_reason.clone(),
                 owner: f.owner.clone(),
                 needs: Needs {
@@ -489,6 +498,11 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
         }
         CustomerCmd::Edit { customer, fields: f, add_tags, remove_tags, reason } => {
             let book = open(dir)?;
+            // Deal parts not given keep the stored deal's, unless the stage changes (a new
+            // deal is then given whole); the store checks the deal as patched.
+            let has_deal_part = f.deal_amount.is_some() || f.deal_date.is_some() || f.contract_no.is_some();
+            let current_deal =
+                if has_deal_part && f.stage.is_none() { book.customer(&customer)?.customer.deal } else { None };
             let patch = CustomerPatch {
                 name: f.name.clone(),
                 kind: f.kind.as_deref().map(Kind::parse).transpose().map_err(input)?,
@@ -509,7 +523,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 },
                 source: f.source.clone(),
                 stage: f.stage.as_deref().map(Stage::parse).transpose().map_err(input)?,
-                deal: deal_from(&f)?,
+                deal: deal_from(&f, current_deal.as_ref())?,
                 lost_reason: f.lost_reason.clone(),
                 owner: f.owner.clone(),
                 needs: if f.pain_points.is_some() || f.timeline.is_some() || f.budget.is_some() {
@@ -690,7 +704,7 @@ fn show(c: &Customer, rule_tags: &[String], tier: &Option<String>, conflicts: &[
 /// `--as-of DATE`, or today.
 pub fn as_of_date(v: &Option<String>) -> Result<Date> {
     match v {
-        Some(d) => Ok(parse_date("as_of", d).map_err(input)?),
+        Some(d) => Ok(parse_day("as_of", d).map_err(input)?),
         None => Ok(today()),
     }
 }
@@ -756,11 +770,11 @@ fn parse_filter(a: &ListArgs) -> Result<Filter> {
         created_since: a
             .created_since
             .as_deref()
-            .and_then(|d| parse_date("created_since", d).map_err(|e| errs.push(e)).ok()),
+            .and_then(|d| parse_day("created_since", d).map_err(|e| errs.push(e)).ok()),
         created_until: a
             .created_until
             .as_deref()
-            .and_then(|d| parse_date("created_until", d).map_err(|e| errs.push(e)).ok()),
+            .and_then(|d| parse_day("created_until", d).map_err(|e| errs.push(e)).ok()),
         no_interaction_days: a
             .no_interaction_days
             .and_then(|n| Filter::no_interaction(n, today()).map_err(|e| errs.push(e)).ok()),

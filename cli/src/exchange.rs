@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use rapport_node::{Book, ExportFormat, ExportRequest, ImportReport, ImportRequest};
 use rapport_store::Filter;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Draws `importing [#########-----------]  45%` on a terminal's standard error.
 fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
@@ -29,11 +29,14 @@ fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
     }
 }
 
-fn rejects_path(a: &ImportArgs) -> PathBuf {
-    a.rejects.clone().unwrap_or_else(|| {
-        let stem = a.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
-        a.file.with_file_name(format!("{stem}.rejected.csv"))
-    })
+/// Writes a file the user asked for, readable by them alone (it holds their customers' data).
+fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)?.write_all(bytes)
 }
 
 /// `rapport import FILE`.
@@ -54,6 +57,7 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
         default_industry: a.default_industry.clone(),
         dry_run: a.dry_run,
         skip_rejected: a.skip_rejected,
+        update: a.update,
     };
     let drawn = !json && std::io::stderr().is_terminal();
     let mut bar = progress_bar(drawn);
@@ -62,14 +66,18 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
         eprintln!();
     }
     let report = report?;
-    let rejects = rejects_path(a);
-    if let Some(csv) = &report.rejections_csv {
-        std::fs::write(&rejects, csv).with_context(|| format!("cannot write {}", rejects.display()))?;
-    }
+    // Only the file asked for is written, in a dry run too: a dry run otherwise writes nothing.
+    let rejects = match (&a.rejected, &report.rejections_csv) {
+        (Some(path), Some(csv)) => {
+            write_new_file(path, csv.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+            Some(path.as_path())
+        }
+        _ => None,
+    };
     if json {
         out::json(&report)?;
     } else {
-        print_report(&report, &rejects);
+        print_report(&report, rejects);
     }
     match &report.not_written_because {
         Some(why) => Err(input_error("file", why)),
@@ -77,11 +85,12 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
     }
 }
 
-fn print_report(r: &ImportReport, rejects: &Path) {
+fn print_report(r: &ImportReport, rejects: Option<&Path>) {
     println!("{}: {}, {} data row(s)", r.file, r.format, r.total_rows);
     let verb = if r.written { "" } else { "would be " };
     println!(
-        "{verb}created {}, {verb}updated {} (new contacts), unchanged {}, folded into earlier rows {}, rejected {} row(s)",
+        "{verb}created {}, {verb}updated {} (values or contacts they lacked), unchanged {}, folded into earlier rows {}, \
+         rejected {} row(s)",
         r.created.len(),
         r.updated.len(),
         r.unchanged.len(),
@@ -93,14 +102,40 @@ fn print_report(r: &ImportReport, rejects: &Path) {
         println!("filled in: {}", parts.join(", "));
     }
     for m in r.updated.iter().chain(&r.unchanged).take(20) {
+        let mut what = Vec::new();
+        if !m.fields_updated.is_empty() {
+            what.push(format!("{verb}updated: {}", m.fields_updated.join(", ")));
+        }
+        if m.contacts_added > 0 {
+            what.push(format!("{} contact(s) {verb}added", m.contacts_added));
+        }
+        let what = if what.is_empty() { "unchanged".to_string() } else { what.join("; ") };
         println!(
-            "  row {}: is {} {} (same {}){}",
+            "  row {}: is {} {} (same {}): {what}",
             m.row,
             m.number,
             m.name,
             serde_json::to_value(m.by).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-            if m.contacts_added > 0 { format!(", {} contact(s) added", m.contacts_added) } else { String::new() }
         );
+    }
+    if !r.conflicts.is_empty() {
+        let rows: Vec<Vec<String>> = r
+            .conflicts
+            .iter()
+            .take(50)
+            .map(|c| {
+                let kept = if c.overwritten { "file" } else { "stored" };
+                vec![c.row.to_string(), c.column.clone(), c.file_value.clone(), c.stored_value.clone(), kept.into()]
+            })
+            .collect();
+        println!("values that differ from the stored customer:");
+        out::table(&["row", "column", "file value", "stored value", "kept"], &rows);
+        if r.conflicts.len() > 50 {
+            println!("... and {} more", r.conflicts.len() - 50);
+        }
+        if !r.conflicts.iter().any(|c| c.overwritten) {
+            println!("the stored values were kept; import with --update to store the file's values instead");
+        }
     }
     for f in r.folded.iter().take(20) {
         let conflicts =
@@ -118,7 +153,10 @@ fn print_report(r: &ImportReport, rejects: &Path) {
         if r.rejected.len() > 50 {
             println!("... and {} more", r.rejected.len() - 50);
         }
-        println!("rejected rows written to {}: fix them there and import that file", rejects.display());
+        match rejects {
+            Some(p) => println!("rejected rows written to {}: fix them there and import that file", p.display()),
+            None => println!("to get the rejected rows as a CSV to fix and import again, add --rejected FILE"),
+        }
     }
     if !r.unknown_columns.is_empty() {
         println!("columns not imported (not recognised): {}", r.unknown_columns.join(", "));
@@ -127,7 +165,12 @@ fn print_report(r: &ImportReport, rejects: &Path) {
         }
     }
     if r.dry_run {
-        println!("dry run: nothing was written");
+        match rejects {
+            Some(p) => {
+                println!("dry run: nothing was written to the book (only the rejected rows, to {})", p.display())
+            }
+            None => println!("dry run: nothing was written"),
+        }
     } else if r.written {
         println!("imported: {} customer(s) created", r.created.len());
     }
@@ -141,16 +184,26 @@ pub fn export(book: &dyn Book, a: &ExportArgs, filter: Filter, reveal: bool) -> 
         }
         return Ok(());
     }
-    let format = match (&a.format, &a.output) {
-        (Some(f), _) => ExportFormat::parse(f)?,
-        (None, Some(p)) => ExportFormat::from_file_name(&p.to_string_lossy()).unwrap_or(ExportFormat::Csv),
-        (None, None) => ExportFormat::Csv,
+    // An output file's extension must name a format an export writes, whatever --format says.
+    let named = match &a.output {
+        Some(p) => ExportFormat::from_file_name(&p.to_string_lossy())?,
+        None => None,
+    };
+    let format = match &a.format {
+        Some(f) => ExportFormat::parse(f)?,
+        None => named.unwrap_or(ExportFormat::Csv),
     };
     if format == ExportFormat::Xlsx && a.output.is_none() {
         return Err(input_error("output", "an XLSX export needs --output FILE.xlsx"));
     }
-    let bytes =
-        book.export(&ExportRequest { filter, fields: a.fields.clone(), format, reveal, all_contacts: a.all_contacts })?;
+    let bytes = book.export(&ExportRequest {
+        filter,
+        fields: a.fields.clone(),
+        format,
+        reveal,
+        all_contacts: a.all_contacts,
+        limit: a.filter.limit,
+    })?;
     match &a.output {
         Some(p) => {
             std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;

@@ -5,7 +5,7 @@
 use crate::args::ReportArgs;
 use crate::commands::{as_of_date, input_error, now};
 use anyhow::{Context, Result};
-use rapport_model::parse_date;
+use rapport_node::parse_day;
 use rapport_node::Book;
 use rapport_reports::{render_csv, render_html, render_text, ReportName, Window};
 use rapport_rules::TierModel;
@@ -22,7 +22,7 @@ pub fn run(book: &dyn Book, a: &ReportArgs, json: bool) -> Result<()> {
         .parse()
         .map_err(|_| input_error("model", &format!("`{}` is not a model; use sabc, abc or rfm", a.model)))?;
     let date = |field: &str, v: &Option<String>| -> Result<_> {
-        v.as_deref().map(|d| parse_date(field, d).map_err(|e| input_error(field, &e.reason))).transpose()
+        v.as_deref().map(|d| parse_day(field, d).map_err(|e| input_error(field, &e.reason))).transpose()
     };
     let window = Window {
         from: date("from", &a.from)?,

@@ -1537,6 +1537,7 @@ async fn import_sheet(
         default_industry: q.default_industry.map(|i| i.0),
         dry_run: q.dry_run.unwrap_or(false),
         skip_rejected: q.skip_rejected.unwrap_or(false),
+        update: false,
     };
     Ok(ok(&write(&s, move |b| b.import(&req, &mut |_, _| {})).await?))
 }
@@ -1614,6 +1615,7 @@ async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery
         format,
         reveal: q.reveal.unwrap_or(false),
         all_contacts: q.all_contacts.unwrap_or(false),
+        limit: None,
     };
     let bytes = run(&s, move |b| b.export(&req)).await?;
     let name = format!("customers.{}", format.as_str());

@@ -216,6 +216,18 @@ impl Clock {
     }
 }
 
+/// The customer `key` names for a merge into `keep`. Once merged, a customer's number is an
+/// alias of the survivor; naming it again for the same survivor means the merged-away
+/// customer itself, so repeating a merge takes over what was added to it since.
+fn absorbed_named(store: &Store, keep: CustomerId, key: &str) -> Result<CustomerId, StoreError> {
+    let id = store.resolve(key)?;
+    if id != keep {
+        return Ok(id);
+    }
+    let wanted = key.trim().to_uppercase();
+    Ok(store.get(keep)?.absorbed.iter().find(|a| a.number.to_uppercase() == wanted).map(|a| a.id).unwrap_or(id))
+}
+
 pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
     StoreError::Invalid(FieldError::new(field, reason).into())
 }
@@ -517,7 +529,8 @@ impl Book for LocalBook {
         self.store.duplicates()
     }
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
-        let (keep, merge) = (self.store.resolve(keep)?, self.store.resolve(merge)?);
+        let keep = self.store.resolve(keep)?;
+        let merge = absorbed_named(&self.store, keep, merge)?;
         self.store.merge_customers(keep, merge, why, &self.actor())
     }
     fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError> {

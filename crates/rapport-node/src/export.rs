@@ -40,10 +40,25 @@ impl ExportFormat {
         }
     }
 
-    /// Guesses the format from a file name's extension.
-    pub fn from_file_name(name: &str) -> Option<ExportFormat> {
-        let ext = name.rsplit_once('.')?.1;
-        ExportFormat::parse(ext).ok()
+    /// The format a file name's extension names (`.csv`, `.xlsx`, `.jsonl`, `.json`); an
+    /// extension that names none (`x.xls`, `x.txt`) is refused rather than silently written
+    /// as CSV. `None` for a name without an extension.
+    pub fn from_file_name(name: &str) -> Result<Option<ExportFormat>, StoreError> {
+        let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let Some((_, ext)) = file.rsplit_once('.') else { return Ok(None) };
+        match ext.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Some(ExportFormat::Csv)),
+            "xlsx" => Ok(Some(ExportFormat::Xlsx)),
+            "jsonl" | "json" | "ndjson" => Ok(Some(ExportFormat::Jsonl)),
+            "xls" => Err(invalid(
+                "output",
+                format!("`{file}`: legacy .xls cannot be written; use .xlsx (Excel opens it), .csv or .jsonl"),
+            )),
+            _ => Err(invalid(
+                "output",
+                format!("`{file}` has an extension no export writes; use .csv, .xlsx, .jsonl or .json"),
+            )),
+        }
     }
 
     /// The HTTP content type.
@@ -70,6 +85,8 @@ pub struct ExportRequest {
     /// One row per contact, each repeating the customer's fields, instead of one row with
     /// the primary contact: import folds the rows back into one customer.
     pub all_contacts: bool,
+    /// At most this many customers (the first by number), all of them when `None`.
+    pub limit: Option<usize>,
 }
 
 /// Parses a field list; empty means every field import reads back.
@@ -137,7 +154,8 @@ fn rows_of(c: Customer, all_contacts: bool) -> Vec<Customer> {
 /// Produces the export file's bytes (with `fields`, already parsed from the request) and how
 /// many rows it holds.
 pub fn export(store: &Store, req: &ExportRequest, fields: &[Field]) -> Result<(Vec<u8>, u64), StoreError> {
-    let ids: Vec<CustomerId> = store.list(&req.filter)?.into_iter().map(|r| r.id).collect();
+    let ids: Vec<CustomerId> =
+        store.list(&req.filter)?.into_iter().take(req.limit.unwrap_or(usize::MAX)).map(|r| r.id).collect();
     // Only the last-follow-up column reads the activity lists.
     let activity = fields.contains(&Field::LastInteraction);
     // Customers are read a slice at a time (each slice on every core) and written as they

@@ -8,11 +8,13 @@
 //! matches the customer the first import created.
 
 use crate::book::invalid;
-use rapport_exchange::{ExchangeError, Fill, ImportOptions, Mapping};
-use rapport_model::{normalize_name, Contact, Customer, CustomerId, DateTime, NewContact};
+use crate::import_update::Pending;
+pub use crate::import_update::ValueConflict;
+use rapport_exchange::{ExchangeError, Field, Fill, ImportOptions, Mapping};
+use rapport_model::{Customer, CustomerId, DateTime};
 use rapport_store::{Actor, MatchedBy, RowKeys, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A sheet to import and how.
 #[derive(Clone, Debug, Default)]
@@ -29,6 +31,9 @@ pub struct ImportRequest {
     pub dry_run: bool,
     /// Write the accepted rows even when some rows are rejected.
     pub skip_rejected: bool,
+    /// Where a row's value differs from the matching customer's, store the file's value
+    /// (default: keep the stored one and report the conflict).
+    pub update: bool,
 }
 
 /// A customer an import created (or would create).
@@ -55,6 +60,10 @@ pub struct MatchedRow {
     pub by: MatchedBy,
     /// Contacts from the row the customer did not have, added by the import.
     pub contacts_added: usize,
+    /// Columns whose value the row filled in where the customer had none (or, with
+    /// `update`, replaced), as headed in the file.
+    #[serde(default)]
+    pub fields_updated: Vec<String>,
 }
 
 /// A row folded into an earlier row of the same sheet.
@@ -100,7 +109,7 @@ pub struct ImportReport {
     pub total_rows: usize,
     /// New customers.
     pub created: Vec<CreatedRow>,
-    /// Rows that are existing customers and brought new contacts.
+    /// Rows that are existing customers and brought values or contacts they lacked.
     pub updated: Vec<MatchedRow>,
     /// Rows that are existing customers and brought nothing new.
     pub unchanged: Vec<MatchedRow>,
@@ -110,6 +119,10 @@ pub struct ImportReport {
     pub rejected: Vec<RejectedValue>,
     /// Rows with at least one refused value.
     pub rejected_rows: usize,
+    /// Values of rows matching existing customers that differ from the stored ones: kept
+    /// as stored unless the import was asked to update (then `overwritten`).
+    #[serde(default)]
+    pub conflicts: Vec<ValueConflict>,
     /// Values filled in, by field and kind (`待补充`, `未知`, default, masked, dropped).
     pub filled: BTreeMap<String, usize>,
     /// Headers no mapping recognised (not imported).
@@ -149,23 +162,6 @@ fn fill_name(f: Fill) -> &'static str {
     }
 }
 
-/// Contacts of `row` that `existing` does not already have (same phone, email or name).
-fn new_contacts(existing: &Customer, row: &[NewContact]) -> Result<Vec<Contact>, StoreError> {
-    let mut out = Vec::new();
-    for nc in row {
-        let c = nc.validate()?;
-        let known = existing.contacts.iter().any(|e| {
-            (c.phone.is_some() && e.phone == c.phone)
-                || (c.email.is_some() && e.email == c.email)
-                || normalize_name(&e.name) == normalize_name(&c.name)
-        });
-        if !known {
-            out.push(Contact { primary: existing.contacts.is_empty() && out.is_empty(), ..c });
-        }
-    }
-    Ok(out)
-}
-
 /// Reads, plans, matches and (unless a dry run) writes an import. `progress` hears
 /// (work done, work in all) while the sheet is checked and then stored.
 pub fn import(
@@ -181,7 +177,7 @@ pub fn import(
     let table = rapport_exchange::read_table_with(&req.content, &req.file_name, &mapping).map_err(exchange)?;
     let options = ImportOptions { default_industry: req.default_industry.clone(), ..Default::default() };
     // One bar over both halves of the work: checking the rows, then storing them.
-    let plan = rapport_exchange::plan_with_progress(&table, &mapping, &options, &mut |done, total| {
+    let mut plan = rapport_exchange::plan_with_progress(&table, &mapping, &options, &mut |done, total| {
         progress(done as u64, 2 * total as u64)
     })
     .map_err(exchange)?;
@@ -218,6 +214,15 @@ pub fn import(
         .map(|m| FoldedRow { row: m.row, into_row: m.into_row, key: m.key.clone(), conflicts: m.conflicts.clone() })
         .collect();
 
+    // Column headers by field, for the report; then the sheet itself is no longer needed
+    // (a large sheet's cells weigh as much as the customers built from them).
+    let resolved = mapping.resolve(&table);
+    let headers: HashMap<Field, String> =
+        resolved.columns.iter().enumerate().filter_map(|(i, f)| f.clone().map(|f| (f, table.label(i)))).rev().collect();
+    let labels = |f: &Field| headers.get(f).cloned().unwrap_or_else(|| f.header());
+    drop(resolved);
+    drop(table);
+
     let keys: Vec<RowKeys> = plan
         .rows
         .iter()
@@ -231,11 +236,17 @@ pub fn import(
         })
         .collect();
     let matches = store.match_existing(&keys)?;
+    drop(keys);
     let mut create: Vec<Customer> = Vec::new();
-    let mut created_rows: Vec<u32> = Vec::new();
-    let mut additions: Vec<(CustomerId, Vec<Contact>)> = Vec::new();
+    // Sheet row and name of each customer in `create`.
+    let mut created_rows: Vec<(u32, String)> = Vec::new();
+    // Updates of existing customers, in the order first seen. Only customers a row changes
+    // are kept: a re-imported sheet matches every customer and changes none.
+    let mut pending: HashMap<CustomerId, Pending> = HashMap::new();
+    let mut order: Vec<CustomerId> = Vec::new();
     let now: DateTime = by.now;
-    for (r, found) in plan.rows.iter().zip(matches) {
+    // Each planned row is consumed as it is matched, so its customer is held once.
+    for (r, found) in std::mem::take(&mut plan.rows).into_iter().zip(matches) {
         for f in &r.filled {
             *report.filled.entry(format!("{} {}", f.field.name(), fill_name(f.why))).or_default() += 1;
         }
@@ -256,19 +267,31 @@ pub fn import(
         });
         match found {
             Some((id, how, existing)) => {
-                let added = new_contacts(&existing, &r.new.contacts)?;
                 let m = MatchedRow {
                     row: r.row,
                     number: existing.number.clone(),
                     name: existing.name.clone(),
                     by: how,
-                    contacts_added: added.len(),
+                    contacts_added: 0,
+                    fields_updated: Vec::new(),
                 };
-                if added.is_empty() {
+                // A customer kept in `pending` stays there: its changes only grow.
+                let (mut p, known) = match pending.remove(&id) {
+                    Some(p) => (p, true),
+                    None => (Pending::new(id, existing), false),
+                };
+                let took = p.take_row(&r, &labels, req.update, &mut report.conflicts)?;
+                if p.changes() {
+                    if !known {
+                        order.push(id);
+                    }
+                    pending.insert(id, p);
+                }
+                let m = MatchedRow { contacts_added: took.contacts_added, fields_updated: took.fields, ..m };
+                if m.contacts_added == 0 && m.fields_updated.is_empty() {
                     report.unchanged.push(m);
                 } else {
                     report.updated.push(m);
-                    additions.push((id, added));
                 }
             }
             None => {
@@ -278,17 +301,17 @@ pub fn import(
                 if let Some(d) = r.created {
                     c.created_at = d.and_hms_opt(0, 0, 0).unwrap_or(now);
                 }
-                c.number = r.number.clone().unwrap_or_default();
-                created_rows.push(r.row);
+                c.number = r.number.unwrap_or_default();
+                created_rows.push((r.row, c.name.clone()));
                 create.push(c);
             }
         }
     }
     if req.dry_run {
         report.created = created_rows
-            .iter()
+            .into_iter()
             .zip(&create)
-            .map(|(row, c)| CreatedRow { row: *row, number: c.number.clone(), name: c.name.clone() })
+            .map(|((row, name), c)| CreatedRow { row, number: c.number.clone(), name })
             .collect();
         return Ok(report);
     }
@@ -298,23 +321,17 @@ pub fn import(
              --skip-rejected",
             report.rejected_rows
         ));
-        report.created = created_rows
-            .iter()
-            .zip(&create)
-            .map(|(row, c)| CreatedRow { row: *row, number: String::new(), name: c.name.clone() })
-            .collect();
+        report.created =
+            created_rows.into_iter().map(|(row, name)| CreatedRow { row, number: String::new(), name }).collect();
         return Ok(report);
     }
-    let what = format!("imported from {}", req.file_name);
+    let what = format!("import of {}", req.file_name);
     let rows = plan.total_rows as u64;
-    let stored = store.import(create, additions, by, &what, &mut |done, total| {
-        progress(rows + done * rows / total.max(1), 2 * rows)
-    })?;
-    report.created = created_rows
-        .iter()
-        .zip(&stored)
-        .map(|(row, c)| CreatedRow { row: *row, number: c.number.clone(), name: c.name.clone() })
-        .collect();
+    let updates = order.iter().filter_map(|id| pending.remove(id)).filter_map(Pending::into_update).collect();
+    let numbers = store
+        .import(create, updates, by, &what, &mut |done, total| progress(rows + done * rows / total.max(1), 2 * rows))?;
+    report.created =
+        created_rows.into_iter().zip(numbers).map(|((row, name), number)| CreatedRow { row, number, name }).collect();
     report.written = true;
     Ok(report)
 }

@@ -6,13 +6,16 @@
 //! implements [`Book`] over HTTP, so every operation behaves the same whichever way in.
 
 mod book;
+mod dates;
 mod detail;
 pub mod engine;
 mod export;
 mod import;
+mod import_update;
 
 pub use book::{customer_view, Book, Clock, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
+pub use dates::{canonical_day, parse_day};
 pub use detail::{detail_json, from_document as detail_json_from_document, CustomerDetailJson};
 pub use engine::{default_settings_doc, Refresh};
 pub use export::{parse_fields, ExportFormat, ExportRequest};
-pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue};
+pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue, ValueConflict};

@@ -29,6 +29,7 @@ fn export(book: &LocalBook, format: ExportFormat, reveal: bool) -> Vec<u8> {
         format,
         reveal,
         all_contacts: false,
+        limit: None,
     })
     .expect("export")
 }
@@ -47,6 +48,7 @@ fn import(
         default_industry: None,
         dry_run,
         skip_rejected,
+        update: false,
     };
     book.import(&req, &mut |_, _| {}).expect("import")
 }
@@ -122,6 +124,7 @@ fn every_contact_goes_out_one_row_each_and_comes_back_folded_into_its_customer()
         format: ExportFormat::Csv,
         reveal: true,
         all_contacts,
+        limit: None,
     };
     let all = source.export(&req(true)).expect("export");
     let ids: Vec<CustomerId> = source.store.list(&Filter::default()).expect("list").into_iter().map(|r| r.id).collect();
@@ -152,6 +155,7 @@ fn a_revealing_export_is_recorded_in_the_audit_log_and_a_masked_one_is_not() {
         format: ExportFormat::Jsonl,
         reveal: true,
         all_contacts: false,
+        limit: None,
     };
     book.export(&req).expect("export");
     let log = book.audit().expect("audit");
@@ -257,4 +261,100 @@ fn a_row_naming_a_merged_away_customer_updates_the_survivor() {
     assert_eq!(r.updated[0].number, keep.summary.number, "the survivor, not the archived duplicate");
     let survivor = book.customer(&keep.summary.number).expect("show").customer;
     assert!(survivor.contacts.iter().any(|c| c.name == "赵敏"));
+}
+
+fn import_with(book: &LocalBook, name: &str, content: Vec<u8>, update: bool) -> rapport_node::ImportReport {
+    let req = ImportRequest { file_name: name.into(), content, update, ..ImportRequest::default() };
+    book.import(&req, &mut |_, _| {}).expect("import")
+}
+
+/// The rejected-rows round trip of a real sheet: rows of a customer are refused, the rest
+/// go in with `--skip-rejected`, and the fixed rejections file then fills that customer.
+const ROUND_TRIP: &str = "客户名称,所属行业,客户来源,省份,城市,备注,联系人,联系方式,邮箱,客户阶段\n\
+宁波海天塑机有限公司,C,展会,,,,张三,13800138000,,潜在客户\n\
+宁波海天塑机有限公司,C,展会,浙江,宁波,老客户介绍,李四,12345,lisi@haitian.cn,潜在客户\n\
+宁波海天塑机有限公司,C,转介绍,,,,张三,13800138000,,潜在客户\n\
+无锡华光机电有限公司,C,官网,江苏,无锡,,王五,abc,,潜在客户\n";
+
+#[test]
+fn the_fixed_rejections_file_fills_the_customer_its_duplicates_created() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let book = node(&dir, "book", NOW);
+    // Rows 3 and 5 are refused (bad phones); row 4 folds into row 2 and row 2 goes in.
+    let first = import(&book, "客户.csv", ROUND_TRIP.as_bytes().to_vec(), false, true);
+    assert!(first.written, "{first:?}");
+    assert_eq!(first.rejected.iter().map(|r| r.row).collect::<Vec<_>>(), vec![3, 5]);
+    assert_eq!(first.created.len(), 1);
+    let number = first.created[0].number.clone();
+    let before = book.customer(&number).expect("show").customer;
+    // A minor field left empty is marked unknown, which a later value fills.
+    assert_eq!((before.address.province.as_deref(), before.notes.as_str()), (Some("未知"), ""));
+
+    // The user fixes the two phones in the rejections file and imports it.
+    let fixed =
+        first.rejections_csv.expect("rejections").replace(",12345,", ",13900139000,").replace(",abc,", ",13700137000,");
+    let rest = import(&book, "客户.rejected.csv", fixed.clone().into_bytes(), false, false);
+    assert!(rest.written, "{rest:?}");
+    assert_eq!(rest.created.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["无锡华光机电有限公司"]);
+    assert!(rest.unchanged.is_empty(), "nothing the row brings is discarded: {rest:?}");
+    assert_eq!(rest.updated.len(), 1);
+    let u = &rest.updated[0];
+    // Row 2 of the rejections file (row 3 of the original sheet).
+    assert_eq!((u.row, u.number.as_str(), u.contacts_added), (2, number.as_str(), 1));
+    assert_eq!(u.fields_updated, ["省份", "城市", "备注"]);
+    assert!(rest.conflicts.is_empty(), "{:?}", rest.conflicts);
+
+    let after = book.customer(&number).expect("show").customer;
+    assert_eq!(after.address.province.as_deref(), Some("浙江"));
+    assert_eq!(after.address.city.as_deref(), Some("宁波"));
+    assert_eq!(after.notes, "老客户介绍");
+    let lisi = after.contacts.iter().find(|c| c.name == "李四").expect("李四 added");
+    assert_eq!((lisi.phone.as_deref(), lisi.email.as_deref()), (Some("13900139000"), Some("lisi@haitian.cn")));
+    assert_eq!(after.contacts.len(), 2, "{:?}", after.contacts);
+
+    // One write, with who, when and why.
+    let history = book.history(&number).expect("history");
+    let import_entries: Vec<_> =
+        history.iter().filter(|h| h.why.as_deref() == Some("import of 客户.rejected.csv")).collect();
+    assert!(!import_entries.is_empty(), "{history:?}");
+    assert!(import_entries.iter().all(|h| h.author == "book" && h.at.starts_with("2026-06-01 09:00")));
+    assert!(import_entries.iter().any(|h| h.what.contains("address.province = 浙江")), "{import_entries:?}");
+
+    // Importing it again changes nothing.
+    let again = import(&book, "客户.rejected.csv", fixed.into_bytes(), false, false);
+    assert_eq!((again.created.len(), again.updated.len(), again.unchanged.len()), (0, 0, 2), "{again:?}");
+    assert!(book.store.doctor().expect("doctor").problems.is_empty());
+}
+
+#[test]
+fn differing_values_are_reported_and_kept_unless_the_import_updates() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let book = node(&dir, "book", NOW);
+    let sheet = "客户名称,所属行业,客户来源,城市,联系人,联系方式,邮箱\n\
+                 宁波海天塑机有限公司,C,展会,宁波,张三,13800138000,\n";
+    let number = import_with(&book, "a.csv", sheet.as_bytes().to_vec(), false).created[0].number.clone();
+    let later = "客户名称,所属行业,客户来源,城市,联系人,联系方式,邮箱\n\
+                 宁波海天塑机有限公司,C,转介绍,杭州,张三,13800138000,zs@haitian.cn\n";
+
+    let kept_back = import_with(&book, "b.csv", later.as_bytes().to_vec(), false);
+    let dry = &kept_back;
+    let conflicts: Vec<(u32, &str, &str, &str, bool)> = dry
+        .conflicts
+        .iter()
+        .map(|c| (c.row, c.column.as_str(), c.file_value.as_str(), c.stored_value.as_str(), c.overwritten))
+        .collect();
+    // Values as they would be stored (a source in its canonical form).
+    assert_eq!(conflicts, vec![(2, "城市", "杭州", "宁波", false), (2, "客户来源", "referral", "trade_show", false)]);
+    assert_eq!(dry.updated[0].fields_updated, ["邮箱"], "the empty email is filled");
+    let kept = book.customer(&number).expect("show").customer;
+    assert_eq!(kept.address.city.as_deref(), Some("宁波"), "a conflict does not overwrite");
+    assert_eq!(kept.contacts[0].email.as_deref(), Some("zs@haitian.cn"));
+    let source = kept.source.clone();
+
+    let won = import_with(&book, "b.csv", later.as_bytes().to_vec(), true);
+    assert!(won.conflicts.iter().all(|c| c.overwritten) && won.conflicts.len() == 2, "{:?}", won.conflicts);
+    let updated = book.customer(&number).expect("show").customer;
+    assert_eq!(updated.address.city.as_deref(), Some("杭州"), "--update lets the file win");
+    assert_ne!(updated.source, source);
+    assert_eq!(updated.contacts.len(), 1);
 }

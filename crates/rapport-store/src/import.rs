@@ -8,7 +8,7 @@ use crate::tables::*;
 use crate::write::DocBytes;
 use crate::{Store, StoreError};
 use rapport_doc::ChangeMeta;
-use rapport_model::{Contact, Customer, CustomerId};
+use rapport_model::{Contact, ContactPatch, Customer, CustomerId, CustomerPatch};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,21 @@ pub enum MatchedBy {
     CreditCode,
     /// The normalised name.
     Name,
+}
+
+/// What an import changes on a customer the book already holds: values the sheet filled
+/// in (or, asked to, overwrote), contacts it added and contacts whose empty fields it filled.
+/// Stored as one write of the customer, in the import's transaction.
+#[derive(Clone, Debug)]
+pub struct CustomerUpdate {
+    /// The customer.
+    pub id: CustomerId,
+    /// Its own fields to set; checked against the record as stored when written.
+    pub patch: Option<CustomerPatch>,
+    /// Contacts to add.
+    pub add_contacts: Vec<Contact>,
+    /// Contacts to change, by item id.
+    pub edit_contacts: Vec<(String, ContactPatch)>,
 }
 
 /// What identifies an imported row: its number, credit code and normalised name.
@@ -80,17 +95,19 @@ impl Store {
 
     /// Writes an import in one durable transaction: every customer in `create` (numbers
     /// minted for those without one; a number from the sheet is kept when it is a valid
-    /// customer number no one here holds) and every contact in `add_contacts`. Nothing is
-    /// written if any part fails. Returns the created customers as stored. `progress` hears
-    /// (customers stored, customers to store) as the work goes.
+    /// customer number no one here holds) and every update of an existing customer (one
+    /// write each, its history naming `by` and the reason `what`). Nothing is written if
+    /// any part fails, a patch the record as stored refuses included. Returns the numbers of
+    /// the created customers, in order. `progress` hears (customers stored, customers to
+    /// store) as the work goes.
     pub fn import(
         &self,
         mut create: Vec<Customer>,
-        add_contacts: Vec<(CustomerId, Vec<Contact>)>,
+        updates: Vec<CustomerUpdate>,
         by: &Actor,
         what: &str,
         progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<Vec<Customer>, StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let txn = self.db().begin_write()?;
         {
             let numbers = txn.open_table(NUMBERS)?;
@@ -110,28 +127,58 @@ impl Store {
                 c.number = self.number_for(c, seq);
             }
         }
-        // Build in slices so the packed documents of a huge sheet are not all held at once.
-        const SLICE: usize = 4000;
-        let mut stored = Vec::with_capacity(create.len());
+        // Build in slices, each customer dropped once written, so neither the packed
+        // documents nor the customers of a huge sheet are all held at once.
+        const SLICE: usize = 2000;
+        let mut numbers = Vec::with_capacity(create.len());
         let total = create.len() as u64;
-        for slice in create.chunks(SLICE) {
-            for b in self.build_new(slice, &by.name, by.now) {
+        let mut rest = create.into_iter();
+        loop {
+            let slice: Vec<Customer> = rest.by_ref().take(SLICE).collect();
+            if slice.is_empty() {
+                break;
+            }
+            for b in self.build_new(&slice, &by.name, by.now) {
                 let (c, bytes, derived, heads) = b?;
                 self.write_state(&txn, &c, DocBytes::Full(&bytes), Some(derived), &heads)?;
-                stored.push(c);
+                numbers.push(c.number);
             }
-            progress(stored.len() as u64, total);
+            progress(numbers.len() as u64, total);
         }
-        for (id, contacts) in add_contacts {
-            let mut doc = self.load_for_edit(&txn, id)?;
-            let heads = doc.heads();
-            for ct in &contacts {
-                doc.add_contact(ct, ChangeMeta::new(&by.name, by.now).because(Some(what.to_string())))?;
-            }
-            self.write_edited(&txn, id, &mut doc, &heads)?;
+        for u in updates {
+            self.write_update(&txn, u, by, what)?;
         }
         txn.commit()?;
-        Ok(stored)
+        Ok(numbers)
+    }
+}
+
+impl Store {
+    /// Applies one [`CustomerUpdate`] inside `txn` and stores the customer once.
+    fn write_update(
+        &self,
+        txn: &redb::WriteTransaction,
+        u: CustomerUpdate,
+        by: &Actor,
+        what: &str,
+    ) -> Result<(), StoreError> {
+        let meta = || ChangeMeta::new(&by.name, by.now).because(Some(what.to_string()));
+        let mut doc = self.load_for_edit(txn, u.id)?;
+        let heads = doc.heads();
+        if let Some(patch) = u.patch.filter(|p| !p.is_empty()) {
+            let current = doc.read()?;
+            let patch = patch.validate(&current)?;
+            doc.apply_patch(&patch, meta())?;
+        }
+        for (item, patch) in &u.edit_contacts {
+            let patch = patch.validate()?;
+            doc.edit_contact(item, &patch, meta())?;
+        }
+        for ct in &u.add_contacts {
+            doc.add_contact(ct, meta())?;
+        }
+        self.write_edited(txn, u.id, &mut doc, &heads)?;
+        Ok(())
     }
 }
 

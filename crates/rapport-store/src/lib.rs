@@ -25,7 +25,7 @@ mod write;
 pub use codec::DocCodec;
 pub use dedupe::{CrowdedKey, DuplicatePair, Duplicates, CROWDED};
 pub use identity::Identity;
-pub use import::{MatchedBy, RowKeys};
+pub use import::{CustomerUpdate, MatchedBy, RowKeys};
 pub use index::{
     date_key, days, index_keys, search_text, text_key, Derived, IndexKey, IndexKind, OpenItem, OpenItemKind, Summary,
     CADENCE_PREFIX, NEXT_ACTION_PREFIX,
