@@ -354,6 +354,9 @@ pub struct ImportArgs {
     /// (default: keep the stored value and report the conflict).
     #[arg(long)]
     pub update: bool,
+    /// The workbook sheet to read, by name (default: the first sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 #[derive(Args, Debug)]

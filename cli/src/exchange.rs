@@ -58,6 +58,7 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
         dry_run: a.dry_run,
         skip_rejected: a.skip_rejected,
         update: a.update,
+        sheet: a.sheet.clone(),
     };
     let drawn = !json && std::io::stderr().is_terminal();
     let mut bar = progress_bar(drawn);
@@ -85,6 +86,19 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
     }
 }
 
+/// A table of cells (row, column, value, what became of it), the first 50 of them.
+fn print_cells<T>(title: &str, cells: &[T], row: impl Fn(&T) -> Vec<String>) {
+    if cells.is_empty() {
+        return;
+    }
+    println!("cells {title} ({}):", cells.len());
+    let rows: Vec<Vec<String>> = cells.iter().take(50).map(row).collect();
+    out::table(&["row", "column", "value", "why"], &rows);
+    if cells.len() > 50 {
+        println!("... and {} more (all of them in --json)", cells.len() - 50);
+    }
+}
+
 fn print_report(r: &ImportReport, rejects: Option<&Path>) {
     println!("{}: {}, {} data row(s)", r.file, r.format, r.total_rows);
     let verb = if r.written { "" } else { "would be " };
@@ -108,6 +122,9 @@ fn print_report(r: &ImportReport, rejects: Option<&Path>) {
         }
         if m.contacts_added > 0 {
             what.push(format!("{} contact(s) {verb}added", m.contacts_added));
+        }
+        if m.follow_ups_added > 0 {
+            what.push(format!("{} follow-up(s) {verb}added", m.follow_ups_added));
         }
         let what = if what.is_empty() { "unchanged".to_string() } else { what.join("; ") };
         println!(
@@ -137,6 +154,16 @@ fn print_report(r: &ImportReport, rejects: Option<&Path>) {
             println!("the stored values were kept; import with --update to store the file's values instead");
         }
     }
+    if !r.skipped.is_empty() {
+        let rows: Vec<String> = r.skipped.iter().map(|s| format!("row {} ({})", s.row, s.label)).collect();
+        println!("totals and note rows skipped ({}): {}", rows.len(), rows.join(", "));
+    }
+    print_cells("stored in another field", &r.moved, |m| {
+        vec![m.row.to_string(), m.column.clone(), m.value.clone(), format!("{}: {}", m.to, m.reason)]
+    });
+    print_cells("not stored", &r.not_stored, |n| {
+        vec![n.row.to_string(), n.column.clone(), n.value.clone(), n.reason.clone()]
+    });
     for f in r.folded.iter().take(20) {
         let conflicts =
             if f.conflicts.is_empty() { String::new() } else { format!("; differing: {}", f.conflicts.join("; ")) };

@@ -258,6 +258,8 @@ impl Book for RemoteBook {
             ("skip_rejected", Some(req.skip_rejected.to_string())),
             ("default_industry", req.default_industry.clone()),
             ("mapping", req.mapping.clone()),
+            ("update", req.update.then(|| "true".to_string())),
+            ("sheet", req.sheet.clone()),
         ]);
         let bytes = self.raw(&format!("/v1/import{q}"), Some(&req.content))?;
         serde_json::from_slice(&bytes)
@@ -269,6 +271,7 @@ impl Book for RemoteBook {
         p.push(("fields", Some(req.fields.clone())));
         p.push(("reveal", Some(req.reveal.to_string())));
         p.push(("all_contacts", req.all_contacts.then(|| "true".to_string())));
+        p.push(("limit", req.limit.map(|n| n.to_string())));
         self.raw(&format!("/v1/export{}", query(&p)), None)
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {

@@ -1515,6 +1515,10 @@ pub struct ImportQuery {
     pub default_industry: Option<IndustryName>,
     /// A mapping.toml text (URL-encoded) overriding the built-in header names.
     pub mapping: Option<String>,
+    /// Where a row matching an existing customer has a different value, store the file's (default: keep the stored value and report the conflict).
+    pub update: Option<bool>,
+    /// The workbook sheet to read, by name (default: the first sheet); an error for a CSV or an unknown name (the error lists the sheets).
+    pub sheet: Option<String>,
 }
 
 /// Import a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16) or XLSX customer sheet sent as the raw body. All or nothing: with any rejected row nothing is written unless `skip_rejected`; importing the same sheet twice creates nothing new.
@@ -1537,7 +1541,8 @@ async fn import_sheet(
         default_industry: q.default_industry.map(|i| i.0),
         dry_run: q.dry_run.unwrap_or(false),
         skip_rejected: q.skip_rejected.unwrap_or(false),
-        update: false,
+        update: q.update.unwrap_or(false),
+        sheet: q.sheet,
     };
     Ok(ok(&write(&s, move |b| b.import(&req, &mut |_, _| {})).await?))
 }
@@ -1579,6 +1584,8 @@ pub struct ExportQuery {
     pub archived: Option<bool>,
     /// Only customers with key fields still to fill (待补充), e.g. legacy won customers imported without deal date or contract number.
     pub to_fill: Option<bool>,
+    /// Export at most this many customers (the first by number).
+    pub limit: Option<Count>,
 }
 
 /// Export the customers a list filter selects as CSV, XLSX or JSON Lines; contact data masked unless `reveal`.
@@ -1615,7 +1622,7 @@ async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery
         format,
         reveal: q.reveal.unwrap_or(false),
         all_contacts: q.all_contacts.unwrap_or(false),
-        limit: None,
+        limit: q.limit.map(|n| n.0 as usize),
     };
     let bytes = run(&s, move |b| b.export(&req)).await?;
     let name = format!("customers.{}", format.as_str());

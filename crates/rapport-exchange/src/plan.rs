@@ -79,7 +79,7 @@ pub struct Filled {
 
 /// A non-empty cell the import does not store, with why. Every such cell is listed:
 /// nothing is dropped with only a count.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NotStored {
     /// Sheet row number.
     pub row: u32,
@@ -93,7 +93,7 @@ pub struct NotStored {
 
 /// A cell stored in another field than its column names (a deal amount on a customer
 /// that is not won goes to the budget, say).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Moved {
     /// Sheet row number.
     pub row: u32,
@@ -108,7 +108,7 @@ pub struct Moved {
 }
 
 /// A totals or note row (合计, 小计, 总计, 注：…, 说明…): skipped, never a customer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// Sheet row number.
     pub row: u32,

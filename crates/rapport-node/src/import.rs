@@ -10,7 +10,7 @@
 use crate::book::invalid;
 use crate::import_update::Pending;
 pub use crate::import_update::ValueConflict;
-use rapport_exchange::{ExchangeError, Field, Fill, ImportOptions, Mapping};
+use rapport_exchange::{ExchangeError, Field, Fill, ImportOptions, Mapping, Moved, NotStored, ReadOptions, Skipped};
 use rapport_model::{Customer, CustomerId, DateTime};
 use rapport_store::{Actor, MatchedBy, RowKeys, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,8 @@ pub struct ImportRequest {
     /// Where a row's value differs from the matching customer's, store the file's value
     /// (default: keep the stored one and report the conflict).
     pub update: bool,
+    /// The workbook sheet to read (default: the first); an error for a CSV.
+    pub sheet: Option<String>,
 }
 
 /// A customer an import created (or would create).
@@ -60,6 +62,9 @@ pub struct MatchedRow {
     pub by: MatchedBy,
     /// Contacts from the row the customer did not have, added by the import.
     pub contacts_added: usize,
+    /// Follow-ups from the row's follow-up columns the customer did not have, added.
+    #[serde(default)]
+    pub follow_ups_added: usize,
     /// Columns whose value the row filled in where the customer had none (or, with
     /// `update`, replaced), as headed in the file.
     #[serde(default)]
@@ -125,6 +130,16 @@ pub struct ImportReport {
     pub conflicts: Vec<ValueConflict>,
     /// Values filled in, by field and kind (`待补充`, `未知`, default, masked, dropped).
     pub filled: BTreeMap<String, usize>,
+    /// Every non-empty cell not stored, with its row, column, value and why.
+    #[serde(default)]
+    pub not_stored: Vec<NotStored>,
+    /// Cells stored in another field than their column names (an amount on a customer
+    /// that is not won goes to the budget, a follow-up column becomes a follow-up).
+    #[serde(default)]
+    pub moved: Vec<Moved>,
+    /// Totals and note rows (合计, 小计, 注：…), skipped: never customers.
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
     /// Headers no mapping recognised (not imported).
     pub unknown_columns: Vec<String>,
     /// A mapping.toml to start from when some headers were not recognised.
@@ -174,7 +189,8 @@ pub fn import(
         Some(text) => Mapping::from_toml(text).map_err(exchange)?,
         None => Mapping::builtin(),
     };
-    let table = rapport_exchange::read_table_with(&req.content, &req.file_name, &mapping).map_err(exchange)?;
+    let read = ReadOptions { sheet: req.sheet.clone() };
+    let table = rapport_exchange::read_table_in(&req.content, &req.file_name, &mapping, &read).map_err(exchange)?;
     let options = ImportOptions { default_industry: req.default_industry.clone(), ..Default::default() };
     // One bar over both halves of the work: checking the rows, then storing them.
     let mut plan = rapport_exchange::plan_with_progress(&table, &mapping, &options, &mut |done, total| {
@@ -189,6 +205,9 @@ pub fn import(
         total_rows: plan.total_rows,
         rejected_rows: plan.rejected_rows().len(),
         unknown_columns: plan.unknown_columns.clone(),
+        not_stored: std::mem::take(&mut plan.not_stored),
+        moved: std::mem::take(&mut plan.moved),
+        skipped: std::mem::take(&mut plan.skipped),
         ..Default::default()
     };
     if !plan.unknown_columns.is_empty() {
@@ -273,6 +292,7 @@ pub fn import(
                     name: existing.name.clone(),
                     by: how,
                     contacts_added: 0,
+                    follow_ups_added: 0,
                     fields_updated: Vec::new(),
                 };
                 // A customer kept in `pending` stays there: its changes only grow.
@@ -280,15 +300,20 @@ pub fn import(
                     Some(p) => (p, true),
                     None => (Pending::new(id, existing), false),
                 };
-                let took = p.take_row(&r, &labels, req.update, &mut report.conflicts)?;
+                let took = p.take_row(&r, &labels, req.update, (&by.name, now), &mut report.conflicts)?;
                 if p.changes() {
                     if !known {
                         order.push(id);
                     }
                     pending.insert(id, p);
                 }
-                let m = MatchedRow { contacts_added: took.contacts_added, fields_updated: took.fields, ..m };
-                if m.contacts_added == 0 && m.fields_updated.is_empty() {
+                let m = MatchedRow {
+                    contacts_added: took.contacts_added,
+                    follow_ups_added: took.follow_ups_added,
+                    fields_updated: took.fields,
+                    ..m
+                };
+                if m.contacts_added == 0 && m.follow_ups_added == 0 && m.fields_updated.is_empty() {
                     report.unchanged.push(m);
                 } else {
                     report.updated.push(m);

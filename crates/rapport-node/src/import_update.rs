@@ -245,6 +245,7 @@ pub(crate) struct Pending {
     patch: CustomerPatch,
     add_contacts: Vec<Contact>,
     edit_contacts: BTreeMap<String, ContactPatch>,
+    add_interactions: Vec<rapport_model::Interaction>,
 }
 
 /// What one row did to its customer.
@@ -253,6 +254,8 @@ pub(crate) struct RowOutcome {
     pub fields: Vec<String>,
     /// Contacts added.
     pub contacts_added: usize,
+    /// Follow-ups added from the sheet's follow-up columns.
+    pub follow_ups_added: usize,
 }
 
 impl Pending {
@@ -263,18 +266,26 @@ impl Pending {
             patch: CustomerPatch::default(),
             add_contacts: Vec::new(),
             edit_contacts: BTreeMap::new(),
+            add_interactions: Vec::new(),
         }
     }
 
     /// Whether the rows taken so far change the customer.
     pub(crate) fn changes(&self) -> bool {
-        !self.patch.is_empty() || !self.add_contacts.is_empty() || !self.edit_contacts.is_empty()
+        !self.patch.is_empty()
+            || !self.add_contacts.is_empty()
+            || !self.edit_contacts.is_empty()
+            || !self.add_interactions.is_empty()
     }
 
     /// The update to store, `None` when the rows brought nothing.
     pub(crate) fn into_update(self) -> Option<CustomerUpdate> {
         let patch = (!self.patch.is_empty()).then_some(self.patch);
-        if patch.is_none() && self.add_contacts.is_empty() && self.edit_contacts.is_empty() {
+        if patch.is_none()
+            && self.add_contacts.is_empty()
+            && self.edit_contacts.is_empty()
+            && self.add_interactions.is_empty()
+        {
             return None;
         }
         Some(CustomerUpdate {
@@ -282,6 +293,7 @@ impl Pending {
             patch,
             add_contacts: self.add_contacts,
             edit_contacts: self.edit_contacts.into_iter().collect(),
+            add_interactions: self.add_interactions,
         })
     }
 
@@ -292,6 +304,7 @@ impl Pending {
         r: &PlannedRow,
         labels: &dyn Fn(&Field) -> String,
         overwrite: bool,
+        (author, now): (&str, rapport_model::DateTime),
         conflicts: &mut Vec<ValueConflict>,
     ) -> Result<RowOutcome, StoreError> {
         let mut fields = Vec::new();
@@ -382,9 +395,21 @@ impl Pending {
                 contacts_added += 1;
             }
         }
+        // Follow-up columns: a follow-up the customer already has (same time and text, as a
+        // re-imported sheet brings) is not added twice.
+        let mut follow_ups_added = 0;
+        for f in &new.follow_ups {
+            let i = f.validate(author, now)?;
+            let held = |x: &rapport_model::Interaction| x.at == i.at && x.summary == i.summary;
+            if !self.working.interactions.iter().any(held) && !self.add_interactions.iter().any(held) {
+                self.working.interactions.push(i.clone());
+                self.add_interactions.push(i);
+                follow_ups_added += 1;
+            }
+        }
         let mut seen = std::collections::BTreeSet::new();
         fields.retain(|f| seen.insert(f.clone()));
-        Ok(RowOutcome { fields, contacts_added })
+        Ok(RowOutcome { fields, contacts_added, follow_ups_added })
     }
 
     /// Stage, deal and lost reason: a deal fills a won customer lacking one; a different

@@ -48,7 +48,7 @@ fn import(
         default_industry: None,
         dry_run,
         skip_rejected,
-        update: false,
+        ..ImportRequest::default()
     };
     book.import(&req, &mut |_, _| {}).expect("import")
 }
@@ -357,4 +357,33 @@ fn differing_values_are_reported_and_kept_unless_the_import_updates() {
     assert_eq!(updated.address.city.as_deref(), Some("杭州"), "--update lets the file win");
     assert_ne!(updated.source, source);
     assert_eq!(updated.contacts.len(), 1);
+}
+
+/// A sheet's follow-up column reaches a customer the book already holds: the follow-up is
+/// added once (importing the sheet again adds nothing), and the report lists every cell not
+/// stored as it was, the totals row skipped and the amount moved to the budget.
+#[test]
+fn a_matched_row_adds_its_follow_up_once_and_the_report_names_every_cell_not_stored_as_is() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let book = node(&dir, "book", NOW);
+    let first = "客户名称,所属行业,客户来源,联系人,联系方式\n杭州云启软件有限公司,I,转介绍,李娜,13900139000\n";
+    assert_eq!(import(&book, "a.csv", first.as_bytes().to_vec(), false, false).created.len(), 1);
+    let later = "客户名称,所属行业,客户来源,客户阶段,成交金额,跟进日期,跟进记录\n\
+                 杭州云启软件有限公司,I,转介绍,意向客户,50000,2026-02-03,电话沟通报价\n\
+                 合计,,,,50000,,\n";
+    let r = import(&book, "b.csv", later.as_bytes().to_vec(), false, false);
+    assert!(r.written, "{r:?}");
+    assert_eq!(r.updated.len(), 1, "{r:?}");
+    assert_eq!(r.updated[0].follow_ups_added, 1, "{r:?}");
+    assert_eq!(r.skipped.iter().map(|s| (s.row, s.label.as_str())).collect::<Vec<_>>(), [(3, "合计")]);
+    assert!(r.moved.iter().any(|m| m.row == 2 && m.value == "50000" && m.to.contains("budget")), "{:?}", r.moved);
+    let number = r.updated[0].number.clone();
+    let c = book.customer(&number).expect("show").customer;
+    let calls: Vec<&str> = c.interactions.iter().map(|i| i.summary.as_str()).collect();
+    assert_eq!(calls, ["电话沟通报价"]);
+
+    let again = import(&book, "b.csv", later.as_bytes().to_vec(), false, false);
+    assert_eq!((again.updated.len(), again.unchanged.len()), (0, 1), "{again:?}");
+    let c = book.customer(&number).expect("show").customer;
+    assert_eq!(c.interactions.len(), 1, "the same follow-up is not added twice");
 }

@@ -37,6 +37,8 @@ pub struct CustomerUpdate {
     pub add_contacts: Vec<Contact>,
     /// Contacts to change, by item id.
     pub edit_contacts: Vec<(String, ContactPatch)>,
+    /// Follow-ups to add (from the sheet's follow-up columns).
+    pub add_interactions: Vec<rapport_model::Interaction>,
 }
 
 /// What identifies an imported row: its number, credit code and normalised name.
@@ -176,6 +178,9 @@ impl Store {
         }
         for ct in &u.add_contacts {
             doc.add_contact(ct, meta())?;
+        }
+        for i in &u.add_interactions {
+            doc.add_interaction(i, meta())?;
         }
         self.write_edited(txn, u.id, &mut doc, &heads)?;
         Ok(())

@@ -81,6 +81,10 @@ pub fn start(demo: u64) -> Node {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))
+        // A connection per request: the server may close one after refusing a request
+        // whose body it did not read, and a pooled connection picked up just before that
+        // close is noticed fails with "peer disconnected" (a test race, not an answer).
+        .max_idle_connections(0)
         .build()
         .into();
     Node { url: format!("http://{addr}"), dir, stop: Some(stop_tx), thread: Some(thread), agent }
