@@ -384,28 +384,34 @@ impl CustomerDoc {
     }
 
     pub(crate) fn history_of(doc: &mut AutoCommit) -> Vec<HistoryEntry> {
-        let mut out: Vec<HistoryEntry> = doc
+        // get_changes lists dependencies before what depends on them, so each change's
+        // depth (one more than its deepest dependency) is known when it is reached.
+        let mut depth: std::collections::HashMap<automerge::ChangeHash, usize> = std::collections::HashMap::new();
+        let mut out: Vec<(usize, HistoryEntry)> = doc
             .get_changes(&[])
             .into_iter()
             .map(|c| {
+                let d = 1 + c.deps().iter().filter_map(|h| depth.get(h)).max().copied().unwrap_or(0);
+                depth.insert(c.hash(), d);
                 let meta: Option<crate::ChangeMeta> = c.message().and_then(|m| serde_json::from_str(m).ok());
                 let at = chrono::DateTime::from_timestamp(c.timestamp(), 0)
                     .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_default();
-                HistoryEntry {
+                let entry = HistoryEntry {
                     hash: c.hash().to_string(),
                     actor: c.actor_id().to_hex_string(),
                     author: meta.as_ref().map(|m| m.author.clone()).unwrap_or_else(|| "(unknown)".into()),
                     at,
                     what: meta.as_ref().map(|m| m.what.clone()).unwrap_or_default(),
                     why: meta.and_then(|m| m.why),
-                }
+                };
+                (d, entry)
             })
             .collect();
-        // Causal order from get_changes, then time; stable across nodes because ties are
-        // broken by hash.
-        out.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.hash.cmp(&b.hash)));
-        out
+        // By time (to the second); within one second a change comes after those it builds
+        // on (its depth is greater); concurrent ones by hash, the same on every node.
+        out.sort_by(|(da, a), (db, b)| a.at.cmp(&b.at).then(da.cmp(db)).then_with(|| a.hash.cmp(&b.hash)));
+        out.into_iter().map(|(_, e)| e).collect()
     }
 }
 

@@ -153,3 +153,22 @@ fn round_trips_through_save_and_load() {
     assert_eq!(a.read().expect("a"), b.read().expect("b"));
     assert!(CustomerDoc::load(b"not a document").is_err());
 }
+
+/// Edits made within the same second are listed in the order they were made (each after
+/// the change it builds on), not by hash.
+#[test]
+fn history_lists_edits_of_the_same_second_in_the_order_they_were_made() {
+    let mut a = base();
+    let same = ChangeMeta::new("Wang Fang", at("2026-02-01 10:00"));
+    for i in 0..12 {
+        let notes = format!("call {i}");
+        let why = Some(format!("call {i}"));
+        a.apply_patch(&CustomerPatch { notes: Some(notes), ..Default::default() }, same.clone().because(why))
+            .expect("edit");
+    }
+    let h = a.history();
+    assert_eq!(h.len(), 13);
+    let order: Vec<usize> =
+        h[1..].iter().filter_map(|e| e.why.as_deref()?.strip_prefix("call ")?.parse().ok()).collect();
+    assert_eq!(order, (0..12).collect::<Vec<_>>(), "{:?}", h.iter().map(|e| &e.why).collect::<Vec<_>>());
+}
