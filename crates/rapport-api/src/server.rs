@@ -614,7 +614,7 @@ impl Probe {
             industry: text_hash(&s.industry),
             stage: text_hash(&s.stage),
             source: text_hash(&s.source),
-            owner: text_hash(&s.owner),
+            owner: text_hash(&rapport_model::member_key(&s.owner)),
             tier: s.tier.as_deref().map(text_hash).unwrap_or(0),
             created: s.created,
             last_interaction: s.last_interaction,
@@ -648,7 +648,7 @@ impl<'f> Wanted<'f> {
             industry: h(f.industry.as_deref()),
             stage: h(f.stage.map(|s| s.as_str())),
             source: h(f.source.as_deref()),
-            owner: h(f.owner.as_deref()),
+            owner: h(f.owner.as_deref().map(rapport_model::member_key).as_deref()),
             tier: h(f.tier.as_deref()),
             no_interaction_since: f.no_interaction_cutoff(),
         }
@@ -663,7 +663,9 @@ impl<'f> Wanted<'f> {
             && same_text(f.stage.map(|st| st.as_str()), self.stage, p.stage, || Some(s.stage.as_str()))
             && same_text(f.industry.as_deref(), self.industry, p.industry, || Some(s.industry.as_str()))
             && same_text(f.source.as_deref(), self.source, p.source, || Some(s.source.as_str()))
-            && same_text(f.owner.as_deref(), self.owner, p.owner, || Some(s.owner.as_str()))
+            && f.owner.as_deref().is_none_or(|w| {
+                self.owner == p.owner && rapport_model::member_key(w) == rapport_model::member_key(&s.owner)
+            })
             && same_text(f.tier.as_deref(), self.tier, p.tier, || s.tier.as_deref())
             && f.created_since.is_none_or(|d| p.created >= d)
             && f.created_until.is_none_or(|d| p.created <= d)
@@ -733,7 +735,7 @@ pub struct ListQuery {
     pub stage: Option<StageName>,
     /// Source.
     pub source: Option<String>,
-    /// Owner.
+    /// Owner (a member name, in any case and width: `li wei` finds `Li Wei`).
     pub owner: Option<String>,
     /// Manual or rule tag.
     pub tag: Option<String>,
@@ -1566,7 +1568,7 @@ pub struct ExportQuery {
     pub stage: Option<StageName>,
     /// Source.
     pub source: Option<String>,
-    /// Owner.
+    /// Owner (a member name, in any case and width: `li wei` finds `Li Wei`).
     pub owner: Option<String>,
     /// Manual or rule tag.
     pub tag: Option<String>,

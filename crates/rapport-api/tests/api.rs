@@ -205,6 +205,13 @@ fn every_endpoint_works() {
     assert_eq!(by_phone["total"], 1, "{by_phone}");
     let none = node.get("/v1/customers?q=13812345678&industry=F").json();
     assert_eq!(none["total"], 0);
+    // The owner filter finds a member in any case and width, as the store's does.
+    let exact = node.get("/v1/customers?owner=Li%20Wei&limit=10000").json();
+    assert!(exact["total"].as_u64().is_some_and(|n| n > 0), "{exact}");
+    for other in ["li%20wei", "LI%20%20WEI", "%EF%BD%8C%EF%BD%89%20wei"] {
+        let r = node.get(&format!("/v1/customers?owner={other}&limit=10000")).json();
+        assert_eq!(r["total"], exact["total"], "{other}");
+    }
     for q in [
         "stage=won",
         "source=trade_show",

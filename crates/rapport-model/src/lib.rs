@@ -30,7 +30,7 @@ pub use input::{
 };
 pub use mask::{mask_email, mask_phone, Masking};
 pub use money::Money;
-pub use normalize::{is_invisible, normalize_name, normalize_text};
+pub use normalize::{is_invisible, member_key, normalize_name, normalize_text};
 pub use number::{device_code, CustomerNumber};
 pub use stored::MAX_NAME_CHARS;
 pub use validate::{

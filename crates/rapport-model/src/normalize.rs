@@ -42,6 +42,13 @@ pub fn normalize_text(s: &str) -> String {
 }
 
 /// Company-form suffixes that do not distinguish one customer from another.
+/// How an owner (a member's name) is compared by every owner filter (`list --owner`, the
+/// API's `owner`, exports): in any case and width, invisible characters and runs of spaces
+/// ignored, so `wang fang` finds `Wang Fang`.
+pub fn member_key(name: &str) -> String {
+    normalize_text(name)
+}
+
 const SUFFIXES: &[&str] = &[
     "股份有限公司",
     "有限责任公司",

@@ -163,6 +163,28 @@ impl Store {
         Ok(out)
     }
 
+    /// Customers whose owner is `owner` as [`rapport_model::member_key`] compares names:
+    /// the index holds owners as written, and a team has few, so each is compared.
+    fn ids_of_owner(
+        &self,
+        index: &impl ReadableMultimapTable<&'static [u8], u64>,
+        owner: &str,
+    ) -> Result<BTreeSet<Row>, StoreError> {
+        let want = rapport_model::member_key(owner);
+        let (from, to) = ([IndexKind::Owner as u8], [IndexKind::Owner as u8 + 1]);
+        let mut out = BTreeSet::new();
+        for e in index.range(from.as_slice()..to.as_slice())? {
+            let (k, vals) = e?;
+            let held = std::str::from_utf8(&k.value()[1..]).map(rapport_model::member_key);
+            if held.is_ok_and(|h| h == want) {
+                for v in vals {
+                    out.insert(v?.value());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Customers matching every filter, ordered by number.
     pub fn list(&self, f: &Filter) -> Result<Vec<ListRow>, StoreError> {
         let txn = self.db().begin_read()?;
@@ -177,8 +199,10 @@ impl Store {
         eq(IndexKind::Industry, &f.industry)?;
         eq(IndexKind::Stage, &f.stage.map(|s| s.as_str().to_string()))?;
         eq(IndexKind::Source, &f.source)?;
-        eq(IndexKind::Owner, &f.owner)?;
         eq(IndexKind::Tier, &f.tier)?;
+        if let Some(owner) = &f.owner {
+            sets.push(self.ids_of_owner(&index, owner)?);
+        }
         if let Some(t) = &f.tag {
             let mut s = self.ids_for(&index, &text_key(IndexKind::Tag, t))?;
             s.extend(self.ids_for(&index, &text_key(IndexKind::RuleTag, t))?);

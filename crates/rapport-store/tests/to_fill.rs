@@ -156,3 +156,29 @@ fn other_phones_are_stored_masked_matched_and_searched_like_the_phone() {
     let err = store.add_customer(&with("丁公司", contact("13812345678", &many)), &by).expect_err("too many");
     assert!(err.to_string().contains("at most 5"), "{err}");
 }
+
+/// The owner filter compares member names in any case and width (`wang fang`, `ＷＡＮＧ
+/// ＦＡＮＧ`), through the same `member_key` the API's in-memory list uses.
+#[test]
+fn the_owner_filter_finds_a_member_in_any_case_and_width() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = new_store(&dir);
+    for (name, owner) in [("甲机械有限公司", "Wang Fang"), ("乙机械有限公司", "Li Wei")] {
+        let new = NewCustomer {
+            kind: Some(Kind::Company),
+            name: name.into(),
+            industry: Some("C".into()),
+            source: Some("展会".into()),
+            owner: Some(owner.into()),
+            ..Default::default()
+        };
+        let c = new.validate("Li Wei", at("2026-01-05 09:00")).expect("valid");
+        store.create(c, ChangeMeta::new("Li Wei", at("2026-01-05 09:00"))).expect("create");
+    }
+    for asked in ["Wang Fang", "wang fang", "WANG  FANG", "ｗａｎｇ　ｆａｎｇ"] {
+        let rows = store.list(&Filter { owner: Some(asked.into()), ..Default::default() }).expect("list");
+        let names: Vec<&str> = rows.iter().map(|r| r.summary.name.as_str()).collect();
+        assert_eq!(names, ["甲机械有限公司"], "{asked}");
+    }
+    assert!(store.list(&Filter { owner: Some("wang".into()), ..Default::default() }).expect("list").is_empty());
+}
