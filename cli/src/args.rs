@@ -454,7 +454,7 @@ pub struct CustomerFields {
     /// Why the customer was lost (with stage lost).
     #[arg(long)]
     pub lost_reason: Option<String>,
-    /// Owner (负责人), in any case and width: `wang fang` finds `Wang Fang`.
+    /// Owner (负责人).
     #[arg(long)]
     pub owner: Option<String>,
     /// Province.
@@ -577,7 +577,7 @@ pub struct ListArgs {
     /// Source.
     #[arg(long)]
     pub source: Option<String>,
-    /// Owner.
+    /// Owner, in any case and width: `wang fang` finds `Wang Fang`.
     #[arg(long)]
     pub owner: Option<String>,
     /// Manual or rule tag.
