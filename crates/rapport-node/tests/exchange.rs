@@ -387,3 +387,79 @@ fn a_matched_row_adds_its_follow_up_once_and_the_report_names_every_cell_not_sto
     let c = book.customer(&number).expect("show").customer;
     assert_eq!(c.interactions.len(), 1, "the same follow-up is not added twice");
 }
+
+/// The messy sheet of issue 12: CRLF line endings, a name with a zero-width space, an
+/// amount on a row not won, a second phone column, a follow-up column, a row folding into
+/// another with the same contact, a legacy won row without contract number, a cell holding
+/// two contacts, a totals row, a decimal comma, a 400 number, a note row. Every cell is
+/// checked: stored (as read back from the book) or reported, row by row as Excel numbers them.
+#[test]
+fn a_messy_sheet_stores_or_reports_every_cell() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let book = node(&dir, "book", NOW);
+    let sheet = [
+        "客户名称,所属行业,客户来源,客户阶段,成交金额,成交日期,合同编号,联系人,手机,座机,邮箱,跟进日期,跟进记录",
+        "华东\u{200B}精密机械有限公司,C,展会,意向客户,50000,,,张伟,13800138000,021-12345678,,2026-02-03,电话沟通报价",
+        "华东精密机械有限公司,C,展会,意向客户,,,,张伟,13800138000,,zhangwei@hd.cn,,",
+        "南方贸易有限公司,F,转介绍,成交客户,80000,2023-05-01,,李四 13900139000；王五 13700137000,,,,,",
+        "合计,,,,130000,,,,,,,,",
+        "北方软件有限公司,I,展会,潜在客户,\"12,80\",,,钱七,13600136000,,,,",
+        "西部物流有限公司,G,展会,潜在客户,,,,赵六,,400-800-1234,,,",
+        "注：以上数据截至2024年底,,,,,,,,,,,,",
+    ]
+    .join("\r\n");
+    let r = import(&book, "台账.csv", sheet.into_bytes(), false, true);
+    assert!(r.written, "{r:?}");
+
+    // Reported, row by row.
+    let rejected: Vec<(u32, &str, &str)> =
+        r.rejected.iter().map(|x| (x.row, x.column.as_str(), x.value.as_str())).collect();
+    assert_eq!(rejected, [(6, "成交金额", "12,80")], "{:?}", r.rejected);
+    assert!(r.rejected[0].reason.contains("ambiguous"), "{}", r.rejected[0].reason);
+    let skipped: Vec<u32> = r.skipped.iter().map(|s| s.row).collect();
+    assert_eq!(skipped, [5, 8], "{:?}", r.skipped);
+    let folded: Vec<(u32, u32)> = r.folded.iter().map(|f| (f.row, f.into_row)).collect();
+    assert_eq!(folded, [(3, 2)]);
+    let moved: Vec<(u32, &str, &str)> = r.moved.iter().map(|m| (m.row, m.column.as_str(), m.value.as_str())).collect();
+    assert!(moved.contains(&(2, "成交金额", "50000")), "{:?}", r.moved);
+    assert!(r.not_stored.is_empty(), "nothing else is left out: {:?}", r.not_stored);
+    let created: Vec<(u32, &str)> = r.created.iter().map(|c| (c.row, c.name.as_str())).collect();
+    assert_eq!(created, [(2, "华东精密机械有限公司"), (4, "南方贸易有限公司"), (7, "西部物流有限公司")]);
+
+    // Stored, cell by cell.
+    let number = |row: u32| r.created.iter().find(|c| c.row == row).map(|c| c.number.clone()).expect("created");
+    let east = book.customer(&number(2)).expect("show").customer;
+    assert_eq!((east.industry.as_str(), east.stage), ("C", Stage::Intent));
+    assert!(east.needs.budget.as_deref().is_some_and(|b| b.contains("50")), "{:?}", east.needs);
+    assert_eq!(east.contacts.len(), 1, "the same 张伟 is kept once: {:?}", east.contacts);
+    let zhang = &east.contacts[0];
+    assert_eq!(
+        (zhang.name.as_str(), zhang.phone.as_deref(), zhang.email.as_deref()),
+        ("张伟", Some("13800138000"), Some("zhangwei@hd.cn"))
+    );
+    assert_eq!(zhang.other_phones, ["021-12345678"]);
+    let calls: Vec<(String, &str)> =
+        east.interactions.iter().map(|i| (i.at.date().to_string(), i.summary.as_str())).collect();
+    assert_eq!(calls, [("2026-02-03".to_string(), "电话沟通报价")]);
+
+    let south = book.customer(&number(4)).expect("show").customer;
+    assert_eq!(south.stage, Stage::Won);
+    let deal = south.deal.clone().expect("deal");
+    assert_eq!(
+        (deal.amount, deal.date.to_string(), deal.contract_no.as_str()),
+        (Money::yuan(80_000), "2023-05-01".into(), "待补充")
+    );
+    assert_eq!(south.to_fill.iter().map(String::as_str).collect::<Vec<_>>(), ["deal.contract_no"]);
+    let people: Vec<(&str, Option<&str>)> =
+        south.contacts.iter().map(|c| (c.name.as_str(), c.phone.as_deref())).collect();
+    assert_eq!(people, [("李四", Some("13900139000")), ("王五", Some("13700137000"))]);
+
+    let west = book.customer(&number(7)).expect("show").customer;
+    let zhao: Vec<(&str, Option<&str>)> = west.contacts.iter().map(|c| (c.name.as_str(), c.phone.as_deref())).collect();
+    assert_eq!(zhao, [("赵六", Some("400-800-1234"))]);
+
+    // The legacy won customer is the one `list --to-fill` finds.
+    let flagged = book.list(&Filter { to_fill: true, ..Default::default() }).expect("list");
+    assert_eq!(flagged.iter().map(|f| f.summary.number.clone()).collect::<Vec<_>>(), [number(4)]);
+    assert_eq!(book.store.count().expect("count"), 3, "no 合计 customer, no note customer");
+}
