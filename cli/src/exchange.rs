@@ -30,7 +30,7 @@ fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
 }
 
 /// Writes a file the user asked for, readable by them alone (it holds their customers' data).
-fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true).truncate(true);
@@ -233,7 +233,7 @@ pub fn export(book: &dyn Book, a: &ExportArgs, filter: Filter, reveal: bool) -> 
     })?;
     match &a.output {
         Some(p) => {
-            std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;
+            write_new_file(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;
             eprintln!("wrote {} ({} bytes)", p.display(), bytes.len());
         }
         None => std::io::stdout().write_all(&bytes)?,

@@ -33,7 +33,7 @@ pub fn run(book: &dyn Book, a: &ReportArgs, json: bool) -> Result<()> {
     let reports = book.reports(&names, &window, model)?;
     if let Some(path) = &a.html {
         let title = if names.len() == 1 { names[0].title() } else { "Rapport reports" };
-        std::fs::write(path, render_html(&reports, title, now()))
+        crate::exchange::write_new_file(path, render_html(&reports, title, now()).as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         if !json {
             println!("wrote {} ({} report(s)); open it in a browser", path.display(), reports.len());

@@ -189,6 +189,12 @@ fn export_honours_limit_and_refuses_an_extension_it_cannot_write() {
     f.ok(&["export", "-o", "all.csv"]);
     let csv = std::fs::read_to_string(f.dir().join("all.csv")).expect("all.csv");
     assert_eq!(csv.lines().count(), 4, "a header and three customers");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f.dir().join("all.csv")).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "an export holds the customers' data: private to its owner");
+    }
 
     for bad in ["x.xls", "x.txt", "x.xlsx.bak"] {
         let o = f.run(&["export", "-o", bad]);
