@@ -636,6 +636,8 @@ struct Wanted<'f> {
     stage: u64,
     source: u64,
     owner: u64,
+    /// The owner asked for, as owners are compared (`member_key`), computed once.
+    owner_key: Option<String>,
     tier: u64,
     no_interaction_since: Option<Date>,
 }
@@ -643,12 +645,14 @@ struct Wanted<'f> {
 impl<'f> Wanted<'f> {
     fn of(f: &'f Filter) -> Wanted<'f> {
         let h = |v: Option<&str>| v.map(text_hash).unwrap_or(0);
+        let owner_key = f.owner.as_deref().map(rapport_model::member_key);
         Wanted {
             f,
             industry: h(f.industry.as_deref()),
             stage: h(f.stage.map(|s| s.as_str())),
             source: h(f.source.as_deref()),
-            owner: h(f.owner.as_deref().map(rapport_model::member_key).as_deref()),
+            owner: h(owner_key.as_deref()),
+            owner_key,
             tier: h(f.tier.as_deref()),
             no_interaction_since: f.no_interaction_cutoff(),
         }
@@ -663,9 +667,10 @@ impl<'f> Wanted<'f> {
             && same_text(f.stage.map(|st| st.as_str()), self.stage, p.stage, || Some(s.stage.as_str()))
             && same_text(f.industry.as_deref(), self.industry, p.industry, || Some(s.industry.as_str()))
             && same_text(f.source.as_deref(), self.source, p.source, || Some(s.source.as_str()))
-            && f.owner.as_deref().is_none_or(|w| {
-                self.owner == p.owner && rapport_model::member_key(w) == rapport_model::member_key(&s.owner)
-            })
+            && self
+                .owner_key
+                .as_deref()
+                .is_none_or(|w| self.owner == p.owner && w == rapport_model::member_key(&s.owner))
             && same_text(f.tier.as_deref(), self.tier, p.tier, || s.tier.as_deref())
             && f.created_since.is_none_or(|d| p.created >= d)
             && f.created_until.is_none_or(|d| p.created <= d)

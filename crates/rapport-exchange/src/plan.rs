@@ -583,12 +583,7 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             if masked(v) {
-                notes.not_stored.push(NotStored {
-                    row: row.row,
-                    column: self.table.label(*i),
-                    value: v.to_string(),
-                    reason: "is masked (an export without --reveal): not imported".into(),
-                });
+                self.not_stored_cell(notes, row, *i, v, "is masked (an export without --reveal): not imported");
                 continue;
             }
             match parse_phone(v) {
@@ -741,6 +736,16 @@ impl<'a> Ctx<'a> {
         notes.not_stored.push(NotStored {
             row,
             column: self.label(field),
+            value: value.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// Lists the cell of column `i` as not stored, named as the file heads that column.
+    fn not_stored_cell(&self, notes: &mut RowNotes, row: &Row, i: usize, value: &str, reason: impl Into<String>) {
+        notes.not_stored.push(NotStored {
+            row: row.row,
+            column: self.table.label(i),
             value: value.to_string(),
             reason: reason.into(),
         });
@@ -1097,12 +1102,8 @@ impl<'a> Ctx<'a> {
         for (i, field) in &self.repeated {
             let v = self.table.cell(row, *i).trim();
             if !v.is_empty() {
-                notes.not_stored.push(NotStored {
-                    row: row.row,
-                    column: self.table.label(*i),
-                    value: v.to_string(),
-                    reason: format!("column {} already feeds {}", self.label(field), field.name()),
-                });
+                let reason = format!("column {} already feeds {}", self.label(field), field.name());
+                self.not_stored_cell(&mut notes, row, *i, v, reason);
             }
         }
 
@@ -1127,12 +1128,7 @@ impl<'a> Ctx<'a> {
         for (i, why) in &self.unkept {
             let v = self.table.cell(row, *i).trim();
             if !v.is_empty() {
-                notes.not_stored.push(NotStored {
-                    row: row.row,
-                    column: self.table.label(*i),
-                    value: v.to_string(),
-                    reason: (*why).to_string(),
-                });
+                self.not_stored_cell(&mut notes, row, *i, v, *why);
             }
         }
         if errs.list.is_empty() {
