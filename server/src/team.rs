@@ -107,7 +107,8 @@ impl Zstd {
 trait Checkable: Sized {
     fn load_stored(bytes: &[u8]) -> Result<Self, DocError>;
     fn load_untrusted(bytes: &[u8]) -> Result<Self, DocError>;
-    fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError>;
+    /// This document with pushed bytes merged (it was loaded only for that).
+    fn merged_untrusted(self, bytes: &[u8]) -> Result<Self, DocError>;
     /// The check; a customer's number.
     fn check(&mut self, id: [u8; 16]) -> Result<Option<String>, DocError>;
     fn automerge(&mut self) -> &mut AutoCommit;
@@ -120,8 +121,8 @@ impl Checkable for CustomerDoc {
     fn load_untrusted(bytes: &[u8]) -> Result<Self, DocError> {
         CustomerDoc::load_untrusted(bytes)
     }
-    fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError> {
-        CustomerDoc::with_untrusted(self, bytes)
+    fn merged_untrusted(self, bytes: &[u8]) -> Result<Self, DocError> {
+        CustomerDoc::merged_untrusted(self, bytes)
     }
     fn check(&mut self, id: [u8; 16]) -> Result<Option<String>, DocError> {
         CustomerDoc::check(self, CustomerId(id)).map(|c| Some(c.number))
@@ -138,8 +139,8 @@ impl Checkable for SettingsDoc {
     fn load_untrusted(bytes: &[u8]) -> Result<Self, DocError> {
         SettingsDoc::load_untrusted(bytes)
     }
-    fn with_untrusted(&mut self, bytes: &[u8]) -> Result<Self, DocError> {
-        SettingsDoc::with_untrusted(self, bytes)
+    fn merged_untrusted(self, bytes: &[u8]) -> Result<Self, DocError> {
+        SettingsDoc::merged_untrusted(self, bytes)
     }
     fn check(&mut self, _: [u8; 16]) -> Result<Option<String>, DocError> {
         TeamSettings::read(self).map(|_| None)
@@ -159,8 +160,8 @@ enum Checked {
     Same(Vec<ChangeHash>),
 }
 
-/// Loads or merges pushed bytes (on a copy: bad bytes never leave a half-merged document)
-/// and checks the result with the same function nodes use.
+/// Loads or merges pushed bytes (into a copy loaded for this alone: bad bytes never leave a
+/// half-merged document) and checks the result with the same function nodes use.
 fn checked<D: Checkable>(id: [u8; 16], base: Option<&[u8]>, pushed: &[u8]) -> Result<Checked, DocError> {
     let Some(base) = base else {
         let mut doc = D::load_untrusted(pushed)?;
@@ -169,7 +170,7 @@ fn checked<D: Checkable>(id: [u8; 16], base: Option<&[u8]>, pushed: &[u8]) -> Re
     };
     let mut held = D::load_stored(base)?;
     let before = sorted_heads(held.automerge());
-    let mut doc = held.with_untrusted(pushed)?;
+    let mut doc = held.merged_untrusted(pushed)?;
     let after = sorted_heads(doc.automerge());
     if after == before {
         return Ok(Checked::Same(before));

@@ -316,6 +316,12 @@ impl SettingsDoc {
         Ok(SettingsDoc { doc: crate::check::with_untrusted(&mut self.doc, bytes)? })
     }
 
+    /// This document with bytes from elsewhere applied, without a copy: for a caller that
+    /// loaded it only to merge them. The caller still checks the result.
+    pub fn merged_untrusted(self, bytes: &[u8]) -> Result<SettingsDoc, DocError> {
+        Ok(SettingsDoc { doc: crate::check::merged_untrusted(self.doc, bytes)? })
+    }
+
     /// Who changed the rules and settings.
     pub fn history(&mut self) -> Vec<HistoryEntry> {
         crate::CustomerDoc::history_of(&mut self.doc)

@@ -270,19 +270,19 @@ impl Store {
             }
         };
         let before = doc.heads();
-        // Apply to a copy first: bad bytes must not leave a half-applied document.
-        let mut trial = match doc.with_untrusted(bytes) {
+        // The document was loaded for this merge alone: bytes that fail leave nothing
+        // half-applied in the store, since nothing is written then.
+        let mut doc = match doc.merged_untrusted(bytes) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e.into())),
         };
-        if trial.heads() == before {
+        if doc.heads() == before {
             return Ok(doc.read().map(|c| (Adopted::Unchanged, c)).map_err(Into::into));
         }
-        let c = match trial.check(id) {
+        let c = match doc.check(id) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e.into())),
         };
-        doc = trial;
         let full = crate::view::pack_full(self.codec(), &mut doc, &c)?;
         self.write_state(txn, &c, DocBytes::Full(&full), None, &doc.heads())?;
         Ok(Ok((Adopted::Merged, c)))

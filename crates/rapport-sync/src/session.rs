@@ -22,6 +22,13 @@ pub trait Transport: Send {
     fn call(&mut self, request: &[u8]) -> Result<Vec<u8>, SyncError>;
     /// A stable name of the peer, used to key sync state (cursors, known heads).
     fn peer(&self) -> String;
+    /// A second channel to the same peer that can carry a request while this one waits
+    /// for its answer, or `None` when the peer answers one request at a time. A push keeps
+    /// two batches in flight through it, so the peer checks one batch while it writes the
+    /// other.
+    fn concurrent(&self) -> Option<Box<dyn Transport>> {
+        None
+    }
 }
 
 /// Sync with a team relay over HTTP: `POST {url}/v1/sync` with a bearer token.
@@ -78,6 +85,11 @@ impl Transport for HttpTransport {
 
     fn peer(&self) -> String {
         format!("relay:{}", self.url)
+    }
+
+    fn concurrent(&self) -> Option<Box<dyn Transport>> {
+        // The agent's pool is shared: the second handle opens its own connection.
+        Some(Box::new(HttpTransport { url: self.url.clone(), token: self.token.clone(), agent: self.agent.clone() }))
     }
 }
 
@@ -205,8 +217,13 @@ impl Session<'_> {
         std::thread::scope(|scope| -> Result<(), SyncError> {
             let sender = scope.spawn(move || -> Result<PushTally, SyncError> {
                 let mut tally = PushTally::default();
-                for (docs, cursor) in rx {
-                    send_batch(store, &peer, transport, docs, cursor, &mut tally)?;
+                match transport.concurrent() {
+                    Some(second) => send_two_at_a_time(store, &peer, transport, second, rx, &mut tally)?,
+                    None => {
+                        for (docs, cursor) in rx {
+                            send_batch(store, &peer, transport, docs, cursor, &mut tally)?;
+                        }
+                    }
                 }
                 Ok(tally)
             });
@@ -575,11 +592,81 @@ fn send_batch(
         store.record_sync(peer, "pushed", cursor, &[])?;
         return Ok(());
     }
+    let answer = exchange(transport, docs)?;
+    record(store, peer, cursor, answer, tally)
+}
+
+/// Sends batches over two channels to the peer, each carrying one while the other waits,
+/// and records the answers in the order the batches were built, so an interruption never
+/// records a cursor past a batch that was not acknowledged. (A batch the peer stored but
+/// whose answer was lost is sent again next time, and the peer finds nothing new in it.)
+fn send_two_at_a_time(
+    store: &Store,
+    peer: &str,
+    first: &mut dyn Transport,
+    mut second: Box<dyn Transport>,
+    batches: std::sync::mpsc::Receiver<(Vec<DocChanges>, u64)>,
+    tally: &mut PushTally,
+) -> Result<(), SyncError> {
+    let lost = || SyncError::Peer { code: "internal".into(), detail: "push thread failed".into() };
+    std::thread::scope(|s| {
+        let mut lanes = Vec::with_capacity(2);
+        for transport in [first, &mut *second] {
+            let (to_lane, requests) = std::sync::mpsc::sync_channel::<Vec<DocChanges>>(1);
+            let (answers, from_lane) = std::sync::mpsc::sync_channel::<Result<PushAnswer, SyncError>>(1);
+            s.spawn(move || {
+                for docs in requests {
+                    if answers.send(exchange(transport, docs)).is_err() {
+                        break;
+                    }
+                }
+            });
+            lanes.push((to_lane, from_lane));
+        }
+        // (lane, cursor to record) of the batches in flight, oldest first.
+        let mut in_flight = std::collections::VecDeque::with_capacity(2);
+        let settle = |lane: usize, cursor: u64, tally: &mut PushTally| -> Result<(), SyncError> {
+            let answer = lanes[lane].1.recv().map_err(|_| lost())??;
+            record(store, peer, cursor, answer, tally)
+        };
+        let mut next = 0;
+        for (docs, cursor) in batches {
+            if docs.is_empty() {
+                // A cursor with nothing to send: recorded after every batch before it.
+                while let Some((lane, c)) = in_flight.pop_front() {
+                    settle(lane, c, tally)?;
+                }
+                store.record_sync(peer, "pushed", cursor, &[])?;
+                continue;
+            }
+            if in_flight.len() == 2 {
+                if let Some((lane, c)) = in_flight.pop_front() {
+                    settle(lane, c, tally)?;
+                }
+            }
+            lanes[next].0.send(docs).map_err(|_| lost())?;
+            in_flight.push_back((next, cursor));
+            next = 1 - next;
+        }
+        while let Some((lane, c)) = in_flight.pop_front() {
+            settle(lane, c, tally)?;
+        }
+        Ok(())
+    })
+}
+
+/// The peer's answer to one pushed batch, one result per document.
+struct PushAnswer {
+    results: Vec<DocResult>,
+    bytes_sent: u64,
+    bytes_received: u64,
+}
+
+/// Pushes one batch and returns the peer's answer.
+fn exchange(transport: &mut dyn Transport, docs: Vec<DocChanges>) -> Result<PushAnswer, SyncError> {
     let n = docs.len();
     let req = encode(&Message::Push { docs });
-    tally.bytes_sent += req.len() as u64;
     let resp = transport.call(&req)?;
-    tally.bytes_received += resp.len() as u64;
     let results = match decode(&resp)? {
         Message::Pushed { results } => results,
         Message::Error { code, detail } => return Err(SyncError::Peer { code, detail }),
@@ -591,8 +678,15 @@ fn send_batch(
             detail: format!("{} results for {n} documents", results.len()),
         });
     }
+    Ok(PushAnswer { results, bytes_sent: req.len() as u64, bytes_received: resp.len() as u64 })
+}
+
+/// Records, in one transaction, the heads the peer acknowledged and `cursor`.
+fn record(store: &Store, peer: &str, cursor: u64, answer: PushAnswer, tally: &mut PushTally) -> Result<(), SyncError> {
+    tally.bytes_sent += answer.bytes_sent;
+    tally.bytes_received += answer.bytes_received;
     let mut known = Vec::new();
-    for r in results {
+    for r in answer.results {
         match r {
             DocResult::Stored(h) => {
                 tally.sent += 1;
