@@ -268,3 +268,32 @@ fn first_form(name: &str) -> String {
         format!("{name}.plain")
     }
 }
+
+/// Nodes initialised apart share the settings document's first change only if every
+/// version of Rapport writes it byte for byte the same: a node on this build joining a
+/// team whose document 0.6.1 created must not make a second first change.
+#[test]
+fn settings_genesis_is_the_change_0_6_1_wrote() {
+    let e = expected();
+    let genesis_hash = e["settings"]["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .find(|h| h["author"] == "Rapport")
+        .and_then(|h| h["hash"].as_str())
+        .expect("the fixture's first change")
+        .to_string();
+    let rules = [RuleRecord {
+        name: "big-deal".into(),
+        tag: "大客户".into(),
+        when: "deal.amount >= 100000".into(),
+        enabled: true,
+        position: 1,
+    }];
+    let values: BTreeMap<String, String> = [("tier.a".to_string(), "500000".to_string())].into();
+    let mut s = SettingsDoc::genesis(&rules, &values).expect("genesis");
+    assert_eq!(heads_string(&s.heads()), genesis_hash);
+    let mut stored = SettingsDoc::load(&read_fixture("settings.am")).expect("fixture");
+    stored.merge(&mut s).expect("merge");
+    stored.check_shape().expect("one first change after the merge");
+}
