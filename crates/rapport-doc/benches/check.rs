@@ -103,7 +103,10 @@ fn main() {
     });
     // One follow-up added by another member: the edit, and the chunk sync carries.
     let at = chrono::NaiveDateTime::new(today, chrono::NaiveTime::MIN);
-    let follow_up = NewInteraction { channel: Some(Channel::Phone), summary: "电话沟通三季度采购量".into(), ..Default::default() }
+    let follow_up =
+        NewInteraction {
+            channel: Some(Channel::Phone), summary: "电话沟通三季度采购量".into(), ..Default::default()
+        }
         .validate("Wang Fang", at)
         .ok();
     let edit = |d: &mut CustomerDoc| {

@@ -1,10 +1,12 @@
-//! Documents written by automerge 0.6.1 (every store and relay holds them) read back
-//! identically under the Automerge this build links, and what this build saves loads
-//! back: the binary format is compatible across the upgrade.
+//! Documents written by automerge 0.6.1 (every store and relay holds them) and by automerge
+//! 0.12.0 (with this crate's 0.12 write path: `init_root_from_hydrate`,
+//! `batch_create_object`) read back identically under the Automerge this build links, and
+//! what this build saves loads back: the binary format is compatible both ways, so a team
+//! can run both versions side by side during an upgrade.
 //!
-//! The fixtures under `tests/fixtures/automerge-0.6.1/` were written by
-//! `write_fixtures_with_this_automerge` while the workspace still linked automerge 0.6.1,
-//! and are never regenerated: `expected.json` is what 0.6.1 read from them.
+//! Each directory under `tests/fixtures/` was written by
+//! `write_fixtures_with_this_automerge` with that Automerge linked, and is never
+//! regenerated: its `expected.json` is what that version read from its own bytes.
 
 use rapport_doc::{heads_string, ActorId, ChangeMeta, CustomerDoc, RuleRecord, SettingsDoc};
 use rapport_model::*;
@@ -12,12 +14,15 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/automerge-0.6.1")
+/// The fixture sets, by the Automerge version that wrote them.
+const WRITERS: [&str; 2] = ["automerge-0.6.1", "automerge-0.12.0"];
+
+fn dir(writer: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(writer)
 }
 
-fn read_fixture(name: &str) -> Vec<u8> {
-    let path = dir().join(name);
+fn read_fixture(writer: &str, name: &str) -> Vec<u8> {
+    let path = dir(writer).join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
@@ -157,25 +162,28 @@ fn settings(w: &mut Written) {
     w.expected.insert("settings".into(), settings_view(&mut s));
 }
 
-/// Writes the fixtures. Run once, by hand, with automerge 0.6.1 linked:
-/// `cargo test -p rapport-doc --test compat -- --ignored write_fixtures`.
+/// Writes the fixtures of the Automerge version linked now. Run once per version, by hand:
+/// `RAPPORT_FIXTURES=automerge-X.Y.Z cargo test -p rapport-doc --test compat -- --ignored write_fixtures`.
 #[test]
-#[ignore = "writes the fixtures; run by hand only with automerge 0.6.1"]
+#[ignore = "writes fixtures; run by hand only, once per Automerge version"]
 fn write_fixtures_with_this_automerge() {
+    let writer = std::env::var("RAPPORT_FIXTURES").expect("RAPPORT_FIXTURES names the directory to write");
+    assert!(!dir(&writer).exists(), "fixtures are never regenerated: {writer} exists");
+    let dir = dir(&writer);
     let mut w = Written { files: BTreeMap::new(), expected: BTreeMap::new() };
     demo_customers(&mut w);
     conflicting_customer(&mut w);
     settings(&mut w);
-    std::fs::create_dir_all(dir()).expect("dir");
+    std::fs::create_dir_all(&dir).expect("dir");
     for (name, bytes) in &w.files {
-        std::fs::write(dir().join(name), bytes).expect("write");
+        std::fs::write(dir.join(name), bytes).expect("write");
     }
     let expected = serde_json::to_string_pretty(&w.expected).expect("json");
-    std::fs::write(dir().join("expected.json"), expected + "\n").expect("write");
+    std::fs::write(dir.join("expected.json"), expected + "\n").expect("write");
 }
 
-fn expected() -> Value {
-    serde_json::from_slice(&read_fixture("expected.json")).expect("expected.json")
+fn expected(writer: &str) -> Value {
+    serde_json::from_slice(&read_fixture(writer, "expected.json")).expect("expected.json")
 }
 
 fn id_of(expected: &Value, name: &str) -> CustomerId {
@@ -189,9 +197,10 @@ fn load_checked(bytes: &[u8], id: CustomerId) -> CustomerDoc {
     d
 }
 
-/// Every customer fixture as this build loads it, with the view 0.6.1 had of it.
-fn loaded_customers() -> Vec<(String, CustomerDoc, CustomerId)> {
-    let e = expected();
+/// Every customer fixture of `writer` as this build loads it.
+fn loaded_customers(writer: &str) -> Vec<(String, CustomerDoc, CustomerId)> {
+    let e = expected(writer);
+    let read_fixture = |name: &str| read_fixture(writer, name);
     let mut out = Vec::new();
     for i in 0..3 {
         let name = format!("customer-{i}");
@@ -214,23 +223,51 @@ fn loaded_customers() -> Vec<(String, CustomerDoc, CustomerId)> {
 }
 
 #[test]
-fn documents_written_by_automerge_0_6_1_read_identically() {
-    let e = expected();
-    let loaded = loaded_customers();
-    assert_eq!(loaded.len(), 9);
-    for (name, mut d, _) in loaded {
-        assert_eq!(customer_view(&mut d), e[&name], "{name}");
+fn documents_written_by_automerge_0_6_1_and_0_12_read_identically() {
+    for writer in WRITERS {
+        let e = expected(writer);
+        let loaded = loaded_customers(writer);
+        assert_eq!(loaded.len(), 9);
+        for (name, mut d, _) in loaded {
+            assert_eq!(customer_view(&mut d), e[&name], "{writer} {name}");
+        }
+        assert!(!e["conflict"]["conflicts"].as_array().expect("conflicts").is_empty(), "{writer}: no conflicts");
+        let mut s = SettingsDoc::load_untrusted(&read_fixture(writer, "settings.am")).expect("settings");
+        s.check_shape().expect("settings shape");
+        assert_eq!(settings_view(&mut s), e["settings"], "{writer}");
     }
-    assert!(!e["conflict"]["conflicts"].as_array().expect("conflicts").is_empty(), "the fixture holds conflicts");
-    let mut s = SettingsDoc::load_untrusted(&read_fixture("settings.am")).expect("settings");
-    s.check_shape().expect("settings shape");
-    assert_eq!(settings_view(&mut s), e["settings"]);
+}
+
+/// Both versions wrote the same demo customers and read them the same way: only the change
+/// hashes (and the history entries that show them) differ, as 0.12 writes a new document's
+/// operations in another order.
+#[test]
+fn both_versions_wrote_the_same_customers() {
+    let [old, new] = WRITERS.map(expected);
+    for name in ["customer-0", "customer-1", "customer-2"] {
+        for part in ["customer", "conflicts", "conflicts_quick"] {
+            assert_eq!(old[name][part], new[name][part], "{name} {part}");
+        }
+    }
+    // The customer with conflicts gets new random ids each time it is written.
+    assert_eq!(old["conflict"]["conflicts"], new["conflict"]["conflicts"]);
+    // Audit entries are keyed by random ids, so the settings' heads differ.
+    for part in ["rules", "settings", "audit"] {
+        assert_eq!(old["settings"][part], new["settings"][part], "settings {part}");
+    }
 }
 
 #[test]
-fn saves_of_documents_written_by_0_6_1_load_back_identically() {
-    let e = expected();
-    for (name, mut d, id) in loaded_customers() {
+fn saves_of_documents_written_by_either_version_load_back_identically() {
+    for writer in WRITERS {
+        saves_load_back(writer);
+    }
+}
+
+fn saves_load_back(writer: &str) {
+    let e = expected(writer);
+    let read_fixture = |name: &str| read_fixture(writer, name);
+    for (name, mut d, id) in loaded_customers(writer) {
         let view = customer_view(&mut d);
         for bytes in [d.save(), d.save_plain()] {
             assert_eq!(customer_view(&mut load_checked(&bytes, id)), view, "{name}");
@@ -274,7 +311,7 @@ fn first_form(name: &str) -> String {
 /// team whose document 0.6.1 created must not make a second first change.
 #[test]
 fn settings_genesis_is_the_change_0_6_1_wrote() {
-    let e = expected();
+    let e = expected("automerge-0.6.1");
     let genesis_hash = e["settings"]["history"]
         .as_array()
         .expect("history")
@@ -293,7 +330,7 @@ fn settings_genesis_is_the_change_0_6_1_wrote() {
     let values: BTreeMap<String, String> = [("tier.a".to_string(), "500000".to_string())].into();
     let mut s = SettingsDoc::genesis(&rules, &values).expect("genesis");
     assert_eq!(heads_string(&s.heads()), genesis_hash);
-    let mut stored = SettingsDoc::load(&read_fixture("settings.am")).expect("fixture");
+    let mut stored = SettingsDoc::load(&read_fixture("automerge-0.6.1", "settings.am")).expect("fixture");
     stored.merge(&mut s).expect("merge");
     stored.check_shape().expect("one first change after the merge");
 }
