@@ -12,7 +12,9 @@ use rapport_model::{Channel, NewInteraction};
 use std::hint::black_box;
 use std::time::Instant;
 
-/// CPU time this thread has used, in seconds; wall time where the kernel does not say.
+/// CPU time this thread has used, in seconds; wall time where the kernel does not say. The
+/// kernel advances it at scheduler ticks, so a stage is timed over all documents at once and
+/// one that takes under a tick in all reads as 0 (`conflicts_quick` on one-change documents).
 fn thread_cpu_seconds(start: Instant) -> f64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
