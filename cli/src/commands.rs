@@ -186,27 +186,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let book = open(&dir)?;
             done(json, &book.complete_task(&customer, &task, &TaskCompletion { result })?, "task done")
         }
-        Command::Agenda { assignee } => {
-            let items = open(&dir)?.agenda(today(), assignee.as_deref())?;
-            if json {
-                return out::json(&items);
-            }
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|i| {
-                    vec![
-                        format!("{:?}", i.when).to_lowercase(),
-                        i.due.to_string(),
-                        i.assignee.clone(),
-                        i.number.clone(),
-                        i.customer.clone(),
-                        i.what.clone(),
-                    ]
-                })
-                .collect();
-            out::table(&["when", "due", "assignee", "customer", "name", "what"], &rows);
-            Ok(())
-        }
+        Command::Agenda { assignee, all, limit } => agenda(open(&dir)?.as_ref(), assignee, all, limit, json),
         Command::History { customer } => {
             let h = open(&dir)?.history(&customer)?;
             if json {
@@ -232,7 +212,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report(a) => crate::report::run(open(&dir)?.as_ref(), &a, json),
-        Command::Dedupe => dedupe(open(&dir)?.as_ref(), json, reveal),
+        Command::Dedupe { limit } => dedupe(open(&dir)?.as_ref(), limit, json, reveal),
         Command::Merge { keep, merge, reason } => {
             let out = open(&dir)?.merge(&keep, &merge, reason)?;
             if json {
@@ -361,7 +341,7 @@ pub fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Res
         println!("Created {} sample customers in {}  ({secs:.1} s).", numbers.len(), path.display());
         println!("Try:  rapport list --stage intent --limit 10");
         println!("      rapport customer show {}", numbers.first().map(String::as_str).unwrap_or("NUMBER"));
-        println!("      rapport agenda");
+        println!("      rapport agenda --all");
         Ok(())
     }
 }
@@ -858,8 +838,41 @@ fn contact(dir: &Path, cmd: ContactCmd, json: bool) -> Result<()> {
     }
 }
 
-fn dedupe(book: &dyn Book, json: bool, reveal: bool) -> Result<()> {
-    let mut found = book.duplicates()?;
+/// The agenda of `assignee`, of everyone with `all`, else of this node's member.
+fn agenda(book: &dyn Book, assignee: Option<String>, all: bool, limit: Option<usize>, json: bool) -> Result<()> {
+    let whose = match (assignee, all) {
+        (_, true) => None,
+        (Some(a), false) => Some(a),
+        (None, false) => Some(book.identity()?.member_name),
+    };
+    let agenda = book.agenda(today(), whose.as_deref(), limit)?;
+    if json {
+        return out::json(&agenda);
+    }
+    let rows: Vec<Vec<String>> = agenda
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                format!("{:?}", i.when).to_lowercase(),
+                i.due.to_string(),
+                i.assignee.clone(),
+                i.number.clone(),
+                i.customer.clone(),
+                i.what.clone(),
+            ]
+        })
+        .collect();
+    out::table(&["when", "due", "assignee", "customer", "name", "what"], &rows);
+    match whose {
+        Some(name) => println!("{} of {} item(s) for {name}; `--all` shows everyone's", agenda.items.len(), agenda.total),
+        None => println!("{} of {} item(s)", agenda.items.len(), agenda.total),
+    }
+    Ok(())
+}
+
+fn dedupe(book: &dyn Book, limit: Option<usize>, json: bool, reveal: bool) -> Result<()> {
+    let mut found = book.duplicates(limit)?;
     let m = masking(reveal);
     for p in &mut found.pairs {
         for row in [&mut p.keep, &mut p.merge] {
@@ -884,7 +897,11 @@ fn dedupe(book: &dyn Book, json: bool, reveal: bool) -> Result<()> {
         })
         .collect();
     out::table(&["score", "keep", "name", "merge", "name", "why"], &rows);
-    println!("{} likely duplicate pair(s); join one with `rapport merge KEEP MERGE`", found.pairs.len());
+    println!(
+        "{} of {} likely duplicate pair(s); join one with `rapport merge KEEP MERGE`",
+        found.pairs.len(),
+        found.total
+    );
     for c in &found.crowded {
         println!("note: {} customers share {} {} (not listed as pairs)", c.customers, c.kind, c.value);
     }

@@ -1231,18 +1231,31 @@ async fn explain(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AgendaQuery {
-    /// Only this assignee.
+    /// Only this assignee (a member name, in any case and width); a name that owns no
+    /// customer and has no open item is refused (422 naming `assignee`).
     pub assignee: Option<String>,
     /// The day to build the agenda for (default the node's today).
     pub today: Option<Day>,
+    /// Return at most this many items, 1 to 10000 (default 10000; `total` still counts all).
+    pub limit: Option<PageSize>,
 }
 
-/// Overdue, due today and the next 7 days.
+/// The page size a `limit` query asks for: 1 to [`MAX_PAGE`], [`MAX_PAGE`] when absent.
+fn page_limit(limit: &Option<PageSize>) -> Result<usize, ApiError> {
+    match limit.as_ref().map(|l| l.0) {
+        None => Ok(MAX_PAGE),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::field("limit", format!("must be between 1 and {MAX_PAGE}"))),
+    }
+}
+
+/// Overdue, due today and the next 7 days: the first `limit` items and their `total`.
 #[utoipa::path(get, path = "/v1/agenda", tag = "node", params(AgendaQuery),
-    responses((status = 200, description = "OK", body = Vec<AgendaItemOut>), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = AgendaPage), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn agenda(State(s): State<AppState>, Query(q): Query<AgendaQuery>) -> Result<Response, ApiError> {
     let today = date_or_today(&s.0.book, "today", &q.today)?;
-    Ok(ok(&run(&s, move |b| b.agenda(today, q.assignee.as_deref())).await?))
+    let limit = page_limit(&q.limit)?;
+    Ok(ok(&run(&s, move |b| b.agenda(today, q.assignee.as_deref(), Some(limit))).await?))
 }
 
 /// The team's rules in evaluation order.
@@ -1653,10 +1666,21 @@ async fn audit_log(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, |b| b.audit()).await?))
 }
 
+/// `GET /v1/duplicates` options.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DuplicatesQuery {
+    /// Return at most this many pairs, most certain first, 1 to 10000 (default 10000; `total` still counts all).
+    pub limit: Option<PageSize>,
+}
+
 /// Likely duplicate customers: same credit code, phone or normalised name, with a score and reasons.
-#[utoipa::path(get, path = "/v1/duplicates", tag = "customers", responses((status = 200, description = "OK", body = DuplicatesObject)))]
-async fn duplicates(State(s): State<AppState>) -> Result<Response, ApiError> {
-    Ok(ok(&run(&s, |b| b.duplicates()).await?))
+#[utoipa::path(get, path = "/v1/duplicates", tag = "customers", params(DuplicatesQuery),
+    responses((status = 200, description = "OK", body = DuplicatesObject), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn duplicates(State(s): State<AppState>, Query(q): Query<DuplicatesQuery>) -> Result<Response, ApiError> {
+    let limit = page_limit(&q.limit)?;
+    Ok(ok(&run(&s, move |b| b.duplicates(Some(limit))).await?))
 }
 
 /// Merge another customer into this one: every contact, follow-up, service record, order

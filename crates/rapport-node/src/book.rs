@@ -15,7 +15,7 @@ use rapport_model::*;
 use rapport_reports::{Report, ReportName, ReportRow, Window};
 use rapport_rules::{Figures, Rule, RuleExplanation, TierModel, TierSettings, TierSummary};
 use rapport_store::{
-    Actor, AgendaItem, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, Store, StoreError, Summary,
+    Actor, Agenda, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, Store, StoreError, Summary,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -88,8 +88,9 @@ pub trait Book: Send + Sync {
     fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError>;
     /// Completes a task.
     fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError>;
-    /// The agenda as of `today`.
-    fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError>;
+    /// The agenda as of `today`: only `assignee`'s when given (an assignee the book does
+    /// not know is an error), the first `limit` items with the total.
+    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError>;
     /// A customer's history.
     fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError>;
     /// Index check.
@@ -121,8 +122,9 @@ pub trait Book: Send + Sync {
         &self,
         values: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> Result<Refresh, StoreError>;
-    /// Likely duplicate customers (same credit code, phone or normalised name).
-    fn duplicates(&self) -> Result<Duplicates, StoreError>;
+    /// Likely duplicate customers (same credit code, phone or normalised name): the most
+    /// certain `limit` pairs, with the total.
+    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError>;
     /// Merges customer `merge` into `keep`: every item and missing field moves over, and
     /// `merge`'s number becomes an alias of `keep`.
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError>;
@@ -370,8 +372,8 @@ impl Book for LocalBook {
         let c = self.store.complete_task(self.store.resolve(key)?, task, done, &self.actor())?;
         Ok(Written::of(&c, None))
     }
-    fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
-        self.store.agenda(today, assignee)
+    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError> {
+        Ok(Agenda::first(self.store.agenda(today, assignee)?, limit))
     }
     fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError> {
         Ok(self.store.load_doc(self.store.resolve(key)?)?.history())
@@ -525,8 +527,8 @@ impl Book for LocalBook {
             values.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         self.change_settings(|doc, meta| Ok(doc.set_settings(&changed, meta)?))
     }
-    fn duplicates(&self) -> Result<Duplicates, StoreError> {
-        self.store.duplicates()
+    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError> {
+        Ok(self.store.duplicates()?.first(limit))
     }
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
         let keep = self.store.resolve(keep)?;

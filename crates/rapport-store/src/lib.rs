@@ -31,7 +31,7 @@ pub use index::{
     CADENCE_PREFIX, NEXT_ACTION_PREFIX,
 };
 pub use ops::{Actor, MergeOutcome};
-pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
+pub use query::{Agenda, AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, PreparedAdoption, Versions};
 pub use restore::Recovered;
 pub use view::{packing_sample, StoredView};
@@ -237,7 +237,9 @@ impl Store {
             .open_table(META)
             .map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: e.to_string() })?;
         let identity: Identity = match meta.get(META_IDENTITY)? {
-            Some(v) => serde_json::from_slice(v.value())
+            Some(v) => serde_json::from_slice::<Identity>(v.value())
+                .map_err(|e| e.to_string())
+                .and_then(|id| id.check().map(|()| id))
                 .map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: format!("identity: {e}") })?,
             None => {
                 return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "no member identity".into() })
