@@ -200,7 +200,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(a) => crate::exchange::import(open(&dir)?.as_ref(), &a, json),
         Command::Export(a) => {
             let filter = parse_filter(&a.filter)?;
-            crate::exchange::export(open(&dir)?.as_ref(), &a, filter, reveal)
+            crate::exchange::export(open(&dir)?.as_ref(), &a, filter, reveal, json)
         }
         Command::Audit => {
             let log = open(&dir)?.audit()?;
@@ -230,7 +230,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Doctor => {
-            let r = open(&dir)?.doctor()?;
+            let bar = crate::progress::Counter::new(json, "checking");
+            let r = open(&dir)?.doctor_with(&mut |done, total| bar.observe(done, total));
+            drop(bar);
+            let r = r?;
             if json {
                 out::json(&r)?;
             } else {
@@ -251,7 +254,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Reindex => {
-            let n = open(&dir)?.reindex()?;
+            let bar = crate::progress::Counter::new(json, "reindexing");
+            let n = open(&dir)?.reindex_with(&mut |done, total| bar.observe(done, total));
+            drop(bar);
+            let n = n?;
             if json {
                 out::json(&serde_json::json!({ "reindexed": n }))
             } else {
@@ -330,7 +336,13 @@ pub fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Res
     let profile = if bench_shape { rapport_demo::DemoProfile::bench() } else { rapport_demo::DemoProfile::realistic() };
     let offset = store.count()?;
     let customers: Vec<Customer> = (offset..offset + n).map(|i| book.customer(i, &profile)).collect();
-    let numbers = store.create_many(customers, &store.identity().member_name.clone(), now())?;
+    let bar = crate::progress::Counter::new(json, "creating");
+    let numbers =
+        store.create_many_with(customers, &store.identity().member_name.clone(), now(), &mut |done, total| {
+            bar.observe(done, total)
+        });
+    drop(bar);
+    let numbers = numbers?;
     // A bulk load leaves free pages behind; give them back so the file is as small as it gets.
     let mut store = store;
     store.compact()?;
@@ -865,7 +877,9 @@ fn agenda(book: &dyn Book, assignee: Option<String>, all: bool, limit: Option<us
         .collect();
     out::table(&["when", "due", "assignee", "customer", "name", "what"], &rows);
     match whose {
-        Some(name) => println!("{} of {} item(s) for {name}; `--all` shows everyone's", agenda.items.len(), agenda.total),
+        Some(name) => {
+            println!("{} of {} item(s) for {name}; `--all` shows everyone's", agenda.items.len(), agenda.total)
+        }
         None => println!("{} of {} item(s)", agenda.items.len(), agenda.total),
     }
     Ok(())

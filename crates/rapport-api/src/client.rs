@@ -15,9 +15,7 @@ use rapport_node::{Book, CustomerView, Explanation, Refresh, RuleInfo, TierLine,
 use rapport_node::{ExportRequest, ImportReport, ImportRequest};
 use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Figures, Rule, TierModel, TierSettings, TierSummary};
-use rapport_store::{
-    Agenda, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, StoreError, Summary,
-};
+use rapport_store::{Agenda, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, StoreError, Summary};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -40,7 +40,6 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     b
 }
 
-
 impl fmt::Display for CustomerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_hex())

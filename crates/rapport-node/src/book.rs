@@ -95,8 +95,19 @@ pub trait Book: Send + Sync {
     fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError>;
     /// Index check.
     fn doctor(&self) -> Result<DoctorReport, StoreError>;
+    /// [`Book::doctor`], telling `progress` (customers checked, customers in all) as it
+    /// goes where the book can (a running node's book does the work out of sight).
+    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
+        let _ = progress;
+        self.doctor()
+    }
     /// Index rebuild.
     fn reindex(&self) -> Result<u64, StoreError>;
+    /// [`Book::reindex`], telling `progress` (customers done, customers in all) where it can.
+    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, StoreError> {
+        let _ = progress;
+        self.reindex()
+    }
     /// A customer's derived figures as of a date.
     fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError>;
     /// The team's rules, in evaluation order, with compile errors if any.
@@ -136,6 +147,11 @@ pub trait Book: Send + Sync {
     /// Exports the customers a filter selects; a revealing export is first written to the
     /// audit log. Returns the file's bytes.
     fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError>;
+    /// [`Book::export`], telling `progress` (customers read, customers to export) where it can.
+    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, StoreError> {
+        let _ = progress;
+        self.export(req)
+    }
     /// The team's audit log (revealing exports), oldest first.
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
 }
@@ -379,7 +395,10 @@ impl Book for LocalBook {
         Ok(self.store.load_doc(self.store.resolve(key)?)?.history())
     }
     fn doctor(&self) -> Result<DoctorReport, StoreError> {
-        let mut report = self.store.doctor()?;
+        self.doctor_with(&mut |_, _| {})
+    }
+    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
+        let mut report = self.store.doctor_with(progress)?;
         if let Some(problem) = &self.engine().problem {
             report.problems.insert(0, problem.clone());
         }
@@ -387,6 +406,9 @@ impl Book for LocalBook {
     }
     fn reindex(&self) -> Result<u64, StoreError> {
         self.store.reindex()
+    }
+    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, StoreError> {
+        self.store.reindex_with(progress)
     }
     fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError> {
         let c = self.store.get(self.store.resolve(key)?)?;
@@ -539,6 +561,9 @@ impl Book for LocalBook {
         crate::import::import(&self.store, req, &self.actor(), progress)
     }
     fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError> {
+        self.export_with(req, &mut |_, _| {})
+    }
+    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, StoreError> {
         // Parsed before the audit entry, so a refused export is not logged.
         let fields = crate::export::parse_fields(&req.fields)?;
         if req.reveal {
@@ -554,7 +579,7 @@ impl Book for LocalBook {
             doc.record_audit(&what, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
             self.store.save_settings_doc(&mut doc)?;
         }
-        Ok(crate::export::export(&self.store, req, &fields)?.0)
+        Ok(crate::export::export(&self.store, req, &fields, progress)?.0)
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.store.settings_doc()?.audit()?)

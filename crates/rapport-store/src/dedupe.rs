@@ -10,6 +10,7 @@ use crate::index::{IndexKind, Summary};
 use crate::tables::*;
 use crate::{ListRow, Store, StoreError};
 use rapport_model::mask_phone;
+use redb::{ReadableMultimapTable, ReadableTable};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

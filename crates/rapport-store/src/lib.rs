@@ -39,7 +39,7 @@ pub use write::Edit;
 
 use rapport_doc::{CustomerDoc, DocError, SettingsDoc};
 use rapport_model::{Customer, CustomerId, ValidationError};
-use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tables::*;
@@ -363,7 +363,9 @@ impl Store {
     pub fn derived_state(&self) -> Result<String, StoreError> {
         let txn = self.db().begin_read()?;
         let meta = txn.open_table(META)?;
-        Ok(meta.get(META_DERIVED)?.map(|v| String::from_utf8_lossy(v.value()).into_owned()).unwrap_or_default())
+        let state =
+            meta.get(META_DERIVED)?.map(|v| String::from_utf8_lossy(v.value()).into_owned()).unwrap_or_default();
+        Ok(state)
     }
 
     /// Number of customers (archived included).
@@ -481,4 +483,15 @@ fn check_magic(path: &Path) -> Result<(), StoreError> {
         return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "not a redb database file".into() });
     }
     Ok(())
+}
+
+/// How often long store work (doctor, reindex) tells its progress observer: every this
+/// many customers, and once at the end.
+pub const PROGRESS_STEP: u64 = 1000;
+
+/// Tells `progress` about `done` of `total` when `done` is a multiple of [`PROGRESS_STEP`].
+pub(crate) fn step(progress: &mut dyn FnMut(u64, u64), done: u64, total: u64) {
+    if done.is_multiple_of(PROGRESS_STEP) {
+        progress(done, total.max(done));
+    }
 }

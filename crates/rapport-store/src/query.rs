@@ -456,6 +456,12 @@ impl Store {
     /// Checks every index entry, list row, search text and number against the documents,
     /// in both directions: nothing missing, nothing stale, nothing pointing nowhere.
     pub fn doctor(&self) -> Result<DoctorReport, StoreError> {
+        self.doctor_with(&mut |_, _| {})
+    }
+
+    /// [`Store::doctor`], telling `progress` (customers checked, customers in all) every
+    /// [`crate::PROGRESS_STEP`] customers and at the end.
+    pub fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
         let txn = self.db().begin_read()?;
         let docs = txn.open_table(DOCS)?;
         let chunks = txn.open_table(CHUNKS)?;
@@ -468,10 +474,12 @@ impl Store {
         let deriver = self.deriver();
         let mut report = DoctorReport::default();
         let mut expected: BTreeSet<(Vec<u8>, Row)> = BTreeSet::new();
+        let total = docs.len()?;
         for e in docs.iter()? {
             let (k, _) = e?;
             let k = k.value();
             report.customers += 1;
+            crate::step(progress, report.customers, total);
             let Some(id) = id_at(&ids, k)? else {
                 report.problems.push(format!("row {k}: document without a customer id"));
                 continue;
@@ -535,6 +543,7 @@ impl Store {
                 expected.insert((ik, k));
             }
         }
+        progress(report.customers, total.max(report.customers));
         let mut actual: BTreeSet<(Vec<u8>, Row)> = BTreeSet::new();
         for e in index.iter()? {
             let (ik, vals) = e?;

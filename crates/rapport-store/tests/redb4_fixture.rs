@@ -38,7 +38,8 @@ fn a_store_written_with_redb_4_opens_reads_and_takes_writes() {
         source: Some("referral".into()),
         ..Default::default()
     };
-    let by = rapport_store::Actor { name: "Li Wei".into(), now: parse_datetime("t", "2026-03-04 10:00").expect("time") };
+    let by =
+        rapport_store::Actor { name: "Li Wei".into(), now: parse_datetime("t", "2026-03-04 10:00").expect("time") };
     let added = store.add_customer(&new, &by).expect("a write goes through");
     drop(store);
 
