@@ -379,33 +379,17 @@ struct CacheState {
     synced: u64,
     /// Bumped whenever the whole cache is dropped (rules or settings changed).
     generation: u64,
-    /// Each entry with the tick of its last use.
-    map: HashMap<CustomerId, (Arc<CachedView>, u64)>,
-    tick: u64,
+    /// The entries, least recently used evicted first (`lru`): a hot set stays cached
+    /// however many other customers pass through.
+    map: lru::LruCache<CustomerId, Arc<CachedView>>,
     /// Customer numbers (upper-case) to ids, for entries in the map.
     numbers: HashMap<String, CustomerId>,
 }
 
 impl CacheState {
     fn remove(&mut self, id: &CustomerId) {
-        if let Some((v, _)) = self.map.remove(id) {
+        if let Some(v) = self.map.pop(id) {
             self.numbers.remove(&v.number.to_uppercase());
-        }
-    }
-
-    /// Drops the less recently used half: a hot set smaller than half the capacity stays
-    /// cached however many other customers pass through, at O(1) amortized per insert.
-    fn evict(&mut self) {
-        let mut ticks: Vec<u64> = self.map.values().map(|(_, t)| *t).collect();
-        if ticks.is_empty() {
-            return;
-        }
-        let mid = ticks.len() / 2;
-        let (_, median, _) = ticks.select_nth_unstable(mid);
-        let median = *median;
-        let old: Vec<CustomerId> = self.map.iter().filter(|(_, (_, t))| *t < median).map(|(id, _)| *id).collect();
-        for id in old {
-            self.remove(&id);
         }
     }
 }
@@ -417,20 +401,18 @@ struct Seen(u64, u64);
 /// Serialized customer responses, bounded, invalidated by the change feed.
 struct ViewCache {
     state: Mutex<CacheState>,
-    capacity: usize,
 }
 
 impl ViewCache {
     fn new(capacity: usize) -> ViewCache {
+        let capacity = std::num::NonZeroUsize::new(capacity).unwrap_or(std::num::NonZeroUsize::MIN);
         ViewCache {
             state: Mutex::new(CacheState {
                 synced: u64::MAX,
                 generation: 0,
-                map: HashMap::new(),
-                tick: 0,
+                map: lru::LruCache::new(capacity),
                 numbers: HashMap::new(),
             }),
-            capacity,
         }
     }
 
@@ -487,11 +469,11 @@ impl ViewCache {
             Some(id) => *id,
             None => key.trim().parse::<CustomerId>().ok()?,
         };
-        g.tick += 1;
-        let now = g.tick;
-        let (v, used) = g.map.get_mut(&id).filter(|(v, _)| v.date == date)?;
-        *used = now;
-        Some(v.clone())
+        // A view of another day is a miss and does not count as a use.
+        if !g.map.peek(&id).is_some_and(|v| v.date == date) {
+            return None;
+        }
+        g.map.get(&id).cloned()
     }
 
     /// Stores a response read when the cache reflected `seen`, unless a write was applied
@@ -501,14 +483,11 @@ impl ViewCache {
         if Seen(g.synced, g.generation) != seen {
             return;
         }
-        if g.map.len() >= self.capacity && !g.map.contains_key(&id) {
-            g.evict();
-        }
         g.remove(&id);
-        g.tick += 1;
-        let now = g.tick;
         g.numbers.insert(view.number.to_uppercase(), id);
-        g.map.insert(id, (view, now));
+        if let Some((_, evicted)) = g.map.push(id, view) {
+            g.numbers.remove(&evicted.number.to_uppercase());
+        }
     }
 }
 
@@ -1860,5 +1839,27 @@ mod tests {
         // A date change is a miss, not a stale answer.
         let tomorrow = date.succ_opt().unwrap_or(date);
         assert!(cache.get("GEN-2026-TEST-000", tomorrow).is_none());
+    }
+
+    #[test]
+    fn one_insert_past_capacity_evicts_exactly_the_least_recently_used() {
+        let cache = ViewCache::new(4);
+        let seen = Seen(0, 0);
+        cache.lock().synced = 0;
+        let date = view(0).1.date;
+        for n in 0..4 {
+            let (id, v) = view(n);
+            cache.put(id, seen, v);
+        }
+        // Customer 0 is read, so customer 1 is now the least recently used.
+        assert!(cache.get("GEN-2026-TEST-000", date).is_some());
+        let (id, v) = view(4);
+        cache.put(id, seen, v);
+        assert!(cache.get("GEN-2026-TEST-001", date).is_none(), "the least recently used stays");
+        for kept in [0, 2, 3, 4] {
+            assert!(cache.get(&format!("GEN-2026-TEST-{kept:03}"), date).is_some(), "{kept} was evicted too");
+        }
+        // An evicted customer's number no longer resolves to it.
+        assert!(!cache.lock().numbers.contains_key("GEN-2026-TEST-001"));
     }
 }
