@@ -71,11 +71,18 @@ pub enum Command {
     /// Tasks (待办).
     #[command(subcommand)]
     Task(TaskCmd),
-    /// Due today, overdue and the next 7 days.
+    /// Due today, overdue and the next 7 days: yours (this node's member) unless
+    /// `--assignee` or `--all` says otherwise.
     Agenda {
-        /// Only this assignee.
-        #[arg(long)]
+        /// Only this assignee (any case and width); a name the book does not know is an error.
+        #[arg(long, conflicts_with = "all")]
         assignee: Option<String>,
+        /// Everyone's items, not only yours.
+        #[arg(long)]
+        all: bool,
+        /// Print at most this many items (the total is still reported).
+        #[arg(long)]
+        limit: Option<usize>,
     },
     /// Who changed what, when and why on a customer.
     History {
@@ -99,7 +106,11 @@ pub enum Command {
     Report(ReportArgs),
     /// Likely duplicate customers: same credit code, phone or normalised name, with a
     /// score and the reasons; `merge` joins a pair.
-    Dedupe,
+    Dedupe {
+        /// Print at most this many pairs, most certain first (the total is still reported).
+        #[arg(long)]
+        limit: Option<usize>,
+    },
     /// Merge customer MERGE into KEEP: every contact, follow-up, service record, order and
     /// task moves over, fields KEEP lacks are filled, MERGE is archived and its number
     /// becomes an alias of KEEP. Repeat it to take over items added to MERGE since.

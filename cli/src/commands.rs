@@ -186,27 +186,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let book = open(&dir)?;
             done(json, &book.complete_task(&customer, &task, &TaskCompletion { result })?, "task done")
         }
-        Command::Agenda { assignee } => {
-            let items = open(&dir)?.agenda(today(), assignee.as_deref())?;
-            if json {
-                return out::json(&items);
-            }
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|i| {
-                    vec![
-                        format!("{:?}", i.when).to_lowercase(),
-                        i.due.to_string(),
-                        i.assignee.clone(),
-                        i.number.clone(),
-                        i.customer.clone(),
-                        i.what.clone(),
-                    ]
-                })
-                .collect();
-            out::table(&["when", "due", "assignee", "customer", "name", "what"], &rows);
-            Ok(())
-        }
+        Command::Agenda { assignee, all, limit } => agenda(open(&dir)?.as_ref(), assignee, all, limit, json),
         Command::History { customer } => {
             let h = open(&dir)?.history(&customer)?;
             if json {
@@ -220,7 +200,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(a) => crate::exchange::import(open(&dir)?.as_ref(), &a, json),
         Command::Export(a) => {
             let filter = parse_filter(&a.filter)?;
-            crate::exchange::export(open(&dir)?.as_ref(), &a, filter, reveal)
+            crate::exchange::export(open(&dir)?.as_ref(), &a, filter, reveal, json)
         }
         Command::Audit => {
             let log = open(&dir)?.audit()?;
@@ -232,7 +212,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report(a) => crate::report::run(open(&dir)?.as_ref(), &a, json),
-        Command::Dedupe => dedupe(open(&dir)?.as_ref(), json, reveal),
+        Command::Dedupe { limit } => dedupe(open(&dir)?.as_ref(), limit, json, reveal),
         Command::Merge { keep, merge, reason } => {
             let out = open(&dir)?.merge(&keep, &merge, reason)?;
             if json {
@@ -250,7 +230,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Doctor => {
-            let r = open(&dir)?.doctor()?;
+            let bar = crate::progress::Counter::new(json, "checking");
+            let r = open(&dir)?.doctor_with(&mut |done, total| bar.observe(done, total));
+            drop(bar);
+            let r = r?;
             if json {
                 out::json(&r)?;
             } else {
@@ -271,7 +254,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Reindex => {
-            let n = open(&dir)?.reindex()?;
+            let bar = crate::progress::Counter::new(json, "reindexing");
+            let n = open(&dir)?.reindex_with(&mut |done, total| bar.observe(done, total));
+            drop(bar);
+            let n = n?;
             if json {
                 out::json(&serde_json::json!({ "reindexed": n }))
             } else {
@@ -350,7 +336,13 @@ pub fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Res
     let profile = if bench_shape { rapport_demo::DemoProfile::bench() } else { rapport_demo::DemoProfile::realistic() };
     let offset = store.count()?;
     let customers: Vec<Customer> = (offset..offset + n).map(|i| book.customer(i, &profile)).collect();
-    let numbers = store.create_many(customers, &store.identity().member_name.clone(), now())?;
+    let bar = crate::progress::Counter::new(json, "creating");
+    let numbers =
+        store.create_many_with(customers, &store.identity().member_name.clone(), now(), &mut |done, total| {
+            bar.observe(done, total)
+        });
+    drop(bar);
+    let numbers = numbers?;
     // A bulk load leaves free pages behind; give them back so the file is as small as it gets.
     let mut store = store;
     store.compact()?;
@@ -361,7 +353,7 @@ pub fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Res
         println!("Created {} sample customers in {}  ({secs:.1} s).", numbers.len(), path.display());
         println!("Try:  rapport list --stage intent --limit 10");
         println!("      rapport customer show {}", numbers.first().map(String::as_str).unwrap_or("NUMBER"));
-        println!("      rapport agenda");
+        println!("      rapport agenda --all");
         Ok(())
     }
 }
@@ -858,8 +850,43 @@ fn contact(dir: &Path, cmd: ContactCmd, json: bool) -> Result<()> {
     }
 }
 
-fn dedupe(book: &dyn Book, json: bool, reveal: bool) -> Result<()> {
-    let mut found = book.duplicates()?;
+/// The agenda of `assignee`, of everyone with `all`, else of this node's member.
+fn agenda(book: &dyn Book, assignee: Option<String>, all: bool, limit: Option<usize>, json: bool) -> Result<()> {
+    let whose = match (assignee, all) {
+        (_, true) => None,
+        (Some(a), false) => Some(a),
+        (None, false) => Some(book.identity()?.member_name),
+    };
+    let agenda = book.agenda(today(), whose.as_deref(), limit)?;
+    if json {
+        return out::json(&agenda);
+    }
+    let rows: Vec<Vec<String>> = agenda
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                format!("{:?}", i.when).to_lowercase(),
+                i.due.to_string(),
+                i.assignee.clone(),
+                i.number.clone(),
+                i.customer.clone(),
+                i.what.clone(),
+            ]
+        })
+        .collect();
+    out::table(&["when", "due", "assignee", "customer", "name", "what"], &rows);
+    match whose {
+        Some(name) => {
+            println!("{} of {} item(s) for {name}; `--all` shows everyone's", agenda.items.len(), agenda.total)
+        }
+        None => println!("{} of {} item(s)", agenda.items.len(), agenda.total),
+    }
+    Ok(())
+}
+
+fn dedupe(book: &dyn Book, limit: Option<usize>, json: bool, reveal: bool) -> Result<()> {
+    let mut found = book.duplicates(limit)?;
     let m = masking(reveal);
     for p in &mut found.pairs {
         for row in [&mut p.keep, &mut p.merge] {
@@ -884,7 +911,11 @@ fn dedupe(book: &dyn Book, json: bool, reveal: bool) -> Result<()> {
         })
         .collect();
     out::table(&["score", "keep", "name", "merge", "name", "why"], &rows);
-    println!("{} likely duplicate pair(s); join one with `rapport merge KEEP MERGE`", found.pairs.len());
+    println!(
+        "{} of {} likely duplicate pair(s); join one with `rapport merge KEEP MERGE`",
+        found.pairs.len(),
+        found.total
+    );
     for c in &found.crowded {
         println!("note: {} customers share {} {} (not listed as pairs)", c.customers, c.kind, c.value);
     }

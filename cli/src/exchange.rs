@@ -8,26 +8,8 @@ use crate::out;
 use anyhow::{Context, Result};
 use rapport_node::{Book, ExportFormat, ExportRequest, ImportReport, ImportRequest};
 use rapport_store::Filter;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
-
-/// Draws `importing [#########-----------]  45%` on a terminal's standard error.
-fn progress_bar(enabled: bool) -> impl FnMut(u64, u64) {
-    let mut last = u64::MAX;
-    move |done, total| {
-        if !enabled || total == 0 {
-            return;
-        }
-        let pct = done * 100 / total;
-        if pct == last {
-            return;
-        }
-        last = pct;
-        let filled = (pct / 5) as usize;
-        eprint!("\r  importing [{}{}] {pct:>3}%", "#".repeat(filled), "-".repeat(20 - filled));
-        let _ = std::io::stderr().flush();
-    }
-}
 
 /// Writes a file the user asked for, readable by them alone (it holds their customers' data).
 pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -60,12 +42,9 @@ pub fn import(book: &dyn Book, a: &ImportArgs, json: bool) -> Result<()> {
         update: a.update,
         sheet: a.sheet.clone(),
     };
-    let drawn = !json && std::io::stderr().is_terminal();
-    let mut bar = progress_bar(drawn);
-    let report = book.import(&req, &mut bar);
-    if drawn {
-        eprintln!();
-    }
+    let bar = crate::progress::Counter::new(json, "importing");
+    let report = book.import(&req, &mut |done, total| bar.observe(done, total));
+    drop(bar);
     let report = report?;
     // Only the file asked for is written, in a dry run too: a dry run otherwise writes nothing.
     let rejects = match (&a.rejected, &report.rejections_csv) {
@@ -204,7 +183,7 @@ fn print_report(r: &ImportReport, rejects: Option<&Path>) {
 }
 
 /// `rapport export`.
-pub fn export(book: &dyn Book, a: &ExportArgs, filter: Filter, reveal: bool) -> Result<()> {
+pub fn export(book: &dyn Book, a: &ExportArgs, filter: Filter, reveal: bool, json: bool) -> Result<()> {
     if a.fields.trim() == "help" {
         for f in rapport_exchange::Field::all() {
             println!("{:<20} {}", f.name(), f.header());
@@ -223,14 +202,18 @@ pub fn export(book: &dyn Book, a: &ExportArgs, filter: Filter, reveal: bool) -> 
     if format == ExportFormat::Xlsx && a.output.is_none() {
         return Err(input_error("output", "an XLSX export needs --output FILE.xlsx"));
     }
-    let bytes = book.export(&ExportRequest {
+    let req = ExportRequest {
         filter,
         fields: a.fields.clone(),
         format,
         reveal,
         all_contacts: a.all_contacts,
         limit: a.filter.limit,
-    })?;
+    };
+    let bar = crate::progress::Counter::new(json, "exporting");
+    let bytes = book.export_with(&req, &mut |done, total| bar.observe(done, total));
+    drop(bar);
+    let bytes = bytes?;
     match &a.output {
         Some(p) => {
             write_new_file(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;

@@ -14,6 +14,7 @@ mod dictionary;
 mod exchange;
 mod out;
 mod peer;
+mod progress;
 mod report;
 mod rules;
 mod serve;

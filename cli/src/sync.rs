@@ -6,7 +6,7 @@ use crate::out;
 use anyhow::{Context, Result};
 use rapport_node::{Book, LocalBook};
 use rapport_store::{Store, StoreError};
-use rapport_sync::{status, sync_once, HttpTransport, SyncReport};
+use rapport_sync::{status, sync_once_with, HttpTransport, ProgressObserver, SyncReport};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -88,9 +88,18 @@ fn stamp() -> String {
 /// One sync with the relay, recording its outcome in the store; used by `rapport sync`
 /// and by the running node's background sync.
 pub fn sync_relay(book: &LocalBook, cfg: &RelayConfig) -> Result<SyncReport, rapport_sync::SyncError> {
+    sync_relay_with(book, cfg, &|_| {})
+}
+
+/// [`sync_relay`], telling `progress` how far the sync has got.
+fn sync_relay_with(
+    book: &LocalBook,
+    cfg: &RelayConfig,
+    progress: ProgressObserver<'_>,
+) -> Result<SyncReport, rapport_sync::SyncError> {
     let mut transport = HttpTransport::new(&cfg.url, &cfg.token);
     let peer = rapport_sync::Transport::peer(&transport);
-    match sync_once(&book.store, &mut transport) {
+    match sync_once_with(&book.store, &mut transport, progress) {
         Ok(report) => {
             if report.settings_changed {
                 book.refresh_tags()?;
@@ -123,7 +132,10 @@ pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
             eprintln!("syncing with {} ...", cfg.url);
         }
         let started = std::time::Instant::now();
-        let report = sync_relay(&book, &cfg)?;
+        let bars = crate::progress::SyncBars::new(json);
+        let report = sync_relay_with(&book, &cfg, &|p| bars.observe(p));
+        drop(bars);
+        let report = report?;
         refused += report.refused.len();
         if !json {
             print_report(&cfg.url, &report, started.elapsed().as_secs_f64());

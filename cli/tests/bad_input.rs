@@ -397,6 +397,9 @@ fn missing_fields_and_bad_stage_moves_are_refused_with_exit_2_and_the_store_unch
         case("edit to a blank owner", Field("owner", "is required"), &["customer", "edit", a, "--owner", " "]),
         case("contact edit changing nothing", Field("patch", "changes nothing"), &["contact", "edit", a, "张敏", "--reason", "核对"]),
         case("init with a blank name", Field("name", "member name is required"), &["init", "--name", " "]),
+        // A typo in a name is not an empty agenda.
+        case("agenda of an unknown assignee", Field("assignee", "no one named `Li Wie`"), &["agenda", "--assignee", "Li Wie"]),
+        case("agenda of one assignee and everyone", Usage("--all"), &["agenda", "--assignee", "Li Wei", "--all"]),
         // Stage transitions.
         case("won without any deal data", Field("deal", "deal amount, deal date and contract number"), &["customer", "edit", a, "--stage", "won", "--reason", "签约"]),
         case("won without deal amount", Field("deal.amount", "is required"), &["customer", "edit", a, "--stage", "won", "--reason", "签约", "--deal-date", "2026-03-01", "--contract-no", "HT-7"]),
@@ -919,11 +922,17 @@ fn every_command_succeeds_on_good_input() {
     // The agenda shows the task and the follow-up's next action, then not the task once done.
     let agenda = ok_json(d, &["agenda"]);
     let has = |a: &Value, what: &str| {
-        a.as_array().expect("agenda array").iter().any(|i| i["number"] == n && i["what"] == what)
+        a["items"].as_array().expect("agenda items").iter().any(|i| i["number"] == n && i["what"] == what)
     };
     assert!(has(&agenda, "回访客户满意度"), "agenda lacks the task: {agenda}");
     assert!(ok(d, &["agenda", "--assignee", "Li Wei"]).contains("回访客户满意度"));
-    assert!(!has(&ok_json(d, &["agenda", "--assignee", "Nobody Here"]), "回访客户满意度"));
+    // Mine by default (this store's member is Li Wei), names in any case; `--limit` keeps the total.
+    assert_eq!(ok_json(d, &["agenda", "--assignee", "li wei"])["total"], agenda["total"]);
+    let first = ok_json(d, &["agenda", "--all", "--limit", "1"]);
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(1), "{first}");
+    assert!(first["total"].as_u64() >= Some(2), "the task and the next action: {first}");
+    let shown = ok(d, &["agenda", "--limit", "1"]);
+    assert!(shown.contains(&format!("1 of {} item(s) for Li Wei", agenda["total"])), "{shown}");
     ok(d, &["task", "done", n, &task_id, "--result", "满意"]);
     assert!(!has(&ok_json(d, &["agenda"]), "回访客户满意度"), "a done task stays on the agenda");
     let shown = ok_json(d, &["customer", "show", n]);

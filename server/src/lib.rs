@@ -76,7 +76,7 @@ pub fn random_token() -> String {
         let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
         b = *blake3::hash(seed.as_bytes()).as_bytes();
     }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(b)
 }
 
 /// The stored form of a token.

@@ -114,9 +114,46 @@ impl Metrics {
             "# HELP rapport_relay_team_documents Documents held per team.\n# TYPE rapport_relay_team_documents gauge\n",
         );
         for (team, n) in teams {
-            let team = team.replace('\\', "\\\\").replace('"', "\\\"");
-            s.push_str(&format!("rapport_relay_team_documents{{team=\"{team}\"}} {n}\n"));
+            s.push_str(&format!("rapport_relay_team_documents{{team=\"{}\"}} {n}\n", label_value(team)));
         }
         s
+    }
+}
+
+/// A label value as the Prometheus text format requires: backslash, double quote and line
+/// feed escaped, so no value can end its line early or forge another sample.
+fn label_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_escape_backslash_quote_and_line_feed() {
+        assert_eq!(label_value(r#"a\b"#), r#"a\\b"#);
+        assert_eq!(label_value(r#"say "hi""#), r#"say \"hi\""#);
+        assert_eq!(label_value("two\nlines"), r#"two\nlines"#);
+        assert_eq!(label_value("销售一部"), "销售一部");
+    }
+
+    #[test]
+    fn a_team_name_cannot_forge_a_sample() {
+        let forged = "x\"} 1\nrapport_relay_docs_stored_total 999\nrapport_relay_team_documents{team=\"y".to_string();
+        let text = Metrics::default().render(Some(&[(forged, 3)]));
+        let samples: Vec<&str> = text.lines().filter(|l| l.starts_with("rapport_relay_team_documents")).collect();
+        assert_eq!(samples.len(), 1, "{text}");
+        assert!(samples[0].ends_with("\"} 3"), "{}", samples[0]);
+        assert!(!text.contains("\nrapport_relay_docs_stored_total 999"), "{text}");
     }
 }

@@ -53,7 +53,7 @@ fn heads_of(bytes: &[u8]) -> Vec<[u8; 32]> {
 }
 
 fn hex(id: &[u8]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(id)
 }
 
 /// Splits a `HEADS` value into the document id and its heads.

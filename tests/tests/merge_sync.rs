@@ -41,7 +41,7 @@ fn a_pair_merged_on_two_offline_nodes_converges_through_the_relay() {
     follow_up(&nodes[0], &gone.number, "first call");
     sync(&nodes[0], &relay.url, &tokens[0]);
     sync(&nodes[1], &relay.url, &tokens[1]);
-    let pairs = nodes[1].duplicates().expect("dedupe").pairs;
+    let pairs = nodes[1].duplicates(None).expect("dedupe").pairs;
     assert_eq!(pairs.len(), 1);
     assert_eq!(
         (pairs[0].keep.summary.number.as_str(), pairs[0].merge.summary.number.as_str()),
@@ -69,7 +69,7 @@ fn a_pair_merged_on_two_offline_nodes_converges_through_the_relay() {
         summaries.sort();
         assert_eq!(summaries, ["first call", "visit, before anyone merged"]);
         assert_eq!(view.customer.contacts.len(), 2);
-        assert!(n.duplicates().expect("dedupe").pairs.is_empty());
+        assert!(n.duplicates(None).expect("dedupe").pairs.is_empty());
         assert!(n.doctor().expect("doctor").problems.is_empty());
         let history = n.history(&gone.id.to_hex()).expect("history");
         assert!(history.iter().any(|h| h.what.starts_with("merged into")));

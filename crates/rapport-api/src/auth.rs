@@ -43,7 +43,7 @@ pub fn new_token() -> String {
         let a = &b as *const _ as usize as u128;
         b[..16].copy_from_slice(&(t ^ a.rotate_left(64)).to_le_bytes());
     }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(b)
 }
 
 /// Writes a file only its owner can read (it holds a credential), replacing any old one
@@ -173,15 +173,11 @@ impl TokenSource {
     }
 }
 
-/// Compares two byte strings without an early exit on the first difference.
+/// Compares two byte strings in time that depends on their lengths only, never on where
+/// they first differ (`subtle`; token lengths are public, their bytes are not).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = (a.len() ^ b.len()) as u64;
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0xff);
-        diff |= u64::from(x ^ y);
-    }
-    diff == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]

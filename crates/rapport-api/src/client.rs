@@ -15,9 +15,7 @@ use rapport_node::{Book, CustomerView, Explanation, Refresh, RuleInfo, TierLine,
 use rapport_node::{ExportRequest, ImportReport, ImportRequest};
 use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Figures, Rule, TierModel, TierSettings, TierSummary};
-use rapport_store::{
-    AgendaItem, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, StoreError, Summary,
-};
+use rapport_store::{Agenda, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, StoreError, Summary};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -312,10 +310,14 @@ impl Book for RemoteBook {
     fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError> {
         self.send("POST", &Self::customer_path(key, &format!("/tasks/{}/done", encode(task))), done)
     }
-    fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
+    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError> {
         self.get(&format!(
             "/v1/agenda{}",
-            query(&[("today", Some(today.to_string())), ("assignee", assignee.map(|a| a.to_string()))])
+            query(&[
+                ("today", Some(today.to_string())),
+                ("assignee", assignee.map(|a| a.to_string())),
+                ("limit", limit.map(|n| n.to_string())),
+            ])
         ))
     }
     fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError> {
@@ -337,8 +339,8 @@ impl Book for RemoteBook {
         }
         names.iter().map(|n| self.get(&format!("/v1/reports/{}?{q}", n.as_str()))).collect()
     }
-    fn duplicates(&self) -> Result<Duplicates, StoreError> {
-        self.get("/v1/duplicates")
+    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError> {
+        self.get(&format!("/v1/duplicates{}", query(&[("limit", limit.map(|n| n.to_string()))])))
     }
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
         let body = crate::schema::MergeBody { customer: merge.to_string(), reason: why };

@@ -40,7 +40,7 @@ object_schema!(
     ExplanationObject,
     /// Counts, 12-month amounts and shares per tier under a model.
     TierSummaryObject,
-    /// Likely duplicates: `pairs` (each with `keep` and `merge` list rows, `score` 0-100 and `reasons`) and `crowded` keys shared by too many customers to list as pairs.
+    /// Likely duplicates: `total` pairs found, the most certain `limit` of them as `pairs` (each with `keep` and `merge` list rows, `score` 0-100 and `reasons`) and `crowded` keys shared by too many customers to list as pairs.
     DuplicatesObject,
     /// A report: `name`, `title`, `window`, `scope` (who is counted), `notes` (definitions), typed `figures` and the same as a display `table` (`headers`, `rows`). See docs/reports.md.
     ReportObject,
@@ -225,6 +225,15 @@ pub struct RefreshOut {
     pub changed: usize,
     /// Milliseconds spent.
     pub millis: u64,
+}
+
+/// `GET /v1/agenda`: how many items the agenda holds and the first `limit` of them.
+#[derive(ToSchema)]
+pub struct AgendaPage {
+    /// Items on the agenda in all.
+    pub total: usize,
+    /// The first `limit` of them: overdue first, then by due date.
+    pub items: Vec<AgendaItemOut>,
 }
 
 /// One agenda entry.

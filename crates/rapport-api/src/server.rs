@@ -379,33 +379,17 @@ struct CacheState {
     synced: u64,
     /// Bumped whenever the whole cache is dropped (rules or settings changed).
     generation: u64,
-    /// Each entry with the tick of its last use.
-    map: HashMap<CustomerId, (Arc<CachedView>, u64)>,
-    tick: u64,
+    /// The entries, least recently used evicted first (`lru`): a hot set stays cached
+    /// however many other customers pass through.
+    map: lru::LruCache<CustomerId, Arc<CachedView>>,
     /// Customer numbers (upper-case) to ids, for entries in the map.
     numbers: HashMap<String, CustomerId>,
 }
 
 impl CacheState {
     fn remove(&mut self, id: &CustomerId) {
-        if let Some((v, _)) = self.map.remove(id) {
+        if let Some(v) = self.map.pop(id) {
             self.numbers.remove(&v.number.to_uppercase());
-        }
-    }
-
-    /// Drops the less recently used half: a hot set smaller than half the capacity stays
-    /// cached however many other customers pass through, at O(1) amortized per insert.
-    fn evict(&mut self) {
-        let mut ticks: Vec<u64> = self.map.values().map(|(_, t)| *t).collect();
-        if ticks.is_empty() {
-            return;
-        }
-        let mid = ticks.len() / 2;
-        let (_, median, _) = ticks.select_nth_unstable(mid);
-        let median = *median;
-        let old: Vec<CustomerId> = self.map.iter().filter(|(_, (_, t))| *t < median).map(|(id, _)| *id).collect();
-        for id in old {
-            self.remove(&id);
         }
     }
 }
@@ -417,20 +401,18 @@ struct Seen(u64, u64);
 /// Serialized customer responses, bounded, invalidated by the change feed.
 struct ViewCache {
     state: Mutex<CacheState>,
-    capacity: usize,
 }
 
 impl ViewCache {
     fn new(capacity: usize) -> ViewCache {
+        let capacity = std::num::NonZeroUsize::new(capacity).unwrap_or(std::num::NonZeroUsize::MIN);
         ViewCache {
             state: Mutex::new(CacheState {
                 synced: u64::MAX,
                 generation: 0,
-                map: HashMap::new(),
-                tick: 0,
+                map: lru::LruCache::new(capacity),
                 numbers: HashMap::new(),
             }),
-            capacity,
         }
     }
 
@@ -487,11 +469,11 @@ impl ViewCache {
             Some(id) => *id,
             None => key.trim().parse::<CustomerId>().ok()?,
         };
-        g.tick += 1;
-        let now = g.tick;
-        let (v, used) = g.map.get_mut(&id).filter(|(v, _)| v.date == date)?;
-        *used = now;
-        Some(v.clone())
+        // A view of another day is a miss and does not count as a use.
+        if !g.map.peek(&id).is_some_and(|v| v.date == date) {
+            return None;
+        }
+        g.map.get(&id).cloned()
     }
 
     /// Stores a response read when the cache reflected `seen`, unless a write was applied
@@ -501,14 +483,11 @@ impl ViewCache {
         if Seen(g.synced, g.generation) != seen {
             return;
         }
-        if g.map.len() >= self.capacity && !g.map.contains_key(&id) {
-            g.evict();
-        }
         g.remove(&id);
-        g.tick += 1;
-        let now = g.tick;
         g.numbers.insert(view.number.to_uppercase(), id);
-        g.map.insert(id, (view, now));
+        if let Some((_, evicted)) = g.map.push(id, view) {
+            g.numbers.remove(&evicted.number.to_uppercase());
+        }
     }
 }
 
@@ -1231,18 +1210,31 @@ async fn explain(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AgendaQuery {
-    /// Only this assignee.
+    /// Only this assignee (a member name, in any case and width); a name that owns no
+    /// customer and has no open item is refused (422 naming `assignee`).
     pub assignee: Option<String>,
     /// The day to build the agenda for (default the node's today).
     pub today: Option<Day>,
+    /// Return at most this many items, 1 to 10000 (default 10000; `total` still counts all).
+    pub limit: Option<PageSize>,
 }
 
-/// Overdue, due today and the next 7 days.
+/// The page size a `limit` query asks for: 1 to [`MAX_PAGE`], [`MAX_PAGE`] when absent.
+fn page_limit(limit: &Option<PageSize>) -> Result<usize, ApiError> {
+    match limit.as_ref().map(|l| l.0) {
+        None => Ok(MAX_PAGE),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::field("limit", format!("must be between 1 and {MAX_PAGE}"))),
+    }
+}
+
+/// Overdue, due today and the next 7 days: the first `limit` items and their `total`.
 #[utoipa::path(get, path = "/v1/agenda", tag = "node", params(AgendaQuery),
-    responses((status = 200, description = "OK", body = Vec<AgendaItemOut>), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = AgendaPage), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
 async fn agenda(State(s): State<AppState>, Query(q): Query<AgendaQuery>) -> Result<Response, ApiError> {
     let today = date_or_today(&s.0.book, "today", &q.today)?;
-    Ok(ok(&run(&s, move |b| b.agenda(today, q.assignee.as_deref())).await?))
+    let limit = page_limit(&q.limit)?;
+    Ok(ok(&run(&s, move |b| b.agenda(today, q.assignee.as_deref(), Some(limit))).await?))
 }
 
 /// The team's rules in evaluation order.
@@ -1653,10 +1645,21 @@ async fn audit_log(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, |b| b.audit()).await?))
 }
 
+/// `GET /v1/duplicates` options.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DuplicatesQuery {
+    /// Return at most this many pairs, most certain first, 1 to 10000 (default 10000; `total` still counts all).
+    pub limit: Option<PageSize>,
+}
+
 /// Likely duplicate customers: same credit code, phone or normalised name, with a score and reasons.
-#[utoipa::path(get, path = "/v1/duplicates", tag = "customers", responses((status = 200, description = "OK", body = DuplicatesObject)))]
-async fn duplicates(State(s): State<AppState>) -> Result<Response, ApiError> {
-    Ok(ok(&run(&s, |b| b.duplicates()).await?))
+#[utoipa::path(get, path = "/v1/duplicates", tag = "customers", params(DuplicatesQuery),
+    responses((status = 200, description = "OK", body = DuplicatesObject), (status = 422, description = "Invalid input: the failing fields with reasons", body = Problem, content_type = "application/problem+json")))]
+async fn duplicates(State(s): State<AppState>, Query(q): Query<DuplicatesQuery>) -> Result<Response, ApiError> {
+    let limit = page_limit(&q.limit)?;
+    Ok(ok(&run(&s, move |b| b.duplicates(Some(limit))).await?))
 }
 
 /// Merge another customer into this one: every contact, follow-up, service record, order
@@ -1836,5 +1839,27 @@ mod tests {
         // A date change is a miss, not a stale answer.
         let tomorrow = date.succ_opt().unwrap_or(date);
         assert!(cache.get("GEN-2026-TEST-000", tomorrow).is_none());
+    }
+
+    #[test]
+    fn one_insert_past_capacity_evicts_exactly_the_least_recently_used() {
+        let cache = ViewCache::new(4);
+        let seen = Seen(0, 0);
+        cache.lock().synced = 0;
+        let date = view(0).1.date;
+        for n in 0..4 {
+            let (id, v) = view(n);
+            cache.put(id, seen, v);
+        }
+        // Customer 0 is read, so customer 1 is now the least recently used.
+        assert!(cache.get("GEN-2026-TEST-000", date).is_some());
+        let (id, v) = view(4);
+        cache.put(id, seen, v);
+        assert!(cache.get("GEN-2026-TEST-001", date).is_none(), "the least recently used stays");
+        for kept in [0, 2, 3, 4] {
+            assert!(cache.get(&format!("GEN-2026-TEST-{kept:03}"), date).is_some(), "{kept} was evicted too");
+        }
+        // An evicted customer's number no longer resolves to it.
+        assert!(!cache.lock().numbers.contains_key("GEN-2026-TEST-001"));
     }
 }

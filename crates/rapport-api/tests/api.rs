@@ -149,8 +149,16 @@ fn every_endpoint_works() {
     assert_eq!(t.status, 201, "{}", t.body);
     let task = t.json()["item"].as_str().expect("task id").to_string();
     let agenda = node.get("/v1/agenda?assignee=Li%20Wei").json();
+    assert_eq!(agenda["total"].as_u64(), Some(agenda["items"].as_array().map_or(0, |i| i.len() as u64)), "{agenda}");
+    let first = node.get("/v1/agenda?assignee=li%20wei&limit=1").json();
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(1), "{first}");
+    assert_eq!(first["total"], agenda["total"], "a limit keeps the total: {first}");
+    let typo = node.call("GET", "/v1/agenda?assignee=Li%20Wie", None);
+    let p = problem(&typo, 422, "validation");
+    assert_eq!(p["errors"][0]["field"], "assignee", "{p}");
+    assert!(p["errors"][0]["reason"].as_str().is_some_and(|r| r.contains("Li Wie")), "{p}");
     assert!(
-        agenda.as_array().expect("agenda").iter().any(|a| a["what"] == "寄样品" && a["when"] == "today"),
+        agenda["items"].as_array().expect("agenda").iter().any(|a| a["what"] == "寄样品" && a["when"] == "today"),
         "{agenda}"
     );
     let d = node.call("POST", &format!("/v1/customers/{number}/tasks/{task}/done"), Some(r#"{"result":"sent"}"#));
@@ -297,6 +305,18 @@ fn duplicates_are_found_and_merged_through_the_api() {
     assert_eq!(pairs[0]["keep"]["number"], an);
     assert_eq!(pairs[0]["merge"]["number"], bn);
     assert_eq!(pairs[0]["score"], 85, "same phone and same normalised name: {d}");
+    assert_eq!(d["total"], 1, "{d}");
+    let c = node.call("POST", "/v1/customers", Some(&company("苏州恒瑞精密机械 有限公司"))).json();
+    let limited = node.get("/v1/duplicates?limit=1").json();
+    assert_eq!(limited["total"], 3, "three customers, three pairs: {limited}");
+    assert_eq!(limited["pairs"].as_array().map(Vec::len), Some(1), "{limited}");
+    for bad in ["0", "10001"] {
+        let r = node.call("GET", &format!("/v1/duplicates?limit={bad}"), None);
+        assert_eq!(problem(&r, 422, "validation")["errors"][0]["field"], "limit", "limit={bad}");
+    }
+    let cn = c["number"].as_str().expect("c");
+    let body = json!({"customer": cn, "reason": "same company"}).to_string();
+    assert_eq!(node.call("POST", &format!("/v1/customers/{an}/merge"), Some(&body)).status, 200);
     let body = json!({"customer": bn, "reason": "same company"}).to_string();
     let m = node.call("POST", &format!("/v1/customers/{an}/merge"), Some(&body));
     assert_eq!(m.status, 200, "{}", m.body);

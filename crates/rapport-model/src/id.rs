@@ -15,7 +15,7 @@ impl CustomerId {
     }
     /// The id as 32 lowercase hex digits.
     pub fn to_hex(&self) -> String {
-        hex(&self.0)
+        hex::encode(self.0)
     }
 }
 
@@ -40,16 +40,6 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     b
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
 impl fmt::Display for CustomerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_hex())
@@ -66,14 +56,8 @@ impl FromStr for CustomerId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("`{s}` is not a customer id (32 hex digits)"));
-        }
         let mut out = [0u8; 16];
-        for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-            let txt = std::str::from_utf8(chunk).map_err(|e| e.to_string())?;
-            out[i] = u8::from_str_radix(txt, 16).map_err(|e| e.to_string())?;
-        }
+        hex::decode_to_slice(s, &mut out).map_err(|_| format!("`{s}` is not a customer id (32 hex digits)"))?;
         Ok(CustomerId(out))
     }
 }
@@ -101,7 +85,7 @@ pub struct ItemId(pub String);
 impl ItemId {
     /// A fresh random item id.
     pub fn random() -> Self {
-        ItemId(hex(&random_bytes::<8>()))
+        ItemId(hex::encode(random_bytes::<8>()))
     }
 }
 

@@ -15,7 +15,7 @@ use rapport_model::*;
 use rapport_reports::{Report, ReportName, ReportRow, Window};
 use rapport_rules::{Figures, Rule, RuleExplanation, TierModel, TierSettings, TierSummary};
 use rapport_store::{
-    Actor, AgendaItem, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, Store, StoreError, Summary,
+    Actor, Agenda, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, Store, StoreError, Summary,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -88,14 +88,26 @@ pub trait Book: Send + Sync {
     fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError>;
     /// Completes a task.
     fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError>;
-    /// The agenda as of `today`.
-    fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError>;
+    /// The agenda as of `today`: only `assignee`'s when given (an assignee the book does
+    /// not know is an error), the first `limit` items with the total.
+    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError>;
     /// A customer's history.
     fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError>;
     /// Index check.
     fn doctor(&self) -> Result<DoctorReport, StoreError>;
+    /// [`Book::doctor`], telling `progress` (customers checked, customers in all) as it
+    /// goes where the book can (a running node's book does the work out of sight).
+    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
+        let _ = progress;
+        self.doctor()
+    }
     /// Index rebuild.
     fn reindex(&self) -> Result<u64, StoreError>;
+    /// [`Book::reindex`], telling `progress` (customers done, customers in all) where it can.
+    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, StoreError> {
+        let _ = progress;
+        self.reindex()
+    }
     /// A customer's derived figures as of a date.
     fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError>;
     /// The team's rules, in evaluation order, with compile errors if any.
@@ -121,8 +133,9 @@ pub trait Book: Send + Sync {
         &self,
         values: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> Result<Refresh, StoreError>;
-    /// Likely duplicate customers (same credit code, phone or normalised name).
-    fn duplicates(&self) -> Result<Duplicates, StoreError>;
+    /// Likely duplicate customers (same credit code, phone or normalised name): the most
+    /// certain `limit` pairs, with the total.
+    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError>;
     /// Merges customer `merge` into `keep`: every item and missing field moves over, and
     /// `merge`'s number becomes an alias of `keep`.
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError>;
@@ -134,6 +147,11 @@ pub trait Book: Send + Sync {
     /// Exports the customers a filter selects; a revealing export is first written to the
     /// audit log. Returns the file's bytes.
     fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError>;
+    /// [`Book::export`], telling `progress` (customers read, customers to export) where it can.
+    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, StoreError> {
+        let _ = progress;
+        self.export(req)
+    }
     /// The team's audit log (revealing exports), oldest first.
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
 }
@@ -370,14 +388,17 @@ impl Book for LocalBook {
         let c = self.store.complete_task(self.store.resolve(key)?, task, done, &self.actor())?;
         Ok(Written::of(&c, None))
     }
-    fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
-        self.store.agenda(today, assignee)
+    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError> {
+        Ok(Agenda::first(self.store.agenda(today, assignee)?, limit))
     }
     fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError> {
         Ok(self.store.load_doc(self.store.resolve(key)?)?.history())
     }
     fn doctor(&self) -> Result<DoctorReport, StoreError> {
-        let mut report = self.store.doctor()?;
+        self.doctor_with(&mut |_, _| {})
+    }
+    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
+        let mut report = self.store.doctor_with(progress)?;
         if let Some(problem) = &self.engine().problem {
             report.problems.insert(0, problem.clone());
         }
@@ -385,6 +406,9 @@ impl Book for LocalBook {
     }
     fn reindex(&self) -> Result<u64, StoreError> {
         self.store.reindex()
+    }
+    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, StoreError> {
+        self.store.reindex_with(progress)
     }
     fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError> {
         let c = self.store.get(self.store.resolve(key)?)?;
@@ -525,8 +549,8 @@ impl Book for LocalBook {
             values.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         self.change_settings(|doc, meta| Ok(doc.set_settings(&changed, meta)?))
     }
-    fn duplicates(&self) -> Result<Duplicates, StoreError> {
-        self.store.duplicates()
+    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError> {
+        Ok(self.store.duplicates()?.first(limit))
     }
     fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
         let keep = self.store.resolve(keep)?;
@@ -537,6 +561,9 @@ impl Book for LocalBook {
         crate::import::import(&self.store, req, &self.actor(), progress)
     }
     fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError> {
+        self.export_with(req, &mut |_, _| {})
+    }
+    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, StoreError> {
         // Parsed before the audit entry, so a refused export is not logged.
         let fields = crate::export::parse_fields(&req.fields)?;
         if req.reveal {
@@ -552,7 +579,7 @@ impl Book for LocalBook {
             doc.record_audit(&what, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
             self.store.save_settings_doc(&mut doc)?;
         }
-        Ok(crate::export::export(&self.store, req, &fields)?.0)
+        Ok(crate::export::export(&self.store, req, &fields, progress)?.0)
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.store.settings_doc()?.audit()?)

@@ -152,10 +152,17 @@ fn rows_of(c: Customer, all_contacts: bool) -> Vec<Customer> {
 }
 
 /// Produces the export file's bytes (with `fields`, already parsed from the request) and how
-/// many rows it holds.
-pub fn export(store: &Store, req: &ExportRequest, fields: &[Field]) -> Result<(Vec<u8>, u64), StoreError> {
+/// many rows it holds; `progress` hears (customers read, customers to export) after each slice.
+pub fn export(
+    store: &Store,
+    req: &ExportRequest,
+    fields: &[Field],
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Vec<u8>, u64), StoreError> {
     let ids: Vec<CustomerId> =
         store.list(&req.filter)?.into_iter().take(req.limit.unwrap_or(usize::MAX)).map(|r| r.id).collect();
+    let total = ids.len() as u64;
+    let mut read = 0u64;
     // Only the last-follow-up column reads the activity lists.
     let activity = fields.contains(&Field::LastInteraction);
     // Customers are read a slice at a time (each slice on every core) and written as they
@@ -165,7 +172,11 @@ pub fn export(store: &Store, req: &ExportRequest, fields: &[Field]) -> Result<(V
     let customers = ids
         .chunks(SLICE)
         .map_while(|slice| match load_all(store, slice, activity) {
-            Ok(v) => Some(v),
+            Ok(v) => {
+                read += slice.len() as u64;
+                progress(read, total);
+                Some(v)
+            }
             Err(e) => {
                 failed = Some(e);
                 None

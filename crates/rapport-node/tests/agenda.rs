@@ -46,7 +46,7 @@ fn set_cadence(book: &LocalBook, days: Option<u32>) {
 }
 
 fn agenda(book: &LocalBook, today: &str) -> Vec<AgendaItem> {
-    book.agenda(d(today), None).expect("agenda")
+    book.agenda(d(today), None, None).expect("agenda").items
 }
 
 fn texts(items: &[AgendaItem]) -> Vec<&str> {

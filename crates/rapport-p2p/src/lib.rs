@@ -92,21 +92,19 @@ impl Ticket {
     /// `rapport1` followed by the hex of the ticket's JSON.
     pub fn encode(&self) -> String {
         let json = serde_json::to_vec(self).unwrap_or_default();
-        format!("rapport1{}", json.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        format!("rapport1{}", hex::encode(json))
     }
 
     /// Reads a ticket.
     pub fn decode(text: &str) -> Result<Ticket, PeerError> {
-        let hex = text
+        let digits = text
             .trim()
             .strip_prefix("rapport1")
             .ok_or_else(|| PeerError::Ticket("does not start with `rapport1`".into()))?;
-        if hex.len() % 2 != 0 || hex.len() > 8192 {
+        if digits.len() % 2 != 0 || digits.len() > 8192 {
             return Err(PeerError::Ticket("has a wrong length".into()));
         }
-        let bytes: Result<Vec<u8>, _> =
-            (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)).collect();
-        let bytes = bytes.map_err(|_| PeerError::Ticket("is not hex".into()))?;
+        let bytes = hex::decode(digits).map_err(|_| PeerError::Ticket("is not hex".into()))?;
         serde_json::from_slice(&bytes).map_err(|e| PeerError::Ticket(e.to_string()))
     }
 }

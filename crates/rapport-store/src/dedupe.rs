@@ -10,6 +10,7 @@ use crate::index::{IndexKind, Summary};
 use crate::tables::*;
 use crate::{ListRow, Store, StoreError};
 use rapport_model::mask_phone;
+use redb::{ReadableMultimapTable, ReadableTable};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,10 +52,21 @@ pub struct CrowdedKey {
 /// What `dedupe` found.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Duplicates {
-    /// Likely duplicate pairs, most certain first.
+    /// Likely duplicate pairs found in all.
+    #[serde(default)]
+    pub total: usize,
+    /// Likely duplicate pairs, most certain first (the first `limit` of them when limited).
     pub pairs: Vec<DuplicatePair>,
     /// Keys shared by more than [`CROWDED`] customers.
     pub crowded: Vec<CrowdedKey>,
+}
+
+impl Duplicates {
+    /// The most certain `limit` pairs (all without a limit); `total` still counts all.
+    pub fn first(mut self, limit: Option<usize>) -> Duplicates {
+        self.pairs.truncate(limit.unwrap_or(usize::MAX));
+        self
+    }
 }
 
 impl Store {
@@ -134,6 +146,6 @@ impl Store {
                 .then_with(|| x.merge.summary.number.cmp(&y.merge.summary.number))
         });
         crowded.sort_by(|x, y| y.customers.cmp(&x.customers).then_with(|| x.value.cmp(&y.value)));
-        Ok(Duplicates { pairs, crowded })
+        Ok(Duplicates { total: pairs.len(), pairs, crowded })
     }
 }

@@ -199,7 +199,9 @@ impl Handle {
             Err(p) => p.into_inner(),
         };
         let db = slot.as_mut().and_then(Arc::get_mut).ok_or_else(|| StoreError::Db("the store is in use".into()))?;
-        db.compact().map_err(|e| StoreError::Db(e.to_string()))?;
+        // Balanced is what redb 4's only compaction did: pages move to the start and the file
+        // is truncated, without packing pages (which would slow the inserts that follow).
+        db.compact(redb::CompactionMode::Balanced).map_err(|e| StoreError::Db(e.to_string()))?;
         Ok(())
     }
 }

@@ -26,8 +26,20 @@ pub struct Identity {
     pub previous_devices: Vec<String>,
 }
 
-fn hex_bytes(s: &str) -> Vec<u8> {
-    (0..s.len() / 2).filter_map(|i| s.get(2 * i..2 * i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()
+/// Member ids are 16 bytes, device ids 8.
+const MEMBER_ID_BYTES: usize = 16;
+const DEVICE_ID_BYTES: usize = 8;
+
+/// The bytes of an id written as `len` bytes of hex, or why it is not one.
+fn id_bytes(field: &str, text: &str, len: usize) -> Result<Vec<u8>, String> {
+    match hex::decode(text) {
+        Ok(b) if b.len() == len => Ok(b),
+        _ => Err(format!("{field} `{text}` is not {} hex digits", 2 * len)),
+    }
+}
+
+fn id_or_hash(text: &str, len: usize) -> Vec<u8> {
+    id_bytes("id", text, len).unwrap_or_else(|_| blake3::hash(text.as_bytes()).as_bytes()[..len].to_vec())
 }
 
 impl Identity {
@@ -55,10 +67,23 @@ impl Identity {
         id
     }
 
-    /// Actor bytes: member id then device id.
+    /// Whether every id is well formed. A store checks its identity when it opens, so an
+    /// actor is never built from a damaged one (a short actor would misattribute changes).
+    pub fn check(&self) -> Result<(), String> {
+        id_bytes("member_id", &self.member_id, MEMBER_ID_BYTES)?;
+        id_bytes("device_id", &self.device_id, DEVICE_ID_BYTES)?;
+        for d in &self.previous_devices {
+            id_bytes("previous device id", d, DEVICE_ID_BYTES)?;
+        }
+        Ok(())
+    }
+
+    /// Actor bytes: member id then device id. An id that is not hex (which [`Identity::check`]
+    /// refuses when the store opens) contributes its text's hash rather than nothing, so two
+    /// damaged identities still never share an actor.
     pub fn actor_bytes(&self) -> Vec<u8> {
-        let mut b = hex_bytes(&self.member_id);
-        b.extend(hex_bytes(&self.device_id));
+        let mut b = id_or_hash(&self.member_id, MEMBER_ID_BYTES);
+        b.extend(id_or_hash(&self.device_id, DEVICE_ID_BYTES));
         b
     }
 

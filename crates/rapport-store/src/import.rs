@@ -9,7 +9,7 @@ use crate::write::DocBytes;
 use crate::{Store, StoreError};
 use rapport_doc::ChangeMeta;
 use rapport_model::{Contact, ContactPatch, Customer, CustomerId, CustomerPatch};
-use redb::ReadableTable;
+use redb::{ReadableMultimapTable, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 /// How an imported row was recognised as a customer the book already holds.

@@ -31,7 +31,7 @@ pub use index::{
     CADENCE_PREFIX, NEXT_ACTION_PREFIX,
 };
 pub use ops::{Actor, MergeOutcome};
-pub use query::{AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
+pub use query::{Agenda, AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, PreparedAdoption, Versions};
 pub use restore::Recovered;
 pub use view::{packing_sample, StoredView};
@@ -39,7 +39,7 @@ pub use write::Edit;
 
 use rapport_doc::{CustomerDoc, DocError, SettingsDoc};
 use rapport_model::{Customer, CustomerId, ValidationError};
-use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tables::*;
@@ -237,7 +237,9 @@ impl Store {
             .open_table(META)
             .map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: e.to_string() })?;
         let identity: Identity = match meta.get(META_IDENTITY)? {
-            Some(v) => serde_json::from_slice(v.value())
+            Some(v) => serde_json::from_slice::<Identity>(v.value())
+                .map_err(|e| e.to_string())
+                .and_then(|id| id.check().map(|()| id))
                 .map_err(|e| StoreError::NotAStore { path: path.to_path_buf(), reason: format!("identity: {e}") })?,
             None => {
                 return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "no member identity".into() })
@@ -361,7 +363,9 @@ impl Store {
     pub fn derived_state(&self) -> Result<String, StoreError> {
         let txn = self.db().begin_read()?;
         let meta = txn.open_table(META)?;
-        Ok(meta.get(META_DERIVED)?.map(|v| String::from_utf8_lossy(v.value()).into_owned()).unwrap_or_default())
+        let state =
+            meta.get(META_DERIVED)?.map(|v| String::from_utf8_lossy(v.value()).into_owned()).unwrap_or_default();
+        Ok(state)
     }
 
     /// Number of customers (archived included).
@@ -479,4 +483,15 @@ fn check_magic(path: &Path) -> Result<(), StoreError> {
         return Err(StoreError::NotAStore { path: path.to_path_buf(), reason: "not a redb database file".into() });
     }
     Ok(())
+}
+
+/// How often long store work (doctor, reindex) tells its progress observer: every this
+/// many customers, and once at the end.
+pub const PROGRESS_STEP: u64 = 1000;
+
+/// Tells `progress` about `done` of `total` when `done` is a multiple of [`PROGRESS_STEP`].
+pub(crate) fn step(progress: &mut dyn FnMut(u64, u64), done: u64, total: u64) {
+    if done.is_multiple_of(PROGRESS_STEP) {
+        progress(done, total.max(done));
+    }
 }

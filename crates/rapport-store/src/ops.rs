@@ -8,6 +8,7 @@
 use crate::{Store, StoreError};
 use rapport_doc::{ChangeMeta, CustomerDoc, DocError};
 use rapport_model::*;
+use redb::ReadableTable;
 
 /// Who is acting and when.
 #[derive(Clone, Debug)]

@@ -111,6 +111,24 @@ pub struct AgendaItem {
     pub customer: String,
 }
 
+/// The first items of an agenda and how many it holds in all (like a list page).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Agenda {
+    /// Items on the agenda in all.
+    pub total: usize,
+    /// The first `limit` of them: overdue first, then by due date.
+    pub items: Vec<AgendaItem>,
+}
+
+impl Agenda {
+    /// The first `limit` of `items` (all of them without a limit), with their total.
+    pub fn first(mut items: Vec<AgendaItem>, limit: Option<usize>) -> Agenda {
+        let total = items.len();
+        items.truncate(limit.unwrap_or(usize::MAX));
+        Agenda { total, items }
+    }
+}
+
 /// Agenda section.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -363,16 +381,28 @@ impl Store {
         Ok(out)
     }
 
-    /// Open tasks and next actions: overdue, due today and in the next 7 days.
+    /// Open tasks and next actions: overdue, due today and in the next 7 days; only
+    /// `assignee`'s when given, names compared as [`rapport_model::member_key`] does (`li wei`
+    /// is `Li Wei`). An assignee the book does not know (not this node's member, no
+    /// customer's owner, no open item's assignee) is an error naming it: a typo must not
+    /// read as an empty agenda.
     pub fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
         let horizon = today + chrono::Duration::days(7);
+        let want = assignee.map(rapport_model::member_key);
+        let mut known = want.as_ref().is_some_and(|w| *w == rapport_model::member_key(&self.identity().member_name));
         let mut out = Vec::new();
         for row in self.all_summaries()? {
+            let is_wanted = |name: &str| want.as_ref().is_none_or(|w| *w == rapport_model::member_key(name));
+            known = known || (want.is_some() && is_wanted(&row.summary.owner));
             if row.summary.archived {
                 continue;
             }
             for item in &row.summary.open_items {
-                if assignee.is_some_and(|a| a != item.assignee) || item.due > horizon {
+                if !is_wanted(&item.assignee) {
+                    continue;
+                }
+                known = true;
+                if item.due > horizon {
                     continue;
                 }
                 let when = match item.due.cmp(&today) {
@@ -389,6 +419,9 @@ impl Store {
                     customer: row.summary.name.clone(),
                 });
             }
+        }
+        if let (Some(name), false) = (assignee, known) {
+            return Err(unknown_assignee(name));
         }
         out.sort_by(|a, b| (a.when, a.due, &a.number, &a.what).cmp(&(b.when, b.due, &b.number, &b.what)));
         Ok(out)
@@ -423,6 +456,12 @@ impl Store {
     /// Checks every index entry, list row, search text and number against the documents,
     /// in both directions: nothing missing, nothing stale, nothing pointing nowhere.
     pub fn doctor(&self) -> Result<DoctorReport, StoreError> {
+        self.doctor_with(&mut |_, _| {})
+    }
+
+    /// [`Store::doctor`], telling `progress` (customers checked, customers in all) every
+    /// [`crate::PROGRESS_STEP`] customers and at the end.
+    pub fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
         let txn = self.db().begin_read()?;
         let docs = txn.open_table(DOCS)?;
         let chunks = txn.open_table(CHUNKS)?;
@@ -435,10 +474,12 @@ impl Store {
         let deriver = self.deriver();
         let mut report = DoctorReport::default();
         let mut expected: BTreeSet<(Vec<u8>, Row)> = BTreeSet::new();
+        let total = docs.len()?;
         for e in docs.iter()? {
             let (k, _) = e?;
             let k = k.value();
             report.customers += 1;
+            crate::step(progress, report.customers, total);
             let Some(id) = id_at(&ids, k)? else {
                 report.problems.push(format!("row {k}: document without a customer id"));
                 continue;
@@ -502,6 +543,7 @@ impl Store {
                 expected.insert((ik, k));
             }
         }
+        progress(report.customers, total.max(report.customers));
         let mut actual: BTreeSet<(Vec<u8>, Row)> = BTreeSet::new();
         for e in index.iter()? {
             let (ik, vals) = e?;
@@ -593,4 +635,14 @@ impl Store {
         });
         Ok(out)
     }
+}
+
+fn unknown_assignee(name: &str) -> StoreError {
+    StoreError::Invalid(
+        rapport_model::FieldError::new(
+            "assignee",
+            format!("no one named `{name}` owns a customer or has an open item in this book; check the spelling"),
+        )
+        .into(),
+    )
 }

@@ -334,7 +334,8 @@ impl Store {
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
-        Ok(t.get((peer, key_of(id)))?.map(|v| decode_heads(v.value())).unwrap_or_default())
+        let heads = t.get((peer, key_of(id)))?.map(|v| decode_heads(v.value())).unwrap_or_default();
+        Ok(heads)
     }
 }
 

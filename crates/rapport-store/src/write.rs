@@ -170,6 +170,18 @@ impl Store {
         author: &str,
         at: rapport_model::DateTime,
     ) -> Result<Vec<String>, StoreError> {
+        self.create_many_with(customers, author, at, &mut |_, _| {})
+    }
+
+    /// [`Store::create_many`], telling `progress` (customers stored, customers to store)
+    /// after each batch is written.
+    pub fn create_many_with(
+        &self,
+        customers: Vec<Customer>,
+        author: &str,
+        at: rapport_model::DateTime,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<String>, StoreError> {
         let n = customers.len() as u64;
         if n == 0 {
             return Ok(Vec::new());
@@ -194,6 +206,7 @@ impl Store {
                 numbers.push(c.number);
             }
             txn.commit()?;
+            progress(numbers.len() as u64, n);
         }
         Ok(numbers)
     }
@@ -448,10 +461,17 @@ impl Store {
     /// Rebuilds every list row, search text, fact row and index entry from the documents,
     /// and rewrites each document as one full save with its view.
     pub fn reindex(&self) -> Result<u64, StoreError> {
+        self.reindex_with(&mut |_, _| {})
+    }
+
+    /// [`Store::reindex`], telling `progress` (customers done, customers in all) every
+    /// [`crate::PROGRESS_STEP`] customers and at the end.
+    pub fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, StoreError> {
         let txn = self.db().begin_write()?;
         let rows: Vec<Row> = {
             let docs = txn.open_table(DOCS)?;
-            docs.iter()?.map(|e| e.map(|(k, _)| k.value())).collect::<Result<_, _>>()?
+            let rows = docs.iter()?.map(|e| e.map(|(k, _)| k.value())).collect::<Result<_, _>>()?;
+            rows
         };
         txn.delete_multimap_table(INDEX)?;
         txn.open_multimap_table(INDEX)?;
@@ -469,7 +489,9 @@ impl Store {
         };
         let deriver = self.deriver();
         let mut n = 0;
-        for row in rows {
+        let total = rows.len() as u64;
+        for (done, row) in (1..).zip(rows) {
+            crate::step(progress, done, total);
             let doc = {
                 let docs = txn.open_table(DOCS)?;
                 let chunks = txn.open_table(CHUNKS)?;
@@ -513,6 +535,7 @@ impl Store {
             }
         }
         txn.commit()?;
+        progress(total, total);
         Ok(n)
     }
 }

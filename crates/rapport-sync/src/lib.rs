@@ -12,12 +12,16 @@
 //! where it stopped. `docs/sync.md` specifies messages, framing and the state machine.
 
 mod answer;
+mod progress;
 mod session;
 pub mod status;
 mod wire;
 
 pub use answer::{answer, Answered};
-pub use session::{sync_once, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID, SETTINGS_NAME};
+pub use progress::{ProgressObserver, SyncProgress};
+pub use session::{
+    sync_once, sync_once_with, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID, SETTINGS_NAME,
+};
 pub use wire::{
     decode, encode, fits, DocChanges, DocHeads, DocResult, Message, WireError, MAX_FRAME, PROTOCOL_VERSION,
     RESPONSE_BUDGET,

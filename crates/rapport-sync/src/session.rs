@@ -1,5 +1,6 @@
 //! The node side of a sync session: push what changed here, pull what changed there.
 
+use crate::progress::{Meter, ProgressObserver};
 use crate::wire::{decode, encode, DocChanges, DocHeads, DocResult, Message};
 use crate::SyncError;
 use rapport_doc::ChangeHash;
@@ -179,6 +180,7 @@ struct Session<'a> {
     transport: &'a mut dyn Transport,
     peer: String,
     report: SyncReport,
+    meter: &'a Meter<'a>,
 }
 
 /// Change hashes as the wire carries them.
@@ -196,6 +198,7 @@ impl Session<'_> {
         self.report.bytes_sent += req.len() as u64;
         let resp = self.transport.call(&req)?;
         self.report.bytes_received += resp.len() as u64;
+        self.meter.bytes(req.len(), resp.len());
         match decode(&resp)? {
             Message::Error { code, detail } => Err(SyncError::Peer { code, detail }),
             other => Ok(other),
@@ -212,11 +215,12 @@ impl Session<'_> {
         let peer = self.peer.clone();
         let start = store.sync_cursor(&peer, "pushed")?;
         let transport = &mut *self.transport;
+        let meter = self.meter;
         // (documents, the cursor to record once this batch is acknowledged)
         let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<DocChanges>, u64)>(1);
         std::thread::scope(|scope| -> Result<(), SyncError> {
             let sender = scope.spawn(move || -> Result<PushTally, SyncError> {
-                let mut tally = PushTally::default();
+                let mut tally = PushTally::new(meter);
                 match transport.concurrent() {
                     Some(second) => send_two_at_a_time(store, &peer, transport, second, rx, &mut tally)?,
                     None => {
@@ -227,7 +231,7 @@ impl Session<'_> {
                 }
                 Ok(tally)
             });
-            let built = build_batches(store, &self.peer, start, &tx);
+            let built = build_batches(store, &self.peer, start, &tx, meter);
             drop(tx);
             let tally = sender
                 .join()
@@ -280,6 +284,8 @@ impl Session<'_> {
                     wanted.push(DocHeads { id: id.0, heads: hashes(&self.store.heads_of(id)?) });
                 }
             }
+            let meter = self.meter;
+            meter.update(|p| p.to_receive += wanted.len() as u64);
             // Three stages run at once: fetching batch n+2, decoding and checking batch n+1
             // on every core, and writing batch n (indexes, one transaction), so the peer's
             // work, the network, Automerge and the disk overlap.
@@ -301,6 +307,7 @@ impl Session<'_> {
                                 sent += req.len() as u64;
                                 let r = transport.call(&req).and_then(|resp| {
                                     received += resp.len() as u64;
+                                    meter.bytes(req.len(), resp.len());
                                     match decode(&resp)? {
                                         Message::Docs { docs } => Ok(docs),
                                         Message::Error { code, detail } => Err(SyncError::Peer { code, detail }),
@@ -322,6 +329,7 @@ impl Session<'_> {
                                     docs.into_iter().filter(|d| asked.contains(&d.id)).collect();
                                 if docs.is_empty() {
                                     unsent.push(CustomerId(first));
+                                    meter.update(|p| p.received = (p.received + 1).min(p.to_receive));
                                     pending.remove(0);
                                     continue;
                                 }
@@ -365,6 +373,8 @@ impl Session<'_> {
                                 break;
                             }
                         };
+                        let taken = ids.len() as u64;
+                        meter.update(|p| p.received = (p.received + taken).min(p.to_receive));
                         // The adoption recorded the peer as holding what this node now holds.
                         for (id, r) in ids.into_iter().zip(results) {
                             match r {
@@ -493,7 +503,8 @@ impl Session<'_> {
             let (changes, _) = self.store.changes_after(*id, &known)?;
             docs.push(DocChanges { id: id.0, bytes: changes });
         }
-        let mut tally = PushTally::default();
+        self.meter.update(|p| p.to_send += docs.len() as u64);
+        let mut tally = PushTally::new(self.meter);
         for batch in docs.chunks(BATCH_DOCS) {
             send_batch(self.store, &self.peer, &mut *self.transport, batch.to_vec(), cursor, &mut tally)?;
         }
@@ -506,12 +517,18 @@ impl Session<'_> {
 }
 
 /// What the push thread sent and heard back.
-#[derive(Default)]
-struct PushTally {
+struct PushTally<'a> {
     sent: usize,
     refused: Vec<Refusal>,
     bytes_sent: u64,
     bytes_received: u64,
+    meter: &'a Meter<'a>,
+}
+
+impl<'a> PushTally<'a> {
+    fn new(meter: &'a Meter<'a>) -> PushTally<'a> {
+        PushTally { sent: 0, refused: Vec::new(), bytes_sent: 0, bytes_received: 0, meter }
+    }
 }
 
 /// Reads the log after `start` and hands batches of changes to the push thread; stops
@@ -523,6 +540,7 @@ fn build_batches(
     peer: &str,
     start: u64,
     tx: &std::sync::mpsc::SyncSender<(Vec<DocChanges>, u64)>,
+    meter: &Meter<'_>,
 ) -> Result<Vec<Refusal>, SyncError> {
     let mut unreadable = Vec::new();
     let mut cursor = start;
@@ -559,6 +577,7 @@ fn build_batches(
             docs.push(DocChanges { id: id.0, bytes: changes });
             if bytes > BATCH_BYTES {
                 // Not the end of this log page: the cursor stays where it was.
+                meter.update(|p| p.to_send += docs.len() as u64);
                 if tx.send((std::mem::take(&mut docs), cursor)).is_err() {
                     return Ok(unreadable);
                 }
@@ -570,6 +589,7 @@ fn build_batches(
         // A page with nothing to send (documents that came from the peer) is recorded
         // with the next batch sent, or at the end, rather than in a transaction of its own.
         if !docs.is_empty() {
+            meter.update(|p| p.to_send += docs.len() as u64);
             if tx.send((docs, cursor)).is_err() {
                 return Ok(unreadable);
             }
@@ -586,7 +606,7 @@ fn send_batch(
     transport: &mut dyn Transport,
     docs: Vec<DocChanges>,
     cursor: u64,
-    tally: &mut PushTally,
+    tally: &mut PushTally<'_>,
 ) -> Result<(), SyncError> {
     if docs.is_empty() {
         store.record_sync(peer, "pushed", cursor, &[])?;
@@ -606,7 +626,7 @@ fn send_two_at_a_time(
     first: &mut dyn Transport,
     mut second: Box<dyn Transport>,
     batches: std::sync::mpsc::Receiver<(Vec<DocChanges>, u64)>,
-    tally: &mut PushTally,
+    tally: &mut PushTally<'_>,
 ) -> Result<(), SyncError> {
     let lost = || SyncError::Peer { code: "internal".into(), detail: "push thread failed".into() };
     std::thread::scope(|s| {
@@ -625,7 +645,7 @@ fn send_two_at_a_time(
         }
         // (lane, cursor to record) of the batches in flight, oldest first.
         let mut in_flight = std::collections::VecDeque::with_capacity(2);
-        let settle = |lane: usize, cursor: u64, tally: &mut PushTally| -> Result<(), SyncError> {
+        let settle = |lane: usize, cursor: u64, tally: &mut PushTally<'_>| -> Result<(), SyncError> {
             let answer = lanes[lane].1.recv().map_err(|_| lost())??;
             record(store, peer, cursor, answer, tally)
         };
@@ -682,9 +702,21 @@ fn exchange(transport: &mut dyn Transport, docs: Vec<DocChanges>) -> Result<Push
 }
 
 /// Records, in one transaction, the heads the peer acknowledged and `cursor`.
-fn record(store: &Store, peer: &str, cursor: u64, answer: PushAnswer, tally: &mut PushTally) -> Result<(), SyncError> {
+fn record(
+    store: &Store,
+    peer: &str,
+    cursor: u64,
+    answer: PushAnswer,
+    tally: &mut PushTally<'_>,
+) -> Result<(), SyncError> {
     tally.bytes_sent += answer.bytes_sent;
     tally.bytes_received += answer.bytes_received;
+    let answered = answer.results.len() as u64;
+    tally.meter.update(|p| {
+        p.sent += answered;
+        p.bytes_sent += answer.bytes_sent;
+        p.bytes_received += answer.bytes_received;
+    });
     let mut known = Vec::new();
     for r in answer.results {
         match r {
@@ -702,10 +734,21 @@ fn record(store: &Store, peer: &str, cursor: u64, answer: PushAnswer, tally: &mu
 /// One full sync with a peer: settings and customers written here are pushed, then
 /// everything written there is pulled. Safe to interrupt at any point and run again.
 pub fn sync_once(store: &Store, transport: &mut dyn Transport) -> Result<SyncReport, SyncError> {
+    sync_once_with(store, transport, &|_| {})
+}
+
+/// [`sync_once`], telling `progress` how far it has got (documents and bytes each way)
+/// after every batch and request.
+pub fn sync_once_with(
+    store: &Store,
+    transport: &mut dyn Transport,
+    progress: ProgressObserver<'_>,
+) -> Result<SyncReport, SyncError> {
     let peer = transport.peer();
     // Documents refused last time are tried again; what is still refused is reported again.
     let before = crate::status::load(store)?.remove(&peer).map(|s| s.refused).unwrap_or_default();
-    let mut s = Session { store, transport, peer, report: SyncReport::default() };
+    let meter = Meter::new(progress);
+    let mut s = Session { store, transport, peer, report: SyncReport::default(), meter: &meter };
     s.round(&before)?;
     if s.restored() {
         let recovered = store.recover_device(&s.peer)?;

@@ -1,0 +1,69 @@
+//! A sync tells its observer how far it has got, on a real store and a real relay: every
+//! figure only grows, done never passes the total, and the last report ends at the totals
+//! and matches what the sync's report says it did, in both directions.
+
+mod common;
+
+use common::*;
+use rapport_model::*;
+use rapport_sync::{sync_once_with, HttpTransport, SyncProgress, SyncReport};
+use std::sync::Mutex;
+
+/// More customers than one push or fetch batch (1,000), so progress comes in steps.
+const CUSTOMERS: u64 = 2_500;
+
+/// Syncs `store` with the relay and returns the report and every progress report, in order.
+fn sync_watched(store: &rapport_store::Store, url: &str, token: &str) -> (SyncReport, Vec<SyncProgress>) {
+    let seen = Mutex::new(Vec::new());
+    let record = |p: &SyncProgress| seen.lock().expect("progress log").push(*p);
+    let report = sync_once_with(store, &mut HttpTransport::new(url, token), &record).expect("sync");
+    (report, seen.into_inner().expect("progress log"))
+}
+
+/// Checks that no figure ever goes back and that done never passes the total.
+fn assert_monotone(reports: &[SyncProgress]) {
+    let figures = |p: &SyncProgress| [p.to_send, p.sent, p.to_receive, p.received, p.bytes_sent, p.bytes_received];
+    for pair in reports.windows(2) {
+        let (a, b) = (figures(&pair[0]), figures(&pair[1]));
+        assert!(a.iter().zip(&b).all(|(x, y)| x <= y), "progress went back: {:?} then {:?}", pair[0], pair[1]);
+    }
+    for p in reports {
+        assert!(p.sent <= p.to_send && p.received <= p.to_receive, "done passed the total: {p:?}");
+    }
+}
+
+#[test]
+fn sync_progress_grows_and_ends_at_the_totals_both_ways() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(&tmp.path().join("relay"));
+    let tokens = relay.team("east", &["li", "wang"]);
+    let sender = node(tmp.path(), "li");
+    let book = rapport_demo::DemoBook::new(11, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
+    let customers: Vec<Customer> =
+        (0..CUSTOMERS).map(|i| book.customer(i, &rapport_demo::DemoProfile::realistic())).collect();
+    sender.store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
+
+    let (report, up) = sync_watched(&sender.store, &relay.url, &tokens[0]);
+    assert_eq!(report.sent as u64, CUSTOMERS, "{report:?}");
+    assert!(up.len() > 3, "a 2,500-customer push reports more than once: {} report(s)", up.len());
+    assert_monotone(&up);
+    let last = up.last().copied().unwrap_or_default();
+    assert_eq!((last.to_send, last.sent), (CUSTOMERS, CUSTOMERS), "{last:?}");
+    assert_eq!((last.bytes_sent, last.bytes_received), (report.bytes_sent, report.bytes_received));
+    assert!(up.iter().any(|p| p.sent > 0 && p.sent < CUSTOMERS), "no report between start and end: {up:?}");
+
+    let receiver = node(tmp.path(), "wang");
+    let (report, down) = sync_watched(&receiver.store, &relay.url, &tokens[1]);
+    assert_eq!(report.received_new as u64, CUSTOMERS, "{report:?}");
+    assert_monotone(&down);
+    let last = down.last().copied().unwrap_or_default();
+    assert_eq!((last.to_receive, last.received), (CUSTOMERS, CUSTOMERS), "{last:?}");
+    assert_eq!((last.bytes_sent, last.bytes_received), (report.bytes_sent, report.bytes_received));
+    assert!(down.iter().any(|p| p.received > 0 && p.received < CUSTOMERS), "no report between start and end: {down:?}");
+
+    // Nothing new: one quiet report stream that still ends at its (zero) totals.
+    let (_, idle) = sync_watched(&receiver.store, &relay.url, &tokens[1]);
+    assert_monotone(&idle);
+    let last = idle.last().copied().unwrap_or_default();
+    assert_eq!((last.to_send, last.sent, last.to_receive, last.received), (0, 0, 0, 0), "{last:?}");
+}
