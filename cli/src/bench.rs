@@ -7,7 +7,7 @@
 //! is what a user feels.
 
 use crate::args::BenchArgs;
-use crate::commands::{default_settings, now, store_path, today};
+use crate::context::{default_settings, now, store_path, today};
 use anyhow::{Context, Result};
 use rapport_store::Store;
 use std::path::Path;
@@ -58,7 +58,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         let path = store_path(&dir);
         let store = Store::init(&path, "Bench", default_settings()?, crate::dictionary::train()?)?;
         // Install the rules engine so every stored customer gets its facts, tags and tier.
-        let (book, _) = rapport_node::LocalBook::open(store, crate::commands::clock())?;
+        let (book, _) = rapport_node::LocalBook::open(store, crate::context::clock())?;
         let store = book.store;
         let book = rapport_demo::DemoBook::new(7, today(), &["Li Wei", "Wang Fang", "Zhang Min", "Chen Jie"]);
         let profile = rapport_demo::DemoProfile::bench();
@@ -129,8 +129,8 @@ pub fn run(a: &BenchArgs) -> Result<()> {
 /// Issue 3's figures: full recompute split per stage, re-evaluation after one edit,
 /// `rules test`, and the three tier models.
 fn rules_figures(path: &Path) -> Result<serde_json::Value> {
-    use rapport_node::{engine, Book, LocalBook};
-    let (book, _) = LocalBook::open(Store::open(path)?, crate::commands::clock())?;
+    use rapport_node::{engine, LocalBook};
+    let (book, _) = LocalBook::open(Store::open(path)?, crate::context::clock())?;
     let as_of = today();
     let engine = engine::engine_for(&book.store, as_of)?;
     let t = Instant::now();

@@ -1,97 +1,19 @@
-//! What each command does: parse flags into domain inputs, call the store, print.
+//! Which command runs, and the book commands: parse flags into domain inputs, call the
+//! book, print. Node commands (sync, relay, peers, sample data, serving) live in their
+//! own files; every file shares only `context`, `args` and `out`.
 
 use crate::args::*;
+use crate::context::{
+    as_of_date, data_dir, default_settings, input, input_error, masking, open, print_rows, store_path, today,
+};
 use crate::out::{self, opt};
-use crate::InputError;
 use anyhow::Result;
-use rapport_doc::SettingsDoc;
 #[allow(unused_imports)]
 use rapport_model::Date;
 use rapport_model::*;
-use rapport_node::{canonical_day, parse_day, Book, LocalBook, Written};
-use rapport_store::{Filter, ListRow, Store, StoreError};
-use std::path::{Path, PathBuf};
-
-/// The data directory: `--data-dir`, else `$RAPPORT_DATA`, else the platform data dir.
-pub fn data_dir(flag: &Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(d) = flag {
-        return Ok(d.clone());
-    }
-    if let Some(d) = std::env::var_os("RAPPORT_DATA").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(d));
-    }
-    dirs::data_dir()
-        .map(|d| d.join("rapport"))
-        .ok_or_else(|| InputError("no data directory: pass --data-dir or set RAPPORT_DATA".into()).into())
-}
-
-/// The store file inside a data directory.
-pub fn store_path(dir: &Path) -> PathBuf {
-    dir.join("book.redb")
-}
-
-/// Now, as the member's wall clock (`RAPPORT_NOW=YYYY-MM-DDTHH:MM:SS` pins it for tests).
-pub fn now() -> DateTime {
-    std::env::var("RAPPORT_NOW")
-        .ok()
-        .and_then(|t| parse_datetime("RAPPORT_NOW", &t).ok())
-        .unwrap_or_else(|| chrono::Local::now().naive_local().with_nanosecond_zero())
-}
-
-trait NoNanos {
-    fn with_nanosecond_zero(self) -> Self;
-}
-impl NoNanos for DateTime {
-    fn with_nanosecond_zero(self) -> Self {
-        chrono::Timelike::with_nanosecond(&self, 0).unwrap_or(self)
-    }
-}
-
-/// The clock books use: pinned by `RAPPORT_NOW`, else the system clock.
-pub fn clock() -> rapport_node::Clock {
-    match std::env::var("RAPPORT_NOW").ok().and_then(|t| parse_datetime("RAPPORT_NOW", &t).ok()) {
-        Some(t) => rapport_node::Clock::Fixed(t),
-        None => rapport_node::Clock::System,
-    }
-}
-
-/// Today's date.
-pub fn today() -> Date {
-    now().date()
-}
-
-/// The book behind a data directory: the store itself, or the running node's API.
-///
-/// redb lets one process hold a store: when `Store::open` finds it locked, a node is
-/// running (`rapport serve`), and the command goes through its API with the same output
-/// and exit codes.
-pub fn open(dir: &Path) -> Result<Box<dyn Book>> {
-    match Store::open(&store_path(dir)) {
-        Ok(store) => {
-            let (book, _) = LocalBook::open(store, clock())?;
-            Ok(Box::new(book))
-        }
-        Err(StoreError::Locked(_)) => Ok(Box::new(rapport_api::RemoteBook::connect(dir)?)),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn input(e: FieldError) -> anyhow::Error {
-    StoreError::Invalid(e.into()).into()
-}
-
-/// A bad-input error naming `field`.
-pub fn input_error(field: &str, reason: &str) -> anyhow::Error {
-    input(FieldError::new(field, reason))
-}
-
-fn masking(reveal: bool) -> Masking {
-    if reveal {
-        Masking::Revealed
-    } else {
-        Masking::Masked
-    }
-}
+use rapport_node::{canonical_day, parse_day, Book, Written};
+use rapport_store::{Filter, Store, StoreError};
+use std::path::Path;
 
 /// Makes the data directory of a store owner-only: it holds the book, the API token and
 /// the node's address. Directories without a store are not touched.
@@ -127,7 +49,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Demo { customers, seed, bench_shape } => demo(&dir, customers, seed, bench_shape, json),
+        Command::Demo { customers, seed, bench_shape } => crate::demo::demo(&dir, customers, seed, bench_shape, json),
         Command::Customer(c) => customer(&dir, *c, json, reveal),
         Command::List(a) => list(open(&dir)?.as_ref(), &a, json, reveal),
         Command::Search { text, archived } => search(open(&dir)?.as_ref(), &text, archived, json, reveal),
@@ -267,13 +189,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(a) => crate::bench::run(&a),
         Command::Relay(RelayCmd::Set { url, token }) => crate::sync::set_relay(&dir, &url, &token, json),
-        Command::Peer(PeerCmd::Invite { listen, relays, wait, expires }) => {
-            crate::peer::invite_and_serve(&dir, &listen, relays, wait, &expires, json)
-        }
-        Command::Peer(PeerCmd::Add { ticket }) => crate::peer::add(&dir, &ticket, json),
-        Command::Peer(PeerCmd::List) => crate::peer::list(&dir, json),
-        Command::Peer(PeerCmd::Invites) => crate::peer::invitations(&dir, json),
-        Command::Peer(PeerCmd::Cancel { id }) => crate::peer::cancel(&dir, &id, json),
+        Command::Peer(cmd) => crate::peer::run(&dir, cmd, json),
         Command::Sync { view, peers } => match view.as_deref() {
             None => crate::sync::sync(&dir, peers, json),
             Some("status") => crate::sync::status(&dir, json),
@@ -307,53 +223,6 @@ fn done(json: bool, w: &Written, what: &str) -> Result<()> {
             Some(item) => println!("{}: {what} ({item})", w.customer),
             None => println!("{}: {what}", w.customer),
         }
-        Ok(())
-    }
-}
-
-/// The settings document every new store starts from: the default rules and tiers.
-pub fn default_settings() -> Result<SettingsDoc> {
-    Ok(rapport_node::default_settings_doc()?)
-}
-
-pub fn demo(dir: &Path, n: u64, seed: u64, bench_shape: bool, json: bool) -> Result<()> {
-    let path = store_path(dir);
-    let store = match Store::open(&path) {
-        Ok(s) => s,
-        Err(StoreError::NotInitialized(_)) => {
-            let s = Store::init(&path, "Demo Owner", default_settings()?, crate::dictionary::train()?)?;
-            rapport_api::auth::write_new_token(dir)?;
-            s
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let (book, _) = LocalBook::open(store, clock())?;
-    let store = book.store;
-    let start = std::time::Instant::now();
-    let today = today();
-    let members = ["Li Wei", "Wang Fang", "Zhang Min", "Chen Jie"];
-    let book = rapport_demo::DemoBook::new(seed, today, &members);
-    let profile = if bench_shape { rapport_demo::DemoProfile::bench() } else { rapport_demo::DemoProfile::realistic() };
-    let offset = store.count()?;
-    let customers: Vec<Customer> = (offset..offset + n).map(|i| book.customer(i, &profile)).collect();
-    let bar = crate::progress::Counter::new(json, "creating");
-    let numbers =
-        store.create_many_with(customers, &store.identity().member_name.clone(), now(), &mut |done, total| {
-            bar.observe(done, total)
-        });
-    drop(bar);
-    let numbers = numbers?;
-    // A bulk load leaves free pages behind; give them back so the file is as small as it gets.
-    let mut store = store;
-    store.compact()?;
-    let secs = start.elapsed().as_secs_f64();
-    if json {
-        out::json(&serde_json::json!({ "store": path, "created": numbers.len(), "seconds": secs }))
-    } else {
-        println!("Created {} sample customers in {}  ({secs:.1} s).", numbers.len(), path.display());
-        println!("Try:  rapport list --stage intent --limit 10");
-        println!("      rapport customer show {}", numbers.first().map(String::as_str).unwrap_or("NUMBER"));
-        println!("      rapport agenda --all");
         Ok(())
     }
 }
@@ -693,14 +562,6 @@ fn show(c: &Customer, rule_tags: &[String], tier: &Option<String>, conflicts: &[
     }
 }
 
-/// `--as-of DATE`, or today.
-pub fn as_of_date(v: &Option<String>) -> Result<Date> {
-    match v {
-        Some(d) => Ok(parse_day("as_of", d).map_err(input)?),
-        None => Ok(today()),
-    }
-}
-
 fn print_figures(f: &rapport_rules::Figures, as_of: Date) {
     println!("\nFigures as of {as_of}");
     let opt_money = |m: &Option<Money>| m.map(|m| m.to_string()).unwrap_or_else(|| "-".into());
@@ -775,46 +636,6 @@ fn parse_filter(a: &ListArgs) -> Result<Filter> {
     };
     ValidationError::check(errs).map_err(StoreError::Invalid)?;
     Ok(f)
-}
-
-pub fn print_rows(rows: &[ListRow], limit: Option<usize>, json: bool, reveal: bool) -> Result<()> {
-    let m = masking(reveal);
-    let shown: Vec<&ListRow> = rows.iter().take(limit.unwrap_or(usize::MAX)).collect();
-    if json {
-        let items: Vec<serde_json::Value> = shown
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.id, "number": r.summary.number, "name": r.summary.name, "kind": r.summary.kind,
-                    "industry": r.summary.industry, "stage": r.summary.stage, "owner": r.summary.owner,
-                    "source": r.summary.source, "created": r.summary.created, "last_interaction": r.summary.last_interaction,
-                    "archived": r.summary.archived, "contact": r.summary.contact,
-                    "phone": r.summary.phone.as_deref().map(|p| m.phone(p)),
-                    "tags": r.summary.tags, "rule_tags": r.summary.rule_tags, "tier": r.summary.tier,
-                })
-            })
-            .collect();
-        return out::json(&serde_json::json!({ "total": rows.len(), "items": items }));
-    }
-    let table: Vec<Vec<String>> = shown
-        .iter()
-        .map(|r| {
-            let s = &r.summary;
-            vec![
-                s.number.clone(),
-                s.name.clone(),
-                s.industry.clone(),
-                s.stage.clone(),
-                s.owner.clone(),
-                opt(&s.last_interaction),
-                s.contact.clone().unwrap_or_default(),
-                s.phone.as_deref().map(|p| m.phone(p)).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    out::table(&["number", "name", "ind", "stage", "owner", "last contact", "contact", "phone"], &table);
-    println!("{} of {} customer(s)", shown.len(), rows.len());
-    Ok(())
 }
 
 fn list(book: &dyn Book, a: &ListArgs, json: bool, reveal: bool) -> Result<()> {

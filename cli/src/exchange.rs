@@ -3,7 +3,7 @@
 //! and writes the files, draws the progress bar and prints the report.
 
 use crate::args::{ExportArgs, ImportArgs};
-use crate::commands::input_error;
+use crate::context::input_error;
 use crate::out;
 use anyhow::{Context, Result};
 use rapport_node::{Book, ExportFormat, ExportRequest, ImportReport, ImportRequest};

@@ -5,11 +5,12 @@
 //! Errors name the field and the reason; nothing is written when a command fails.
 
 mod args;
-mod background;
 mod bench;
 mod bench_exchange;
 mod bench_http;
 mod commands;
+mod context;
+mod demo;
 mod dictionary;
 mod exchange;
 mod out;
@@ -22,20 +23,10 @@ mod sync;
 
 use args::Cli;
 use clap::Parser;
+use context::InputError;
+use rapport_node::NodeError;
 use rapport_store::StoreError;
 use std::process::ExitCode;
-
-/// A failure the user can fix by changing the command.
-#[derive(Debug)]
-pub struct InputError(pub String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
 
 fn exit_code(e: &anyhow::Error) -> u8 {
     if e.downcast_ref::<InputError>().is_some()
@@ -44,15 +35,24 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     {
         return 2;
     }
+    if let Some(n) = e.downcast_ref::<NodeError>() {
+        return if n.is_bad_input() { 2 } else { 1 };
+    }
     match e.downcast_ref::<StoreError>() {
-        Some(
-            StoreError::Invalid(_)
-            | StoreError::NotFound(_)
-            | StoreError::NotInitialized(_)
-            | StoreError::AlreadyInitialized(_),
-        ) => 2,
-        Some(StoreError::Doc(rapport_doc::DocError::NoSuchItem { .. })) => 2,
+        Some(s) if rapport_node::store_error_is_bad_input(s) => 2,
         _ => 1,
+    }
+}
+
+/// The fields a validation error names, for `--json` errors.
+fn invalid_fields(e: &anyhow::Error) -> serde_json::Value {
+    let store = e.downcast_ref::<StoreError>().or(match e.downcast_ref::<NodeError>() {
+        Some(NodeError::Store(s)) => Some(s),
+        _ => None,
+    });
+    match (store, e.downcast_ref::<rapport_model::ValidationError>()) {
+        (Some(StoreError::Invalid(v)), _) | (_, Some(v)) => serde_json::to_value(&v.fields).unwrap_or_default(),
+        _ => serde_json::Value::Array(Vec::new()),
     }
 }
 
@@ -70,13 +70,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = exit_code(&e);
             if json {
-                let fields = match (e.downcast_ref::<StoreError>(), e.downcast_ref::<rapport_model::ValidationError>())
-                {
-                    (Some(StoreError::Invalid(v)), _) | (_, Some(v)) => {
-                        serde_json::to_value(&v.fields).unwrap_or_default()
-                    }
-                    _ => serde_json::Value::Array(Vec::new()),
-                };
+                let fields = invalid_fields(&e);
                 let body = serde_json::json!({ "error": format!("{e:#}"), "fields": fields, "exit_code": code });
                 eprintln!("{body}");
             } else {

@@ -1,161 +1,93 @@
-//! `rapport peer invite|add|list|invites|cancel` and peer-to-peer sync: pairing this node
-//! with a teammate's over iroh and syncing directly, with no relay in between.
+//! `rapport peer invite|add|list|invites|cancel`: pairing this node with a teammate's over
+//! iroh. Parse, ask the node (this command's own, or the running one), print; the pairing
+//! itself runs inside the node.
 
-use crate::commands::{clock, store_path};
+use crate::args::PeerCmd;
+use crate::context::open_node;
 use crate::out;
-use anyhow::{Context, Result};
-use rapport_node::{Book, LocalBook};
-use rapport_p2p::{
-    bind, cancel_invitation, connect, invite_for, pair, parse_ttl, peers, serve, IrohTransport, PeerError, PeerInfo,
-    StoreHandle, Ticket,
-};
-use rapport_store::Store;
-use rapport_sync::{status, sync_once, Answered, SyncReport};
-use std::net::SocketAddr;
+use anyhow::Result;
+use rapport_node::{InviteRequest, InviteState, NodeControl};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The node's book as the peer-to-peer server sees it.
-pub struct NodeBook(pub Arc<LocalBook>);
+/// How often `peer invite` looks whether the teammate paired.
+const PAIRING_POLL: Duration = Duration::from_millis(500);
 
-impl StoreHandle for NodeBook {
-    fn store(&self) -> &Store {
-        &self.0.store
+/// Runs one `rapport peer` command.
+pub fn run(dir: &Path, cmd: PeerCmd, json: bool) -> Result<()> {
+    match cmd {
+        PeerCmd::Invite { listen, relays, wait, expires } => {
+            invite(dir, &InviteRequest { listen, relays, expires, wait }, json)
+        }
+        PeerCmd::Add { ticket } => add(dir, &ticket, json),
+        PeerCmd::List => list(dir, json),
+        PeerCmd::Invites => invitations(dir, json),
+        PeerCmd::Cancel { id } => cancel(dir, &id, json),
     }
 }
 
-/// What to do when a peer wrote into this node: re-evaluate tags if settings changed.
-pub fn on_change(book: Arc<LocalBook>) -> Arc<dyn Fn(Answered) + Send + Sync> {
-    Arc::new(move |done: Answered| {
-        if done.settings_changed {
-            if let Err(e) = book.refresh_tags() {
-                eprintln!("p2p: re-evaluating tags after a settings change failed: {e}");
-            }
-        }
-    })
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")
-}
-
-fn parse_addr(listen: &str) -> Result<SocketAddr> {
-    listen.parse().map_err(|_| {
-        crate::commands::input_error("listen", &format!("`{listen}` is not an address such as 0.0.0.0:7879"))
-    })
-}
-
-fn open_book(dir: &Path) -> Result<Arc<LocalBook>> {
-    let store = Store::open(&store_path(dir))?;
-    Ok(Arc::new(LocalBook::open(store, clock())?.0))
-}
-
-/// An invitation that cannot be made or cancelled as asked is bad input (exit 2).
-fn invitation_error(field: &str, e: PeerError) -> anyhow::Error {
-    match e {
-        PeerError::Invitation(why) => crate::commands::input_error(field, &why),
-        other => other.into(),
+/// `rapport peer invite`: prints a ticket, then waits (at most `--wait` seconds) for the
+/// teammate to pair and says who did. The node listens meanwhile; a running node goes on
+/// answering every other command.
+fn invite(dir: &Path, req: &InviteRequest, json: bool) -> Result<()> {
+    let node = open_node(dir)?;
+    let invited = node.invite(req)?;
+    if json {
+        out::json(
+            &serde_json::json!({ "ticket": invited.ticket, "addrs": invited.addrs, "invitation": invited.invitation }),
+        )?;
+    } else {
+        println!("{}", invited.ticket);
+        eprintln!("give this ticket to your teammate: rapport peer add TICKET");
+        eprintln!(
+            "invitation {} is valid until {} (cancel it with `rapport peer cancel {}`)",
+            invited.invitation.id, invited.invitation.expires, invited.invitation.id
+        );
+        eprintln!("listening on {} for {} s (Ctrl-C to stop)", invited.addrs.join(", "), req.wait);
     }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let paired_by = wait_for_pairing(node.as_ref(), &invited.invitation.id, Duration::from_secs(req.wait))?;
+    match paired_by {
+        Some(who) if !json => eprintln!("paired with {who}"),
+        None if !json => eprintln!("no teammate paired within {} s", req.wait),
+        _ => {}
+    }
+    Ok(())
 }
 
-/// `rapport peer invite`: prints a ticket, then serves peers until `wait` runs out or
-/// Ctrl-C, so the teammate can pair and sync.
-pub fn invite_and_serve(dir: &Path, listen: &str, relays: bool, wait: u64, expires: &str, json: bool) -> Result<()> {
-    let addr = parse_addr(listen)?;
-    let ttl = parse_ttl(expires).map_err(|e| invitation_error("expires", e))?;
-    let book = open_book(dir)?;
-    let rt = runtime()?;
-    rt.block_on(async {
-        let ep = bind(&book.store, addr, relays).await?;
-        let (ticket, invitation) = invite_for(&book.store, &ep, ttl).map_err(|e| invitation_error("expires", e))?;
-        if json {
-            out::json(
-                &serde_json::json!({ "ticket": ticket.encode(), "addrs": ticket.addrs, "invitation": invitation }),
-            )?;
-        } else {
-            println!("{}", ticket.encode());
-            eprintln!("give this ticket to your teammate: rapport peer add TICKET");
-            eprintln!(
-                "invitation {} is valid until {} (cancel it with `rapport peer cancel {}`)",
-                invitation.id, invitation.expires, invitation.id
-            );
-            eprintln!("listening on {} for {wait} s (Ctrl-C to stop)", ticket.addrs.join(", "));
-        }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        let server = tokio::spawn(serve(ep.clone(), Arc::new(NodeBook(book.clone())), on_change(book.clone())));
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(wait)) => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-        server.abort();
-        ep.close().await;
-        anyhow::Ok(())
-    })
-}
-
-/// The outcome of syncing with one peer: the report and seconds, or why it failed.
-pub type PeerSync = Result<(SyncReport, f64), String>;
-
-/// Syncs once with one peer over an open endpoint; returns the report and seconds.
-pub async fn sync_with(book: Arc<LocalBook>, ep: &iroh::Endpoint, peer: PeerInfo) -> PeerSync {
+/// Who used invitation `id`, once someone has; `None` when `wait` ran out first or the
+/// invitation was cancelled or expired.
+fn wait_for_pairing(node: &dyn NodeControl, id: &str, wait: Duration) -> Result<Option<String>> {
     let started = Instant::now();
-    let conn = connect(&book.store, ep, &peer, None).await.map_err(|e| e.to_string())?;
-    let rt = tokio::runtime::Handle::current();
-    let b = book.clone();
-    let key = format!("peer:{}", peer.id);
-    let r = tokio::task::spawn_blocking(move || {
-        let r = sync_once(&b.store, &mut IrohTransport::new(conn, rt, &peer));
-        let at = crate::commands::now().format("%Y-%m-%d %H:%M:%S").to_string();
-        match &r {
-            Ok(rep) => {
-                if rep.settings_changed {
-                    let _ = b.refresh_tags();
-                }
-                let _ = status::record_success(&b.store, &key, rep, &at);
-            }
-            Err(e) => {
-                let _ = status::record_error(&b.store, &key, &e.to_string(), &at);
-            }
+    while started.elapsed() < wait {
+        match node.invitations()?.into_iter().find(|i| i.id == id) {
+            Some(i) if i.state == InviteState::Used => return Ok(Some(i.used_by.unwrap_or_default())),
+            Some(i) if i.state == InviteState::Open => {}
+            _ => return Ok(None),
         }
-        r
-    })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
-    Ok((r, started.elapsed().as_secs_f64()))
+        std::thread::sleep(PAIRING_POLL.min(wait.saturating_sub(started.elapsed())));
+    }
+    Ok(None)
 }
 
 /// `rapport peer add TICKET`: pairs with the inviting node, then syncs with it once.
-pub fn add(dir: &Path, ticket: &str, json: bool) -> Result<()> {
-    let ticket = Ticket::decode(ticket).map_err(|e| crate::commands::input_error("ticket", &e.to_string()))?;
-    let book = open_book(dir)?;
-    let rt = runtime()?;
-    rt.block_on(async {
-        let ep = bind(&book.store, parse_addr("0.0.0.0:0")?, false).await?;
-        let peer = pair(&book.store, &ep, &ticket).await?;
-        let r = sync_with(book.clone(), &ep, peer.clone()).await;
-        ep.close().await;
-        let (report, secs) =
-            r.map_err(|e| anyhow::anyhow!("paired with {}, but the first sync failed: {e}", peer.name))?;
-        if json {
-            out::json(&serde_json::json!({ "peer": peer, "sync": report }))
-        } else {
-            println!("paired with {} ({})", peer.name, peer.id);
-            println!(
-                "synced: sent {}, received {} new and {} updated ({secs:.1} s)",
-                report.sent, report.received_new, report.received_merged
-            );
-            Ok(())
-        }
-    })
+fn add(dir: &Path, ticket: &str, json: bool) -> Result<()> {
+    let paired = open_node(dir)?.add_peer(ticket)?;
+    if json {
+        return out::json(&serde_json::json!({ "peer": paired.peer, "sync": paired.sync }));
+    }
+    println!("paired with {} ({})", paired.peer.name, paired.peer.id);
+    println!(
+        "synced: sent {}, received {} new and {} updated ({:.1} s)",
+        paired.sync.sent, paired.sync.received_new, paired.sync.received_merged, paired.seconds
+    );
+    Ok(())
 }
 
 /// `rapport peer list`.
-pub fn list(dir: &Path, json: bool) -> Result<()> {
-    let store = Store::open(&store_path(dir))?;
-    let all = peers(&store)?;
+fn list(dir: &Path, json: bool) -> Result<()> {
+    let all = open_node(dir)?.peers()?;
     if json {
         return out::json(&all);
     }
@@ -165,9 +97,8 @@ pub fn list(dir: &Path, json: bool) -> Result<()> {
 }
 
 /// `rapport peer invites`.
-pub fn invitations(dir: &Path, json: bool) -> Result<()> {
-    let store = Store::open(&store_path(dir))?;
-    let all = rapport_p2p::invitations(&store)?;
+fn invitations(dir: &Path, json: bool) -> Result<()> {
+    let all = open_node(dir)?.invitations()?;
     if json {
         return out::json(&all);
     }
@@ -188,30 +119,11 @@ pub fn invitations(dir: &Path, json: bool) -> Result<()> {
 }
 
 /// `rapport peer cancel ID`.
-pub fn cancel(dir: &Path, id: &str, json: bool) -> Result<()> {
-    let store = Store::open(&store_path(dir))?;
-    let cancelled = cancel_invitation(&store, id).map_err(|e| invitation_error("id", e))?;
+fn cancel(dir: &Path, id: &str, json: bool) -> Result<()> {
+    let cancelled = open_node(dir)?.cancel_invitation(id)?;
     if json {
         return out::json(&cancelled);
     }
     println!("cancelled invitation {}: its ticket no longer pairs", cancelled.id);
     Ok(())
-}
-
-/// Syncs with every paired peer that answers; one result per peer.
-pub fn sync_peers(book: &Arc<LocalBook>) -> Result<Vec<(String, PeerSync)>> {
-    let rt = runtime()?;
-    rt.block_on(async {
-        let ep = bind(&book.store, parse_addr("0.0.0.0:0")?, false).await?;
-        let mut out = Vec::new();
-        for p in peers(&book.store)? {
-            let name = format!("peer {} ({})", p.name, p.id.chars().take(10).collect::<String>());
-            let r = tokio::time::timeout(Duration::from_secs(120), sync_with(book.clone(), &ep, p))
-                .await
-                .unwrap_or_else(|_| Err("timed out".into()));
-            out.push((name, r));
-        }
-        ep.close().await;
-        anyhow::Ok(out)
-    })
 }

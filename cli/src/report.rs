@@ -3,7 +3,7 @@
 //! here, so the output is the same either way.
 
 use crate::args::ReportArgs;
-use crate::commands::{as_of_date, input_error, now};
+use crate::context::{as_of_date, input_error, now};
 use anyhow::{Context, Result};
 use rapport_node::parse_day;
 use rapport_node::Book;

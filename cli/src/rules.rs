@@ -1,7 +1,7 @@
 //! `rapport rules …` and `rapport tiers`: the team's tag rules and the tier views.
 
 use crate::args::{RuleArgs, RulesCmd, TiersArgs};
-use crate::commands::{as_of_date, input_error};
+use crate::context::{as_of_date, input_error};
 use crate::out;
 use anyhow::Result;
 use rapport_node::Book;
@@ -65,7 +65,7 @@ pub fn run(book: &dyn Book, cmd: RulesCmd, json: bool, reveal: bool) -> Result<(
             let draft =
                 Rule { name: name.unwrap_or_else(|| "draft".into()), tag: "draft".into(), condition, enabled: true };
             let rows = book.test_rule(&draft, as_of)?;
-            crate::commands::print_rows(&rows, limit, json, reveal)
+            crate::context::print_rows(&rows, limit, json, reveal)
         }
         RulesCmd::Explain { customer, as_of } => {
             let e = book.explain(&customer, as_of_date(&as_of)?)?;

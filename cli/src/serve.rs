@@ -1,4 +1,5 @@
-//! `rapport serve` and `rapport token`: running the node's HTTP API and managing its token.
+//! `rapport serve` and `rapport token`: running the node (`rapport_node::Node`) with its
+//! HTTP API, and managing the API token.
 //!
 //! The node opens the store (holding it: redb allows one process per file), writes
 //! `DATA_DIR/serve.json` with the address it listens on, serves until Ctrl-C or SIGTERM,
@@ -7,12 +8,12 @@
 //! before the answer was sent.
 
 use crate::args::{ServeArgs, TokenCmd};
-use crate::commands::{clock, input_error, store_path};
+use crate::context::{clock, input_error, store_path};
 use crate::out;
 use anyhow::{Context, Result};
 use rapport_api::auth::{ensure_token, token_path, write_new_token, TokenSource};
 use rapport_api::discovery::{remove_serve_info, write_serve_info, ServeInfo};
-use rapport_node::LocalBook;
+use rapport_node::{LocalBook, Node};
 use rapport_store::{Store, StoreError};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -48,9 +49,7 @@ pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
         );
     }
     let path = store_path(dir);
-    if a.demo && !path.exists() {
-        crate::commands::demo(dir, 500, 42, false, json)?;
-    }
+    let fresh_demo = a.demo && crate::demo::create_demo_store(dir)?;
     let store = match Store::open_with_cache(&path, Some(NODE_CACHE_BYTES)) {
         Ok(s) => s,
         Err(StoreError::Locked(p)) => {
@@ -64,7 +63,10 @@ pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
     };
     ensure_token(dir)?;
     let (book, _) = LocalBook::open(store, clock())?;
-    let book = Arc::new(book);
+    let node = Node::new(Arc::new(book), dir)?;
+    if a.demo {
+        demo_book(&node, fresh_demo)?;
+    }
     // Store work runs on blocking threads. A few are enough on any laptop (reads are CPU
     // bound, redb serialises writes); hundreds of them under load only add context
     // switches and a malloc arena each, which is most of a busy node's memory.
@@ -91,20 +93,40 @@ pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
             println!("Other rapport commands on this data directory now go through the node. Ctrl-C stops it.");
         }
         let _ = std::io::stdout().flush();
-        let background = crate::background::start(dir, book.clone(), a.p2p_listen.as_deref(), a.sync_interval).await?;
-        let router = rapport_api::router(book.clone(), TokenSource::file(token_path(dir)));
-        rapport_api::serve(listener, router, shutdown_signal()).await.context("serving")?;
-        background.stop().await;
-        anyhow::Ok(())
+        node.start(a.p2p_listen.as_deref(), std::time::Duration::from_secs(a.sync_interval)).await?;
+        let router = rapport_api::router(node.clone(), TokenSource::file(token_path(dir)));
+        let served = rapport_api::serve(listener, router, shutdown_signal()).await.context("serving");
+        node.stop().await;
+        served
     });
     remove_serve_info(dir);
     drop(rt);
-    // Every clone of the book lived in the runtime; this closes the store.
-    drop(book);
+    // Every other clone of the node lived in the runtime; this closes the store.
+    drop(node);
     if result.is_ok() && !json {
         eprintln!("node stopped; store closed");
     }
     result
+}
+
+/// `serve --demo`: a sample book of its own, with its own member ("Demo Owner"). A new one
+/// is marked as a sample book (it never gets a relay or peers) and gets 500 sample
+/// customers; an existing store is served only if it is such a sample book, so `--demo`
+/// never mixes sample data into a real book.
+fn demo_book(node: &Node, fresh: bool) -> Result<()> {
+    if fresh {
+        rapport_node::mark_demo_book(node.book())?;
+        node.demo(&rapport_node::DemoRequest { customers: 500, seed: 42, bench_shape: false }, &mut |_, _| {})?;
+        return Ok(());
+    }
+    if !rapport_node::holds_demo_data(node.book())? {
+        return Err(input_error(
+            "demo",
+            "this data directory holds a real book; serve sample data from a data directory of its own \
+             (`rapport --data-dir /tmp/rapport-demo serve --demo`)",
+        ));
+    }
+    Ok(())
 }
 
 fn data_dir_flag(dir: &Path) -> String {

@@ -1,61 +1,25 @@
-//! `rapport relay set`, `rapport sync` and `rapport sync status`: syncing this node's book
-//! with the team relay.
+//! `rapport relay set`, `rapport sync` and `rapport sync status`: parse, ask the node
+//! (this command's own, or the running one), print.
 
-use crate::commands::{clock, store_path};
+use crate::context::open_node;
 use crate::out;
-use anyhow::{Context, Result};
-use rapport_node::{Book, LocalBook};
-use rapport_store::{Store, StoreError};
-use rapport_sync::{status, sync_once_with, HttpTransport, ProgressObserver, SyncReport};
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use anyhow::Result;
+use rapport_node::SyncOutcome;
+use rapport_sync::SyncReport;
+use std::path::Path;
 
-/// Where this node syncs to.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RelayConfig {
-    /// Relay base URL.
-    pub url: String,
-    /// This member's token on the relay.
-    pub token: String,
-}
-
-fn config_path(dir: &Path) -> PathBuf {
-    dir.join("relay.json")
-}
-
-/// `rapport relay set URL TOKEN`.
+/// `rapport relay set URL TOKEN`: checked against the relay first; a running node syncs
+/// with it at once.
 pub fn set_relay(dir: &Path, url: &str, token: &str, json: bool) -> Result<()> {
-    let url = url.trim().trim_end_matches('/');
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(crate::commands::input_error("url", "must start with http:// or https://"));
-    }
-    if token.trim().len() < 16 {
-        return Err(crate::commands::input_error("token", "is too short to be a relay token"));
-    }
-    if !store_path(dir).exists() {
-        return Err(StoreError::NotInitialized(store_path(dir)).into());
-    }
-    let cfg = RelayConfig { url: url.to_string(), token: token.trim().to_string() };
-    let path = config_path(dir);
-    rapport_api::auth::write_private(&path, serde_json::to_string_pretty(&cfg)?.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
+    // Malformed input is refused before looking for a store or a node.
+    rapport_node::parse_relay(url, token)?;
+    let url = open_node(dir)?.set_relay(url, token)?;
     if json {
-        out::json(&serde_json::json!({ "relay": cfg.url }))
+        out::json(&serde_json::json!({ "relay": url }))
     } else {
-        println!("this node now syncs with {}", cfg.url);
+        println!("this node now syncs with {url}");
         Ok(())
     }
-}
-
-fn config(dir: &Path) -> Result<RelayConfig> {
-    let text = std::fs::read_to_string(config_path(dir))
-        .map_err(|_| crate::commands::input_error("relay", "no relay configured; run `rapport relay set URL TOKEN`"))?;
-    serde_json::from_str(&text).context("relay.json is damaged; run `rapport relay set URL TOKEN` again")
-}
-
-/// The relay this node syncs with, if one is set.
-pub fn relay_config(dir: &Path) -> Option<RelayConfig> {
-    config(dir).ok()
 }
 
 /// Prints a sync report.
@@ -81,84 +45,38 @@ fn print_report(what: &str, report: &SyncReport, secs: f64) {
     }
 }
 
-fn stamp() -> String {
-    crate::commands::now().format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// One sync with the relay, recording its outcome in the store; used by `rapport sync`
-/// and by the running node's background sync.
-pub fn sync_relay(book: &LocalBook, cfg: &RelayConfig) -> Result<SyncReport, rapport_sync::SyncError> {
-    sync_relay_with(book, cfg, &|_| {})
-}
-
-/// [`sync_relay`], telling `progress` how far the sync has got.
-fn sync_relay_with(
-    book: &LocalBook,
-    cfg: &RelayConfig,
-    progress: ProgressObserver<'_>,
-) -> Result<SyncReport, rapport_sync::SyncError> {
-    let mut transport = HttpTransport::new(&cfg.url, &cfg.token);
-    let peer = rapport_sync::Transport::peer(&transport);
-    match sync_once_with(&book.store, &mut transport, progress) {
-        Ok(report) => {
-            if report.settings_changed {
-                book.refresh_tags()?;
-            }
-            status::record_success(&book.store, &peer, &report, &stamp())?;
-            Ok(report)
-        }
-        Err(e) => {
-            let _ = status::record_error(&book.store, &peer, &e.to_string(), &stamp());
-            Err(e)
-        }
-    }
-}
-
 /// `rapport sync [--peers]`: one full sync with the relay and/or every paired peer.
 pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
-    let store = Store::open(&store_path(dir))?;
-    let (book, _) = LocalBook::open(store, clock())?;
+    let node = open_node(dir)?;
+    if !json {
+        if let Some(relay) = node.sync_status()?.relay {
+            eprintln!("syncing with {relay} ...");
+        }
+    }
+    let bars = crate::progress::SyncBars::new(json);
+    let results = node.sync_observed(peers, &|p| bars.observe(p));
+    drop(bars);
+    let results = results?;
     let mut reports = serde_json::Map::new();
     let mut refused = 0;
-    let relay = relay_config(dir);
-    if relay.is_none() && !peers {
-        return Err(crate::commands::input_error(
-            "relay",
-            "no relay configured; run `rapport relay set URL TOKEN`, or sync with paired peers: `rapport sync --peers`",
-        ));
-    }
-    if let Some(cfg) = relay {
-        if !json {
-            eprintln!("syncing with {} ...", cfg.url);
-        }
-        let started = std::time::Instant::now();
-        let bars = crate::progress::SyncBars::new(json);
-        let report = sync_relay_with(&book, &cfg, &|p| bars.observe(p));
-        drop(bars);
-        let report = report?;
-        refused += report.refused.len();
-        if !json {
-            print_report(&cfg.url, &report, started.elapsed().as_secs_f64());
-        }
-        reports.insert(format!("relay:{}", cfg.url), serde_json::to_value(&report)?);
-    }
-    if peers {
-        let book = std::sync::Arc::new(book);
-        for (name, r) in crate::peer::sync_peers(&book)? {
-            match r {
-                Ok((report, secs)) => {
-                    refused += report.refused.len();
-                    if !json {
-                        print_report(&name, &report, secs);
-                    }
-                    reports.insert(name, serde_json::to_value(&report)?);
+    for SyncOutcome { with, report, error, seconds } in results {
+        match (report, error) {
+            (Some(report), _) => {
+                refused += report.refused.len();
+                if !json {
+                    print_report(&with, &report, seconds);
                 }
-                Err(e) => {
-                    if !json {
-                        println!("{name}: {e}");
-                    }
-                    reports.insert(name, serde_json::json!({ "error": e }));
+                reports.insert(with, serde_json::to_value(&report)?);
+            }
+            // The relay failing fails the command, as it always did; a peer that does not
+            // answer is reported and the others still sync.
+            (None, Some(e)) if with.starts_with("relay:") => anyhow::bail!(e),
+            (None, e) => {
+                let e = e.unwrap_or_default();
+                if !json {
+                    println!("{with}: {e}");
                 }
+                reports.insert(with, serde_json::json!({ "error": e }));
             }
         }
     }
@@ -176,17 +94,15 @@ pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
 
 /// `rapport sync status`.
 pub fn status(dir: &Path, json: bool) -> Result<()> {
-    let store = Store::open(&store_path(dir))?;
-    let lines = status::lines(&store)?;
-    let relay = relay_config(dir).map(|c| c.url);
+    let s = open_node(dir)?.sync_status()?;
     if json {
-        return out::json(&serde_json::json!({ "relay": relay, "peers": lines }));
+        return out::json(&s);
     }
-    println!("relay  {}", relay.as_deref().unwrap_or("(none; rapport relay set URL TOKEN)"));
-    if lines.is_empty() {
+    println!("relay  {}", s.relay.as_deref().unwrap_or("(none; rapport relay set URL TOKEN)"));
+    if s.peers.is_empty() {
         println!("never synced");
     }
-    for l in lines {
+    for l in s.peers {
         println!("{}", l.peer);
         println!("  in step       {}", if l.in_step { "yes" } else { "no" });
         println!("  last success  {}", l.status.last_success.as_deref().unwrap_or("never"));

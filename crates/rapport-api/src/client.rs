@@ -1,18 +1,22 @@
 //! [`RemoteBook`]: the [`Book`] operations over HTTP to a running node.
 //!
 //! While `rapport serve` holds the store, the command line talks to it through this
-//! client. Every problem the node answers with is turned back into the [`StoreError`]
+//! client. Every problem the node answers with is turned back into the [`NodeError`]
 //! the same call would have returned locally (validation with the same fields, not
 //! found, no such item, ...), so the CLI prints the same words and exits with the same
 //! code whichever way it reached the book.
 
 use crate::discovery::{read_serve_info, ServeInfo};
-use crate::problem::{store_error_of, Problem};
+use crate::problem::{node_error_of, Problem};
 use crate::schema::{Health, ListItem, ListPage, Reindexed, RuleTestResult};
 use rapport_doc::{AuditEntry, HistoryEntry};
 use rapport_model::*;
 use rapport_node::{Book, CustomerView, Explanation, Refresh, RuleInfo, TierLine, Written};
+use rapport_node::{
+    DemoCreated, DemoRequest, InviteRequest, Invited, NodeControl, NodeError, Paired, SyncOutcome, SyncStatus,
+};
 use rapport_node::{ExportRequest, ImportReport, ImportRequest};
+use rapport_node::{Invitation, PeerInfo};
 use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Figures, Rule, TierModel, TierSettings, TierSummary};
 use rapport_store::{Agenda, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, StoreError, Summary};
@@ -67,8 +71,8 @@ struct TiersOut {
     items: Vec<TierLine>,
 }
 
-fn row_of(i: ListItem) -> Result<ListRow, StoreError> {
-    let bad = |what: &str| StoreError::Db(format!("the node sent a list row with a bad {what}"));
+fn row_of(i: ListItem) -> Result<ListRow, NodeError> {
+    let bad = |what: &str| NodeError::BadAnswer { url: String::new(), reason: format!("a list row with a bad {what}") };
     let date = |s: &str| parse_date("created", s).map_err(|_| bad("date"));
     Ok(ListRow {
         id: i.id.parse::<CustomerId>().map_err(|_| bad("id"))?,
@@ -108,11 +112,9 @@ impl RemoteBook {
     }
 
     /// The node serving the data directory `dir`, from its `serve.json` and token file.
-    pub fn connect(dir: &Path) -> Result<RemoteBook, StoreError> {
-        let ServeInfo { url, .. } = read_serve_info(dir).map_err(|e| {
-            StoreError::Db(format!("the store is in use by another process, but no running node was found ({e})"))
-        })?;
-        let token = crate::auth::read_token(dir).map_err(|e| StoreError::Db(e.to_string()))?;
+    pub fn connect(dir: &Path) -> Result<RemoteBook, NodeError> {
+        let ServeInfo { url, .. } = read_serve_info(dir).map_err(|e| NodeError::NoNode(e.to_string()))?;
+        let token = crate::auth::read_token(dir).map_err(|e| NodeError::NoNode(e.to_string()))?;
         Ok(RemoteBook::new(&url, &token))
     }
 
@@ -126,7 +128,7 @@ impl RemoteBook {
         method: &str,
         path: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<T, StoreError> {
+    ) -> Result<T, NodeError> {
         let url = format!("{}{path}", self.base);
         let auth = format!("Bearer {}", self.token);
         let result = match (method, body) {
@@ -141,13 +143,13 @@ impl RemoteBook {
         };
         let bytes = self.answer(method, path, result)?;
         serde_json::from_slice(&bytes)
-            .map_err(|e| StoreError::Db(format!("the node's answer to {method} {path} is not understood: {e}")))
+            .map_err(|e| NodeError::BadAnswer { url: self.base.clone(), reason: format!("{method} {path}: {e}") })
     }
 
     /// A request whose body and answer are bytes (import uploads as POST, export files as
     /// GET); a refusal still arrives as problem+json and becomes the same error as on a
     /// local book.
-    fn raw(&self, path: &str, body: Option<&[u8]>) -> Result<Vec<u8>, StoreError> {
+    fn raw(&self, path: &str, body: Option<&[u8]>) -> Result<Vec<u8>, NodeError> {
         let url = format!("{}{path}", self.base);
         let auth = format!("Bearer {}", self.token);
         match body {
@@ -164,14 +166,15 @@ impl RemoteBook {
         }
     }
 
-    /// The body of a successful answer; a refusal becomes the error the local book gives.
+    /// The body of a successful answer; a refusal becomes the error the local node gives,
+    /// and a node that cannot be reached or read is a [`NodeError`] of its own.
     fn answer(
         &self,
         method: &str,
         path: &str,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<Vec<u8>, StoreError> {
-        let unreachable = |e: ureq::Error| StoreError::Db(format!("cannot reach the node at {}: {e}", self.base));
+    ) -> Result<Vec<u8>, NodeError> {
+        let unreachable = |e: ureq::Error| NodeError::Unreachable { url: self.base.clone(), reason: e.to_string() };
         let mut resp = result.map_err(unreachable)?;
         let status = resp.status();
         let bytes = resp.body_mut().with_config().limit(u64::MAX).read_to_vec().map_err(unreachable)?;
@@ -179,23 +182,59 @@ impl RemoteBook {
             return Ok(bytes);
         }
         match serde_json::from_slice::<Problem>(&bytes) {
-            Ok(p) if status.as_u16() == 401 => {
-                Err(StoreError::Db(format!("the node refused the token in the data directory ({})", p.detail)))
-            }
-            Ok(p) => Err(store_error_of(&p)),
-            Err(_) => Err(StoreError::Db(format!(
-                "the node answered {method} {path} with {status}: {}",
-                String::from_utf8_lossy(&bytes)
-            ))),
+            Ok(p) if status.as_u16() == 401 => Err(NodeError::Unreachable {
+                url: self.base.clone(),
+                reason: format!("the node refused the token in the data directory ({})", p.detail),
+            }),
+            Ok(p) => Err(node_error_of(&p)),
+            Err(_) => Err(NodeError::BadAnswer {
+                url: self.base.clone(),
+                reason: format!(
+                    "{method} {path} answered {status}: {}",
+                    String::from_utf8_lossy(&bytes).chars().take(300).collect::<String>()
+                ),
+            }),
         }
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, StoreError> {
+    /// A JSON request to the node runtime's routes, failing with [`NodeError`].
+    fn node_call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, NodeError> {
+        let url = format!("{}{path}", self.base);
+        let auth = format!("Bearer {}", self.token);
+        let result = match (method, body) {
+            ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
+            ("DELETE", _) => self.agent.delete(&url).header("Authorization", &auth).call(),
+            ("PUT", Some(b)) => self.agent.put(&url).header("Authorization", &auth).send_json(b),
+            (_, Some(b)) => self.agent.post(&url).header("Authorization", &auth).send_json(b),
+            (_, None) => self.agent.post(&url).header("Authorization", &auth).send_empty(),
+        };
+        let bytes = self.answer(method, path, result)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| NodeError::BadAnswer { url: self.base.clone(), reason: format!("{method} {path}: {e}") })
+    }
+
+    fn node_send<T: DeserializeOwned, B: Serialize>(&self, method: &str, path: &str, body: &B) -> Result<T, NodeError> {
+        let v = serde_json::to_value(body).map_err(|e| NodeError::BadAnswer {
+            url: self.base.clone(),
+            reason: format!("cannot encode the request: {e}"),
+        })?;
+        self.node_call(method, path, Some(&v))
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, NodeError> {
         self.call("GET", path, None)
     }
 
-    fn send<T: DeserializeOwned, B: Serialize>(&self, method: &str, path: &str, body: &B) -> Result<T, StoreError> {
-        let v = serde_json::to_value(body).map_err(|e| StoreError::Db(format!("cannot encode the request: {e}")))?;
+    fn send<T: DeserializeOwned, B: Serialize>(&self, method: &str, path: &str, body: &B) -> Result<T, NodeError> {
+        let v = serde_json::to_value(body).map_err(|e| NodeError::BadAnswer {
+            url: self.base.clone(),
+            reason: format!("cannot encode the request: {e}"),
+        })?;
         self.call(method, path, Some(&v))
     }
 
@@ -203,7 +242,7 @@ impl RemoteBook {
         format!("/v1/customers/{}{rest}", encode(key))
     }
 
-    fn all_rows(&self, params: Vec<(&str, Option<String>)>) -> Result<Vec<ListRow>, StoreError> {
+    fn all_rows(&self, params: Vec<(&str, Option<String>)>) -> Result<Vec<ListRow>, NodeError> {
         let mut rows = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -223,7 +262,7 @@ impl RemoteBook {
 }
 
 impl Book for RemoteBook {
-    fn identity(&self) -> Result<Identity, StoreError> {
+    fn identity(&self) -> Result<Identity, NodeError> {
         let h: Health = self.get("/v1/health")?;
         Ok(Identity {
             member_name: h.identity.member_name,
@@ -233,23 +272,23 @@ impl Book for RemoteBook {
             previous_devices: Vec::new(),
         })
     }
-    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError> {
+    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, NodeError> {
         self.send("POST", "/v1/customers", new)
     }
-    fn customer(&self, key: &str) -> Result<CustomerView, StoreError> {
+    fn customer(&self, key: &str) -> Result<CustomerView, NodeError> {
         self.get(&Self::customer_path(key, ""))
     }
-    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, StoreError> {
+    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, NodeError> {
         self.send("PATCH", &Self::customer_path(key, ""), &WithReason { body: patch, reason: why })
     }
-    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, StoreError> {
+    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, NodeError> {
         let what = if archived { "/archive" } else { "/restore" };
         self.send("POST", &Self::customer_path(key, what), &serde_json::json!({ "reason": why }))
     }
-    fn list(&self, f: &Filter) -> Result<Vec<ListRow>, StoreError> {
+    fn list(&self, f: &Filter) -> Result<Vec<ListRow>, NodeError> {
         self.all_rows(filter_params(f))
     }
-    fn import(&self, req: &ImportRequest, _progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError> {
+    fn import(&self, req: &ImportRequest, _progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, NodeError> {
         let q = query(&[
             ("file_name", Some(req.file_name.clone())),
             ("dry_run", Some(req.dry_run.to_string())),
@@ -261,9 +300,9 @@ impl Book for RemoteBook {
         ]);
         let bytes = self.raw(&format!("/v1/import{q}"), Some(&req.content))?;
         serde_json::from_slice(&bytes)
-            .map_err(|e| StoreError::Db(format!("the node's answer to the import is not understood: {e}")))
+            .map_err(|e| NodeError::BadAnswer { url: self.base.clone(), reason: format!("the import's answer: {e}") })
     }
-    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError> {
+    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, NodeError> {
         let mut p = filter_params(&req.filter);
         p.push(("format", Some(req.format.as_str().to_string())));
         p.push(("fields", Some(req.fields.clone())));
@@ -272,17 +311,17 @@ impl Book for RemoteBook {
         p.push(("limit", req.limit.map(|n| n.to_string())));
         self.raw(&format!("/v1/export{}", query(&p)), None)
     }
-    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+    fn audit(&self) -> Result<Vec<AuditEntry>, NodeError> {
         self.get("/v1/audit")
     }
-    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, StoreError> {
+    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, NodeError> {
         if rapport_model::normalize_text(q).is_empty() {
             // The node treats an empty `q` as no search; the local book refuses it.
-            return Err(FieldError::new("query", "is empty").into());
+            return Err(StoreError::Invalid(FieldError::new("query", "is empty").into()).into());
         }
         self.all_rows(vec![("q", Some(q.to_string())), ("archived", archived.then(|| "true".to_string()))])
     }
-    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, StoreError> {
+    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, NodeError> {
         self.send("POST", &Self::customer_path(key, "/contacts"), &WithReason { body: new, reason: why })
     }
     fn edit_contact(
@@ -291,26 +330,26 @@ impl Book for RemoteBook {
         contact: &str,
         patch: &ContactPatch,
         why: Option<String>,
-    ) -> Result<Written, StoreError> {
+    ) -> Result<Written, NodeError> {
         let path = Self::customer_path(key, &format!("/contacts/{}", encode(contact)));
         self.send("PATCH", &path, &WithReason { body: patch, reason: why })
     }
-    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, StoreError> {
+    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, NodeError> {
         self.send("POST", &Self::customer_path(key, "/interactions"), new)
     }
-    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, StoreError> {
+    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, NodeError> {
         self.send("POST", &Self::customer_path(key, "/service-records"), new)
     }
-    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, StoreError> {
+    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, NodeError> {
         self.send("POST", &Self::customer_path(key, "/orders"), new)
     }
-    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError> {
+    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, NodeError> {
         self.send("POST", &Self::customer_path(key, "/tasks"), new)
     }
-    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError> {
+    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, NodeError> {
         self.send("POST", &Self::customer_path(key, &format!("/tasks/{}/done", encode(task))), done)
     }
-    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError> {
+    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, NodeError> {
         self.get(&format!(
             "/v1/agenda{}",
             query(&[
@@ -320,13 +359,13 @@ impl Book for RemoteBook {
             ])
         ))
     }
-    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, NodeError> {
         self.get(&Self::customer_path(key, "/history"))
     }
-    fn doctor(&self) -> Result<DoctorReport, StoreError> {
+    fn doctor(&self) -> Result<DoctorReport, NodeError> {
         self.get("/v1/doctor")
     }
-    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError> {
+    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, NodeError> {
         let mut q = format!("as_of={}&model={}&archived={}", window.as_of, model_name(model), window.include_archived);
         if let Some(f) = window.from {
             q.push_str(&format!("&from={f}"));
@@ -339,24 +378,24 @@ impl Book for RemoteBook {
         }
         names.iter().map(|n| self.get(&format!("/v1/reports/{}?{q}", n.as_str()))).collect()
     }
-    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError> {
+    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, NodeError> {
         self.get(&format!("/v1/duplicates{}", query(&[("limit", limit.map(|n| n.to_string()))])))
     }
-    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
+    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, NodeError> {
         let body = crate::schema::MergeBody { customer: merge.to_string(), reason: why };
         self.send("POST", &Self::customer_path(keep, "/merge"), &body)
     }
-    fn reindex(&self) -> Result<u64, StoreError> {
+    fn reindex(&self) -> Result<u64, NodeError> {
         let r: Reindexed = self.call("POST", "/v1/reindex", None)?;
         Ok(r.reindexed)
     }
-    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError> {
+    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, NodeError> {
         self.get(&Self::customer_path(key, &format!("/figures?as_of={as_of}")))
     }
-    fn rules(&self) -> Result<Vec<RuleInfo>, StoreError> {
+    fn rules(&self) -> Result<Vec<RuleInfo>, NodeError> {
         self.get("/v1/rules")
     }
-    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, StoreError> {
+    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, NodeError> {
         let body = serde_json::json!({
             "name": rule.name, "tag": rule.tag, "condition": rule.condition, "enabled": rule.enabled,
         });
@@ -366,36 +405,36 @@ impl Book for RemoteBook {
             self.send("PUT", &format!("/v1/rules/{}", encode(&rule.name)), &body)
         }
     }
-    fn remove_rule(&self, name: &str) -> Result<Refresh, StoreError> {
+    fn remove_rule(&self, name: &str) -> Result<Refresh, NodeError> {
         self.call("DELETE", &format!("/v1/rules/{}", encode(name)), None)
     }
-    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, StoreError> {
+    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, NodeError> {
         let body = serde_json::json!({
             "condition": draft.condition, "name": draft.name, "tag": draft.tag, "as_of": as_of.to_string(),
         });
         let r: RuleTestResult = self.send("POST", "/v1/rules/test", &body)?;
         r.items.into_iter().map(row_of).collect()
     }
-    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, StoreError> {
+    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, NodeError> {
         self.get(&Self::customer_path(key, &format!("/explain?as_of={as_of}")))
     }
-    fn refresh_tags(&self) -> Result<Refresh, StoreError> {
+    fn refresh_tags(&self) -> Result<Refresh, NodeError> {
         self.call("POST", "/v1/tags/refresh", None)
     }
-    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, StoreError> {
+    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, NodeError> {
         let t: TiersOut = self.get(&format!("/v1/tiers?model={}&as_of={as_of}", model_name(model)))?;
         Ok(t.items)
     }
-    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, StoreError> {
+    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, NodeError> {
         self.get(&format!("/v1/tiers/summary?model={}&as_of={as_of}", model_name(model)))
     }
-    fn tier_settings(&self) -> Result<TierSettings, StoreError> {
+    fn tier_settings(&self) -> Result<TierSettings, NodeError> {
         self.get("/v1/settings/tiers")
     }
     fn set_tier_settings(
         &self,
         values: &std::collections::BTreeMap<String, serde_json::Value>,
-    ) -> Result<Refresh, StoreError> {
+    ) -> Result<Refresh, NodeError> {
         self.send("PATCH", "/v1/settings/tiers", values)
     }
 }
@@ -411,4 +450,62 @@ fn model_name(m: TierModel) -> &'static str {
 /// The query parameters of a list filter.
 fn filter_params(f: &Filter) -> Vec<(&'static str, Option<String>)> {
     f.settings().into_iter().map(|(k, v)| (k, Some(v))).collect()
+}
+
+/// The node runtime's operations (sync, relay, peers, sample data) over HTTP to a
+/// running node.
+pub struct RemoteNode(RemoteBook);
+
+impl RemoteNode {
+    /// The node serving the data directory `dir`.
+    pub fn connect(dir: &Path) -> Result<RemoteNode, NodeError> {
+        RemoteBook::connect(dir).map(RemoteNode)
+    }
+
+    /// The node's base URL.
+    pub fn base(&self) -> &str {
+        self.0.base()
+    }
+}
+
+impl NodeControl for RemoteNode {
+    fn sync(&self, peers: bool) -> Result<Vec<SyncOutcome>, NodeError> {
+        self.0.node_send("POST", "/v1/sync", &crate::node_api::SyncRequest { peers })
+    }
+
+    fn sync_status(&self) -> Result<SyncStatus, NodeError> {
+        let relay: crate::node_api::RelayOut = self.0.node_call("GET", "/v1/relay", None)?;
+        let peers = self.0.node_call("GET", "/v1/sync", None)?;
+        Ok(SyncStatus { relay: relay.relay, peers })
+    }
+
+    fn set_relay(&self, url: &str, token: &str) -> Result<String, NodeError> {
+        let body = crate::node_api::RelayIn { url: url.to_string(), token: token.to_string() };
+        let out: crate::node_api::RelayOut = self.0.node_send("PUT", "/v1/relay", &body)?;
+        Ok(out.relay.unwrap_or_default())
+    }
+
+    fn invite(&self, req: &InviteRequest) -> Result<Invited, NodeError> {
+        self.0.node_send("POST", "/v1/peers/invitations", req)
+    }
+
+    fn invitations(&self) -> Result<Vec<Invitation>, NodeError> {
+        self.0.node_call("GET", "/v1/peers/invitations", None)
+    }
+
+    fn cancel_invitation(&self, id: &str) -> Result<Invitation, NodeError> {
+        self.0.node_call("DELETE", &format!("/v1/peers/invitations/{}", encode(id)), None)
+    }
+
+    fn add_peer(&self, ticket: &str) -> Result<Paired, NodeError> {
+        self.0.node_send("POST", "/v1/peers", &crate::node_api::PairIn { ticket: ticket.to_string() })
+    }
+
+    fn peers(&self) -> Result<Vec<PeerInfo>, NodeError> {
+        self.0.node_call("GET", "/v1/peers", None)
+    }
+
+    fn demo(&self, req: &DemoRequest) -> Result<DemoCreated, NodeError> {
+        self.0.node_send("POST", "/v1/demo", req)
+    }
 }

@@ -4,11 +4,13 @@
 //! it is the only way in (redb allows one process per store), so the command line uses
 //! it too.
 //!
-//! * [`server`]: the axum router over a [`rapport_node::LocalBook`] — every operation of
+//! * [`server`]: the axum router over a [`rapport_node::Node`] and its book — every operation of
 //!   the CLI under `/v1`, bearer-token auth, problem+json errors, the change feed as
 //!   server-sent events, and the OpenAPI 3.1 document generated from the handlers.
-//! * [`client`]: [`RemoteBook`], the [`rapport_node::Book`] operations over HTTP, mapping
-//!   problems back to the store errors a local call would return.
+//! * [`client`]: [`RemoteBook`], the [`rapport_node::Book`] operations over HTTP, and
+//!   [`RemoteNode`], the [`rapport_node::NodeControl`] operations (sync, relay, peers,
+//!   sample data), mapping problems back to the errors a local call would return.
+//! * [`node_api`]: the routes of the node runtime ([`rapport_node::Node`]).
 //! * [`auth`]: the token file and constant-time checks; [`discovery`]: `serve.json`.
 //! * [`problem`]: the one error type and its HTTP mapping.
 //! * [`extract`]: request extractors; JSON bodies are read strictly (an object where the
@@ -25,10 +27,11 @@ pub mod auth;
 pub mod client;
 pub mod discovery;
 pub mod extract;
+pub mod node_api;
 pub mod problem;
 pub mod schema;
 pub mod server;
 
-pub use client::RemoteBook;
+pub use client::{RemoteBook, RemoteNode};
 pub use problem::{ApiError, Problem};
 pub use server::{openapi, openapi_text, router, serve};

@@ -94,6 +94,9 @@ pub enum ApiError {
         /// The path.
         path: String,
     },
+    /// The node runtime refused or failed (sync, relay, peers, sample data).
+    #[error(transparent)]
+    Node(rapport_node::NodeError),
     /// A handler panicked or a worker died: a bug, logged.
     #[error("internal error: {0}")]
     Internal(String),
@@ -170,8 +173,34 @@ impl ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!("method {method} is not allowed on {path}; see /v1/openapi.json"),
             ),
+            ApiError::Node(e) => match e {
+                rapport_node::NodeError::Refused(d) => p("refused", "Refused", StatusCode::CONFLICT, d.clone()),
+                rapport_node::NodeError::Relay(d) => {
+                    p("relay-refused", "Relay not usable", StatusCode::UNPROCESSABLE_ENTITY, d.clone())
+                }
+                other => p("sync-failed", "Sync failed", StatusCode::BAD_GATEWAY, other.to_string()),
+            },
             ApiError::Internal(m) => p("internal", "Internal error", StatusCode::INTERNAL_SERVER_ERROR, m.clone()),
         }
+    }
+}
+
+impl From<rapport_node::NodeError> for ApiError {
+    fn from(e: rapport_node::NodeError) -> Self {
+        match e {
+            rapport_node::NodeError::Store(s) => ApiError::Store(s),
+            other => ApiError::Node(other),
+        }
+    }
+}
+
+/// Turns a problem received from a node back into the node error that caused it.
+pub fn node_error_of(p: &Problem) -> rapport_node::NodeError {
+    match p.slug() {
+        "refused" => rapport_node::NodeError::Refused(p.detail.clone()),
+        "relay-refused" => rapport_node::NodeError::Relay(p.detail.clone()),
+        "sync-failed" => rapport_node::NodeError::Failed(p.detail.clone()),
+        _ => rapport_node::NodeError::Store(store_error_of(p)),
     }
 }
 

@@ -27,7 +27,7 @@ use rapport_model::{
     industry, parse_date, ContactPatch, CustomerId, CustomerPatch, Date, FieldError, NewContact, NewCustomer,
     NewInteraction, NewOrder, NewServiceRecord, NewTask, Stage, TaskCompletion, ValidationError,
 };
-use rapport_node::{Book, ExportFormat, ExportRequest, ImportRequest, LocalBook};
+use rapport_node::{ExportFormat, ExportRequest, ImportRequest, LocalBook};
 use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Rule, TierModel};
 use rapport_store::{Filter, ListRow, StoreError};
@@ -62,9 +62,17 @@ struct Inner {
     lists: ListModel,
     /// Bumped after every change to rules or settings (derived tags and tiers move).
     settings_gen: std::sync::atomic::AtomicU64,
-    /// Bumped after every write, to wake change-feed streams at once.
-    changes: watch::Sender<u64>,
+    /// The node runtime: its change notification wakes change-feed streams and
+    /// background sync after every write.
+    node: Arc<rapport_node::Node>,
     openapi: OnceLock<Bytes>,
+}
+
+impl AppState {
+    /// The node runtime the API is a face of.
+    pub(crate) fn node(&self) -> &Arc<rapport_node::Node> {
+        &self.0.node
+    }
 }
 
 /// Tells change-feed streams that the server is shutting down, so graceful shutdown does
@@ -147,7 +155,12 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports_page))
         .routes(routes!(report_page))
         .routes(routes!(merge_customer))
-        .routes(routes!(sync_status))
+        .routes(routes!(sync_status, crate::node_api::sync_now))
+        .routes(routes!(crate::node_api::get_relay, crate::node_api::put_relay))
+        .routes(routes!(crate::node_api::list_peers, crate::node_api::add_peer))
+        .routes(routes!(crate::node_api::list_invitations, crate::node_api::invite))
+        .routes(routes!(crate::node_api::cancel_invitation))
+        .routes(routes!(crate::node_api::demo))
         .routes(routes!(reindex))
         .routes(routes!(events))
 }
@@ -173,17 +186,16 @@ pub fn openapi_text() -> String {
     s
 }
 
-/// The API over `book`, accepting `token` (a fixed token, or the token file re-read
+/// The API over `node`, accepting `token` (a fixed token, or the token file re-read
 /// when it changes).
-pub fn router(book: Arc<LocalBook>, token: impl Into<TokenSource>) -> Router {
-    let (changes, _) = watch::channel(0);
+pub fn router(node: Arc<rapport_node::Node>, token: impl Into<TokenSource>) -> Router {
     let state = AppState(Arc::new(Inner {
-        book,
+        book: node.book().clone(),
         token: token.into(),
         cache: ViewCache::new(VIEW_CACHE_ENTRIES),
         lists: ListModel::default(),
         settings_gen: std::sync::atomic::AtomicU64::new(0),
-        changes,
+        node,
         openapi: OnceLock::new(),
     }));
     let (router, doc) = parts();
@@ -275,7 +287,7 @@ async fn write<T: Send + 'static>(
     f: impl FnOnce(&LocalBook) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let r = run(s, f).await;
-    s.0.changes.send_modify(|n| *n += 1);
+    s.0.node.changed();
     r
 }
 
@@ -1771,7 +1783,7 @@ async fn events(
         Some(c) => c,
         None => run(&s, |b| b.store.last_event_seq()).await?,
     };
-    let changes = s.0.changes.subscribe();
+    let changes = s.0.node.subscribe();
     let feed =
         Feed { s, cursor, buf: Default::default(), changes, closing: closing.map(|axum::Extension(Closing(rx))| rx) };
     let stream = futures_util::stream::unfold(feed, |mut f| async move {

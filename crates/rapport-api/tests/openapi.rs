@@ -167,6 +167,16 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/v1/sync"),
     ("post", "/v1/reindex"),
     ("get", "/v1/events"),
+    // The node runtime (issue 13).
+    ("post", "/v1/sync"),
+    ("get", "/v1/relay"),
+    ("put", "/v1/relay"),
+    ("get", "/v1/peers"),
+    ("post", "/v1/peers"),
+    ("get", "/v1/peers/invitations"),
+    ("post", "/v1/peers/invitations"),
+    ("delete", "/v1/peers/invitations/{id}"),
+    ("post", "/v1/demo"),
 ];
 
 #[test]

@@ -4,9 +4,11 @@
 //! holds it (redb allows one process per file), the same calls go over the local HTTP API
 //! (the API crate's client implements this trait, and its server answers with
 //! [`LocalBook`]). Commands are written once against this trait, so output and exit codes
-//! are the same either way.
+//! are the same either way. Its operations fail with [`NodeError`]: the store's own errors
+//! as they are, and a running node that cannot be reached or read as errors of their own.
 
 use crate::engine::{self, Refresh, RuleEngine};
+use crate::error::NodeError;
 use crate::export::ExportRequest;
 use crate::import::{ImportReport, ImportRequest};
 use rapport_doc::AuditEntry;
@@ -55,21 +57,21 @@ impl Written {
 /// The operations of the command line.
 pub trait Book: Send + Sync {
     /// This node's member.
-    fn identity(&self) -> Result<Identity, StoreError>;
+    fn identity(&self) -> Result<Identity, NodeError>;
     /// Creates a customer.
-    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError>;
+    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, NodeError>;
     /// Reads a customer by number or id.
-    fn customer(&self, key: &str) -> Result<CustomerView, StoreError>;
+    fn customer(&self, key: &str) -> Result<CustomerView, NodeError>;
     /// Changes a customer's fields.
-    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, StoreError>;
+    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, NodeError>;
     /// Archives or restores.
-    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, StoreError>;
+    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, NodeError>;
     /// Lists with filters.
-    fn list(&self, filter: &Filter) -> Result<Vec<ListRow>, StoreError>;
+    fn list(&self, filter: &Filter) -> Result<Vec<ListRow>, NodeError>;
     /// Substring search.
-    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, StoreError>;
+    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, NodeError>;
     /// Adds a contact.
-    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, StoreError>;
+    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, NodeError>;
     /// Edits a contact.
     fn edit_contact(
         &self,
@@ -77,83 +79,83 @@ pub trait Book: Send + Sync {
         contact: &str,
         patch: &ContactPatch,
         why: Option<String>,
-    ) -> Result<Written, StoreError>;
+    ) -> Result<Written, NodeError>;
     /// Records a follow-up.
-    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, StoreError>;
+    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, NodeError>;
     /// Records a service case.
-    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, StoreError>;
+    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, NodeError>;
     /// Records an order.
-    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, StoreError>;
+    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, NodeError>;
     /// Adds a task.
-    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError>;
+    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, NodeError>;
     /// Completes a task.
-    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError>;
+    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, NodeError>;
     /// The agenda as of `today`: only `assignee`'s when given (an assignee the book does
     /// not know is an error), the first `limit` items with the total.
-    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError>;
+    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, NodeError>;
     /// A customer's history.
-    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError>;
+    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, NodeError>;
     /// Index check.
-    fn doctor(&self) -> Result<DoctorReport, StoreError>;
+    fn doctor(&self) -> Result<DoctorReport, NodeError>;
     /// [`Book::doctor`], telling `progress` (customers checked, customers in all) as it
     /// goes where the book can (a running node's book does the work out of sight).
-    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
+    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, NodeError> {
         let _ = progress;
         self.doctor()
     }
     /// Index rebuild.
-    fn reindex(&self) -> Result<u64, StoreError>;
+    fn reindex(&self) -> Result<u64, NodeError>;
     /// [`Book::reindex`], telling `progress` (customers done, customers in all) where it can.
-    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, StoreError> {
+    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, NodeError> {
         let _ = progress;
         self.reindex()
     }
     /// A customer's derived figures as of a date.
-    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError>;
+    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, NodeError>;
     /// The team's rules, in evaluation order, with compile errors if any.
-    fn rules(&self) -> Result<Vec<RuleInfo>, StoreError>;
+    fn rules(&self) -> Result<Vec<RuleInfo>, NodeError>;
     /// Adds (`create`) or replaces a rule; the book is re-evaluated.
-    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, StoreError>;
+    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, NodeError>;
     /// Removes a rule; the book is re-evaluated.
-    fn remove_rule(&self, name: &str) -> Result<Refresh, StoreError>;
+    fn remove_rule(&self, name: &str) -> Result<Refresh, NodeError>;
     /// Customers a draft rule would tag, without saving it.
-    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, StoreError>;
+    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, NodeError>;
     /// Every rule, matched or not, with the figures that decided it.
-    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, StoreError>;
+    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, NodeError>;
     /// Re-evaluates every customer for `as_of` (today when it is the node's date).
-    fn refresh_tags(&self) -> Result<Refresh, StoreError>;
+    fn refresh_tags(&self) -> Result<Refresh, NodeError>;
     /// Customers with their tier under `model` as of a date.
-    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, StoreError>;
+    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, NodeError>;
     /// Counts and revenue share per tier.
-    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, StoreError>;
+    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, NodeError>;
     /// The tier settings.
-    fn tier_settings(&self) -> Result<TierSettings, StoreError>;
+    fn tier_settings(&self) -> Result<TierSettings, NodeError>;
     /// Changes tier settings (JSON values by top-level field); the book is re-evaluated.
     fn set_tier_settings(
         &self,
         values: &std::collections::BTreeMap<String, serde_json::Value>,
-    ) -> Result<Refresh, StoreError>;
+    ) -> Result<Refresh, NodeError>;
     /// Likely duplicate customers (same credit code, phone or normalised name): the most
     /// certain `limit` pairs, with the total.
-    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError>;
+    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, NodeError>;
     /// Merges customer `merge` into `keep`: every item and missing field moves over, and
     /// `merge`'s number becomes an alias of `keep`.
-    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError>;
+    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, NodeError>;
     /// Book reports (see `rapport-reports`) over `window`; the `tiers` report uses `model`.
-    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError>;
+    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, NodeError>;
     /// Imports a CSV or XLSX sheet, all or nothing; `progress` hears (work done, work in
     /// all) while the sheet is checked and stored.
-    fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError>;
+    fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, NodeError>;
     /// Exports the customers a filter selects; a revealing export is first written to the
     /// audit log. Returns the file's bytes.
-    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError>;
+    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, NodeError>;
     /// [`Book::export`], telling `progress` (customers read, customers to export) where it can.
-    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, StoreError> {
+    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, NodeError> {
         let _ = progress;
         self.export(req)
     }
     /// The team's audit log (revealing exports), oldest first.
-    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
+    fn audit(&self) -> Result<Vec<AuditEntry>, NodeError>;
 }
 
 /// A rule as listed.
@@ -330,35 +332,46 @@ pub fn customer_view(store: &Store, id: CustomerId) -> Result<CustomerView, Stor
     Ok(CustomerView { customer, rule_tags, tier, conflicts })
 }
 
-impl Book for LocalBook {
-    fn identity(&self) -> Result<Identity, StoreError> {
+/// The [`Book`] operations on the store itself, failing with the store's errors; the
+/// trait's implementation below calls these.
+impl LocalBook {
+    /// See [`Book`].
+    pub fn identity(&self) -> Result<Identity, StoreError> {
         Ok((*self.store.identity()).clone())
     }
-    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError> {
+    /// See [`Book`].
+    pub fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError> {
         self.store.add_customer(new, &self.actor())
     }
-    fn customer(&self, key: &str) -> Result<CustomerView, StoreError> {
+    /// See [`Book`].
+    pub fn customer(&self, key: &str) -> Result<CustomerView, StoreError> {
         customer_view(&self.store, self.store.resolve(key)?)
     }
-    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, StoreError> {
+    /// See [`Book`].
+    pub fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, StoreError> {
         let c = self.store.patch_customer(self.store.resolve(key)?, patch, why, &self.actor())?;
         Ok(Written::of(&c, None))
     }
-    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, StoreError> {
+    /// See [`Book`].
+    pub fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, StoreError> {
         let c = self.store.set_archived(self.store.resolve(key)?, archived, why, &self.actor())?;
         Ok(Written::of(&c, None))
     }
-    fn list(&self, filter: &Filter) -> Result<Vec<ListRow>, StoreError> {
+    /// See [`Book`].
+    pub fn list(&self, filter: &Filter) -> Result<Vec<ListRow>, StoreError> {
         self.store.list(filter)
     }
-    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, StoreError> {
+    /// See [`Book`].
+    pub fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, StoreError> {
         self.store.search(q, archived)
     }
-    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, StoreError> {
+    /// See [`Book`].
+    pub fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, StoreError> {
         let (c, item) = self.store.add_contact(self.store.resolve(key)?, new, why, &self.actor())?;
         Ok(Written::of(&c, Some(item)))
     }
-    fn edit_contact(
+    /// See [`Book`].
+    pub fn edit_contact(
         &self,
         key: &str,
         contact: &str,
@@ -368,53 +381,66 @@ impl Book for LocalBook {
         let c = self.store.edit_contact(self.store.resolve(key)?, contact, patch, why, &self.actor())?;
         Ok(Written::of(&c, None))
     }
-    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, StoreError> {
+    /// See [`Book`].
+    pub fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, StoreError> {
         let (c, item) = self.store.add_interaction(self.store.resolve(key)?, new, &self.actor())?;
         Ok(Written::of(&c, Some(item)))
     }
-    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, StoreError> {
+    /// See [`Book`].
+    pub fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, StoreError> {
         let (c, item) = self.store.add_service(self.store.resolve(key)?, new, &self.actor())?;
         Ok(Written::of(&c, Some(item)))
     }
-    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, StoreError> {
+    /// See [`Book`].
+    pub fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, StoreError> {
         let (c, item) = self.store.add_order(self.store.resolve(key)?, new, &self.actor())?;
         Ok(Written::of(&c, Some(item)))
     }
-    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError> {
+    /// See [`Book`].
+    pub fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, StoreError> {
         let (c, item) = self.store.add_task(self.store.resolve(key)?, new, &self.actor())?;
         Ok(Written::of(&c, Some(item)))
     }
-    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError> {
+    /// See [`Book`].
+    pub fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, StoreError> {
         let c = self.store.complete_task(self.store.resolve(key)?, task, done, &self.actor())?;
         Ok(Written::of(&c, None))
     }
-    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError> {
+    /// See [`Book`].
+    pub fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, StoreError> {
         Ok(Agenda::first(self.store.agenda(today, assignee)?, limit))
     }
-    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+    /// See [`Book`].
+    pub fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, StoreError> {
         Ok(self.store.load_doc(self.store.resolve(key)?)?.history())
     }
-    fn doctor(&self) -> Result<DoctorReport, StoreError> {
+    /// See [`Book`].
+    pub fn doctor(&self) -> Result<DoctorReport, StoreError> {
         self.doctor_with(&mut |_, _| {})
     }
-    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
+    /// See [`Book`].
+    pub fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, StoreError> {
         let mut report = self.store.doctor_with(progress)?;
         if let Some(problem) = &self.engine().problem {
             report.problems.insert(0, problem.clone());
         }
         Ok(report)
     }
-    fn reindex(&self) -> Result<u64, StoreError> {
+    /// See [`Book`].
+    pub fn reindex(&self) -> Result<u64, StoreError> {
         self.store.reindex()
     }
-    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, StoreError> {
+    /// See [`Book`].
+    pub fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, StoreError> {
         self.store.reindex_with(progress)
     }
-    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError> {
+    /// See [`Book`].
+    pub fn figures(&self, key: &str, as_of: Date) -> Result<Figures, StoreError> {
         let c = self.store.get(self.store.resolve(key)?)?;
         Ok(Figures::compute(&rapport_rules::Facts::from_customer(&c), as_of))
     }
-    fn rules(&self) -> Result<Vec<RuleInfo>, StoreError> {
+    /// See [`Book`].
+    pub fn rules(&self) -> Result<Vec<RuleInfo>, StoreError> {
         let engine = self.engine();
         Ok(engine
             .rules
@@ -422,7 +448,8 @@ impl Book for LocalBook {
             .map(|r| RuleInfo { rule: r.clone(), error: r.compile().err().map(|e| e.to_string()) })
             .collect())
     }
-    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, StoreError> {
+    /// See [`Book`].
+    pub fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, StoreError> {
         if rule.name.trim().is_empty() {
             return Err(invalid("name", "a rule needs a name"));
         }
@@ -444,20 +471,23 @@ impl Book for LocalBook {
             records.into_iter().find(|r| r.name == rule.name).ok_or_else(|| StoreError::NotFound(rule.name.clone()))?;
         self.change_settings(|doc, meta| Ok(doc.put_rule(&record, meta)?))
     }
-    fn remove_rule(&self, name: &str) -> Result<Refresh, StoreError> {
+    /// See [`Book`].
+    pub fn remove_rule(&self, name: &str) -> Result<Refresh, StoreError> {
         if !self.engine().rules.iter().any(|r| r.name == name) {
             return Err(StoreError::NotFound(format!("rule {name}")));
         }
         self.change_settings(|doc, meta| Ok(doc.remove_rule(name, meta)?))
     }
-    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, StoreError> {
+    /// See [`Book`].
+    pub fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, StoreError> {
         let (facts, engine) = self.live_facts()?;
         let ids = rapport_rules::Book::test_rule(&facts, &engine.rules, draft, as_of)
             .map_err(|e| invalid("condition", e.to_string()))?;
         self.store.summaries_of(&ids)
     }
 
-    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, StoreError> {
+    /// See [`Book`].
+    pub fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, StoreError> {
         let c = self.store.get(self.store.resolve(key)?)?;
         let engine = self.engine();
         let facts = rapport_rules::Facts::from_customer(&c);
@@ -474,10 +504,12 @@ impl Book for LocalBook {
             tier_reason: e.tier_reason,
         })
     }
-    fn refresh_tags(&self) -> Result<Refresh, StoreError> {
+    /// See [`Book`].
+    pub fn refresh_tags(&self) -> Result<Refresh, StoreError> {
         self.reinstall()
     }
-    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, StoreError> {
+    /// See [`Book`].
+    pub fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, StoreError> {
         let (facts, engine) = self.live_facts()?;
         let eval = rapport_rules::Book::evaluate_compiled(&facts, &engine.compiled, &engine.settings, as_of);
         let mut lines: Vec<TierLine> = eval
@@ -514,14 +546,17 @@ impl Book for LocalBook {
         });
         Ok(lines)
     }
-    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, StoreError> {
+    /// See [`Book`].
+    pub fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, StoreError> {
         let (facts, engine) = self.live_facts()?;
         Ok(rapport_rules::Book::evaluate_compiled(&facts, &engine.compiled, &engine.settings, as_of).summary(model))
     }
-    fn tier_settings(&self) -> Result<TierSettings, StoreError> {
+    /// See [`Book`].
+    pub fn tier_settings(&self) -> Result<TierSettings, StoreError> {
         Ok(self.engine().settings.clone())
     }
-    fn set_tier_settings(
+    /// See [`Book`].
+    pub fn set_tier_settings(
         &self,
         values: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> Result<Refresh, StoreError> {
@@ -549,21 +584,26 @@ impl Book for LocalBook {
             values.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
         self.change_settings(|doc, meta| Ok(doc.set_settings(&changed, meta)?))
     }
-    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError> {
+    /// See [`Book`].
+    pub fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, StoreError> {
         Ok(self.store.duplicates()?.first(limit))
     }
-    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
+    /// See [`Book`].
+    pub fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, StoreError> {
         let keep = self.store.resolve(keep)?;
         let merge = absorbed_named(&self.store, keep, merge)?;
         self.store.merge_customers(keep, merge, why, &self.actor())
     }
-    fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError> {
+    /// See [`Book`].
+    pub fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, StoreError> {
         crate::import::import(&self.store, req, &self.actor(), progress)
     }
-    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError> {
+    /// See [`Book`].
+    pub fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, StoreError> {
         self.export_with(req, &mut |_, _| {})
     }
-    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, StoreError> {
+    /// See [`Book`].
+    pub fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, StoreError> {
         // Parsed before the audit entry, so a refused export is not logged.
         let fields = crate::export::parse_fields(&req.fields)?;
         if req.reveal {
@@ -581,10 +621,12 @@ impl Book for LocalBook {
         }
         Ok(crate::export::export(&self.store, req, &fields, progress)?.0)
     }
-    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+    /// See [`Book`].
+    pub fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.store.settings_doc()?.audit()?)
     }
-    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError> {
+    /// See [`Book`].
+    pub fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError> {
         window.validate().map_err(|e| invalid("from", e.to_string()))?;
         let engine = self.engine();
         let facts = engine::all_facts(&self.store)?;
@@ -608,5 +650,131 @@ impl Book for LocalBook {
             .collect();
         let summary = names.contains(&ReportName::Tiers).then(|| eval.summary(model));
         rapport_reports::compute_all(names, &rows, window, summary.as_ref()).map_err(|e| invalid("from", e.to_string()))
+    }
+}
+
+impl Book for LocalBook {
+    fn identity(&self) -> Result<Identity, NodeError> {
+        Ok(LocalBook::identity(self)?)
+    }
+    fn add_customer(&self, new: &NewCustomer) -> Result<Customer, NodeError> {
+        Ok(LocalBook::add_customer(self, new)?)
+    }
+    fn customer(&self, key: &str) -> Result<CustomerView, NodeError> {
+        Ok(LocalBook::customer(self, key)?)
+    }
+    fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, NodeError> {
+        Ok(LocalBook::patch_customer(self, key, patch, why)?)
+    }
+    fn set_archived(&self, key: &str, archived: bool, why: Option<String>) -> Result<Written, NodeError> {
+        Ok(LocalBook::set_archived(self, key, archived, why)?)
+    }
+    fn list(&self, filter: &Filter) -> Result<Vec<ListRow>, NodeError> {
+        Ok(LocalBook::list(self, filter)?)
+    }
+    fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, NodeError> {
+        Ok(LocalBook::search(self, q, archived)?)
+    }
+    fn add_contact(&self, key: &str, new: &NewContact, why: Option<String>) -> Result<Written, NodeError> {
+        Ok(LocalBook::add_contact(self, key, new, why)?)
+    }
+    fn edit_contact(
+        &self,
+        key: &str,
+        contact: &str,
+        patch: &ContactPatch,
+        why: Option<String>,
+    ) -> Result<Written, NodeError> {
+        Ok(LocalBook::edit_contact(self, key, contact, patch, why)?)
+    }
+    fn add_interaction(&self, key: &str, new: &NewInteraction) -> Result<Written, NodeError> {
+        Ok(LocalBook::add_interaction(self, key, new)?)
+    }
+    fn add_service(&self, key: &str, new: &NewServiceRecord) -> Result<Written, NodeError> {
+        Ok(LocalBook::add_service(self, key, new)?)
+    }
+    fn add_order(&self, key: &str, new: &NewOrder) -> Result<Written, NodeError> {
+        Ok(LocalBook::add_order(self, key, new)?)
+    }
+    fn add_task(&self, key: &str, new: &NewTask) -> Result<Written, NodeError> {
+        Ok(LocalBook::add_task(self, key, new)?)
+    }
+    fn complete_task(&self, key: &str, task: &str, done: &TaskCompletion) -> Result<Written, NodeError> {
+        Ok(LocalBook::complete_task(self, key, task, done)?)
+    }
+    fn agenda(&self, today: Date, assignee: Option<&str>, limit: Option<usize>) -> Result<Agenda, NodeError> {
+        Ok(LocalBook::agenda(self, today, assignee, limit)?)
+    }
+    fn history(&self, key: &str) -> Result<Vec<HistoryEntry>, NodeError> {
+        Ok(LocalBook::history(self, key)?)
+    }
+    fn doctor(&self) -> Result<DoctorReport, NodeError> {
+        Ok(LocalBook::doctor(self)?)
+    }
+    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, NodeError> {
+        Ok(LocalBook::doctor_with(self, progress)?)
+    }
+    fn reindex(&self) -> Result<u64, NodeError> {
+        Ok(LocalBook::reindex(self)?)
+    }
+    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, NodeError> {
+        Ok(LocalBook::reindex_with(self, progress)?)
+    }
+    fn figures(&self, key: &str, as_of: Date) -> Result<Figures, NodeError> {
+        Ok(LocalBook::figures(self, key, as_of)?)
+    }
+    fn rules(&self) -> Result<Vec<RuleInfo>, NodeError> {
+        Ok(LocalBook::rules(self)?)
+    }
+    fn put_rule(&self, rule: &Rule, create: bool) -> Result<Refresh, NodeError> {
+        Ok(LocalBook::put_rule(self, rule, create)?)
+    }
+    fn remove_rule(&self, name: &str) -> Result<Refresh, NodeError> {
+        Ok(LocalBook::remove_rule(self, name)?)
+    }
+    fn test_rule(&self, draft: &Rule, as_of: Date) -> Result<Vec<ListRow>, NodeError> {
+        Ok(LocalBook::test_rule(self, draft, as_of)?)
+    }
+    fn explain(&self, key: &str, as_of: Date) -> Result<Explanation, NodeError> {
+        Ok(LocalBook::explain(self, key, as_of)?)
+    }
+    fn refresh_tags(&self) -> Result<Refresh, NodeError> {
+        Ok(LocalBook::refresh_tags(self)?)
+    }
+    fn tiers(&self, model: TierModel, as_of: Date) -> Result<Vec<TierLine>, NodeError> {
+        Ok(LocalBook::tiers(self, model, as_of)?)
+    }
+    fn tiers_summary(&self, model: TierModel, as_of: Date) -> Result<TierSummary, NodeError> {
+        Ok(LocalBook::tiers_summary(self, model, as_of)?)
+    }
+    fn tier_settings(&self) -> Result<TierSettings, NodeError> {
+        Ok(LocalBook::tier_settings(self)?)
+    }
+    fn set_tier_settings(
+        &self,
+        values: &std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> Result<Refresh, NodeError> {
+        Ok(LocalBook::set_tier_settings(self, values)?)
+    }
+    fn duplicates(&self, limit: Option<usize>) -> Result<Duplicates, NodeError> {
+        Ok(LocalBook::duplicates(self, limit)?)
+    }
+    fn merge(&self, keep: &str, merge: &str, why: Option<String>) -> Result<MergeOutcome, NodeError> {
+        Ok(LocalBook::merge(self, keep, merge, why)?)
+    }
+    fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, NodeError> {
+        Ok(LocalBook::reports(self, names, window, model)?)
+    }
+    fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, NodeError> {
+        Ok(LocalBook::import(self, req, progress)?)
+    }
+    fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, NodeError> {
+        Ok(LocalBook::export(self, req)?)
+    }
+    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, NodeError> {
+        Ok(LocalBook::export_with(self, req, progress)?)
+    }
+    fn audit(&self) -> Result<Vec<AuditEntry>, NodeError> {
+        Ok(LocalBook::audit(self)?)
     }
 }

@@ -1,21 +1,43 @@
-//! A Rapport node's customer book.
+//! A Rapport node: its customer book and the runtime that keeps it in step with the team.
 //!
-//! Joins the store and the rules engine, and defines the operations people and scripts
-//! perform ([`Book`]): the command line calls them on a [`LocalBook`] when it holds the
-//! store itself, the HTTP API serves them from a [`LocalBook`], and the API's client
-//! implements [`Book`] over HTTP, so every operation behaves the same whichever way in.
+//! Joins the store and the rules engine (a [`LocalBook`] installs the rules engine as the
+//! store's `Deriver`), and defines the operations people and scripts perform ([`Book`]):
+//! the command line calls them on a [`LocalBook`] when it holds the store itself, the
+//! HTTP API serves them from a [`LocalBook`], and the API's client implements [`Book`]
+//! over HTTP, so every operation behaves the same whichever way in.
+//!
+//! [`Node`] is the runtime around the book: relay and peer configuration, background
+//! sync woken by the change notification, pairing, sync status and sample data;
+//! [`NodeControl`] is what the command line asks of it, locally ([`LocalNode`]) or over
+//! the API. Errors of the runtime are [`NodeError`].
+//!
+//! This crate never serves HTTP (the API crate does) and never writes to standard output;
+//! the node's only words of its own are background failures on standard error, its log.
 
 mod book;
+mod control;
 mod dates;
+mod demo;
 mod detail;
 pub mod engine;
+mod error;
 mod export;
+mod files;
 mod import;
 mod import_update;
+mod relay;
+mod runtime;
 
 pub use book::{customer_view, Book, Clock, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
+pub use control::{LocalNode, NodeControl};
 pub use dates::{canonical_day, parse_day};
+pub use demo::{add_demo_data, demo_refusal, holds_demo_data, mark_demo_book, team_refusal, DemoCreated, DemoRequest};
 pub use detail::{detail_json, from_document as detail_json_from_document, CustomerDetailJson};
 pub use engine::{default_settings_doc, Refresh};
+pub use error::{store_error_is_bad_input, NodeError};
 pub use export::{parse_fields, ExportFormat, ExportRequest};
+pub use files::{store_path, write_private};
 pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue, ValueConflict};
+pub use rapport_p2p::{Invitation, InviteState, PeerInfo};
+pub use relay::{load_relay, parse_relay, relay_config_path, save_relay, verify_relay, RelayConfig};
+pub use runtime::{InviteRequest, Invited, Node, Paired, SyncOutcome, SyncStatus, MAX_PAIRING_WINDOW};

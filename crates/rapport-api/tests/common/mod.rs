@@ -64,12 +64,14 @@ pub fn start(demo: u64) -> Node {
     let book = Arc::new(book);
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let node_dir = dir.path().to_path_buf();
     let thread = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             addr_tx.send(listener.local_addr().expect("addr")).expect("send addr");
-            let router = rapport_api::router(book, TOKEN);
+            let node = rapport_node::Node::new(book, &node_dir).expect("node");
+            let router = rapport_api::router(node, TOKEN);
             rapport_api::serve(listener, router, async move {
                 let _ = stop_rx.await;
             })

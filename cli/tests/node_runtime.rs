@@ -1,0 +1,329 @@
+//! The node runtime as real processes: with `rapport serve` running, the node commands
+//! (relay set, sync, sync status, peer invite/add/list/invites, demo, doctor, reindex,
+//! import, export) go through it; pairing runs inside the node while other commands are
+//! answered; `demo` refuses a book that syncs with a team; `relay set` checks the URL and
+//! token with the relay at once and explains a refusal in words. A real relay, real nodes,
+//! all on loopback.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-03-02T10:00:00";
+
+fn command(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rapport"));
+    c.arg("--data-dir").arg(data).args(args).env("RAPPORT_NOW", NOW).env_remove("RAPPORT_DATA");
+    c
+}
+
+fn rapport(data: &Path, args: &[&str]) -> Output {
+    command(data, args).output().expect("run rapport")
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let o = rapport(data, args);
+    assert!(
+        o.status.success(),
+        "rapport {args:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Runs a command that must be refused with exit code 2; returns its standard error.
+fn refused(data: &Path, args: &[&str]) -> String {
+    let o = rapport(data, args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "rapport {args:?} must exit 2: {}{err}", String::from_utf8_lossy(&o.stdout));
+    err
+}
+
+fn relay_bin() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_rapport")).with_file_name("rapport-relay")
+}
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_json(path: &Path, key: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(v) =
+            std::fs::read_to_string(path).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        {
+            if let Some(s) = v[key].as_str() {
+                return s.to_string();
+            }
+        }
+        assert!(Instant::now() < deadline, "{} did not appear", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A relay on loopback with one team; `member` adds a member and returns its token.
+struct Relay {
+    _proc: Proc,
+    dir: PathBuf,
+    url: String,
+}
+
+impl Relay {
+    fn start(tmp: &Path) -> Relay {
+        assert!(relay_bin().exists(), "{} is missing; `cargo test --workspace` builds it", relay_bin().display());
+        let dir = tmp.join("relay");
+        let proc = Proc(
+            Command::new(relay_bin())
+                .arg("--data")
+                .arg(&dir)
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("relay"),
+        );
+        let url = format!("http://{}", wait_json(&dir.join("relay.json"), "addr"));
+        let relay = Relay { _proc: proc, dir, url };
+        relay.admin(&["team", "create", "east"]);
+        relay
+    }
+
+    fn admin(&self, args: &[&str]) -> String {
+        let o = Command::new(relay_bin()).arg("--data").arg(&self.dir).args(args).output().expect("admin");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    fn member(&self, name: &str) -> String {
+        self.admin(&["member", "add", "east", name])
+    }
+}
+
+/// `rapport serve` on port 0, stopped with the test.
+fn serve(data: &Path) -> Proc {
+    let _ = std::fs::remove_file(data.join("serve.json"));
+    let node = Proc(
+        command(data, &["serve", "--listen", "127.0.0.1:0", "--sync-interval", "3600"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    wait_json(&data.join("serve.json"), "url");
+    node
+}
+
+fn assert_held(data: &Path) {
+    let direct = rapport_store::Store::open(&data.join("book.redb"));
+    assert!(matches!(direct, Err(rapport_store::StoreError::Locked(_))), "the node holds the store");
+}
+
+#[test]
+fn every_node_command_works_through_a_running_node() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let (ta, tb) = (relay.member("a"), relay.member("b"));
+    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    ok(&a, &["init", "--name", "Li Wei"]);
+    ok(&b, &["init", "--name", "Wang Fang"]);
+    ok(&b, &["relay", "set", &relay.url, &tb]);
+    ok(&c, &["init", "--name", "Zhang Min"]);
+    let _node = serve(&a);
+    assert_held(&a);
+
+    // demo goes through the node while the book has no team yet.
+    let demo: serde_json::Value =
+        serde_json::from_str(&ok(&a, &["--json", "demo", "--customers", "12", "--seed", "5"])).expect("demo json");
+    assert_eq!(demo["created"], 12);
+    // relay set takes effect at once in the running node: no restart, and its background
+    // sync pushes the book (the sync interval is an hour: only the relay change wakes it).
+    assert!(ok(&a, &["relay", "set", &relay.url, &ta]).contains(&relay.url));
+    eventually("B receives A's 12 customers without A running sync", || {
+        ok(&b, &["sync"]);
+        ok(&b, &["--json", "list"]).contains("\"total\": 12")
+    });
+    // sync and sync status through the node.
+    let synced: serde_json::Value = serde_json::from_str(&ok(&a, &["--json", "sync"])).expect("sync json");
+    assert!(synced.get(format!("relay:{}", relay.url)).is_some(), "{synced}");
+    let status: serde_json::Value = serde_json::from_str(&ok(&a, &["--json", "sync", "status"])).expect("status json");
+    assert_eq!(status["relay"], relay.url.as_str());
+    assert_eq!(status["peers"][0]["in_step"], true, "{status}");
+    assert!(ok(&a, &["sync", "status"]).contains("in step       yes"));
+
+    // Pairing runs inside the node: while `peer invite` waits, other commands work.
+    let mut invite = command(&a, &["peer", "invite", "--listen", "127.0.0.1:0", "--wait", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("invite");
+    let mut ticket = String::new();
+    BufReader::new(invite.stdout.take().expect("stdout")).read_line(&mut ticket).expect("ticket line");
+    let ticket = ticket.trim().to_string();
+    assert!(!ticket.is_empty(), "peer invite printed a ticket");
+    let invite = Proc(invite);
+    assert!(ok(&a, &["--json", "list", "--limit", "1"]).contains("\"total\": 12"), "list during peer invite");
+    assert!(ok(&a, &["peer", "invites"]).contains("open"), "peer invites during peer invite");
+    // The teammate pairs; the inviting command hears of it and ends.
+    let added = ok(&c, &["peer", "add", &ticket]);
+    assert!(added.contains("paired with Li Wei"), "{added}");
+    let mut invite = invite;
+    let out = invite.0.wait_with_output_timeout();
+    assert!(out.contains("paired with Zhang Min"), "peer invite reports the pairing: {out}");
+    // peer list through the node, and C received the book over the peer link.
+    assert!(ok(&a, &["peer", "list"]).contains("Zhang Min"));
+    assert!(ok(&c, &["--json", "list"]).contains("\"total\": 12"));
+    // peer add through a running node: C serves, A's book pairs from a ticket C makes.
+    let peers: serde_json::Value = serde_json::from_str(&ok(&a, &["--json", "peer", "list"])).expect("peers json");
+    assert_eq!(peers.as_array().map(Vec::len), Some(1));
+
+    // Maintenance and exchange through the node.
+    assert!(ok(&a, &["doctor"]).contains("0 problem(s)"));
+    assert!(ok(&a, &["reindex"]).contains("reindexed 12 customers"));
+    let sheet = tmp.path().join("sheet.csv");
+    std::fs::write(&sheet, "客户名称,所属行业,客户来源\n杭州节点运行时软件有限公司,I,转介绍\n").expect("sheet");
+    ok(&a, &["import", sheet.to_str().expect("utf-8 path")]);
+    assert!(ok(&a, &["export", "--fields", "number,name"]).contains("杭州节点运行时软件有限公司"));
+    // Sample data no longer goes in: the book now syncs with a team.
+    let why = refused(&a, &["demo", "--customers", "3"]);
+    assert!(why.contains("syncs with the relay"), "{why}");
+    assert_held(&a);
+}
+
+/// `peer add` through a running node: the pairing and the first sync run inside it.
+#[test]
+fn peer_add_runs_inside_a_running_node() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (a, c) = (tmp.path().join("a"), tmp.path().join("c"));
+    ok(&a, &["init", "--name", "Li Wei"]);
+    ok(&c, &["demo", "--customers", "7", "--seed", "2"]);
+    let mut invite = command(&c, &["peer", "invite", "--listen", "127.0.0.1:0", "--wait", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("invite");
+    let mut ticket = String::new();
+    BufReader::new(invite.stdout.take().expect("stdout")).read_line(&mut ticket).expect("ticket line");
+    let _invite = Proc(invite);
+    let _node = serve(&a);
+    let added = ok(&a, &["peer", "add", ticket.trim()]);
+    assert!(added.contains("received 7 new"), "{added}");
+    assert!(ok(&a, &["--json", "list"]).contains("\"total\": 7"));
+    assert_held(&a);
+}
+
+#[test]
+fn demo_is_refused_on_a_synced_store_and_accepted_on_a_fresh_one() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let fresh = tmp.path().join("fresh");
+    let created = ok(&fresh, &["demo", "--customers", "3"]);
+    assert!(created.contains("Created 3 sample customers"), "{created}");
+
+    let real = tmp.path().join("real");
+    ok(&real, &["init", "--name", "Li Wei"]);
+    ok(&real, &["relay", "set", &relay.url, &relay.member("li")]);
+    ok(&real, &["sync"]);
+    let why = refused(&real, &["demo", "--customers", "3"]);
+    assert!(why.contains("syncs with the relay") && why.contains("--data-dir"), "{why}");
+    // Without its relay file, the book has still synced with a team.
+    std::fs::remove_file(real.join("relay.json")).expect("remove relay.json");
+    let why = refused(&real, &["demo", "--customers", "3"]);
+    assert!(why.contains("has synced with a team"), "{why}");
+    // The same refusal through a running node, and nothing was added.
+    let _node = serve(&real);
+    let why = refused(&real, &["--json", "demo", "--customers", "3"]);
+    assert!(why.contains("has synced with a team"), "{why}");
+    assert!(ok(&real, &["--json", "list"]).contains("\"total\": 0"));
+}
+
+#[test]
+fn serve_demo_keeps_its_sample_book_away_from_teams() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let token = relay.member("demo");
+    // A real book is not served as a demo.
+    let real = tmp.path().join("real");
+    ok(&real, &["init", "--name", "Li Wei"]);
+    let why = refused(&real, &["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    assert!(why.contains("real book"), "{why}");
+    // serve --demo makes a sample book of its own, which never gets a relay or peers.
+    let demo = tmp.path().join("demo");
+    let node = Proc(
+        command(&demo, &["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve --demo"),
+    );
+    wait_json(&demo.join("serve.json"), "url");
+    assert!(ok(&demo, &["--json", "list", "--limit", "1"]).contains("\"total\": 500"));
+    let why = refused(&demo, &["relay", "set", &relay.url, &token]);
+    assert!(why.contains("sample book"), "{why}");
+    drop(node);
+    let why = refused(&demo, &["relay", "set", &relay.url, &token]);
+    assert!(why.contains("sample book"), "{why}");
+    assert!(!demo.join("relay.json").exists());
+}
+
+#[test]
+fn relay_set_explains_a_wrong_token_and_an_http_https_mix_up() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let token = relay.member("li");
+    let data = tmp.path().join("a");
+    ok(&data, &["init", "--name", "Li Wei"]);
+    let https = relay.url.replacen("http://", "https://", 1);
+    let check = |data: &Path| {
+        let why = refused(data, &["relay", "set", &relay.url, "this-token-was-never-issued-0000"]);
+        assert!(why.contains("does not accept this token"), "{why}");
+        let why = refused(data, &["relay", "set", &https, &token]);
+        assert!(why.contains("answers plain HTTP, not https") && why.contains(&relay.url), "{why}");
+        assert!(!why.to_lowercase().contains("alert") && !why.contains("InvalidContentType"), "{why}");
+        let closed = "http://127.0.0.1:9";
+        let why = refused(data, &["relay", "set", closed, &token]);
+        assert!(why.contains("cannot reach the relay"), "{why}");
+        assert!(!data.join("relay.json").exists(), "a relay that was refused is not kept");
+    };
+    check(&data);
+    let _node = serve(&data);
+    check(&data);
+    ok(&data, &["relay", "set", &relay.url, &token]);
+    assert!(data.join("relay.json").exists());
+}
+
+trait WaitOut {
+    fn wait_with_output_timeout(&mut self) -> String;
+}
+
+impl WaitOut for Child {
+    /// Standard error of a child that must end within 30 s.
+    fn wait_with_output_timeout(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.try_wait().expect("wait") {
+                let mut err = String::new();
+                if let Some(mut e) = self.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                assert!(status.success(), "exited with {status}: {err}");
+                return err;
+            }
+            assert!(Instant::now() < deadline, "did not end within 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}

@@ -1,0 +1,558 @@
+//! The node runtime: one customer book with everything that keeps it in step with the
+//! team.
+//!
+//! A [`Node`] owns the book (the store with its rules engine installed), the relay and
+//! peer configuration, background sync, the change notification and the sync status.
+//! `rapport serve` runs one; the HTTP API and the command line are faces of it. The work
+//! after every sync or peer request (re-evaluate tags when team settings changed, record
+//! the outcome, wake whoever follows changes) is [`Node::settle`] and nothing else.
+//!
+//! Background sync sleeps until a change is announced on the node's change notification
+//! (every write through the node announces one), then syncs soon after, in batches; a
+//! timer syncs on an interval otherwise and backs off while the network is away.
+
+use crate::demo::{add_demo_data, team_refusal, DemoCreated, DemoRequest};
+use crate::error::NodeError;
+use crate::relay::{load_relay, parse_relay, save_relay, verify_relay, RelayConfig};
+use crate::LocalBook;
+use rapport_p2p::{Invitation, PeerInfo, StoreHandle, Ticket};
+use rapport_store::Store;
+use rapport_sync::status::{self, StatusLine};
+use rapport_sync::{sync_once_with, Answered, HttpTransport, SyncProgress, SyncReport};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+/// Local changes are pushed this soon after they happen (so a burst goes in one sync).
+const AFTER_CHANGE: Duration = Duration::from_secs(2);
+/// Longest wait after repeated failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// Longest one sync with a peer may take.
+const PEER_SYNC_TIMEOUT: Duration = Duration::from_secs(120);
+/// Longest a pairing window stays open.
+pub const MAX_PAIRING_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+/// One sync with the relay or a peer, as `rapport sync` reports it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SyncOutcome {
+    /// `relay:URL`, or `peer NAME (ENDPOINT…)`.
+    pub with: String,
+    /// What the sync did, when it succeeded.
+    pub report: Option<SyncReport>,
+    /// Why it failed, when it failed.
+    pub error: Option<String>,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// The node's sync status: its relay and every relay and peer it synced with.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// The relay's URL, if one is set.
+    pub relay: Option<String>,
+    /// One line per relay or peer synced with.
+    pub peers: Vec<StatusLine>,
+}
+
+/// What to pair with: the options of `rapport peer invite`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    /// Address to listen on for the teammate, when the node does not listen for peers yet.
+    pub listen: String,
+    /// Use iroh's public relays for NAT traversal.
+    #[serde(default)]
+    pub relays: bool,
+    /// How long the ticket pairs (e.g. `1h`, `30m`).
+    pub expires: String,
+    /// Seconds the node listens for the teammate, when it does not listen for peers yet.
+    pub wait: u64,
+}
+
+/// An invitation made: the ticket to hand over.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Invited {
+    /// The ticket (`rapport peer add TICKET`).
+    pub ticket: String,
+    /// Addresses the teammate dials.
+    pub addrs: Vec<String>,
+    /// The invitation, to follow its state.
+    pub invitation: Invitation,
+}
+
+/// A pairing done from a ticket, with the first sync.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Paired {
+    /// The new peer.
+    pub peer: PeerInfo,
+    /// The first sync with it.
+    pub sync: SyncReport,
+    /// Seconds the first sync took.
+    pub seconds: f64,
+}
+
+/// The running node.
+pub struct Node {
+    book: Arc<LocalBook>,
+    dir: PathBuf,
+    relay: RwLock<Option<RelayConfig>>,
+    /// Bumped after every write through the node and every sync that wrote.
+    changes: watch::Sender<u64>,
+    /// Wakes background sync at once (the relay changed).
+    wake: Notify,
+    /// One sync at a time: a sync's cursors are per peer, and the store serialises writes.
+    syncing: tokio::sync::Mutex<()>,
+    /// The endpoint that serves peers, while the node listens for them.
+    endpoint: Mutex<Option<iroh::Endpoint>>,
+    /// Background sync and pairing windows, stopped with the node.
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    stop: watch::Sender<bool>,
+    /// How far the sync under way has got (the last one's tally when none runs).
+    progress: watch::Sender<SyncProgress>,
+}
+
+/// The node's book as the peer-to-peer server sees it.
+struct PeerFacing(Arc<Node>);
+
+impl StoreHandle for PeerFacing {
+    fn store(&self) -> &Store {
+        &self.0.book.store
+    }
+}
+
+fn backoff(failures: u32, interval: Duration) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    (Duration::from_secs(5) * 2u32.saturating_pow(failures.min(8))).min(MAX_BACKOFF)
+}
+
+fn parse_addr(field: &str, text: &str) -> Result<SocketAddr, NodeError> {
+    text.parse().map_err(|_| NodeError::input(field, format!("`{text}` is not an address such as 0.0.0.0:7879")))
+}
+
+/// Pairing and invitation errors the user fixes (exit 2) keep the field they are about.
+fn invitation_error(field: &str, e: rapport_p2p::PeerError) -> NodeError {
+    match e {
+        rapport_p2p::PeerError::Invitation(why) => NodeError::input(field, why),
+        other => other.into(),
+    }
+}
+
+/// A peer's name as sync results show it.
+fn peer_label(p: &PeerInfo) -> String {
+    format!("peer {} ({})", p.name, p.id.chars().take(10).collect::<String>())
+}
+
+impl Node {
+    /// A node over `book`, whose data directory `dir` holds its relay configuration.
+    pub fn new(book: Arc<LocalBook>, dir: &Path) -> Result<Arc<Node>, NodeError> {
+        let relay = load_relay(dir)?;
+        let (changes, _) = watch::channel(0);
+        let (stop, _) = watch::channel(false);
+        let (progress, _) = watch::channel(SyncProgress::default());
+        Ok(Arc::new(Node {
+            book,
+            dir: dir.to_path_buf(),
+            relay: RwLock::new(relay),
+            changes,
+            wake: Notify::new(),
+            syncing: tokio::sync::Mutex::new(()),
+            endpoint: Mutex::new(None),
+            tasks: Mutex::new(Vec::new()),
+            stop,
+            progress,
+        }))
+    }
+
+    /// The book.
+    pub fn book(&self) -> &Arc<LocalBook> {
+        &self.book
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Announces that the book changed: the change feed and background sync wake.
+    pub fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Follows the change notification.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Follows the progress of the sync under way (documents and bytes, both directions).
+    pub fn sync_progress(&self) -> watch::Receiver<SyncProgress> {
+        self.progress.subscribe()
+    }
+
+    /// What every sync reports its progress to.
+    fn report_progress(&self, p: &SyncProgress) {
+        self.progress.send_replace(*p);
+    }
+
+    /// The relay the node syncs with.
+    pub fn relay(&self) -> Option<RelayConfig> {
+        self.relay.read().map(|r| r.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The work after anything that may have written into the book from outside (a sync,
+    /// a peer's request): re-evaluate tags when team settings changed, then announce it.
+    pub fn settle(&self, settings_changed: bool) -> Result<(), NodeError> {
+        let refreshed = if settings_changed { self.book.refresh_tags().map(|_| ()) } else { Ok(()) };
+        self.changed();
+        Ok(refreshed?)
+    }
+
+    fn stamp(&self) -> String {
+        self.book.now().format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
+    /// Settles after a sync with `peer` (a status key) and records how it went.
+    fn after_sync(&self, peer: &str, result: &Result<SyncReport, rapport_sync::SyncError>) -> Result<(), NodeError> {
+        let at = self.stamp();
+        match result {
+            Ok(report) => {
+                self.settle(report.settings_changed)?;
+                status::record_success(&self.book.store, peer, report, &at)?;
+            }
+            Err(e) => {
+                status::record_error(&self.book.store, peer, &e.to_string(), &at)?;
+                self.changed();
+            }
+        }
+        Ok(())
+    }
+
+    /// One sync with the relay (blocking; call from a blocking thread).
+    fn sync_relay_blocking(&self, cfg: &RelayConfig) -> Result<SyncReport, NodeError> {
+        let mut transport = HttpTransport::new(&cfg.url, &cfg.token);
+        let peer = rapport_sync::Transport::peer(&transport);
+        let result = sync_once_with(&self.book.store, &mut transport, &|p| self.report_progress(p));
+        self.after_sync(&peer, &result)?;
+        Ok(result?)
+    }
+
+    async fn sync_relay(self: &Arc<Self>, cfg: RelayConfig) -> SyncOutcome {
+        let started = Instant::now();
+        let node = self.clone();
+        let with = format!("relay:{}", cfg.url);
+        let r = tokio::task::spawn_blocking(move || node.sync_relay_blocking(&cfg))
+            .await
+            .unwrap_or_else(|e| Err(NodeError::Relay(format!("the sync stopped unexpectedly: {e}"))));
+        outcome(with, r, started)
+    }
+
+    /// One sync with a paired peer over an open endpoint.
+    async fn sync_peer(self: &Arc<Self>, ep: &iroh::Endpoint, peer: PeerInfo) -> Result<SyncReport, NodeError> {
+        let conn = rapport_p2p::connect(&self.book.store, ep, &peer, None).await?;
+        let rt = tokio::runtime::Handle::current();
+        let node = self.clone();
+        let key = format!("peer:{}", peer.id);
+        tokio::task::spawn_blocking(move || {
+            let mut transport = rapport_p2p::IrohTransport::new(conn, rt, &peer);
+            let result = sync_once_with(&node.book.store, &mut transport, &|p| node.report_progress(p));
+            node.after_sync(&key, &result)?;
+            Ok(result?)
+        })
+        .await
+        .map_err(|e| NodeError::Relay(format!("the sync stopped unexpectedly: {e}")))?
+    }
+
+    /// The endpoint to reach peers with: the serving one, or a short-lived one.
+    async fn peer_endpoint(&self) -> Result<(iroh::Endpoint, bool), NodeError> {
+        if let Some(ep) = self.serving_endpoint() {
+            return Ok((ep, false));
+        }
+        let ep = rapport_p2p::bind(&self.book.store, parse_addr("listen", "0.0.0.0:0")?, false).await?;
+        Ok((ep, true))
+    }
+
+    fn serving_endpoint(&self) -> Option<iroh::Endpoint> {
+        self.endpoint.lock().ok().and_then(|e| e.clone())
+    }
+
+    async fn sync_peers(self: &Arc<Self>) -> Result<Vec<SyncOutcome>, NodeError> {
+        let all = rapport_p2p::peers(&self.book.store)?;
+        if all.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (ep, temporary) = self.peer_endpoint().await?;
+        let mut out = Vec::new();
+        for p in all {
+            let started = Instant::now();
+            let with = peer_label(&p);
+            let r = tokio::time::timeout(PEER_SYNC_TIMEOUT, self.sync_peer(&ep, p))
+                .await
+                .unwrap_or_else(|_| Err(NodeError::Relay("timed out".into())));
+            out.push(outcome(with, r, started));
+        }
+        if temporary {
+            ep.close().await;
+        }
+        Ok(out)
+    }
+
+    /// Syncs now with the relay (if one is set) and, with `peers`, every paired peer.
+    pub async fn sync_now(self: &Arc<Self>, peers: bool) -> Result<Vec<SyncOutcome>, NodeError> {
+        let relay = self.relay();
+        if relay.is_none() && !peers {
+            return Err(NodeError::input(
+                "relay",
+                "no relay configured; run `rapport relay set URL TOKEN`, or sync with paired peers: `rapport sync --peers`",
+            ));
+        }
+        let _one = self.syncing.lock().await;
+        let mut out = Vec::new();
+        if let Some(cfg) = relay {
+            out.push(self.sync_relay(cfg).await);
+        }
+        if peers {
+            out.extend(self.sync_peers().await?);
+        }
+        Ok(out)
+    }
+
+    /// The relay and the status of every relay and peer synced with.
+    pub fn sync_status(&self) -> Result<SyncStatus, NodeError> {
+        Ok(SyncStatus { relay: self.relay().map(|r| r.url), peers: status::lines(&self.book.store)? })
+    }
+
+    /// Checks `url` and `token` against the relay, keeps them, and syncs with it from now
+    /// on (at once, in a running node).
+    pub async fn set_relay(self: &Arc<Self>, url: &str, token: &str) -> Result<RelayConfig, NodeError> {
+        let cfg = parse_relay(url, token)?;
+        if let Some(why) = team_refusal(&self.book)? {
+            return Err(NodeError::Refused(why));
+        }
+        let checked = cfg.clone();
+        tokio::task::spawn_blocking(move || verify_relay(&checked))
+            .await
+            .map_err(|e| NodeError::Relay(format!("the check stopped unexpectedly: {e}")))??;
+        save_relay(&self.dir, &cfg)?;
+        match self.relay.write() {
+            Ok(mut r) => *r = Some(cfg.clone()),
+            Err(p) => *p.into_inner() = Some(cfg.clone()),
+        }
+        self.wake.notify_one();
+        Ok(cfg)
+    }
+
+    /// Paired peers.
+    pub fn peers(&self) -> Result<Vec<PeerInfo>, NodeError> {
+        Ok(rapport_p2p::peers(&self.book.store)?)
+    }
+
+    /// Pairing invitations, open and past.
+    pub fn invitations(&self) -> Result<Vec<Invitation>, NodeError> {
+        Ok(rapport_p2p::invitations(&self.book.store)?)
+    }
+
+    /// Cancels an open invitation: its ticket no longer pairs.
+    pub fn cancel_invitation(&self, id: &str) -> Result<Invitation, NodeError> {
+        rapport_p2p::cancel_invitation(&self.book.store, id).map_err(|e| invitation_error("id", e))
+    }
+
+    /// Makes a pairing ticket. A node that listens for peers pairs on its endpoint;
+    /// otherwise it listens on `req.listen` for `req.wait` seconds. Either way the
+    /// pairing runs inside the node, beside every other request.
+    pub async fn invite(self: &Arc<Self>, req: &InviteRequest) -> Result<Invited, NodeError> {
+        if let Some(why) = team_refusal(&self.book)? {
+            return Err(NodeError::Refused(why));
+        }
+        let ttl = rapport_p2p::parse_ttl(&req.expires).map_err(|e| invitation_error("expires", e))?;
+        let window = Duration::from_secs(req.wait);
+        if window > MAX_PAIRING_WINDOW {
+            return Err(NodeError::input("wait", format!("is over {} s", MAX_PAIRING_WINDOW.as_secs())));
+        }
+        let ep = match self.serving_endpoint() {
+            Some(ep) => ep,
+            None => {
+                let addr = parse_addr("listen", &req.listen)?;
+                let ep = rapport_p2p::bind(&self.book.store, addr, req.relays).await?;
+                self.open_pairing_window(ep.clone(), window);
+                ep
+            }
+        };
+        let (ticket, invitation) =
+            rapport_p2p::invite_for(&self.book.store, &ep, ttl).map_err(|e| invitation_error("expires", e))?;
+        Ok(Invited { ticket: ticket.encode(), addrs: ticket.addrs.clone(), invitation })
+    }
+
+    /// Serves peers on `ep` for `window`, then closes it.
+    fn open_pairing_window(self: &Arc<Self>, ep: iroh::Endpoint, window: Duration) {
+        let node = self.clone();
+        let mut stopped = self.stop.subscribe();
+        let task = tokio::spawn(async move {
+            let server =
+                tokio::spawn(rapport_p2p::serve(ep.clone(), Arc::new(PeerFacing(node.clone())), node.on_answer()));
+            tokio::select! {
+                _ = tokio::time::sleep(window) => {}
+                _ = stopped.wait_for(|s| *s) => {}
+            }
+            server.abort();
+            ep.close().await;
+        });
+        self.keep(task);
+    }
+
+    fn keep(&self, task: JoinHandle<()>) {
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task);
+        }
+    }
+
+    /// Pairs with the node that made `ticket`, then syncs with it once.
+    pub async fn add_peer(self: &Arc<Self>, ticket: &str) -> Result<Paired, NodeError> {
+        let ticket = Ticket::decode(ticket).map_err(|e| NodeError::input("ticket", e.to_string()))?;
+        if let Some(why) = team_refusal(&self.book)? {
+            return Err(NodeError::Refused(why));
+        }
+        let (ep, temporary) = self.peer_endpoint().await?;
+        let started = Instant::now();
+        let paired = async {
+            let peer = rapport_p2p::pair(&self.book.store, &ep, &ticket).await?;
+            let _one = self.syncing.lock().await;
+            let r = tokio::time::timeout(PEER_SYNC_TIMEOUT, self.sync_peer(&ep, peer.clone()))
+                .await
+                .unwrap_or_else(|_| Err(NodeError::Relay("timed out".into())));
+            match r {
+                Ok(sync) => Ok(Paired { peer, sync, seconds: started.elapsed().as_secs_f64() }),
+                Err(e) => Err(NodeError::Relay(format!("paired with {}, but the first sync failed: {e}", peer.name))),
+            }
+        }
+        .await;
+        if temporary {
+            ep.close().await;
+        }
+        paired
+    }
+
+    /// Adds sample customers (refused on a store that syncs with a team).
+    pub fn demo(&self, req: &DemoRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<DemoCreated, NodeError> {
+        let created = add_demo_data(&self.book, &self.dir, req, progress);
+        self.changed();
+        created
+    }
+
+    /// What to do after a peer's request wrote here.
+    fn on_answer(self: &Arc<Self>) -> Arc<dyn Fn(Answered) + Send + Sync> {
+        let node = self.clone();
+        Arc::new(move |done: Answered| {
+            if let Err(e) = node.settle(done.settings_changed) {
+                eprintln!("p2p: re-evaluating tags after a settings change failed: {e}");
+            }
+        })
+    }
+
+    /// Starts background sync with the relay and paired peers and, with `p2p_listen`, an
+    /// endpoint that serves paired peers. Stopped by [`Node::stop`].
+    pub async fn start(self: &Arc<Self>, p2p_listen: Option<&str>, interval: Duration) -> Result<(), NodeError> {
+        if let Some(addr) = p2p_listen {
+            let addr = parse_addr("p2p_listen", addr)?;
+            let ep = rapport_p2p::bind(&self.book.store, addr, false).await?;
+            eprintln!("peer-to-peer: listening on {:?} as {}", ep.bound_sockets(), ep.id());
+            let server =
+                tokio::spawn(rapport_p2p::serve(ep.clone(), Arc::new(PeerFacing(self.clone())), self.on_answer()));
+            self.keep(server);
+            if let Ok(mut e) = self.endpoint.lock() {
+                *e = Some(ep);
+            }
+        }
+        let node = self.clone();
+        let task = tokio::spawn(async move { node.background(interval.max(Duration::from_secs(1))).await });
+        self.keep(task);
+        Ok(())
+    }
+
+    /// Whether there is anyone to sync with.
+    fn has_partners(&self) -> bool {
+        self.relay().is_some() || self.serving_endpoint().is_some()
+    }
+
+    /// Syncs with everyone once; true when nothing failed.
+    async fn sync_round(self: &Arc<Self>) -> bool {
+        let peers = self.serving_endpoint().is_some();
+        match self.sync_now(peers).await {
+            Ok(results) => {
+                for r in &results {
+                    if let Some(e) = &r.error {
+                        eprintln!("background sync with {} failed: {e}", r.with);
+                    }
+                }
+                // Peers come and go; only the relay's failures slow the node down.
+                !results.iter().any(|r| r.with.starts_with("relay:") && r.error.is_some())
+            }
+            Err(e) => {
+                eprintln!("background sync failed: {e}");
+                false
+            }
+        }
+    }
+
+    async fn background(self: Arc<Self>, interval: Duration) {
+        let mut changes = self.subscribe();
+        let mut stopped = self.stop.subscribe();
+        let mut failures = 0u32;
+        let mut last_seen = u64::MAX;
+        let mut next = tokio::time::Instant::now();
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(next) => {}
+                r = changes.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    let seq = self.book.store.last_event_seq().unwrap_or(last_seen);
+                    if seq != last_seen && failures == 0 {
+                        next = next.min(tokio::time::Instant::now() + AFTER_CHANGE);
+                    }
+                    continue;
+                }
+                _ = self.wake.notified() => {
+                    failures = 0;
+                    next = tokio::time::Instant::now();
+                    continue;
+                }
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+            if self.has_partners() {
+                failures = if self.sync_round().await { 0 } else { failures.saturating_add(1) };
+            }
+            // Our own sync writes events too; only changes after it count as new.
+            changes.borrow_and_update();
+            last_seen = self.book.store.last_event_seq().unwrap_or(last_seen);
+            next = tokio::time::Instant::now() + backoff(failures, interval);
+        }
+    }
+
+    /// Stops background sync and pairing windows and closes the peer endpoint.
+    pub async fn stop(&self) {
+        let _ = self.stop.send(true);
+        let tasks = self.tasks.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        for t in tasks {
+            t.abort();
+        }
+        let ep = self.endpoint.lock().ok().and_then(|mut e| e.take());
+        if let Some(ep) = ep {
+            ep.close().await;
+        }
+    }
+}
+
+fn outcome(with: String, r: Result<SyncReport, NodeError>, started: Instant) -> SyncOutcome {
+    let seconds = started.elapsed().as_secs_f64();
+    match r {
+        Ok(report) => SyncOutcome { with, report: Some(report), error: None, seconds },
+        Err(e) => SyncOutcome { with, report: None, error: Some(e.to_string()), seconds },
+    }
+}
