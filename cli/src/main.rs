@@ -1,8 +1,12 @@
 //! `rapport`: the node's command line.
 //!
-//! Each command opens the store, does one thing and exits with 0 (success), 2 (bad input:
-//! an invalid value, an unknown customer, no store yet) or 1 (store or system failure).
-//! Errors name the field and the reason; nothing is written when a command fails.
+//! Each command opens the store (or, while `rapport serve` holds it, goes through the
+//! running node's API), does one thing and exits with 0 (success), 2 (bad input: an
+//! invalid value, an unknown customer, no store yet, a book that may not take it) or 1
+//! (store, network or system failure). Errors name the field and the reason; nothing is
+//! written when a command fails. The binary only parses, calls `rapport_node` (the book
+//! and the node runtime) and prints; command files share `context`, `args` and `out` and
+//! never import each other.
 
 mod args;
 mod bench;

@@ -11,7 +11,7 @@
 
 use iroh as iroh_ep;
 use rapport_model::*;
-use rapport_node::{Book, Clock, LocalBook};
+use rapport_node::{Clock, LocalBook};
 use rapport_store::Store;
 use rapport_sync::{sync_once, HttpTransport};
 use std::path::{Path, PathBuf};

@@ -9,7 +9,6 @@ mod common;
 
 use common::*;
 use rapport_model::*;
-use rapport_node::Book;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -11,7 +11,7 @@ use automerge::{AutoCommit, ScalarValue};
 use common::craft::{self, HostileRelay};
 use common::*;
 use rapport_model::*;
-use rapport_node::{Book, LocalBook};
+use rapport_node::LocalBook;
 use rapport_store::Filter;
 use rapport_sync::{status, HttpTransport, SETTINGS_ID};
 

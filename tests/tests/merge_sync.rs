@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use rapport_model::*;
-use rapport_node::{Book, LocalBook};
+use rapport_node::LocalBook;
 
 fn company(book: &LocalBook, name: &str, phone: &str) -> Customer {
     let new = NewCustomer {

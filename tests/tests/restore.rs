@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use rapport_model::*;
-use rapport_node::{Book, Clock, LocalBook};
+use rapport_node::{Clock, LocalBook};
 use rapport_store::{Filter, Store};
 use rapport_sync::status;
 use std::path::Path;

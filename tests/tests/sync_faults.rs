@@ -6,7 +6,6 @@
 mod common;
 
 use common::*;
-use rapport_node::Book;
 use rapport_store::Store;
 use rapport_sync::{encode, sync_once, DocChanges, HttpTransport, Message};
 use std::io::{Read, Write};
@@ -83,7 +82,6 @@ impl Drop for CuttingProxy {
 
 #[test]
 fn fifty_cut_connections_still_converge_without_redoing_finished_documents() {
-    use rapport_node::Book;
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(&tmp.path().join("relay"));
     relay.admin(&["team", "create", "east"]);

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use rapport_model::*;
-use rapport_node::{Book, LocalBook};
+use rapport_node::LocalBook;
 use rapport_store::Filter;
 use rapport_sync::{sync_once, HttpTransport};
 use std::time::Duration;

@@ -16,12 +16,12 @@ pub enum NodeError {
     /// The relay could not be used as configured; the message says what to change.
     #[error("{0}")]
     Relay(String),
-    /// A sync with the relay or a peer failed.
+    /// A sync with the relay or a peer failed (boxed: results stay small).
     #[error(transparent)]
-    Sync(#[from] rapport_sync::SyncError),
-    /// Pairing or peer-to-peer work failed.
+    Sync(Box<rapport_sync::SyncError>),
+    /// Pairing or peer-to-peer work failed (boxed: results stay small).
     #[error(transparent)]
-    Peer(#[from] rapport_p2p::PeerError),
+    Peer(Box<rapport_p2p::PeerError>),
     /// The running node failed to do it (a sync or pairing that failed there).
     #[error("{0}")]
     Failed(String),
@@ -48,6 +48,24 @@ pub enum NodeError {
     },
 }
 
+impl From<rapport_sync::SyncError> for NodeError {
+    fn from(e: rapport_sync::SyncError) -> Self {
+        match e {
+            rapport_sync::SyncError::Store(s) => NodeError::Store(s),
+            other => NodeError::Sync(Box::new(other)),
+        }
+    }
+}
+
+impl From<rapport_p2p::PeerError> for NodeError {
+    fn from(e: rapport_p2p::PeerError) -> Self {
+        match e {
+            rapport_p2p::PeerError::Store(s) => NodeError::Store(s),
+            other => NodeError::Peer(Box::new(other)),
+        }
+    }
+}
+
 impl NodeError {
     /// A bad-input error naming `field`: the store's validation error, so it reads and
     /// exits the same as any other refused value.
@@ -60,7 +78,9 @@ impl NodeError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             NodeError::Refused(_) | NodeError::Relay(_) => true,
-            NodeError::Peer(rapport_p2p::PeerError::Invitation(_) | rapport_p2p::PeerError::Ticket(_)) => true,
+            NodeError::Peer(p) => {
+                matches!(**p, rapport_p2p::PeerError::Invitation(_) | rapport_p2p::PeerError::Ticket(_))
+            }
             NodeError::Store(e) => store_error_is_bad_input(e),
             _ => false,
         }

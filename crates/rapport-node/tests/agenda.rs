@@ -5,7 +5,7 @@ mod common;
 
 use common::{at, node};
 use rapport_model::*;
-use rapport_node::{Book, Clock, LocalBook};
+use rapport_node::{Clock, LocalBook};
 use rapport_rules::Rule;
 use rapport_store::{AgendaItem, Store};
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@ mod common;
 use common::{at, node};
 use rapport_doc::{ActorId, ChangeMeta};
 use rapport_model::*;
-use rapport_node::{default_settings_doc, Book, Clock, LocalBook};
+use rapport_node::{default_settings_doc, Clock, LocalBook};
 use rapport_rules::{Rule, TierModel};
 use rapport_store::{Filter, Store};
 

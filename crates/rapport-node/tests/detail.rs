@@ -6,7 +6,7 @@ mod common;
 
 use common::{at, node};
 use rapport_model::*;
-use rapport_node::{default_settings_doc, detail_json, detail_json_from_document, Book, LocalBook};
+use rapport_node::{default_settings_doc, detail_json, detail_json_from_document, LocalBook};
 use rapport_store::Store;
 
 /// The clock of every node here.

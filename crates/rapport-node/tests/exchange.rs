@@ -7,7 +7,7 @@ mod common;
 use common::{at, node};
 use rapport_demo::{DemoBook, DemoProfile};
 use rapport_model::*;
-use rapport_node::{Book, ExportFormat, ExportRequest, ImportRequest, LocalBook};
+use rapport_node::{ExportFormat, ExportRequest, ImportRequest, LocalBook};
 use rapport_store::Filter;
 
 /// The clock of every node here.

@@ -4,7 +4,7 @@
 pub mod craft;
 
 use rapport_model::*;
-use rapport_node::{Book, Clock, LocalBook};
+use rapport_node::{Clock, LocalBook};
 use rapport_store::{Filter, Store};
 use rapport_sync::{sync_once, HttpTransport};
 use std::path::{Path, PathBuf};
