@@ -2,12 +2,23 @@
 //! writes. `fixtures/redb4-book.redb` was written by `rapport` built with redb 4.6
 //! (`rapport init --name "Li Wei"`, then `rapport demo --customers 30 --seed 7`). redb 5
 //! changed the on-disk form only of tables whose values are `Option<str/String/bool/char>`;
-//! the store has none, so the file must open as it is.
+//! the store has none, so the file must open as it is. The book is opened as a node opens
+//! it (rules engine installed, clock at the day it was written), so doctor checks the
+//! derived tags and tiers too.
 
 use rapport_model::*;
+use rapport_node::{Book, Clock, LocalBook};
 use rapport_store::{Filter, Store};
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/redb4-book.redb");
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../rapport-store/tests/fixtures/redb4-book.redb");
+
+/// The store at `path` as a node opens it, on the day the fixture was written.
+fn book(path: &std::path::Path) -> LocalBook {
+    let written = parse_datetime("t", "2026-03-04 10:00").expect("time");
+    LocalBook::open(Store::open(path).expect("a redb 4 store opens with redb 5"), Clock::Fixed(written))
+        .expect("node")
+        .0
+}
 
 /// A private copy of the fixture: opening a store may bring its layout up to date.
 fn copied(dir: &tempfile::TempDir) -> std::path::PathBuf {
@@ -20,15 +31,15 @@ fn copied(dir: &tempfile::TempDir) -> std::path::PathBuf {
 fn a_store_written_with_redb_4_opens_reads_and_takes_writes() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = copied(&dir);
-    let store = Store::open(&path).expect("a redb 4 store opens with redb 5");
-    assert_eq!(store.identity().member_name, "Li Wei");
-    assert_eq!(store.count().expect("count"), 30);
-    let report = store.doctor().expect("doctor");
+    let node = book(&path);
+    assert_eq!(node.store.identity().member_name, "Li Wei");
+    assert_eq!(node.store.count().expect("count"), 30);
+    let report = node.doctor().expect("doctor");
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let rows = store.list(&Filter::default()).expect("list");
+    let rows = node.list(&Filter::default()).expect("list");
     assert_eq!(rows.len(), 30);
     let first = &rows[0];
-    let read = store.get(first.id).expect("read a document written by redb 4");
+    let read = node.store.get(first.id).expect("read a document written by redb 4");
     assert_eq!(read.number, first.summary.number);
 
     let new = NewCustomer {
@@ -38,15 +49,14 @@ fn a_store_written_with_redb_4_opens_reads_and_takes_writes() {
         source: Some("referral".into()),
         ..Default::default()
     };
-    let by =
-        rapport_store::Actor { name: "Li Wei".into(), now: parse_datetime("t", "2026-03-04 10:00").expect("time") };
-    let added = store.add_customer(&new, &by).expect("a write goes through");
-    drop(store);
+    let added = node.add_customer(&new).expect("a write goes through");
+    drop(node);
 
-    let store = Store::open(&path).expect("reopen");
-    assert_eq!(store.count().expect("count"), 31);
-    assert_eq!(store.get(added.id).expect("read back").name, "恒瑞精密");
-    assert!(store.doctor().expect("doctor").problems.is_empty());
+    let node = book(&path);
+    assert_eq!(node.store.count().expect("count"), 31);
+    assert_eq!(node.store.get(added.id).expect("read back").name, "恒瑞精密");
+    let report = node.doctor().expect("doctor");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 
 /// A store whose identity names a member id that is not hex is refused when it opens,
