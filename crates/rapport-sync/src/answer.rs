@@ -2,7 +2,7 @@
 //! requests the relay answers, served from the node's own store and change log.
 
 use crate::session::{hashes, SETTINGS_ID};
-use crate::wire::{DocChanges, DocHeads, DocResult, Message};
+use rapport_wire::{DocChanges, DocHeads, DocResult, Message};
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
 use rapport_store::{Store, StoreError};

@@ -14,11 +14,12 @@
 mod answer;
 mod session;
 pub mod status;
-mod wire;
 
 pub use answer::{answer, Answered};
 pub use session::{sync_once, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID, SETTINGS_NAME};
-pub use wire::{
+// The wire format lives in its own crate, shared with the relay; re-exported so a node's
+// code names one sync crate.
+pub use rapport_wire::{
     decode, encode, fits, DocChanges, DocHeads, DocResult, Message, WireError, MAX_FRAME, PROTOCOL_VERSION,
     RESPONSE_BUDGET,
 };
