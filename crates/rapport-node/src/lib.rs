@@ -30,6 +30,6 @@ pub use dates::{canonical_day, parse_day};
 pub use detail::{detail_json, from_document as detail_json_from_document, CustomerDetailJson};
 pub use engine::{default_settings_doc, Refresh};
 pub use export::{parse_fields, ExportFormat, ExportRequest};
+pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue, ValueConflict};
 pub use text::{CustomerText, DateForms, FilterText};
 pub use views::{CachedView, Views, VIEW_CACHE_ENTRIES};
-pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue, ValueConflict};

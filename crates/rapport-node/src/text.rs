@@ -234,14 +234,15 @@ impl CustomerText {
         let deal = self.deal(current_deal).map_err(|e| errs.extend(e)).ok().flatten();
         let custom = kept(&mut errs, self.custom()).unwrap_or_default();
         ValidationError::check(errs).map_err(StoreError::Invalid)?;
-        let address = [&self.province, &self.city, &self.district, &self.street].iter().any(|v| v.is_some()).then(|| {
-            AddressPatch {
-                province: clearable(&self.province),
-                city: clearable(&self.city),
-                district: clearable(&self.district),
-                street: clearable(&self.street),
-            }
-        });
+        let address =
+            [&self.province, &self.city, &self.district, &self.street].iter().any(|v| v.is_some()).then(|| {
+                AddressPatch {
+                    province: clearable(&self.province),
+                    city: clearable(&self.city),
+                    district: clearable(&self.district),
+                    street: clearable(&self.street),
+                }
+            });
         let needs = [&self.pain_points, &self.timeline, &self.budget].iter().any(|v| v.is_some()).then(|| NeedsPatch {
             pain_points: clearable(&self.pain_points),
             timeline: clearable(&self.timeline),
@@ -316,7 +317,8 @@ mod tests {
         assert_eq!(fields, ["kind", "stage", "deal.amount", "deal.date", "custom"]);
 
         let stored = Deal { amount: Money::yuan(5), date: day("2026-01-01"), contract_no: "HT-1".into() };
-        let moved = CustomerText { deal_date: Some("2026年2月1日".into()), city: Some(" ".into()), ..Default::default() };
+        let moved =
+            CustomerText { deal_date: Some("2026年2月1日".into()), city: Some(" ".into()), ..Default::default() };
         let p = moved.patch(Some(&stored)).unwrap_or_default();
         assert_eq!(p.deal, Some(Deal { date: day("2026-02-01"), ..stored }));
         assert_eq!(p.address.map(|a| a.city), Some(Some(None)), "an empty text clears");

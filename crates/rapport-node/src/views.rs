@@ -75,7 +75,11 @@ impl Views {
         match text.filter(|t| !t.trim().is_empty()) {
             None => {
                 let all = self.lists.rows(book, self.settings_gen.load(Ordering::SeqCst))?;
-                Ok(all.values().filter(|(p, r)| matcher.matches_probed(p, &r.summary)).map(|(_, r)| r.clone()).collect())
+                Ok(all
+                    .values()
+                    .filter(|(p, r)| matcher.matches_probed(p, &r.summary))
+                    .map(|(_, r)| r.clone())
+                    .collect())
             }
             Some(t) => {
                 let found = book.store.search(t, filter.include_archived)?;

@@ -60,18 +60,8 @@ fn spec() -> impl Strategy<Value = Spec> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(name, stage, industry, owner, source, tags, created, follow_up, order, archived, to_fill)| Spec {
-            name,
-            stage,
-            industry,
-            owner,
-            source,
-            tags,
-            created,
-            follow_up,
-            order,
-            archived,
-            to_fill,
+        .prop_map(|(name, stage, industry, owner, source, tags, created, follow_up, order, archived, to_fill)| {
+            Spec { name, stage, industry, owner, source, tags, created, follow_up, order, archived, to_fill }
         })
 }
 
@@ -96,30 +86,32 @@ fn asked() -> impl Strategy<Value = Asked> {
         (any::<bool>(), proptest::bool::weighted(0.3)),
         proptest::option::weighted(0.3, 0..NAME_PIECES.len() + 1),
     )
-        .prop_map(|((stage, industry, owner, source), (tag, tier), (since, until), quiet, (archived, to_fill), q)| {
-            let rule_tags: Vec<String> = rapport_rules::default_rules().into_iter().map(|r| r.tag).collect();
-            let tag = tag.map(|t| match MANUAL_TAGS.get(t) {
-                Some(m) => m.to_string(),
-                None => rule_tags.get(t - MANUAL_TAGS.len()).cloned().unwrap_or_else(|| "no-such-tag".into()),
-            });
-            Asked {
-                filter: Filter {
-                    industry: industry.map(|i| INDUSTRIES[i].to_string()),
-                    stage: stage.map(|s| STAGES[s]),
-                    source: source.map(|s| SOURCES[s].to_string()),
-                    owner: owner.map(|o| ASKED_OWNERS[o].to_string()),
-                    tag,
-                    tier: tier.map(|t| TIERS[t].to_string()),
-                    created_since: since.map(day_after_start),
-                    created_until: until.map(day_after_start),
-                    no_interaction_days: quiet.map(|n| (n, at(NOW).date())),
-                    include_archived: archived,
-                    to_fill,
-                },
-                // A name piece, or a fragment of every customer number.
-                text: q.map(|i| NAME_PIECES.get(i).map_or_else(|| "gen-".to_string(), |p| p.to_lowercase())),
-            }
-        })
+        .prop_map(
+            |((stage, industry, owner, source), (tag, tier), (since, until), quiet, (archived, to_fill), q)| {
+                let rule_tags: Vec<String> = rapport_rules::default_rules().into_iter().map(|r| r.tag).collect();
+                let tag = tag.map(|t| match MANUAL_TAGS.get(t) {
+                    Some(m) => m.to_string(),
+                    None => rule_tags.get(t - MANUAL_TAGS.len()).cloned().unwrap_or_else(|| "no-such-tag".into()),
+                });
+                Asked {
+                    filter: Filter {
+                        industry: industry.map(|i| INDUSTRIES[i].to_string()),
+                        stage: stage.map(|s| STAGES[s]),
+                        source: source.map(|s| SOURCES[s].to_string()),
+                        owner: owner.map(|o| ASKED_OWNERS[o].to_string()),
+                        tag,
+                        tier: tier.map(|t| TIERS[t].to_string()),
+                        created_since: since.map(day_after_start),
+                        created_until: until.map(day_after_start),
+                        no_interaction_days: quiet.map(|n| (n, at(NOW).date())),
+                        include_archived: archived,
+                        to_fill,
+                    },
+                    // A name piece, or a fragment of every customer number.
+                    text: q.map(|i| NAME_PIECES.get(i).map_or_else(|| "gen-".to_string(), |p| p.to_lowercase())),
+                }
+            },
+        )
 }
 
 /// Writes the book's customers, each as its owner at its creation date.
@@ -213,15 +205,12 @@ fn four_ways(book: &LocalBook, views: &Views, a: &Asked) -> (Numbers, Numbers, N
     let text = a.text.as_deref();
     let mut index: Numbers = store.list(&a.filter).expect("list").into_iter().map(|r| r.summary.number).collect();
     if let Some(q) = text {
-        let found: Vec<String> = store
-            .search(q, a.filter.include_archived)
-            .expect("search")
-            .into_iter()
-            .map(|r| r.summary.number)
-            .collect();
+        let found: Vec<String> =
+            store.search(q, a.filter.include_archived).expect("search").into_iter().map(|r| r.summary.number).collect();
         index.retain(|n| found.contains(n));
     }
-    let model = views.list(book, &a.filter, text).expect("list model").iter().map(|r| r.summary.number.clone()).collect();
+    let model =
+        views.list(book, &a.filter, text).expect("list model").iter().map(|r| r.summary.number.clone()).collect();
     let rows = store.all_summaries().expect("rows");
     let docs: BTreeMap<CustomerId, Customer> = rows.iter().map(|r| (r.id, store.get(r.id).expect("get"))).collect();
     let scan = rows
@@ -230,7 +219,8 @@ fn four_ways(book: &LocalBook, views: &Views, a: &Asked) -> (Numbers, Numbers, N
         .filter(|r| text.is_none_or(|q| search_text(&docs[&r.id]).contains(&normalize_text(q))))
         .map(|r| r.summary.number.clone())
         .collect();
-    let expected = rows.iter().filter(|r| oracle(&docs[&r.id], &r.summary, a)).map(|r| r.summary.number.clone()).collect();
+    let expected =
+        rows.iter().filter(|r| oracle(&docs[&r.id], &r.summary, a)).map(|r| r.summary.number.clone()).collect();
     (sorted(index), sorted(model), sorted(scan), sorted(expected))
 }
 

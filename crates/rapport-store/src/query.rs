@@ -1,12 +1,12 @@
 //! Reading the book through its indexes: filtered lists, substring search, the agenda,
 //! the change feed, and `doctor`, which checks every index against the documents.
 
+pub use crate::filter::Filter;
 use crate::index::{date_key, index_keys, search_text, text_key, IndexKind, Summary};
 use crate::tables::*;
 use crate::write::load_row;
 use crate::{Store, StoreError};
 use rapport_model::{normalize_text, CustomerId, Date};
-pub use crate::filter::Filter;
 use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

@@ -10,6 +10,10 @@
 //! size of the book, and a fresh node receives whole saved documents in bulk. Cursors and
 //! known heads are recorded after each acknowledged batch, so an interrupted sync resumes
 //! where it stopped. `docs/sync.md` specifies messages, framing and the state machine.
+//!
+//! The frames and messages themselves live in `rapport-wire` (re-exported here), which
+//! the relay shares; this crate is the node's side and must never be linked by the relay,
+//! nor change the wire format on its own.
 
 mod answer;
 mod session;

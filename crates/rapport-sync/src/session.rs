@@ -1,10 +1,10 @@
 //! The node side of a sync session: push what changed here, pull what changed there.
 
-use rapport_wire::{decode, encode, DocChanges, DocHeads, DocResult, Message};
 use crate::SyncError;
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
 use rapport_store::{Adopted, Store, StoreError};
+use rapport_wire::{decode, encode, DocChanges, DocHeads, DocResult, Message};
 use serde::{Deserialize, Serialize};
 
 pub use rapport_wire::SETTINGS_ID;
