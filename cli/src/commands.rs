@@ -11,7 +11,7 @@ use anyhow::Result;
 #[allow(unused_imports)]
 use rapport_model::Date;
 use rapport_model::*;
-use rapport_node::{canonical_day, parse_day, Book, Written};
+use rapport_node::{canonical_day, Book, CustomerText, Written};
 use rapport_store::{Filter, Store, StoreError};
 use std::path::Path;
 
@@ -227,46 +227,39 @@ fn done(json: bool, w: &Written, what: &str) -> Result<()> {
     }
 }
 
-fn custom_pairs(items: &[String]) -> Result<Vec<(String, String)>> {
-    items
-        .iter()
-        .map(|kv| {
-            kv.split_once('=')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .ok_or_else(|| input(FieldError::new("custom", format!("`{kv}` is not NAME=VALUE"))))
-        })
-        .collect()
+/// The customer options as the library reads them (one reading for `add` and `edit`).
+fn customer_text(f: &CustomerFields, add_tags: Vec<String>, remove_tags: Vec<String>) -> CustomerText {
+    CustomerText {
+        kind: f.kind.clone(),
+        name: f.name.clone(),
+        credit_code: f.credit_code.clone(),
+        industry: f.industry.clone(),
+        size: f.size.clone(),
+        revenue_band: f.revenue_band.clone(),
+        source: f.source.clone(),
+        stage: f.stage.clone(),
+        deal_amount: f.deal_amount.clone(),
+        deal_date: f.deal_date.clone(),
+        contract_no: f.contract_no.clone(),
+        lost_reason: f.lost_reason.clone(),
+        owner: f.owner.clone(),
+        province: f.province.clone(),
+        city: f.city.clone(),
+        district: f.district.clone(),
+        street: f.street.clone(),
+        pain_points: f.pain_points.clone(),
+        timeline: f.timeline.clone(),
+        budget: f.budget.clone(),
+        notes: f.notes.clone(),
+        priority: f.priority,
+        custom: f.custom.clone(),
+        add_tags,
+        remove_tags,
+    }
 }
 
-/// The deal the options give. On an edit, `current` is the customer's deal: the parts not
-/// given keep their stored values, so `--deal-date` alone moves the date of a won deal.
-fn deal_from(f: &CustomerFields, current: Option<&Deal>) -> Result<Option<Deal>> {
-    if f.deal_amount.is_none() && f.deal_date.is_none() && f.contract_no.is_none() {
-        return Ok(None);
-    }
-    let mut errs = Vec::new();
-    let amount = match &f.deal_amount {
-        Some(a) => Money::parse("deal.amount", a).map_err(|e| errs.push(e)).ok(),
-        None if current.is_some() => current.map(|d| d.amount),
-        None => {
-            errs.push(FieldError::new("deal.amount", "is required for a won customer (--deal-amount)"));
-            None
-        }
-    };
-    let date = match &f.deal_date {
-        Some(d) => parse_day("deal.date", d).map_err(|e| errs.push(e)).ok(),
-        None if current.is_some() => current.map(|d| d.date),
-        None => {
-            errs.push(FieldError::new("deal.date", "is required for a won customer (--deal-date)"));
-            None
-        }
-    };
-    let contract_no = f.contract_no.clone().or_else(|| current.map(|d| d.contract_no.clone())).unwrap_or_default();
-    ValidationError::check(errs).map_err(StoreError::Invalid)?;
-    Ok(match (amount, date) {
-        (Some(amount), Some(date)) => Some(Deal { amount, date, contract_no }),
-        _ => None,
-    })
+fn invalid_all(errs: Vec<FieldError>) -> anyhow::Error {
+    StoreError::Invalid(ValidationError { fields: errs }).into()
 }
 
 fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()> {
@@ -281,6 +274,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
             contact_wechat,
         } => {
             let book = open(dir)?;
+            let text = customer_text(&f, Vec::new(), Vec::new());
             let contacts = match contact_name {
                 Some(name) => vec![NewContact {
                     name,
@@ -300,7 +294,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 None => Vec::new(),
             };
             let new = NewCustomer {
-                kind: f.kind.as_deref().map(Kind::parse).transpose().map_err(input)?,
+                kind: text.kind().map_err(input)?,
                 name: f.name.clone().unwrap_or_default(),
                 credit_code: f.credit_code.clone(),
                 industry: f.industry.clone(),
@@ -313,8 +307,8 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                     street: f.street.clone(),
                 },
                 source: f.source.clone(),
-                stage: f.stage.as_deref().map(Stage::parse).transpose().map_err(input)?,
-                deal: deal_from(&f, None)?,
+                stage: text.stage().map_err(input)?,
+                deal: text.deal(None).map_err(invalid_all)?,
                 lost_reason: f.lost_reason.clone(),
                 owner: f.owner.clone(),
                 needs: Needs {
@@ -326,7 +320,7 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
                 notes: f.notes.clone(),
                 priority: f.priority.unwrap_or(false),
                 tags: tags.into_iter().collect(),
-                custom: custom_pairs(&f.custom)?.into_iter().collect(),
+                custom: text.custom().map_err(input)?.into_iter().collect(),
                 contacts,
                 ..NewCustomer::default()
             };
@@ -361,52 +355,10 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
             let book = open(dir)?;
             // Deal parts not given keep the stored deal's, unless the stage changes (a new
             // deal is then given whole); the store checks the deal as patched.
-            let has_deal_part = f.deal_amount.is_some() || f.deal_date.is_some() || f.contract_no.is_some();
+            let text = customer_text(&f, add_tags, remove_tags);
             let current_deal =
-                if has_deal_part && f.stage.is_none() { book.customer(&customer)?.customer.deal } else { None };
-            let patch = CustomerPatch {
-                name: f.name.clone(),
-                kind: f.kind.as_deref().map(Kind::parse).transpose().map_err(input)?,
-                credit_code: f.credit_code.clone().map(|c| Some(c).filter(|c| !c.trim().is_empty())),
-                industry: f.industry.clone(),
-                size: f.size.clone().map(|s| Some(s).filter(|s| !s.trim().is_empty())),
-                revenue_band: f.revenue_band.clone().map(|s| Some(s).filter(|s| !s.trim().is_empty())),
-                address: if f.province.is_some() || f.city.is_some() || f.district.is_some() || f.street.is_some() {
-                    let o = |v: &Option<String>| v.clone().map(|s| Some(s).filter(|s| !s.trim().is_empty()));
-                    Some(AddressPatch {
-                        province: o(&f.province),
-                        city: o(&f.city),
-                        district: o(&f.district),
-                        street: o(&f.street),
-                    })
-                } else {
-                    None
-                },
-                source: f.source.clone(),
-                stage: f.stage.as_deref().map(Stage::parse).transpose().map_err(input)?,
-                deal: deal_from(&f, current_deal.as_ref())?,
-                lost_reason: f.lost_reason.clone(),
-                owner: f.owner.clone(),
-                needs: if f.pain_points.is_some() || f.timeline.is_some() || f.budget.is_some() {
-                    let o = |v: &Option<String>| v.clone().map(|s| Some(s).filter(|s| !s.trim().is_empty()));
-                    Some(NeedsPatch {
-                        pain_points: o(&f.pain_points),
-                        timeline: o(&f.timeline),
-                        budget: o(&f.budget),
-                        ..Default::default()
-                    })
-                } else {
-                    None
-                },
-                notes: f.notes.clone(),
-                priority: f.priority,
-                custom: custom_pairs(&f.custom)?
-                    .into_iter()
-                    .map(|(k, v)| (k, Some(v).filter(|v| !v.is_empty())))
-                    .collect(),
-                add_tags: add_tags.into_iter().collect(),
-                remove_tags: remove_tags.into_iter().collect(),
-            };
+                if text.has_deal_part() && f.stage.is_none() { book.customer(&customer)?.customer.deal } else { None };
+            let patch = text.patch(current_deal.as_ref())?;
             done(json, &book.patch_customer(&customer, &patch, reason)?, "updated")
         }
         CustomerCmd::List(a) => list(open(dir)?.as_ref(), &a, json, reveal),
@@ -602,40 +554,23 @@ fn pct(bp: Option<u32>) -> String {
     }
 }
 
+/// The filter `list` and `export` options ask for, read by the library's one reading of
+/// filter text (the API's query parameters are read by the same function).
 fn parse_filter(a: &ListArgs) -> Result<Filter> {
-    let mut errs = Vec::new();
-    let f = Filter {
-        industry: a
-            .industry
-            .as_deref()
-            .and_then(|i| industry(i).map(|i| i.code.to_string()).map_err(|e| errs.push(e)).ok()),
-        stage: a.stage.as_deref().and_then(|s| Stage::parse(s).map_err(|e| errs.push(e)).ok()),
+    let text = rapport_node::FilterText {
+        industry: a.industry.clone(),
+        stage: a.stage.clone(),
         source: a.source.clone(),
         owner: a.owner.clone(),
         tag: a.tag.clone(),
-        tier: a.tier.as_deref().and_then(|t| match rapport_rules::Tier::parse(t) {
-            Some(t) => Some(t.as_str().to_string()),
-            None => {
-                errs.push(FieldError::new("tier", format!("`{t}` is not a tier; use S, A, B or C")));
-                None
-            }
-        }),
-        created_since: a
-            .created_since
-            .as_deref()
-            .and_then(|d| parse_day("created_since", d).map_err(|e| errs.push(e)).ok()),
-        created_until: a
-            .created_until
-            .as_deref()
-            .and_then(|d| parse_day("created_until", d).map_err(|e| errs.push(e)).ok()),
-        no_interaction_days: a
-            .no_interaction_days
-            .and_then(|n| Filter::no_interaction(n, today()).map_err(|e| errs.push(e)).ok()),
-        include_archived: a.archived,
+        tier: a.tier.clone(),
+        created_since: a.created_since.clone(),
+        created_until: a.created_until.clone(),
+        no_interaction_days: a.no_interaction_days,
+        archived: a.archived,
         to_fill: a.to_fill,
     };
-    ValidationError::check(errs).map_err(StoreError::Invalid)?;
-    Ok(f)
+    Ok(text.parse(today(), rapport_node::DateForms::Typed)?)
 }
 
 fn list(book: &dyn Book, a: &ListArgs, json: bool, reveal: bool) -> Result<()> {

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body_util::BodyExt;
-use rapport_sync::{decode, encode, Message, WireError};
+use rapport_wire::{decode, encode, Message, WireError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The largest sync request body: one frame at the frame limit, with a little slack.
-pub const MAX_BODY: usize = rapport_sync::MAX_FRAME + 16;
+pub const MAX_BODY: usize = rapport_wire::MAX_FRAME + 16;
 /// The largest admin API request body (a team and a member name).
 const MAX_ADMIN_BODY: usize = 16 * 1024;
 
@@ -296,8 +296,8 @@ fn handle(relay: &Relay, team: &Team, body: &[u8]) -> Result<Message, Failure> {
             let results = store.push(&docs).map_err(internal)?;
             for r in &results {
                 match r {
-                    rapport_sync::DocResult::Stored(_) => Metrics::add(&relay.metrics.docs_stored, 1),
-                    rapport_sync::DocResult::Refused { reason, .. } => {
+                    rapport_wire::DocResult::Stored(_) => Metrics::add(&relay.metrics.docs_stored, 1),
+                    rapport_wire::DocResult::Refused { reason, .. } => {
                         Metrics::add(&relay.metrics.docs_refused, 1);
                         eprintln!("relay: team {}: refused a document: {reason}", team.id);
                     }

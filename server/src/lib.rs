@@ -5,7 +5,13 @@
 //! authenticate with per-member bearer tokens that the relay stores only as BLAKE3 hashes
 //! and that can be revoked at once. The relay treats documents as opaque Automerge
 //! documents: it merges what members push, keeps a change log per team, and answers the
-//! sync protocol of `rapport-sync` (`docs/sync.md`).
+//! sync protocol (`docs/sync.md`), whose frames, messages and limits it shares with the
+//! nodes through `rapport-wire`.
+//!
+//! What it must never do: link a node's store or sync session (`rapport-store`,
+//! `rapport-sync`, `rapport-node`; `tests/links.rs` checks the dependency graph), keep a
+//! document that fails the checks every node makes (`rapport-doc`, `rapport-rules`), or
+//! hold a token in clear.
 //!
 //! The relay guards its own resources: the member-facing listener ([`listener`]) closes
 //! connections whose headers, bodies or response reads stall, limits connections per

@@ -40,7 +40,7 @@ use tower_service::Service;
 /// Bytes hyper may buffer per connection (request line and headers must fit).
 const MAX_BUFFER: usize = 64 * 1024;
 /// Bytes discarded at most after a request answered without reading its body.
-const MAX_DISCARD: u64 = rapport_sync::MAX_FRAME as u64 + 1024;
+const MAX_DISCARD: u64 = rapport_wire::MAX_FRAME as u64 + 1024;
 /// Longest pause in what a client sends while the relay discards it before closing.
 const LINGER_GAP: Duration = Duration::from_secs(1);
 /// What a connection over a limit is told before it is closed.

@@ -7,7 +7,7 @@ use automerge::{AutoCommit, ChangeHash};
 use rapport_doc::{CustomerDoc, DocError, SettingsDoc};
 use rapport_model::CustomerId;
 use rapport_rules::TeamSettings;
-use rapport_sync::{DocChanges, DocHeads, DocResult};
+use rapport_wire::{DocChanges, DocHeads, DocResult};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use std::path::Path;
 
@@ -89,7 +89,7 @@ impl Zstd {
         let size = zstd::zstd_safe::get_frame_content_size(stored)
             .ok()
             .flatten()
-            .map_or(rapport_sync::MAX_FRAME, |s| (s as usize).min(rapport_sync::MAX_FRAME));
+            .map_or(rapport_wire::MAX_FRAME, |s| (s as usize).min(rapport_wire::MAX_FRAME));
         d.decompress(stored, size).map_err(bad)
     }
 
@@ -215,7 +215,7 @@ impl TeamStore {
         for e in docs.iter()? {
             let (row, stored) = e?;
             let Some((id, _)) = heads.get(row.value())?.and_then(|v| split_heads(v.value())) else { continue };
-            if id == rapport_sync::SETTINGS_ID {
+            if id == rapport_wire::SETTINGS_ID {
                 continue;
             }
             let number = z
@@ -294,7 +294,7 @@ impl TeamStore {
             Ok(b) => b,
             Err(e) => return Prepared::Refused { id: d.id, reason: e.to_string() },
         };
-        let checked = if d.id == rapport_sync::SETTINGS_ID {
+        let checked = if d.id == rapport_wire::SETTINGS_ID {
             checked::<SettingsDoc>(d.id, base.as_deref(), &d.bytes)
         } else {
             checked::<CustomerDoc>(d.id, base.as_deref(), &d.bytes)
@@ -469,7 +469,7 @@ impl TeamStore {
             };
             // Heads are bounded per document, but a page is also kept within one frame.
             let len = 16 + 32 * heads.len();
-            if out.len() >= limit as usize || !rapport_sync::fits(used, len) {
+            if out.len() >= limit as usize || !rapport_wire::fits(used, len) {
                 more = true;
                 break;
             }
@@ -482,7 +482,7 @@ impl TeamStore {
 
     /// For each document, in order, the changes after the heads the caller has (the whole
     /// document when it has none, or none we know), as many as fit one response
-    /// ([`rapport_sync::fits`]): the caller asks again for the rest. A document held here
+    /// ([`rapport_wire::fits`]): the caller asks again for the rest. A document held here
     /// over the document limits (stored before they existed) is left out and logged; the
     /// caller reports it as not sent.
     pub fn fetch(&self, wanted: &[DocHeads]) -> Result<Vec<DocChanges>, RelayError> {
@@ -518,7 +518,7 @@ impl TeamStore {
                     doc.save_after(&known)
                 }
             };
-            if !rapport_sync::fits(used, bytes.len()) {
+            if !rapport_wire::fits(used, bytes.len()) {
                 break;
             }
             used += bytes.len();
@@ -586,7 +586,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let store = TeamStore::open(&dir.path().join("team.redb"))?;
         // As many documents as large as the limits allow as fit one frame, and one more.
-        let n = (rapport_sync::RESPONSE_BUDGET as u64 / rapport_doc::LIMITS.doc_bytes) as u8 + 1;
+        let n = (rapport_wire::RESPONSE_BUDGET as u64 / rapport_doc::LIMITS.doc_bytes) as u8 + 1;
         let docs: Vec<_> = (1..=n).map(|i| doc(&format!("c{i}"), i)).collect();
         let pushed: Vec<DocChanges> =
             docs.iter().map(|d| DocChanges { id: d.0.to_be_bytes(), bytes: d.1.clone() }).collect();
@@ -606,7 +606,7 @@ mod tests {
         let first = store.fetch(&wanted)?;
         assert_eq!(first.len(), docs.len() - 1);
         let size: usize = first.iter().map(|d| d.bytes.len() + 64).sum();
-        assert!(size <= rapport_sync::RESPONSE_BUDGET);
+        assert!(size <= rapport_wire::RESPONSE_BUDGET);
         let rest = store.fetch(&wanted[first.len()..])?;
         assert_eq!(rest.len(), 1);
         Ok(())

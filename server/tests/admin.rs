@@ -180,7 +180,7 @@ fn the_bearer_scheme_is_case_insensitive() {
     admin_ok(&dir, &["team", "create", "east"]);
     let token = admin_ok(&dir, &["member", "add", "east", "li"]);
     let relay = RunningRelay::start(&dir, &[]);
-    let frame = rapport_sync::encode(&rapport_sync::Message::Changes { since: 0, limit: 10 });
+    let frame = rapport_wire::encode(&rapport_wire::Message::Changes { since: 0, limit: 10 });
     for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
         let (status, _) = sync_post(&relay.addr, Some(&format!("{scheme} {token}")), &frame);
         assert_eq!(status, 200, "{scheme}");
@@ -188,6 +188,6 @@ fn the_bearer_scheme_is_case_insensitive() {
     for wrong in [format!("Basic {token}"), format!("Bearer{token}"), "Bearer ".to_string(), token.clone()] {
         let (status, body) = sync_post(&relay.addr, Some(&wrong), &frame);
         assert_eq!(status, 401, "{wrong}");
-        assert!(matches!(rapport_sync::decode(&body), Ok(rapport_sync::Message::Error { .. })), "a readable refusal");
+        assert!(matches!(rapport_wire::decode(&body), Ok(rapport_wire::Message::Error { .. })), "a readable refusal");
     }
 }

@@ -20,7 +20,7 @@ const PEAK_BOUND_MIB: u64 = 64;
 /// How far above its starting memory the relay may stay after a storm, MiB.
 const RETURN_SLACK_MIB: u64 = 8;
 const MIB: usize = 1 << 20;
-const MAX_BODY: usize = rapport_sync::MAX_FRAME + 16;
+const MAX_BODY: usize = rapport_wire::MAX_FRAME + 16;
 
 fn assert_memory(relay: &RunningRelay, start_kib: u64, what: &str) {
     let (now, peak) = relay.memory_kib();
@@ -130,7 +130,7 @@ fn the_token_is_checked_before_the_body_is_read() {
     let token = team_with_member(&dir);
     let relay = RunningRelay::start(&dir, &[]);
     for auth in [None, Some("Bearer wrong"), Some("Basic abc")] {
-        let mut s = sync_head(&relay.addr, auth, rapport_sync::MAX_FRAME);
+        let mut s = sync_head(&relay.addr, auth, rapport_wire::MAX_FRAME);
         assert_eq!(read_status(&mut s, Duration::from_secs(5)), Some(401), "{auth:?}");
     }
     // A member's request over the limit is refused by its declared length, unread.
@@ -177,7 +177,7 @@ fn big_bodies_without_a_token_or_over_the_limit_are_refused_without_being_buffer
                 let addr = relay.addr.clone();
                 scope.spawn(move || {
                     let auth = if i % 2 == 0 { None } else { Some("Bearer 0123456789abcdef") };
-                    send_whole_body(&addr, auth, rapport_sync::MAX_FRAME)
+                    send_whole_body(&addr, auth, rapport_wire::MAX_FRAME)
                 })
             })
             .collect();
@@ -301,7 +301,7 @@ fn sigterm_stops_with_idle_connections_and_finishes_requests_in_flight() {
     let token = team_with_member(&dir);
     let mut relay = RunningRelay::start(&dir, &[]);
     let idle: Vec<TcpStream> = (0..10).map(|_| TcpStream::connect(&relay.addr).expect("connect")).collect();
-    let frame = rapport_sync::encode(&rapport_sync::Message::Changes { since: 0, limit: 10 });
+    let frame = rapport_wire::encode(&rapport_wire::Message::Changes { since: 0, limit: 10 });
     let mut in_flight = sync_head(&relay.addr, Some(&format!("Bearer {token}")), frame.len());
     in_flight.write_all(&frame[..2]).expect("part of the body");
     std::thread::sleep(Duration::from_millis(300));

@@ -19,6 +19,14 @@
 //! * [`schema`]: wire types and the document's schemas: every closed vocabulary, date and
 //!   bound the server parses with, and the refusals every operation shares.
 //!
+//! Lists and customer reads are served from the node's read models
+//! ([`rapport_node::Views`]), and query parameters are read by the node's
+//! [`rapport_node::FilterText`], the reading the command line uses.
+//!
+//! What it must never do: hold a business rule or a read model of its own (handlers parse,
+//! call the node, and map the result), answer without the bearer token, or read a body
+//! past its limit.
+//!
 //! See `docs/api.md` for curl examples and how the contract is checked (Schemathesis).
 
 #![warn(missing_docs)]

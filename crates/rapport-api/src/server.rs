@@ -6,10 +6,9 @@
 //! route is registered through `utoipa_axum`'s `routes!`, which records its OpenAPI
 //! operation at the same time, so the router and the document cannot disagree.
 //!
-//! `GET /v1/customers/{key}` is the hot read path: its response (record, derived tags,
-//! tier, conflicts and today's figures) is cached in memory as serialized JSON with its
-//! ETag (the document heads). The cache follows the store's change feed before every
-//! read, so a write by any route, or later by sync, is never served stale.
+//! `GET /v1/customers/{key}` and `GET /v1/customers` are the hot read paths: they are
+//! served from the node's read models ([`rapport_node::Views`]: the cache of serialized
+//! customer responses and the in-memory list rows, both following the change feed).
 
 use crate::auth::TokenSource;
 use crate::extract::{split_reason, Json, OptionalJson, Path, Query};
@@ -24,17 +23,17 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use futures_util::stream::Stream;
 use rapport_model::{
-    industry, parse_date, ContactPatch, CustomerId, CustomerPatch, Date, FieldError, NewContact, NewCustomer,
-    NewInteraction, NewOrder, NewServiceRecord, NewTask, Stage, TaskCompletion, ValidationError,
+    parse_date, ContactPatch, CustomerPatch, Date, NewContact, NewCustomer, NewInteraction, NewOrder, NewServiceRecord,
+    NewTask, TaskCompletion,
 };
-use rapport_node::{ExportFormat, ExportRequest, ImportRequest, LocalBook};
+use rapport_node::{DateForms, ExportFormat, ExportRequest, FilterText, ImportRequest, LocalBook, Views};
 use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Rule, TierModel};
 use rapport_store::{Filter, ListRow, StoreError};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -46,7 +45,7 @@ use utoipa_axum::routes;
 pub const BODY_LIMIT: usize = 1 << 20;
 
 /// Customers whose `GET` response is kept in memory.
-pub const VIEW_CACHE_ENTRIES: usize = 4_096;
+pub use rapport_node::VIEW_CACHE_ENTRIES;
 
 /// Header that may carry the reason for a change instead of the body's `reason`.
 pub const REASON_HEADER: &str = "x-rapport-reason";
@@ -58,10 +57,8 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     book: Arc<LocalBook>,
     token: TokenSource,
-    cache: ViewCache,
-    lists: ListModel,
-    /// Bumped after every change to rules or settings (derived tags and tiers move).
-    settings_gen: std::sync::atomic::AtomicU64,
+    /// The list model and the cache of customer responses.
+    views: Views,
     /// The node runtime: its change notification wakes change-feed streams and
     /// background sync after every write.
     node: Arc<rapport_node::Node>,
@@ -192,9 +189,7 @@ pub fn router(node: Arc<rapport_node::Node>, token: impl Into<TokenSource>) -> R
     let state = AppState(Arc::new(Inner {
         book: node.book().clone(),
         token: token.into(),
-        cache: ViewCache::new(VIEW_CACHE_ENTRIES),
-        lists: ListModel::default(),
-        settings_gen: std::sync::atomic::AtomicU64::new(0),
+        views: Views::new(VIEW_CACHE_ENTRIES),
         node,
         openapi: OnceLock::new(),
     }));
@@ -298,8 +293,7 @@ async fn settings_write<T: Send + 'static>(
     f: impl FnOnce(&LocalBook) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let r = write(s, f).await;
-    s.0.settings_gen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    s.0.cache.clear();
+    s.0.views.settings_changed();
     r
 }
 
@@ -374,308 +368,6 @@ async fn written(s: &AppState, status: StatusCode, w: rapport_node::Written) -> 
     let mut r = json_response(status, &w);
     r.headers_mut().insert(header::ETAG, etag_value(&heads));
     Ok(r)
-}
-
-// ---------------------------------------------------------------------------------------
-// The cache of `GET /v1/customers/{key}` responses.
-
-struct CachedView {
-    date: Date,
-    number: String,
-    heads: String,
-    body: Bytes,
-}
-
-struct CacheState {
-    /// Change-feed sequence up to which writes have been applied to the cache.
-    synced: u64,
-    /// Bumped whenever the whole cache is dropped (rules or settings changed).
-    generation: u64,
-    /// The entries, least recently used evicted first (`lru`): a hot set stays cached
-    /// however many other customers pass through.
-    map: lru::LruCache<CustomerId, Arc<CachedView>>,
-    /// Customer numbers (upper-case) to ids, for entries in the map.
-    numbers: HashMap<String, CustomerId>,
-}
-
-impl CacheState {
-    fn remove(&mut self, id: &CustomerId) {
-        if let Some(v) = self.map.pop(id) {
-            self.numbers.remove(&v.number.to_uppercase());
-        }
-    }
-}
-
-/// When a response was read: the feed position and cache generation it reflects.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Seen(u64, u64);
-
-/// Serialized customer responses, bounded, invalidated by the change feed.
-struct ViewCache {
-    state: Mutex<CacheState>,
-}
-
-impl ViewCache {
-    fn new(capacity: usize) -> ViewCache {
-        let capacity = std::num::NonZeroUsize::new(capacity).unwrap_or(std::num::NonZeroUsize::MIN);
-        ViewCache {
-            state: Mutex::new(CacheState {
-                synced: u64::MAX,
-                generation: 0,
-                map: lru::LruCache::new(capacity),
-                numbers: HashMap::new(),
-            }),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
-        match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
-    }
-
-    fn clear(&self) {
-        let mut g = self.lock();
-        g.map.clear();
-        g.numbers.clear();
-        g.generation += 1;
-    }
-
-    /// Applies every change-feed event not yet seen; returns what the cache now reflects.
-    fn sync(&self, store: &rapport_store::Store) -> Result<Seen, StoreError> {
-        let synced = self.lock().synced;
-        if synced == u64::MAX {
-            // First use: nothing is cached yet; start from the feed's end.
-            let last = store.last_event_seq()?;
-            let mut g = self.lock();
-            if g.synced == u64::MAX {
-                g.synced = last;
-            }
-            return Ok(Seen(g.synced, g.generation));
-        }
-        let mut cursor = synced;
-        loop {
-            let events = store.events_after(cursor, 4096)?;
-            let mut g = self.lock();
-            if let Some(&(last, _)) = events.last() {
-                if g.synced < last {
-                    for (seq, id) in &events {
-                        if *seq > g.synced {
-                            g.remove(id);
-                        }
-                    }
-                    g.synced = last;
-                }
-            }
-            cursor = g.synced;
-            if events.len() < 4096 {
-                return Ok(Seen(g.synced, g.generation));
-            }
-        }
-    }
-
-    fn get(&self, key: &str, date: Date) -> Option<Arc<CachedView>> {
-        let mut g = self.lock();
-        let id = match g.numbers.get(&key.trim().to_uppercase()) {
-            Some(id) => *id,
-            None => key.trim().parse::<CustomerId>().ok()?,
-        };
-        // A view of another day is a miss and does not count as a use.
-        if g.map.peek(&id).is_none_or(|v| v.date != date) {
-            return None;
-        }
-        g.map.get(&id).cloned()
-    }
-
-    /// Stores a response read when the cache reflected `seen`, unless a write was applied
-    /// or the cache dropped since (the response might predate them).
-    fn put(&self, id: CustomerId, seen: Seen, view: Arc<CachedView>) {
-        let mut g = self.lock();
-        if Seen(g.synced, g.generation) != seen {
-            return;
-        }
-        g.remove(&id);
-        g.numbers.insert(view.number.to_uppercase(), id);
-        if let Some((_, evicted)) = g.map.push(id, view) {
-            g.numbers.remove(&evicted.number.to_uppercase());
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The list read model: every customer's list row in memory, following the change feed.
-
-struct ModelState {
-    synced: u64,
-    generation: u64,
-    date: Date,
-    rows: Arc<ModelRows>,
-}
-
-/// Every list row with its probe, by customer.
-type ModelRows = HashMap<CustomerId, (Probe, Arc<ListRow>)>;
-
-/// The list rows of the whole book, so a filtered, sorted page is a scan of memory
-/// instead of a decode of every matching row from the store. Before each use it applies
-/// the change feed (a re-read of each changed customer's row); after a rules or settings
-/// change, or when the date moves on, it reloads.
-#[derive(Default)]
-struct ListModel {
-    state: Mutex<Option<ModelState>>,
-}
-
-fn trimmed(mut r: ListRow) -> (Probe, Arc<ListRow>) {
-    // Index keys and agenda items are not needed for lists.
-    r.summary.keys = Vec::new();
-    r.summary.open_items = Vec::new();
-    (Probe::of(&r), Arc::new(r))
-}
-
-impl ListModel {
-    fn rows(&self, book: &LocalBook, generation: u64) -> Result<Arc<ModelRows>, StoreError> {
-        let today = book.now().date();
-        let mut g = match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        let fresh = g.as_ref().is_some_and(|m| m.generation == generation && m.date == today);
-        if !fresh {
-            // Make sure derived tags are today's before reading them.
-            let _ = book.actor();
-            let synced = book.store.last_event_seq()?;
-            let mut rows = HashMap::with_capacity(book.store.count()? as usize);
-            book.store.each_summary(|r| {
-                rows.insert(r.id, trimmed(r));
-            })?;
-            *g = Some(ModelState { synced, generation, date: today, rows: Arc::new(rows) });
-        }
-        let Some(m) = g.as_mut() else { return Err(StoreError::Db("list model missing".into())) };
-        loop {
-            let events = book.store.events_after(m.synced, 4096)?;
-            let Some(&(last, _)) = events.last() else { break };
-            let rows = Arc::make_mut(&mut m.rows);
-            for (_, id) in &events {
-                match book.store.summary(*id) {
-                    Ok(summary) => {
-                        rows.insert(*id, trimmed(ListRow { id: *id, summary }));
-                    }
-                    Err(StoreError::NotFound(_)) => {
-                        rows.remove(id);
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            m.synced = last;
-            if events.len() < 4096 {
-                break;
-            }
-        }
-        Ok(m.rows.clone())
-    }
-}
-
-/// What a list filter tests, kept beside each row of the list model: a filter scans one
-/// contiguous table instead of dereferencing 100,000 heap rows (~140 MiB, a cache miss or
-/// more per row, which was most of a filtered page's time). Text fields are hashes; a
-/// matching hash is confirmed on the row itself.
-#[derive(Clone, Copy)]
-struct Probe {
-    industry: u64,
-    stage: u64,
-    source: u64,
-    owner: u64,
-    tier: u64,
-    created: Date,
-    last_interaction: Option<Date>,
-    archived: bool,
-}
-
-fn text_hash(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
-}
-
-impl Probe {
-    fn of(r: &ListRow) -> Probe {
-        let s = &r.summary;
-        Probe {
-            industry: text_hash(&s.industry),
-            stage: text_hash(&s.stage),
-            source: text_hash(&s.source),
-            owner: text_hash(&rapport_model::member_key(&s.owner)),
-            tier: s.tier.as_deref().map(text_hash).unwrap_or(0),
-            created: s.created,
-            last_interaction: s.last_interaction,
-            archived: s.archived,
-        }
-    }
-}
-
-/// Whether a text filter passes: no filter, or equal hashes confirmed by the row's text
-/// (read only then).
-fn same_text<'a>(want: Option<&str>, wanted: u64, probe: u64, have: impl FnOnce() -> Option<&'a str>) -> bool {
-    want.is_none_or(|w| wanted == probe && have() == Some(w))
-}
-
-/// A filter with its text values hashed once per request.
-struct Wanted<'f> {
-    f: &'f Filter,
-    industry: u64,
-    stage: u64,
-    source: u64,
-    owner: u64,
-    /// The owner asked for, as owners are compared (`member_key`), computed once.
-    owner_key: Option<String>,
-    tier: u64,
-    no_interaction_since: Option<Date>,
-}
-
-impl<'f> Wanted<'f> {
-    fn of(f: &'f Filter) -> Wanted<'f> {
-        let h = |v: Option<&str>| v.map(text_hash).unwrap_or(0);
-        let owner_key = f.owner.as_deref().map(rapport_model::member_key);
-        Wanted {
-            f,
-            industry: h(f.industry.as_deref()),
-            stage: h(f.stage.map(|s| s.as_str())),
-            source: h(f.source.as_deref()),
-            owner: h(owner_key.as_deref()),
-            owner_key,
-            tier: h(f.tier.as_deref()),
-            no_interaction_since: f.no_interaction_cutoff(),
-        }
-    }
-
-    /// Whether a list row passes every filter, exactly as the store's indexes decide. The
-    /// row is only read once its probe passes.
-    fn passes(&self, p: &Probe, r: &ListRow) -> bool {
-        let f = self.f;
-        let s = &r.summary;
-        (f.include_archived || !p.archived)
-            && same_text(f.stage.map(|st| st.as_str()), self.stage, p.stage, || Some(s.stage.as_str()))
-            && same_text(f.industry.as_deref(), self.industry, p.industry, || Some(s.industry.as_str()))
-            && same_text(f.source.as_deref(), self.source, p.source, || Some(s.source.as_str()))
-            && self
-                .owner_key
-                .as_deref()
-                .is_none_or(|w| self.owner == p.owner && w == rapport_model::member_key(&s.owner))
-            && same_text(f.tier.as_deref(), self.tier, p.tier, || s.tier.as_deref())
-            && f.created_since.is_none_or(|d| p.created >= d)
-            && f.created_until.is_none_or(|d| p.created <= d)
-            && self.no_interaction_since.is_none_or(|since| p.last_interaction.is_none_or(|d| d <= since))
-            && f.tag.as_deref().is_none_or(|t| s.tags.iter().any(|x| x == t) || s.rule_tags.iter().any(|x| x == t))
-    }
-}
-
-/// Reads a customer's full response once (see `rapport_node::detail_json`).
-fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<CachedView, StoreError> {
-    // Derived tags and tiers must be today's (a node running past midnight re-evaluates).
-    let _ = book.actor();
-    let d = rapport_node::detail_json(&book.store, id, as_of)?;
-    Ok(CachedView { date: as_of, number: d.number, heads: d.heads, body: Bytes::from(d.body) })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -760,41 +452,23 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// The filter these parameters ask for, read as the command line reads its options
+    /// ([`FilterText::parse`]), with dates strictly `YYYY-MM-DD` as the document says.
     fn filter(&self, today: Date) -> Result<Filter, ApiError> {
-        let mut errs: Vec<FieldError> = Vec::new();
-        let f = Filter {
-            industry: self
-                .industry
-                .as_deref()
-                .and_then(|i| industry(i).map(|i| i.code.to_string()).map_err(|e| errs.push(e)).ok()),
-            stage: self.stage.as_deref().and_then(|s| Stage::parse(s).map_err(|e| errs.push(e)).ok()),
+        let text = FilterText {
+            industry: self.industry.as_deref().map(str::to_string),
+            stage: self.stage.as_deref().map(str::to_string),
             source: self.source.clone(),
             owner: self.owner.clone(),
             tag: self.tag.clone(),
-            tier: self.tier.as_deref().and_then(|t| match rapport_rules::Tier::parse(t) {
-                Some(t) => Some(t.as_str().to_string()),
-                None => {
-                    errs.push(FieldError::new("tier", format!("`{t}` is not a tier; use S, A, B or C")));
-                    None
-                }
-            }),
-            created_since: self
-                .created_since
-                .as_deref()
-                .and_then(|d| parse_date("created_since", d).map_err(|e| errs.push(e)).ok()),
-            created_until: self
-                .created_until
-                .as_deref()
-                .and_then(|d| parse_date("created_until", d).map_err(|e| errs.push(e)).ok()),
-            no_interaction_days: self
-                .no_interaction_days
-                .as_ref()
-                .and_then(|n| Filter::no_interaction(n.0, today).map_err(|e| errs.push(e)).ok()),
-            include_archived: self.archived.unwrap_or(false),
+            tier: self.tier.as_deref().map(str::to_string),
+            created_since: self.created_since.as_deref().map(str::to_string),
+            created_until: self.created_until.as_deref().map(str::to_string),
+            no_interaction_days: self.no_interaction_days.as_ref().map(|n| n.0),
+            archived: self.archived.unwrap_or(false),
             to_fill: self.to_fill.unwrap_or(false),
         };
-        ValidationError::check(errs).map_err(StoreError::Invalid)?;
-        Ok(f)
+        Ok(text.parse(today, DateForms::Strict)?)
     }
 }
 
@@ -923,22 +597,9 @@ impl KeyVal<'_> {
 async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
     let today = date_or_today(&s.0.book, "today", &q.today)?;
     let filter = q.filter(today)?;
-    let text = q.q.clone().filter(|t| !t.trim().is_empty());
+    let text = q.q.clone();
     let st = s.clone();
-    let rows: Vec<Arc<ListRow>> = run(&s, move |b| match text {
-        None => {
-            let generation = st.0.settings_gen.load(std::sync::atomic::Ordering::SeqCst);
-            let all = st.0.lists.rows(b, generation)?;
-            let wanted = Wanted::of(&filter);
-            Ok(all.values().filter(|(p, r)| wanted.passes(p, r)).map(|(_, r)| r.clone()).collect())
-        }
-        Some(t) => {
-            let found = b.search(&t, filter.include_archived)?;
-            let wanted = Wanted::of(&filter);
-            Ok(found.into_iter().filter(|r| wanted.passes(&Probe::of(r), r)).map(Arc::new).collect())
-        }
-    })
-    .await?;
+    let rows: Vec<Arc<ListRow>> = run(&s, move |b| st.0.views.list(b, &filter, text.as_deref())).await?;
     Ok(ok(&page(rows, &q)?))
 }
 
@@ -984,24 +645,9 @@ async fn get_customer(
     let cacheable = q.as_of.is_none();
     let view = if cacheable {
         let st = s.clone();
-        let k = key.clone();
-        run(&s, move |b| {
-            let seen = st.0.cache.sync(&b.store)?;
-            if let Some(v) = st.0.cache.get(&k, date) {
-                return Ok(v);
-            }
-            let id = b.store.resolve(&k)?;
-            let v = Arc::new(read_view(b, id, date)?);
-            st.0.cache.put(id, seen, v.clone());
-            Ok(v)
-        })
-        .await?
+        run(&s, move |b| st.0.views.customer(b, &key, date)).await?
     } else {
-        run(&s, move |b| {
-            let id = b.store.resolve(&key)?;
-            Ok(Arc::new(read_view(b, id, date)?))
-        })
-        .await?
+        run(&s, move |b| Views::customer_as_of(b, &key, date).map(Arc::new)).await?
     };
     if none_match(&headers, &view.heads) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
@@ -1815,63 +1461,4 @@ async fn events(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn view(n: u128) -> (CustomerId, Arc<CachedView>) {
-        let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
-        let number = format!("GEN-2026-TEST-{n:03}");
-        let v = CachedView { date, number, heads: String::new(), body: Bytes::new() };
-        (CustomerId(n.to_be_bytes()), Arc::new(v))
-    }
-
-    #[test]
-    fn a_hot_set_survives_a_scan_of_other_customers() {
-        let cache = ViewCache::new(100);
-        let seen = Seen(0, 0);
-        cache.lock().synced = 0;
-        let date = view(0).1.date;
-        for n in 0..20 {
-            let (id, v) = view(n);
-            cache.put(id, seen, v);
-        }
-        // 1,000 other customers pass through while the first 20 keep being read.
-        for n in 1000..2000 {
-            for hot in 0..20 {
-                let key = format!("gen-2026-test-{hot:03}");
-                assert!(cache.get(&key, date).is_some(), "hot customer {hot} evicted at {n}");
-            }
-            let (id, v) = view(n);
-            cache.put(id, seen, v);
-            assert!(cache.lock().map.len() <= 100);
-        }
-        // A date change is a miss, not a stale answer.
-        let tomorrow = date.succ_opt().unwrap_or(date);
-        assert!(cache.get("GEN-2026-TEST-000", tomorrow).is_none());
-    }
-
-    #[test]
-    fn one_insert_past_capacity_evicts_exactly_the_least_recently_used() {
-        let cache = ViewCache::new(4);
-        let seen = Seen(0, 0);
-        cache.lock().synced = 0;
-        let date = view(0).1.date;
-        for n in 0..4 {
-            let (id, v) = view(n);
-            cache.put(id, seen, v);
-        }
-        // Customer 0 is read, so customer 1 is now the least recently used.
-        assert!(cache.get("GEN-2026-TEST-000", date).is_some());
-        let (id, v) = view(4);
-        cache.put(id, seen, v);
-        assert!(cache.get("GEN-2026-TEST-001", date).is_none(), "the least recently used stays");
-        for kept in [0, 2, 3, 4] {
-            assert!(cache.get(&format!("GEN-2026-TEST-{kept:03}"), date).is_some(), "{kept} was evicted too");
-        }
-        // An evicted customer's number no longer resolves to it.
-        assert!(!cache.lock().numbers.contains_key("GEN-2026-TEST-001"));
-    }
 }

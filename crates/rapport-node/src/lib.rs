@@ -11,8 +11,16 @@
 //! [`NodeControl`] is what the command line asks of it, locally ([`LocalNode`]) or over
 //! the API. Errors of the runtime are [`NodeError`].
 //!
+//! * [`views`]: the read models a serving node keeps in memory (every list row, and the
+//!   cache of serialized customer responses), following the store's change feed.
+//! * [`FilterText`] and [`CustomerText`]: the one reading of the text people and scripts
+//!   type for list filters and customer patches (command-line options, API query
+//!   parameters).
+//!
 //! This crate never serves HTTP (the API crate does) and never writes to standard output;
 //! the node's only words of its own are background failures on standard error, its log.
+//! It never parses command lines itself, decides a filter match anywhere but
+//! [`rapport_store::Matcher`], or writes to the store except through the store's operations.
 
 mod book;
 mod control;
@@ -27,6 +35,8 @@ mod import;
 mod import_update;
 mod relay;
 mod runtime;
+mod text;
+pub mod views;
 
 pub use book::{customer_view, Book, Clock, CustomerView, Explanation, LocalBook, RuleInfo, TierLine, Written};
 pub use control::{LocalNode, NodeControl};
@@ -41,3 +51,5 @@ pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow,
 pub use rapport_p2p::{Invitation, InviteState, PeerInfo};
 pub use relay::{load_relay, parse_relay, relay_config_path, save_relay, verify_relay, RelayConfig};
 pub use runtime::{InviteRequest, Invited, Node, Paired, SyncOutcome, SyncStatus, MAX_PAIRING_WINDOW};
+pub use text::{CustomerText, DateForms, FilterText};
+pub use views::{CachedView, Views, VIEW_CACHE_ENTRIES};

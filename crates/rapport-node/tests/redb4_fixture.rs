@@ -7,7 +7,7 @@
 //! derived tags and tiers too.
 
 use rapport_model::*;
-use rapport_node::{Book, Clock, LocalBook};
+use rapport_node::{Clock, LocalBook};
 use rapport_store::{Filter, Store};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../rapport-store/tests/fixtures/redb4-book.redb");

@@ -6,10 +6,17 @@
 //! keys, and commits all of it in one durable redb transaction. A crash therefore leaves
 //! either the old state or the new one, never an index that points at a missing or
 //! stale record; `doctor` proves it and `reindex` rebuilds from the documents.
+//!
+//! Which customers a list filter selects is decided here, once ([`Matcher`]): the indexes
+//! only narrow the candidates, and every other reader of list rows asks the same matcher.
+//!
+//! What it must never do: link the rules engine (derived tags come through the
+//! [`Deriver`] the node installs), talk to the network, or leave a write half-applied.
 
 mod codec;
 mod dedupe;
 mod disk;
+mod filter;
 mod identity;
 mod import;
 mod index;
@@ -24,6 +31,7 @@ mod write;
 
 pub use codec::DocCodec;
 pub use dedupe::{CrowdedKey, DuplicatePair, Duplicates, CROWDED};
+pub use filter::{Matcher, Probe};
 pub use identity::Identity;
 pub use import::{CustomerUpdate, MatchedBy, RowKeys};
 pub use index::{

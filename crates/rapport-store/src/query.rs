@@ -1,88 +1,15 @@
 //! Reading the book through its indexes: filtered lists, substring search, the agenda,
 //! the change feed, and `doctor`, which checks every index against the documents.
 
+pub use crate::filter::Filter;
 use crate::index::{date_key, index_keys, search_text, text_key, IndexKind, Summary};
 use crate::tables::*;
 use crate::write::load_row;
 use crate::{Store, StoreError};
-use rapport_model::{normalize_text, CustomerId, Date, FieldError, Stage};
+use rapport_model::{normalize_text, CustomerId, Date};
 use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-
-/// A combination of list filters; every set field must match.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Filter {
-    /// Industry code.
-    pub industry: Option<String>,
-    /// Stage.
-    pub stage: Option<Stage>,
-    /// Source.
-    pub source: Option<String>,
-    /// Owner.
-    pub owner: Option<String>,
-    /// Manual or rule tag.
-    pub tag: Option<String>,
-    /// Composite tier S/A/B/C.
-    pub tier: Option<String>,
-    /// Created on or after.
-    pub created_since: Option<Date>,
-    /// Created on or before.
-    pub created_until: Option<Date>,
-    /// No follow-up in the last N days before `today` (or never).
-    pub no_interaction_days: Option<(u32, Date)>,
-    /// Include archived customers.
-    pub include_archived: bool,
-    /// Only customers with a key field still to fill (待补充, `Customer::to_fill`).
-    #[serde(default)]
-    pub to_fill: bool,
-}
-
-impl Filter {
-    /// The filters that are set, by the names the API's query parameters use (`today` is
-    /// the date `no_interaction_days` counts back from): for query strings and for saying
-    /// in words which customers an operation covered.
-    pub fn settings(&self) -> Vec<(&'static str, String)> {
-        let all = [
-            ("industry", self.industry.clone()),
-            ("stage", self.stage.map(|s| s.as_str().to_string())),
-            ("source", self.source.clone()),
-            ("owner", self.owner.clone()),
-            ("tag", self.tag.clone()),
-            ("tier", self.tier.clone()),
-            ("created_since", self.created_since.map(|d| d.to_string())),
-            ("created_until", self.created_until.map(|d| d.to_string())),
-            ("no_interaction_days", self.no_interaction_days.map(|(n, _)| n.to_string())),
-            ("today", self.no_interaction_days.map(|(_, t)| t.to_string())),
-            ("archived", self.include_archived.then(|| "true".to_string())),
-            ("to_fill", self.to_fill.then(|| "true".to_string())),
-        ];
-        all.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
-    }
-
-    /// Most days `no_interaction_days` may count back: a hundred years reaches before any
-    /// follow-up a book holds, and a bound keeps the count inside the calendar.
-    pub const MAX_NO_INTERACTION_DAYS: u32 = 36_500;
-
-    /// The `no_interaction_days` filter counted back from `today`; a count over
-    /// [`Filter::MAX_NO_INTERACTION_DAYS`] is refused, naming the field and the bound.
-    pub fn no_interaction(days: u32, today: Date) -> Result<(u32, Date), FieldError> {
-        if days > Self::MAX_NO_INTERACTION_DAYS {
-            return Err(FieldError::new(
-                "no_interaction_days",
-                format!("must be between 0 and {} (days)", Self::MAX_NO_INTERACTION_DAYS),
-            ));
-        }
-        Ok((days, today))
-    }
-
-    /// The last day a follow-up may fall on for a customer to pass `no_interaction_days`
-    /// (saturating at the calendar's first day, so no count can overflow).
-    pub fn no_interaction_cutoff(&self) -> Option<Date> {
-        self.no_interaction_days
-            .map(|(n, today)| today.checked_sub_days(chrono::Days::new(u64::from(n))).unwrap_or(Date::MIN))
-    }
-}
 
 /// One row of a list.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -203,7 +130,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Customers matching every filter, ordered by number.
+    /// Customers matching every filter, ordered by number: the indexes narrow the book,
+    /// [`crate::Matcher`] decides.
     pub fn list(&self, f: &Filter) -> Result<Vec<ListRow>, StoreError> {
         let txn = self.db().begin_read()?;
         let index = txn.open_multimap_table(INDEX)?;
@@ -260,11 +188,15 @@ impl Store {
             let archived = self.ids_for(&index, &[IndexKind::Archived as u8])?;
             result.retain(|x| !archived.contains(x));
         }
+        // The indexes chose the candidates; the one filter decision keeps or drops each.
+        let matcher = crate::Matcher::of(f);
         let mut rows = Vec::with_capacity(result.len());
         for k in result {
             if let (Some(v), Some(id)) = (summaries.get(k)?, id_at(&ids, k)?) {
                 let summary: Summary = postcard::from_bytes(v.value())?;
-                rows.push(ListRow { id, summary });
+                if matcher.matches(&summary) {
+                    rows.push(ListRow { id, summary });
+                }
             }
         }
         rows.sort_by(|a, b| a.summary.number.cmp(&b.summary.number));

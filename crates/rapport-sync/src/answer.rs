@@ -2,10 +2,10 @@
 //! requests the relay answers, served from the node's own store and change log.
 
 use crate::session::{hashes, SETTINGS_ID};
-use crate::wire::{DocChanges, DocHeads, DocResult, Message};
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
 use rapport_store::{Store, StoreError};
+use rapport_wire::{DocChanges, DocHeads, DocResult, Message};
 
 /// Most documents answered in one `Changed` or `Docs` message.
 const MAX_DOCS: usize = 10_000;

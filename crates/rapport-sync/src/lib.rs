@@ -10,19 +10,24 @@
 //! size of the book, and a fresh node receives whole saved documents in bulk. Cursors and
 //! known heads are recorded after each acknowledged batch, so an interrupted sync resumes
 //! where it stopped. `docs/sync.md` specifies messages, framing and the state machine.
+//!
+//! The frames and messages themselves live in `rapport-wire` (re-exported here), which
+//! the relay shares; this crate is the node's side and must never be linked by the relay,
+//! nor change the wire format on its own.
 
 mod answer;
 mod progress;
 mod session;
 pub mod status;
-mod wire;
 
 pub use answer::{answer, Answered};
 pub use progress::{ProgressObserver, SyncProgress};
 pub use session::{
     sync_once, sync_once_with, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID, SETTINGS_NAME,
 };
-pub use wire::{
+// The wire format lives in its own crate, shared with the relay; re-exported so a node's
+// code names one sync crate.
+pub use rapport_wire::{
     decode, encode, fits, DocChanges, DocHeads, DocResult, Message, WireError, MAX_FRAME, PROTOCOL_VERSION,
     RESPONSE_BUDGET,
 };

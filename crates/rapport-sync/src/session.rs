@@ -1,15 +1,14 @@
 //! The node side of a sync session: push what changed here, pull what changed there.
 
 use crate::progress::{Meter, ProgressObserver};
-use crate::wire::{decode, encode, DocChanges, DocHeads, DocResult, Message};
 use crate::SyncError;
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
 use rapport_store::{Adopted, Store, StoreError};
+use rapport_wire::{decode, encode, DocChanges, DocHeads, DocResult, Message};
 use serde::{Deserialize, Serialize};
 
-/// Id under which the team settings document (rules, tier settings) travels.
-pub const SETTINGS_ID: [u8; 16] = [0; 16];
+pub use rapport_wire::SETTINGS_ID;
 /// Documents per push or fetch request.
 const BATCH_DOCS: usize = 1000;
 /// Bytes of Automerge data per push request (requests stay well under the frame limit).

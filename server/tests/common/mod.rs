@@ -127,7 +127,7 @@ pub fn sync_post(addr: &str, authorization: Option<&str>, body: &[u8]) -> (u16, 
 
 /// A real sync request (`Changes` from the start) with a member token: its status.
 pub fn sync_status(addr: &str, token: &str) -> u16 {
-    let frame = rapport_sync::encode(&rapport_sync::Message::Changes { since: 0, limit: 10 });
+    let frame = rapport_wire::encode(&rapport_wire::Message::Changes { since: 0, limit: 10 });
     sync_post(addr, Some(&format!("Bearer {token}")), &frame).0
 }
 

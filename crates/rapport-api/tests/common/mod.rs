@@ -34,6 +34,8 @@ impl Reply {
 
 pub struct Node {
     pub url: String,
+    /// The book the server serves, for reading it beside the API.
+    pub book: Arc<LocalBook>,
     pub dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -46,6 +48,11 @@ pub fn now() -> rapport_model::DateTime {
 
 /// Starts a node over a store with `demo` sample customers.
 pub fn start(demo: u64) -> Node {
+    start_with(demo, |_| {})
+}
+
+/// Starts a node over a store with `demo` sample customers and whatever `prepare` writes.
+pub fn start_with(demo: u64, prepare: impl FnOnce(&LocalBook)) -> Node {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::init(
         &dir.path().join("book.redb"),
@@ -61,7 +68,9 @@ pub fn start(demo: u64) -> Node {
         let customers = (0..demo).map(|i| gen.customer(i, &profile)).collect();
         book.store.create_many(customers, "Test Owner", now()).expect("demo customers");
     }
+    prepare(&book);
     let book = Arc::new(book);
+    let served = book.clone();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let node_dir = dir.path().to_path_buf();
@@ -70,7 +79,7 @@ pub fn start(demo: u64) -> Node {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             addr_tx.send(listener.local_addr().expect("addr")).expect("send addr");
-            let node = rapport_node::Node::new(book, &node_dir).expect("node");
+            let node = rapport_node::Node::new(served, &node_dir).expect("node");
             let router = rapport_api::router(node, TOKEN);
             rapport_api::serve(listener, router, async move {
                 let _ = stop_rx.await;
@@ -89,7 +98,7 @@ pub fn start(demo: u64) -> Node {
         .max_idle_connections(0)
         .build()
         .into();
-    Node { url: format!("http://{addr}"), dir, stop: Some(stop_tx), thread: Some(thread), agent }
+    Node { url: format!("http://{addr}"), book, dir, stop: Some(stop_tx), thread: Some(thread), agent }
 }
 
 impl Node {

@@ -1,11 +1,25 @@
-//! Sync messages and their framing.
+//! Rapport's sync wire format: the messages nodes and the relay exchange, their framing,
+//! and the limits both sides enforce.
+//!
+//! This crate is shared by the node's sync sessions (`rapport-sync`), peer-to-peer sync
+//! (`rapport-p2p`) and the relay (`rapport-relay`), so both ends of a connection read and
+//! write frames with the same code. It must never depend on a store, a document library
+//! or a network stack: the relay links it without linking a node's store, and a change
+//! here is a change of protocol (bump [`PROTOCOL_VERSION`] for anything incompatible;
+//! `docs/sync.md` specifies every message).
 //!
 //! A frame is a 4-byte big-endian length, then the payload: one version byte
 //! ([`PROTOCOL_VERSION`]) followed by the postcard encoding of a [`Message`]. Frames larger
 //! than [`MAX_FRAME`] are refused before they are read, an unknown version is refused
 //! rather than guessed at, and a payload must decode completely (no trailing bytes).
 
+#![warn(missing_docs)]
+
 use serde::{Deserialize, Serialize};
+
+/// Id under which the team settings document (rules, tier settings) travels: all zeros,
+/// never a customer id.
+pub const SETTINGS_ID: [u8; 16] = [0; 16];
 
 /// Version of the message format; bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u8 = 1;

@@ -1,0 +1,364 @@
+//! The node's read models: the list rows of the whole book in memory and the cache of
+//! serialized customer responses, both following the store's change feed.
+//!
+//! The HTTP API serves lists and customer reads from [`Views`]; anything else that serves
+//! many reads from one open store may too. A list page is a scan of memory instead of a
+//! decode of every matching row, and a hot customer's response is served without reading
+//! its document. Before every use each model applies the change-feed events it has not
+//! seen, so a write by any route, or later by sync, is never served stale; after a rules
+//! or settings change ([`Views::settings_changed`]) or when the date moves on, they reload.
+//!
+//! These models decide nothing themselves: which rows a filter keeps is
+//! [`rapport_store::Matcher`]'s decision, the same one the store's index path and exports
+//! take, and a response's body is [`crate::detail_json`]'s.
+
+use crate::LocalBook;
+use bytes::Bytes;
+use rapport_model::{CustomerId, Date};
+use rapport_store::{Filter, ListRow, Matcher, Probe, StoreError};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Customers whose `GET` response is kept in memory.
+pub const VIEW_CACHE_ENTRIES: usize = 4_096;
+
+/// The read models of one open book.
+pub struct Views {
+    cache: ViewCache,
+    lists: ListModel,
+    /// Bumped after every change to rules or settings (derived tags and tiers move).
+    settings_gen: AtomicU64,
+}
+
+impl Default for Views {
+    fn default() -> Views {
+        Views::new(VIEW_CACHE_ENTRIES)
+    }
+}
+
+impl Views {
+    /// Read models keeping at most `capacity` customer responses.
+    pub fn new(capacity: usize) -> Views {
+        Views { cache: ViewCache::new(capacity), lists: ListModel::default(), settings_gen: AtomicU64::new(0) }
+    }
+
+    /// Rules or settings changed: every derived tag and tier may move, so cached responses
+    /// are dropped and the list rows reloaded on their next use.
+    pub fn settings_changed(&self) {
+        self.settings_gen.fetch_add(1, Ordering::SeqCst);
+        self.cache.clear();
+    }
+
+    /// A customer's response for `date` (a number or an id), from the cache when a
+    /// current one is held, read and kept otherwise.
+    pub fn customer(&self, book: &LocalBook, key: &str, date: Date) -> Result<Arc<CachedView>, StoreError> {
+        let seen = self.cache.sync(&book.store)?;
+        if let Some(v) = self.cache.get(key, date) {
+            return Ok(v);
+        }
+        let id = book.store.resolve(key)?;
+        let v = Arc::new(read_view(book, id, date)?);
+        self.cache.put(id, seen, v.clone());
+        Ok(v)
+    }
+
+    /// A customer's response as of a day other than today's, read and not kept.
+    pub fn customer_as_of(book: &LocalBook, key: &str, as_of: Date) -> Result<CachedView, StoreError> {
+        read_view(book, book.store.resolve(key)?, as_of)
+    }
+
+    /// The list rows passing `filter`, in no order; with `text`, only customers whose
+    /// name, number, contact names, phones or emails contain it (as `search` finds them).
+    pub fn list(&self, book: &LocalBook, filter: &Filter, text: Option<&str>) -> Result<Vec<Arc<ListRow>>, StoreError> {
+        let matcher = Matcher::of(filter);
+        match text.filter(|t| !t.trim().is_empty()) {
+            None => {
+                let all = self.lists.rows(book, self.settings_gen.load(Ordering::SeqCst))?;
+                Ok(all
+                    .values()
+                    .filter(|(p, r)| matcher.matches_probed(p, &r.summary))
+                    .map(|(_, r)| r.clone())
+                    .collect())
+            }
+            Some(t) => {
+                let found = book.store.search(t, filter.include_archived)?;
+                Ok(found.into_iter().filter(|r| matcher.matches(&r.summary)).map(Arc::new).collect())
+            }
+        }
+    }
+}
+
+/// Reads a customer's full response once (see [`crate::detail_json`]).
+fn read_view(book: &LocalBook, id: CustomerId, as_of: Date) -> Result<CachedView, StoreError> {
+    // Derived tags and tiers must be today's (a node running past midnight re-evaluates).
+    let _ = book.actor();
+    let d = crate::detail_json(&book.store, id, as_of)?;
+    Ok(CachedView { date: as_of, number: d.number, heads: d.heads, body: Bytes::from(d.body) })
+}
+
+// ---------------------------------------------------------------------------------------
+// The cache of customer responses.
+
+/// A customer's `GET` response, serialized once: the record, derived tags, tier,
+/// conflicts and figures as of `date`, with the document heads for its ETag.
+#[derive(Debug)]
+pub struct CachedView {
+    /// The day the figures are computed for.
+    pub date: Date,
+    /// Customer number.
+    pub number: String,
+    /// Document heads (the ETag).
+    pub heads: String,
+    /// The JSON body.
+    pub body: Bytes,
+}
+
+struct CacheState {
+    /// Change-feed sequence up to which writes have been applied to the cache.
+    synced: u64,
+    /// Bumped whenever the whole cache is dropped (rules or settings changed).
+    generation: u64,
+    /// The entries, least recently used evicted first (`lru`): a hot set stays cached
+    /// however many other customers pass through.
+    map: lru::LruCache<CustomerId, Arc<CachedView>>,
+    /// Customer numbers (upper-case) to ids, for entries in the map.
+    numbers: HashMap<String, CustomerId>,
+}
+
+impl CacheState {
+    fn remove(&mut self, id: &CustomerId) {
+        if let Some(v) = self.map.pop(id) {
+            self.numbers.remove(&v.number.to_uppercase());
+        }
+    }
+}
+
+/// When a response was read: the feed position and cache generation it reflects.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Seen(u64, u64);
+
+/// Serialized customer responses, bounded, invalidated by the change feed.
+struct ViewCache {
+    state: Mutex<CacheState>,
+}
+
+impl ViewCache {
+    fn new(capacity: usize) -> ViewCache {
+        let capacity = std::num::NonZeroUsize::new(capacity).unwrap_or(std::num::NonZeroUsize::MIN);
+        ViewCache {
+            state: Mutex::new(CacheState {
+                synced: u64::MAX,
+                generation: 0,
+                map: lru::LruCache::new(capacity),
+                numbers: HashMap::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    fn clear(&self) {
+        let mut g = self.lock();
+        g.map.clear();
+        g.numbers.clear();
+        g.generation += 1;
+    }
+
+    /// Applies every change-feed event not yet seen; returns what the cache now reflects.
+    fn sync(&self, store: &rapport_store::Store) -> Result<Seen, StoreError> {
+        let synced = self.lock().synced;
+        if synced == u64::MAX {
+            // First use: nothing is cached yet; start from the feed's end.
+            let last = store.last_event_seq()?;
+            let mut g = self.lock();
+            if g.synced == u64::MAX {
+                g.synced = last;
+            }
+            return Ok(Seen(g.synced, g.generation));
+        }
+        let mut cursor = synced;
+        loop {
+            let events = store.events_after(cursor, 4096)?;
+            let mut g = self.lock();
+            if let Some(&(last, _)) = events.last() {
+                if g.synced < last {
+                    for (seq, id) in &events {
+                        if *seq > g.synced {
+                            g.remove(id);
+                        }
+                    }
+                    g.synced = last;
+                }
+            }
+            cursor = g.synced;
+            if events.len() < 4096 {
+                return Ok(Seen(g.synced, g.generation));
+            }
+        }
+    }
+
+    fn get(&self, key: &str, date: Date) -> Option<Arc<CachedView>> {
+        let mut g = self.lock();
+        let id = match g.numbers.get(&key.trim().to_uppercase()) {
+            Some(id) => *id,
+            None => key.trim().parse::<CustomerId>().ok()?,
+        };
+        // A view of another day is a miss and does not count as a use.
+        if g.map.peek(&id).is_none_or(|v| v.date != date) {
+            return None;
+        }
+        g.map.get(&id).cloned()
+    }
+
+    /// Stores a response read when the cache reflected `seen`, unless a write was applied
+    /// or the cache dropped since (the response might predate them).
+    fn put(&self, id: CustomerId, seen: Seen, view: Arc<CachedView>) {
+        let mut g = self.lock();
+        if Seen(g.synced, g.generation) != seen {
+            return;
+        }
+        g.remove(&id);
+        g.numbers.insert(view.number.to_uppercase(), id);
+        if let Some((_, evicted)) = g.map.push(id, view) {
+            g.numbers.remove(&evicted.number.to_uppercase());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The list read model: every customer's list row in memory, following the change feed.
+
+struct ModelState {
+    synced: u64,
+    generation: u64,
+    date: Date,
+    rows: Arc<ModelRows>,
+}
+
+/// Every list row with its probe, by customer.
+type ModelRows = HashMap<CustomerId, (Probe, Arc<ListRow>)>;
+
+/// The list rows of the whole book, so a filtered, sorted page is a scan of memory
+/// instead of a decode of every matching row from the store. Before each use it applies
+/// the change feed (a re-read of each changed customer's row); after a rules or settings
+/// change, or when the date moves on, it reloads.
+#[derive(Default)]
+struct ListModel {
+    state: Mutex<Option<ModelState>>,
+}
+
+fn trimmed(mut r: ListRow) -> (Probe, Arc<ListRow>) {
+    // The probe reads the whole row; index keys and agenda items are not needed after it.
+    let probe = Probe::of(&r.summary);
+    r.summary.keys = Vec::new();
+    r.summary.open_items = Vec::new();
+    (probe, Arc::new(r))
+}
+
+impl ListModel {
+    fn rows(&self, book: &LocalBook, generation: u64) -> Result<Arc<ModelRows>, StoreError> {
+        let today = book.now().date();
+        let mut g = match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let fresh = g.as_ref().is_some_and(|m| m.generation == generation && m.date == today);
+        if !fresh {
+            // Make sure derived tags are today's before reading them.
+            let _ = book.actor();
+            let synced = book.store.last_event_seq()?;
+            let mut rows = HashMap::with_capacity(book.store.count()? as usize);
+            book.store.each_summary(|r| {
+                rows.insert(r.id, trimmed(r));
+            })?;
+            *g = Some(ModelState { synced, generation, date: today, rows: Arc::new(rows) });
+        }
+        let Some(m) = g.as_mut() else { return Err(StoreError::Db("list model missing".into())) };
+        loop {
+            let events = book.store.events_after(m.synced, 4096)?;
+            let Some(&(last, _)) = events.last() else { break };
+            let rows = Arc::make_mut(&mut m.rows);
+            for (_, id) in &events {
+                match book.store.summary(*id) {
+                    Ok(summary) => {
+                        rows.insert(*id, trimmed(ListRow { id: *id, summary }));
+                    }
+                    Err(StoreError::NotFound(_)) => {
+                        rows.remove(id);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            m.synced = last;
+            if events.len() < 4096 {
+                break;
+            }
+        }
+        Ok(m.rows.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(n: u128) -> (CustomerId, Arc<CachedView>) {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let number = format!("GEN-2026-TEST-{n:03}");
+        let v = CachedView { date, number, heads: String::new(), body: Bytes::new() };
+        (CustomerId(n.to_be_bytes()), Arc::new(v))
+    }
+
+    #[test]
+    fn a_hot_set_survives_a_scan_of_other_customers() {
+        let cache = ViewCache::new(100);
+        let seen = Seen(0, 0);
+        cache.lock().synced = 0;
+        let date = view(0).1.date;
+        for n in 0..20 {
+            let (id, v) = view(n);
+            cache.put(id, seen, v);
+        }
+        // 1,000 other customers pass through while the first 20 keep being read.
+        for n in 1000..2000 {
+            for hot in 0..20 {
+                let key = format!("gen-2026-test-{hot:03}");
+                assert!(cache.get(&key, date).is_some(), "hot customer {hot} evicted at {n}");
+            }
+            let (id, v) = view(n);
+            cache.put(id, seen, v);
+            assert!(cache.lock().map.len() <= 100);
+        }
+        // A date change is a miss, not a stale answer.
+        let tomorrow = date.succ_opt().unwrap_or(date);
+        assert!(cache.get("GEN-2026-TEST-000", tomorrow).is_none());
+    }
+
+    #[test]
+    fn one_insert_past_capacity_evicts_exactly_the_least_recently_used() {
+        let cache = ViewCache::new(4);
+        let seen = Seen(0, 0);
+        cache.lock().synced = 0;
+        let date = view(0).1.date;
+        for n in 0..4 {
+            let (id, v) = view(n);
+            cache.put(id, seen, v);
+        }
+        // Customer 0 is read, so customer 1 is now the least recently used.
+        assert!(cache.get("GEN-2026-TEST-000", date).is_some());
+        let (id, v) = view(4);
+        cache.put(id, seen, v);
+        assert!(cache.get("GEN-2026-TEST-001", date).is_none(), "the least recently used stays");
+        for kept in [0, 2, 3, 4] {
+            assert!(cache.get(&format!("GEN-2026-TEST-{kept:03}"), date).is_some(), "{kept} was evicted too");
+        }
+        // An evicted customer's number no longer resolves to it.
+        assert!(!cache.lock().numbers.contains_key("GEN-2026-TEST-001"));
+    }
+}
