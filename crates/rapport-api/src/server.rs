@@ -470,7 +470,7 @@ impl ViewCache {
             None => key.trim().parse::<CustomerId>().ok()?,
         };
         // A view of another day is a miss and does not count as a use.
-        if !g.map.peek(&id).is_some_and(|v| v.date == date) {
+        if g.map.peek(&id).is_none_or(|v| v.date != date) {
             return None;
         }
         g.map.get(&id).cloned()
