@@ -64,7 +64,7 @@ pub struct SyncOutcomeOut {
 /// failed sync is a result with `error`, not a failed request.
 #[utoipa::path(post, path = "/v1/sync", tag = "node", request_body(content = Option<SyncRequest>, description = "Optional; without a body, the relay only."),
     responses((status = 200, description = "One result per relay or peer", body = Vec<SyncOutcomeOut>),
-        (status = 502, description = "The peers could not be reached at all (`sync-failed`)", body = Problem)))]
+        (status = 502, description = "The peers could not be reached at all (`sync-failed`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn sync_now(
     State(s): State<AppState>,
     OptionalJson(req): OptionalJson<SyncRequest>,
@@ -101,7 +101,7 @@ pub(crate) async fn get_relay(State(s): State<AppState>) -> Result<Response, Api
 /// syncs with it at once.
 #[utoipa::path(put, path = "/v1/relay", tag = "node", request_body = RelayIn,
     responses((status = 200, description = "Kept; the node now syncs with it", body = RelayOut),
-        (status = 409, description = "The sample book of `serve --demo` never gets a relay (`refused`)", body = Problem)))]
+        (status = 409, description = "The sample book of `serve --demo` never gets a relay (`refused`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn put_relay(State(s): State<AppState>, Json(req): Json<RelayIn>) -> Result<Response, ApiError> {
     let cfg = s.node().set_relay(&req.url, &req.token).await?;
     Ok(json(StatusCode::OK, &RelayOut { relay: Some(cfg.url) }))
@@ -147,22 +147,24 @@ pub(crate) async fn list_peers(State(s): State<AppState>) -> Result<Response, Ap
 /// Pairs with the node that made a ticket, then syncs with it once.
 #[utoipa::path(post, path = "/v1/peers", tag = "node", request_body = PairIn,
     responses((status = 201, description = "Paired and synced", body = PairedOut),
-        (status = 409, description = "The sample book of `serve --demo` never gets peers (`refused`)", body = Problem),
-        (status = 502, description = "The pairing or the first sync failed (`sync-failed`)", body = Problem)))]
+        (status = 409, description = "The sample book of `serve --demo` never gets peers (`refused`)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The pairing or the first sync failed (`sync-failed`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn add_peer(State(s): State<AppState>, Json(req): Json<PairIn>) -> Result<Response, ApiError> {
     let paired = s.node().add_peer(&req.ticket).await?;
     Ok(json(StatusCode::CREATED, &paired))
 }
 
 /// `POST /v1/peers/invitations`: the options of `rapport peer invite`.
-#[derive(ToSchema)]
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct InviteIn {
     /// Address to listen on for the teammate when the node does not listen for peers
     /// (`serve --p2p-listen`), e.g. `0.0.0.0:7879`.
     listen: String,
-    /// Use iroh's public relays for NAT traversal.
-    relays: Option<bool>,
+    /// Use iroh's public relays for NAT traversal (default false).
+    #[serde(default)]
+    relays: bool,
     /// How long the ticket pairs: `30m`, `1h`, `2d`.
     expires: String,
     /// Seconds the node listens for the teammate when it does not listen for peers.
@@ -201,8 +203,8 @@ pub struct InvitedOut {
 /// follow it with `GET /v1/peers/invitations`.
 #[utoipa::path(post, path = "/v1/peers/invitations", tag = "node", request_body = InviteIn,
     responses((status = 201, description = "The ticket", body = InvitedOut),
-        (status = 409, description = "The sample book of `serve --demo` never gets peers (`refused`)", body = Problem),
-        (status = 502, description = "The node cannot listen for the teammate (`sync-failed`)", body = Problem)))]
+        (status = 409, description = "The sample book of `serve --demo` never gets peers (`refused`)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The node cannot listen for the teammate (`sync-failed`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn invite(State(s): State<AppState>, Json(req): Json<InviteRequest>) -> Result<Response, ApiError> {
     let invited = s.node().invite(&req).await?;
     Ok(json(StatusCode::CREATED, &invited))
@@ -218,21 +220,23 @@ pub(crate) async fn list_invitations(State(s): State<AppState>) -> Result<Respon
 /// Cancels an open invitation: its ticket no longer pairs.
 #[utoipa::path(delete, path = "/v1/peers/invitations/{id}", tag = "node", params(("id" = String, Path, description = "Invitation id")),
     responses((status = 200, description = "Cancelled", body = InvitationOut),
-        (status = 422, description = "No open invitation with that id (`validation`)", body = Problem)))]
+        (status = 422, description = "No open invitation with that id (`validation`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn cancel_invitation(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     Ok(json(StatusCode::OK, &blocking(&s, move |n| n.cancel_invitation(&id)).await?))
 }
 
 /// `POST /v1/demo`: sample data to create.
-#[derive(ToSchema)]
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct DemoIn {
     /// How many customers (at most 1,000,000).
     customers: u64,
     /// Seed of the generator.
     seed: u64,
-    /// The benchmark's shape instead of a realistic one.
-    bench_shape: Option<bool>,
+    /// The benchmark's shape instead of a realistic one (default false).
+    #[serde(default)]
+    bench_shape: bool,
 }
 
 /// What `POST /v1/demo` created.
@@ -253,7 +257,7 @@ pub struct DemoOut {
 /// synced: sample data must not travel to a team.
 #[utoipa::path(post, path = "/v1/demo", tag = "node", request_body = DemoIn,
     responses((status = 201, description = "Created", body = DemoOut),
-        (status = 409, description = "The book has a relay or peers or has synced (`refused`)", body = Problem)))]
+        (status = 409, description = "The book has a relay or peers or has synced (`refused`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn demo(State(s): State<AppState>, Json(req): Json<DemoRequest>) -> Result<Response, ApiError> {
     let created = blocking(&s, move |n| n.demo(&req, &mut |_, _| {})).await?;
     Ok(json(StatusCode::CREATED, &created))

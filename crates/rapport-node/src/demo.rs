@@ -90,6 +90,11 @@ pub fn add_demo_data(
     if req.customers > MAX_DEMO_CUSTOMERS {
         return Err(NodeError::input("customers", format!("is over {MAX_DEMO_CUSTOMERS}; create fewer at a time")));
     }
+    // The API documents the seed as a 64-bit signed integer, which is what JSON readers
+    // other than ours can hold.
+    if req.seed > i64::MAX as u64 {
+        return Err(NodeError::input("seed", format!("is over {}", i64::MAX)));
+    }
     if let Some(why) = demo_refusal(book, dir)? {
         return Err(NodeError::Refused(why));
     }
