@@ -197,35 +197,6 @@ impl RemoteBook {
         }
     }
 
-    /// A JSON request to the node runtime's routes, failing with [`NodeError`].
-    fn node_call<T: DeserializeOwned>(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&serde_json::Value>,
-    ) -> Result<T, NodeError> {
-        let url = format!("{}{path}", self.base);
-        let auth = format!("Bearer {}", self.token);
-        let result = match (method, body) {
-            ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
-            ("DELETE", _) => self.agent.delete(&url).header("Authorization", &auth).call(),
-            ("PUT", Some(b)) => self.agent.put(&url).header("Authorization", &auth).send_json(b),
-            (_, Some(b)) => self.agent.post(&url).header("Authorization", &auth).send_json(b),
-            (_, None) => self.agent.post(&url).header("Authorization", &auth).send_empty(),
-        };
-        let bytes = self.answer(method, path, result)?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| NodeError::BadAnswer { url: self.base.clone(), reason: format!("{method} {path}: {e}") })
-    }
-
-    fn node_send<T: DeserializeOwned, B: Serialize>(&self, method: &str, path: &str, body: &B) -> Result<T, NodeError> {
-        let v = serde_json::to_value(body).map_err(|e| NodeError::BadAnswer {
-            url: self.base.clone(),
-            reason: format!("cannot encode the request: {e}"),
-        })?;
-        self.node_call(method, path, Some(&v))
-    }
-
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, NodeError> {
         self.call("GET", path, None)
     }
@@ -470,42 +441,42 @@ impl RemoteNode {
 
 impl NodeControl for RemoteNode {
     fn sync(&self, peers: bool) -> Result<Vec<SyncOutcome>, NodeError> {
-        self.0.node_send("POST", "/v1/sync", &crate::node_api::SyncRequest { peers })
+        self.0.send("POST", "/v1/sync", &crate::node_api::SyncRequest { peers })
     }
 
     fn sync_status(&self) -> Result<SyncStatus, NodeError> {
-        let relay: crate::node_api::RelayOut = self.0.node_call("GET", "/v1/relay", None)?;
-        let peers = self.0.node_call("GET", "/v1/sync", None)?;
+        let relay: crate::node_api::RelayOut = self.0.get("/v1/relay")?;
+        let peers = self.0.get("/v1/sync")?;
         Ok(SyncStatus { relay: relay.relay, peers })
     }
 
     fn set_relay(&self, url: &str, token: &str) -> Result<String, NodeError> {
         let body = crate::node_api::RelayIn { url: url.to_string(), token: token.to_string() };
-        let out: crate::node_api::RelayOut = self.0.node_send("PUT", "/v1/relay", &body)?;
+        let out: crate::node_api::RelayOut = self.0.send("PUT", "/v1/relay", &body)?;
         Ok(out.relay.unwrap_or_default())
     }
 
     fn invite(&self, req: &InviteRequest) -> Result<Invited, NodeError> {
-        self.0.node_send("POST", "/v1/peers/invitations", req)
+        self.0.send("POST", "/v1/peers/invitations", req)
     }
 
     fn invitations(&self) -> Result<Vec<Invitation>, NodeError> {
-        self.0.node_call("GET", "/v1/peers/invitations", None)
+        self.0.get("/v1/peers/invitations")
     }
 
     fn cancel_invitation(&self, id: &str) -> Result<Invitation, NodeError> {
-        self.0.node_call("DELETE", &format!("/v1/peers/invitations/{}", encode(id)), None)
+        self.0.call("DELETE", &format!("/v1/peers/invitations/{}", encode(id)), None)
     }
 
     fn add_peer(&self, ticket: &str) -> Result<Paired, NodeError> {
-        self.0.node_send("POST", "/v1/peers", &crate::node_api::PairIn { ticket: ticket.to_string() })
+        self.0.send("POST", "/v1/peers", &crate::node_api::PairIn { ticket: ticket.to_string() })
     }
 
     fn peers(&self) -> Result<Vec<PeerInfo>, NodeError> {
-        self.0.node_call("GET", "/v1/peers", None)
+        self.0.get("/v1/peers")
     }
 
     fn demo(&self, req: &DemoRequest) -> Result<DemoCreated, NodeError> {
-        self.0.node_send("POST", "/v1/demo", req)
+        self.0.send("POST", "/v1/demo", req)
     }
 }
