@@ -48,6 +48,6 @@ pub fn demo(dir: &Path, customers: u64, seed: u64, bench_shape: bool, json: bool
     println!("Created {} sample customers in {}  ({:.1} s).", created.created, created.store, created.seconds);
     println!("Try:  rapport list --stage intent --limit 10");
     println!("      rapport customer show {}", created.first.as_deref().unwrap_or("NUMBER"));
-    println!("      rapport agenda");
+    println!("      rapport agenda --all");
     Ok(())
 }
