@@ -144,6 +144,16 @@ pub enum Command {
     /// The team relay this node syncs with.
     #[command(subcommand)]
     Relay(RelayCmd),
+    /// Join a team: create this node's store as the member the token belongs to (name, id
+    /// and role come from the relay), keep the relay, and run the first sync.
+    Join {
+        /// The relay's URL, e.g. https://relay.example.com.
+        url: String,
+        /// Your token, from the relay's operator (`rapport-relay member add`).
+        token: String,
+    },
+    /// The team's members and roles as this node last received them, and who you are.
+    Team,
     /// Sync with the team relay now (`sync status` shows the last outcome).
     Sync {
         /// `status` to show the last sync instead of syncing.

@@ -189,6 +189,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(a) => crate::bench::run(&a),
         Command::Relay(RelayCmd::Set { url, token }) => crate::sync::set_relay(&dir, &url, &token, json),
+        Command::Join { url, token } => crate::team::join(&dir, &url, &token, json),
+        Command::Team => crate::team::show(open(&dir)?.as_ref(), json),
         Command::Peer(cmd) => crate::peer::run(&dir, cmd, json),
         Command::Sync { view, peers } => match view.as_deref() {
             None => crate::sync::sync(&dir, peers, json),

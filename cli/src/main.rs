@@ -24,6 +24,7 @@ mod report;
 mod rules;
 mod serve;
 mod sync;
+mod team;
 
 use args::Cli;
 use clap::Parser;

@@ -2,14 +2,19 @@
 
 use crate::files::{private_dir, private_file};
 use crate::{random_token, token_hash, RelayError};
+use rapport_model::member_key;
+use rapport_roles::{MemberId, Role, Roster};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Team name -> team record (JSON).
 const TEAMS: TableDefinition<&str, &[u8]> = TableDefinition::new("teams");
-/// Token hash -> member record (JSON).
+/// Token hash -> the member it belongs to (JSON [`Member`]).
 const MEMBERS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("members");
+/// Team and member key ([`roster_key`]) -> roster entry (JSON [`RosterEntry`]).
+const ROSTER: TableDefinition<&str, &[u8]> = TableDefinition::new("roster");
 
 /// A team.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -20,26 +25,88 @@ pub struct Team {
     pub id: String,
 }
 
-/// A member's access to a team.
+/// A token's access to a team: which member it belongs to. A member has one token per
+/// computer (`--another-token`); revoking the member revokes them all.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Member {
     /// Team name.
     pub team: String,
     /// Member name.
     pub name: String,
-    /// Revoked members are refused at once.
+    /// Revoked tokens are refused at once.
     pub revoked: bool,
 }
 
-/// A member's tokens in a team, as `member list` shows them.
+/// A member of a team's roster, as the relay keeps it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct MemberSummary {
+pub struct RosterEntry {
+    /// Team name.
+    pub team: String,
     /// Member name.
     pub name: String,
+    /// Member id, 32 hex digits: the first half of every actor the member writes as.
+    /// `None` for a member from before roles until their node's first sync binds the id it
+    /// already writes as.
+    pub id: Option<String>,
+    /// Role.
+    pub role: Role,
+    /// Groups, sorted.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Revoked: every token refused, the node wipes the team's data at its next contact.
+    pub revoked: bool,
+    /// Device id (16 hex digits) -> when that device last asked for the roster (the start
+    /// of every sync), UTC.
+    #[serde(default)]
+    pub devices: BTreeMap<String, String>,
+}
+
+impl RosterEntry {
+    /// The entry as the roles crate reads it.
+    pub fn member(&self) -> rapport_roles::Member {
+        rapport_roles::Member {
+            id: self.id.as_deref().and_then(MemberId::from_hex),
+            name: self.name.clone(),
+            role: self.role,
+            groups: self.groups.clone(),
+            active: !self.revoked,
+        }
+    }
+}
+
+/// A member as `member list` shows it: the roster entry and their tokens.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MemberSummary {
+    /// The roster entry.
+    #[serde(flatten)]
+    pub entry: RosterEntry,
     /// Tokens that still sync.
     pub active_tokens: usize,
     /// Tokens that were revoked.
     pub revoked_tokens: usize,
+}
+
+/// Who a token belongs to.
+pub enum Authenticated {
+    /// An active member of a team.
+    Member(RosterEntry, Team),
+    /// A revoked member: refused with a reason the node acts on (it removes the team's data).
+    Revoked(String),
+    /// Not a token of this relay.
+    Unknown,
+}
+
+/// The roster key of a member: team, then the name compared as owners are.
+fn roster_key(team: &str, name: &str) -> String {
+    format!("{team}\0{}", member_key(name))
+}
+
+/// A group name as stored; the same rules as member names.
+fn clean_groups(groups: &[String]) -> Result<Vec<String>, RelayError> {
+    let mut out = groups.iter().map(|g| clean_name("group", g)).collect::<Result<Vec<_>, _>>()?;
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// Longest team or member name, in characters.
@@ -84,8 +151,42 @@ impl Admin {
         let txn = db.begin_write()?;
         txn.open_table(TEAMS)?;
         txn.open_table(MEMBERS)?;
+        Self::roster_from_tokens(&txn)?;
         txn.commit()?;
         Ok(Admin { db })
+    }
+
+    /// Gives every member known only by their tokens (a relay from before roles) a roster
+    /// entry: role admin, no id yet (the node's first sync binds the id it writes as), no
+    /// group. Runs in the opening transaction; members with an entry are left alone.
+    fn roster_from_tokens(txn: &redb::WriteTransaction) -> Result<(), RelayError> {
+        let tokens = txn.open_table(MEMBERS)?;
+        let mut roster = txn.open_table(ROSTER)?;
+        let mut seen: BTreeMap<String, Member> = BTreeMap::new();
+        for e in tokens.iter()? {
+            let (_, v) = e?;
+            let Ok(m) = serde_json::from_slice::<Member>(v.value()) else { continue };
+            let key = roster_key(&m.team, &m.name);
+            // A member is revoked when every token is.
+            let all_revoked = seen.get(&key).is_none_or(|s| s.revoked) && m.revoked;
+            seen.insert(key, Member { revoked: all_revoked, ..m });
+        }
+        for (key, m) in seen {
+            if roster.get(key.as_str())?.is_some() {
+                continue;
+            }
+            let entry = RosterEntry {
+                team: m.team,
+                name: m.name,
+                id: None,
+                role: Role::Admin,
+                groups: Vec::new(),
+                revoked: m.revoked,
+                devices: BTreeMap::new(),
+            };
+            roster.insert(key.as_str(), json(&entry).as_slice())?;
+        }
+        Ok(())
     }
 
     /// Creates a team.
@@ -129,18 +230,31 @@ impl Admin {
         serde_json::from_slice(v.value()).map_err(|e| RelayError::Storage(e.to_string()))
     }
 
-    /// Adds a member to a team and returns their token, shown once and stored hashed.
+    /// Adds a member to a team with a role and groups, and returns their token, shown
+    /// once and stored hashed. The member gets a new id, which their node writes as.
     ///
     /// A name that already has an active token in the team is refused unless `another` is
-    /// set: then the member gets a second token (for a second computer), and revoking the
-    /// name revokes both.
-    pub fn add_member(&self, team: &str, name: &str, another: bool) -> Result<String, RelayError> {
+    /// set: then the member gets a second token (for a second computer; role and groups
+    /// stay as they are), and revoking the name revokes both. A revoked member added again
+    /// is active again with the role and groups given, under the same id.
+    pub fn add_member(
+        &self,
+        team: &str,
+        name: &str,
+        role: Role,
+        groups: &[String],
+        another: bool,
+    ) -> Result<String, RelayError> {
         let team = self.team(team)?;
         let name = clean_name("member", name)?;
+        let groups = clean_groups(groups)?;
         let token = random_token();
         let txn = self.db.begin_write()?;
         {
             let mut m = txn.open_table(MEMBERS)?;
+            let mut r = txn.open_table(ROSTER)?;
+            let key = roster_key(&team.name, &name);
+            let existing = r.get(key.as_str())?.and_then(|v| serde_json::from_slice::<RosterEntry>(v.value()).ok());
             let active = active_tokens(&m, &team.name, &name)?;
             if active > 0 && !another {
                 return Err(RelayError::Invalid(format!(
@@ -150,10 +264,66 @@ impl Admin {
                     team.name
                 )));
             }
-            m.insert(&token_hash(&token), json(&Member { team: team.name, name, revoked: false }).as_slice())?;
+            let entry = match existing {
+                Some(e) if another && !e.revoked => e,
+                Some(e) => RosterEntry { role, groups, revoked: false, ..e },
+                None if another => {
+                    return Err(RelayError::NotFound(format!(
+                        "`{name}` is not a member of team `{}`: add them without --another-token",
+                        team.name
+                    )))
+                }
+                None => RosterEntry {
+                    team: team.name.clone(),
+                    // The stored name keeps the case it was first given.
+                    name: name.clone(),
+                    id: Some(MemberId(new_member_id()).to_hex()),
+                    role,
+                    groups,
+                    revoked: false,
+                    devices: BTreeMap::new(),
+                },
+            };
+            let stored_name = entry.name.clone();
+            r.insert(key.as_str(), json(&entry).as_slice())?;
+            m.insert(
+                &token_hash(&token),
+                json(&Member { team: team.name, name: stored_name, revoked: false }).as_slice(),
+            )?;
         }
         txn.commit()?;
         Ok(token)
+    }
+
+    /// Changes a member's role and, when `groups` is given, their groups.
+    pub fn set_role(
+        &self,
+        team: &str,
+        name: &str,
+        role: Option<Role>,
+        groups: Option<&[String]>,
+    ) -> Result<RosterEntry, RelayError> {
+        let team = self.team(team)?;
+        let groups = groups.map(clean_groups).transpose()?;
+        let txn = self.db.begin_write()?;
+        let entry = {
+            let mut r = txn.open_table(ROSTER)?;
+            let key = roster_key(&team.name, name);
+            let mut e = r
+                .get(key.as_str())?
+                .and_then(|v| serde_json::from_slice::<RosterEntry>(v.value()).ok())
+                .ok_or_else(|| RelayError::NotFound(format!("no member `{}` in team `{}`", name.trim(), team.name)))?;
+            if let Some(role) = role {
+                e.role = role;
+            }
+            if let Some(g) = groups {
+                e.groups = g;
+            }
+            r.insert(key.as_str(), json(&e).as_slice())?;
+            e
+        };
+        txn.commit()?;
+        Ok(entry)
     }
 
     /// Revokes every token of a member; returns how many were revoked.
@@ -165,10 +335,11 @@ impl Admin {
         {
             let mut m = txn.open_table(MEMBERS)?;
             let mut hits = Vec::new();
+            let key = member_key(name);
             for e in m.iter()? {
                 let (k, v) = e?;
                 if let Ok(mem) = serde_json::from_slice::<Member>(v.value()) {
-                    if mem.team == team.trim() && mem.name == name.trim() && !mem.revoked {
+                    if mem.team == team && member_key(&mem.name) == key && !mem.revoked {
                         hits.push((*k.value(), mem));
                     }
                 }
@@ -178,55 +349,159 @@ impl Admin {
                 m.insert(&k, json(&mem).as_slice())?;
                 n += 1;
             }
+            let mut r = txn.open_table(ROSTER)?;
+            let rk = roster_key(team, name);
+            let entry = r.get(rk.as_str())?.and_then(|v| serde_json::from_slice::<RosterEntry>(v.value()).ok());
+            if let Some(mut e) = entry.filter(|e| !e.revoked) {
+                e.revoked = true;
+                r.insert(rk.as_str(), json(&e).as_slice())?;
+                n = n.max(1);
+            }
+        }
+        if n == 0 {
+            return Err(RelayError::NotFound(format!("no active member `{}` in team `{team}`", name.trim())));
         }
         txn.commit()?;
-        if n == 0 {
-            return Err(RelayError::NotFound(format!("no active member `{name}` in team `{team}`")));
-        }
         Ok(n)
     }
 
-    /// Members of a team, by name, with how many of their tokens are active and revoked.
+    /// The members of a team, by name, with their tokens.
     pub fn members(&self, team: &str) -> Result<Vec<MemberSummary>, RelayError> {
         let team = self.team(team)?;
         let txn = self.db.begin_read()?;
         let m = txn.open_table(MEMBERS)?;
-        let mut by_name = std::collections::BTreeMap::<String, MemberSummary>::new();
+        let mut tokens = BTreeMap::<String, (usize, usize)>::new();
         for e in m.iter()? {
             let (_, v) = e?;
             let Ok(mem) = serde_json::from_slice::<Member>(v.value()) else { continue };
             if mem.team != team.name {
                 continue;
             }
-            let s = by_name.entry(mem.name.clone()).or_insert_with(|| MemberSummary {
-                name: mem.name.clone(),
-                active_tokens: 0,
-                revoked_tokens: 0,
-            });
+            let t = tokens.entry(member_key(&mem.name)).or_default();
             if mem.revoked {
-                s.revoked_tokens += 1;
+                t.1 += 1;
             } else {
-                s.active_tokens += 1;
+                t.0 += 1;
             }
         }
-        Ok(by_name.into_values().collect())
+        let mut out: Vec<MemberSummary> = roster_entries(&txn.open_table(ROSTER)?, &team.name)?
+            .into_iter()
+            .map(|entry| {
+                let (active_tokens, revoked_tokens) = tokens.get(&member_key(&entry.name)).copied().unwrap_or_default();
+                MemberSummary { entry, active_tokens, revoked_tokens }
+            })
+            .collect();
+        out.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
+        Ok(out)
     }
 
-    /// The member a token belongs to, if it is valid and not revoked.
-    pub fn authenticate(&self, token: &str) -> Result<Option<(Member, Team)>, RelayError> {
+    /// The roster of a team, as nodes and the write rules read it.
+    pub fn roster(&self, team: &str) -> Result<Roster, RelayError> {
+        let txn = self.db.begin_read()?;
+        let mut members: Vec<rapport_roles::Member> =
+            roster_entries(&txn.open_table(ROSTER)?, team)?.iter().map(RosterEntry::member).collect();
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Roster { team: team.to_string(), members })
+    }
+
+    /// The member a token belongs to.
+    pub fn authenticate(&self, token: &str) -> Result<Authenticated, RelayError> {
         let txn = self.db.begin_read()?;
         let m = txn.open_table(MEMBERS)?;
-        let Some(v) = m.get(&token_hash(token))? else { return Ok(None) };
-        let Ok(mem) = serde_json::from_slice::<Member>(v.value()) else { return Ok(None) };
-        if mem.revoked {
-            return Ok(None);
-        }
+        let Some(v) = m.get(&token_hash(token))? else { return Ok(Authenticated::Unknown) };
+        let Ok(mem) = serde_json::from_slice::<Member>(v.value()) else { return Ok(Authenticated::Unknown) };
         drop(v);
-        drop(m);
-        drop(txn);
+        let r = txn.open_table(ROSTER)?;
+        let entry = r
+            .get(roster_key(&mem.team, &mem.name).as_str())?
+            .and_then(|v| serde_json::from_slice::<RosterEntry>(v.value()).ok());
+        let entry = match entry {
+            Some(e) if !mem.revoked && !e.revoked => e,
+            _ => {
+                return Ok(Authenticated::Revoked(format!(
+                    "{} was removed from team {}: this device's copy of the team's book is removed",
+                    mem.name, mem.team
+                )))
+            }
+        };
+        drop((m, r, txn));
         let team = self.team(&mem.team)?;
-        Ok(Some((mem, team)))
+        Ok(Authenticated::Member(entry, team))
     }
+
+    /// A node's first request of a sync: records its device, binds the id it writes as to
+    /// a member from before roles, and returns the member's entry (whose id the node must
+    /// write as). A claimed id another member of the team holds is not bound.
+    pub fn check_in(
+        &self,
+        entry: &RosterEntry,
+        claimed: Option<[u8; 16]>,
+        device: [u8; 8],
+    ) -> Result<RosterEntry, RelayError> {
+        let txn = self.db.begin_write()?;
+        let out = {
+            let mut r = txn.open_table(ROSTER)?;
+            let key = roster_key(&entry.team, &entry.name);
+            let mut e = r
+                .get(key.as_str())?
+                .and_then(|v| serde_json::from_slice::<RosterEntry>(v.value()).ok())
+                .unwrap_or_else(|| entry.clone());
+            if e.id.is_none() {
+                let held: Vec<Option<String>> = roster_entries(&r, &e.team)?.into_iter().map(|x| x.id).collect();
+                e.id = Some(match claimed.map(|c| MemberId(c).to_hex()) {
+                    Some(c) if !held.contains(&Some(c.clone())) => c,
+                    _ => MemberId(new_member_id()).to_hex(),
+                });
+            }
+            // Devices are few per member; the oldest is forgotten past a bound.
+            e.devices.insert(hex::encode(device), now_utc());
+            while e.devices.len() > MAX_DEVICES {
+                let oldest = e.devices.iter().min_by(|a, b| a.1.cmp(b.1)).map(|(k, _)| k.clone());
+                if let Some(k) = oldest {
+                    e.devices.remove(&k);
+                }
+            }
+            r.insert(key.as_str(), json(&e).as_slice())?;
+            e
+        };
+        txn.commit()?;
+        Ok(out)
+    }
+}
+
+/// Devices remembered per member.
+const MAX_DEVICES: usize = 32;
+
+/// A new random member id.
+fn new_member_id() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    if let Ok(h) = hex::decode(&random_token()[..32]) {
+        b.copy_from_slice(&h);
+    }
+    b
+}
+
+fn now_utc() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Every roster entry of a team.
+fn roster_entries(
+    r: &impl ReadableTable<&'static str, &'static [u8]>,
+    team: &str,
+) -> Result<Vec<RosterEntry>, RelayError> {
+    let prefix = format!("{team}\0");
+    let mut out = Vec::new();
+    for e in r.range(prefix.as_str()..)? {
+        let (k, v) = e?;
+        if !k.value().starts_with(&prefix) {
+            break;
+        }
+        if let Ok(entry) = serde_json::from_slice::<RosterEntry>(v.value()) {
+            out.push(entry);
+        }
+    }
+    Ok(out)
 }
 
 /// How many tokens of member `name` in `team` are not revoked.
@@ -235,7 +510,7 @@ fn active_tokens(m: &redb::Table<&[u8; 32], &[u8]>, team: &str, name: &str) -> R
     for e in m.iter()? {
         let (_, v) = e?;
         if let Ok(mem) = serde_json::from_slice::<Member>(v.value()) {
-            if mem.team == team && mem.name == name && !mem.revoked {
+            if mem.team == team && member_key(&mem.name) == member_key(name) && !mem.revoked {
                 n += 1;
             }
         }

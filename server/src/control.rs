@@ -6,11 +6,13 @@
 //! ("Li Wei", "王小明") works the same either way. Either way a revoked member is refused
 //! on their very next request.
 
-use crate::admin::{Admin, MemberSummary, Team};
-use crate::files::{admin_token, tighten_data_dir, RelayInfo};
-use crate::http::{MemberRef, NewTeam, TeamRef};
+use crate::admin::{Admin, MemberSummary, RosterEntry, Team};
+use crate::files::{admin_token, private_file, tighten_data_dir, RelayInfo};
+use crate::http::{revoke_and_reassign, MemberRef, NewTeam, Revoked, TeamRef};
+use crate::team::TeamStore;
 use crate::RelayError;
-use std::path::Path;
+use rapport_roles::Role;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Longest wait for the running relay to answer an admin call.
@@ -19,7 +21,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Where administrative calls go.
 pub enum Control {
     /// The relay is stopped: its data is open here.
-    Direct(Admin),
+    Direct(Admin, PathBuf),
     /// The relay runs: calls go to its admin listener.
     Running {
         /// The admin listener's address.
@@ -36,7 +38,7 @@ impl Control {
         match Admin::open(dir) {
             Ok(admin) => {
                 tighten_data_dir(dir)?;
-                Ok(Control::Direct(admin))
+                Ok(Control::Direct(admin, dir.to_path_buf()))
             }
             Err(RelayError::Locked(_)) => {
                 let info = RelayInfo::read(dir)?;
@@ -49,7 +51,7 @@ impl Control {
     /// Creates a team.
     pub fn create_team(&self, name: &str) -> Result<Team, RelayError> {
         match self {
-            Control::Direct(a) => a.create_team(name),
+            Control::Direct(a, _) => a.create_team(name),
             Control::Running { .. } => self.post("/admin/teams", &NewTeam { name: name.to_string() }),
         }
     }
@@ -57,32 +59,81 @@ impl Control {
     /// Every team.
     pub fn teams(&self) -> Result<Vec<Team>, RelayError> {
         match self {
-            Control::Direct(a) => a.teams(),
+            Control::Direct(a, _) => a.teams(),
             Control::Running { .. } => self.call("/admin/teams", None),
         }
     }
 
-    /// Adds a member and returns their new token. A name with an active token is refused
-    /// unless `another` asks for one more token.
-    pub fn add_member(&self, team: &str, name: &str, another: bool) -> Result<String, RelayError> {
+    /// Adds a member with a role and groups and returns their new token. A name with an
+    /// active token is refused unless `another` asks for one more token (role and groups
+    /// then stay as they are, and `role` may be absent).
+    pub fn add_member(
+        &self,
+        team: &str,
+        name: &str,
+        role: Option<Role>,
+        groups: &[String],
+        another: bool,
+    ) -> Result<String, RelayError> {
+        let role = match (role, another) {
+            (Some(r), _) => r,
+            (None, true) => Role::Admin,
+            (None, false) => {
+                return Err(RelayError::Invalid(
+                    "--role is required: sales-rep, customer-service, manager or admin".into(),
+                ))
+            }
+        };
         match self {
-            Control::Direct(a) => a.add_member(team, name, another),
-            Control::Running { .. } => self.post("/admin/members", &member(team, name, another)),
+            Control::Direct(a, _) => a.add_member(team, name, role, groups, another),
+            Control::Running { .. } => self.post(
+                "/admin/members",
+                &MemberRef { role: Some(role), groups: Some(groups.to_vec()), ..member(team, name, another) },
+            ),
         }
     }
 
-    /// Revokes every token of a member; returns how many.
-    pub fn revoke(&self, team: &str, name: &str) -> Result<usize, RelayError> {
+    /// Changes a member's role and (when given) groups.
+    pub fn set_role(
+        &self,
+        team: &str,
+        name: &str,
+        role: Option<Role>,
+        groups: Option<&[String]>,
+    ) -> Result<RosterEntry, RelayError> {
         match self {
-            Control::Direct(a) => a.revoke(team, name),
-            Control::Running { .. } => self.post("/admin/members/revoke", &member(team, name, false)),
+            Control::Direct(a, _) => a.set_role(team, name, role, groups),
+            Control::Running { .. } => self.post(
+                "/admin/members/role",
+                &MemberRef { role, groups: groups.map(<[String]>::to_vec), ..member(team, name, false) },
+            ),
         }
     }
 
-    /// The members of a team with their active and revoked tokens.
+    /// Revokes every token of a member and gives their customers to `reassign_to`.
+    pub fn revoke(&self, team: &str, name: &str, reassign_to: Option<&str>) -> Result<Revoked, RelayError> {
+        match self {
+            Control::Direct(a, dir) => {
+                let t = a.team(team)?;
+                let path = dir.join("teams").join(format!("{}.redb", t.id));
+                if let Some(parent) = path.parent() {
+                    crate::files::private_dir(parent)?;
+                }
+                let store = TeamStore::open(&path)?;
+                private_file(&path)?;
+                revoke_and_reassign(a, &store, &t, name, reassign_to)
+            }
+            Control::Running { .. } => self.post(
+                "/admin/members/revoke",
+                &MemberRef { reassign_to: reassign_to.map(str::to_string), ..member(team, name, false) },
+            ),
+        }
+    }
+
+    /// The members of a team with their roles, groups, devices and tokens.
     pub fn members(&self, team: &str) -> Result<Vec<MemberSummary>, RelayError> {
         match self {
-            Control::Direct(a) => a.members(team),
+            Control::Direct(a, _) => a.members(team),
             Control::Running { .. } => self.post("/admin/members/list", &TeamRef { team: team.to_string() }),
         }
     }
@@ -128,5 +179,5 @@ impl Control {
 }
 
 fn member(team: &str, name: &str, another: bool) -> MemberRef {
-    MemberRef { team: team.to_string(), name: name.to_string(), another }
+    MemberRef { team: team.to_string(), name: name.to_string(), another, ..MemberRef::default() }
 }

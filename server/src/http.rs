@@ -10,10 +10,10 @@
 //! body is read only up to the frame limit, within the body timeout, and only while the
 //! memory budget for request bodies has room for it.
 
-use crate::admin::{Admin, MemberSummary, Team};
+use crate::admin::{Admin, Authenticated, MemberSummary, RosterEntry, Team};
 use crate::files::private_file;
 use crate::metrics::Metrics;
-use crate::team::TeamStore;
+use crate::team::{Caller, Changes, TeamStore};
 use crate::RelayError;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body_util::BodyExt;
-use rapport_wire::{decode, encode, Message, WireError};
+use rapport_wire::{decode, encode, Message, RosterMember, WireError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -129,6 +129,7 @@ pub fn admin_router(relay: Arc<Relay>) -> Router {
         .route("/admin/teams", get(admin_teams).post(admin_create_team))
         .route("/admin/members", post(admin_add_member))
         .route("/admin/members/revoke", post(admin_revoke))
+        .route("/admin/members/role", post(admin_set_role))
         .route("/admin/members/list", post(admin_members))
         .route_layer(axum::middleware::from_fn_with_state(relay.clone(), require_admin));
     admin
@@ -156,7 +157,7 @@ async fn sync(
 
 async fn sync_request(relay: &Arc<Relay>, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Failure> {
     let token = bearer(headers).ok_or(Failure::NoToken)?;
-    let team = member_team(relay, token).await?;
+    let (member, team) = member_team(relay, token).await?;
     let declared = declared_length(headers)?;
     let limits = &relay.body_limits;
     let budget = reserve_body_memory(relay, declared.unwrap_or(MAX_BODY)).await?;
@@ -168,19 +169,21 @@ async fn sync_request(relay: &Arc<Relay>, headers: &HeaderMap, body: Body) -> Re
     // The budget is held until the request is handled: its decoded form lives as long.
     let m = tokio::task::spawn_blocking(move || {
         let _budget = budget;
-        handle(&r, &team, &bytes)
+        handle(&r, &member, &team, &bytes)
     })
     .await
     .map_err(|e| Failure::Internal(format!("worker failed: {e}")))??;
     Ok(encode(&m))
 }
 
-/// The team of the member whose token this is; revoked and unknown tokens are refused.
-async fn member_team(relay: &Arc<Relay>, token: String) -> Result<Team, Failure> {
+/// The member whose token this is, and their team; revoked and unknown tokens are refused
+/// (a revoked one saying so, so the node removes the team's data).
+async fn member_team(relay: &Arc<Relay>, token: String) -> Result<(RosterEntry, Team), Failure> {
     let r = relay.clone();
     match tokio::task::spawn_blocking(move || r.admin.authenticate(&token)).await {
-        Ok(Ok(Some((_member, team)))) => Ok(team),
-        Ok(Ok(None)) => Err(Failure::Unauthorized),
+        Ok(Ok(Authenticated::Member(member, team))) => Ok((member, team)),
+        Ok(Ok(Authenticated::Revoked(why))) => Err(Failure::Revoked(why)),
+        Ok(Ok(Authenticated::Unknown)) => Err(Failure::Unauthorized),
         Ok(Err(e)) => Err(Failure::Internal(e.to_string())),
         Err(e) => Err(Failure::Internal(format!("worker failed: {e}"))),
     }
@@ -239,6 +242,7 @@ fn refusal(metrics: &Metrics, peer: SocketAddr, failure: Failure) -> Response {
         Failure::NoToken | Failure::Unauthorized => {
             (StatusCode::UNAUTHORIZED, "unauthorized", Some(&metrics.unauthorized))
         }
+        Failure::Revoked(_) => (StatusCode::UNAUTHORIZED, "revoked", Some(&metrics.unauthorized)),
         Failure::Bad(_) => (StatusCode::BAD_REQUEST, "bad_request", Some(&metrics.bad_requests)),
         Failure::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", Some(&metrics.bad_requests)),
         Failure::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout", Some(&metrics.bodies_timed_out)),
@@ -260,6 +264,7 @@ fn refusal(metrics: &Metrics, peer: SocketAddr, failure: Failure) -> Response {
 enum Failure {
     NoToken,
     Unauthorized,
+    Revoked(String),
     Bad(String),
     TooLarge(u64),
     BodyTimeout(Duration),
@@ -272,6 +277,7 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::NoToken => write!(f, "a bearer token is required (Authorization: Bearer TOKEN)"),
             Failure::Unauthorized => write!(f, "unknown or revoked token"),
+            Failure::Revoked(why) => write!(f, "{why}"),
             Failure::Bad(why) => write!(f, "{why}"),
             Failure::TooLarge(n) => write!(f, "a request body of {n} bytes is over the {MAX_BODY}-byte limit"),
             Failure::BodyTimeout(t) => write!(f, "the request body did not arrive within {}s", t.as_secs_f64()),
@@ -285,21 +291,41 @@ impl std::fmt::Display for Failure {
     }
 }
 
+fn roster_member(m: &rapport_roles::Member) -> RosterMember {
+    RosterMember {
+        id: m.id.map(|i| i.0),
+        name: m.name.clone(),
+        role: serde_json::to_value(m.role).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        groups: m.groups.clone(),
+        active: m.active,
+    }
+}
+
 /// Handles an authenticated member's request against their team's documents.
-fn handle(relay: &Relay, team: &Team, body: &[u8]) -> Result<Message, Failure> {
+fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Result<Message, Failure> {
     let msg = decode(body).map_err(|e: WireError| Failure::Bad(e.to_string()))?;
-    let store = relay.team_store(team).map_err(|e| Failure::Internal(e.to_string()))?;
     let internal = |e: RelayError| Failure::Internal(e.to_string());
+    if let Message::Roster { member: claimed, device } = msg {
+        let entry = relay.admin.check_in(member, claimed, device).map_err(internal)?;
+        let roster = relay.admin.roster(&team.name).map_err(internal)?;
+        return Ok(Message::Team {
+            team: team.name.clone(),
+            you: roster_member(&entry.member()),
+            members: roster.members.iter().map(roster_member).collect(),
+        });
+    }
+    let store = relay.team_store(team).map_err(|e| Failure::Internal(e.to_string()))?;
+    let caller = Caller { member: member.member(), roster: relay.admin.roster(&team.name).map_err(internal)? };
     match msg {
         Message::Push { docs } => {
             Metrics::add(&relay.metrics.push, 1);
-            let results = store.push(&docs).map_err(internal)?;
+            let results = store.push(&docs, &caller).map_err(internal)?;
             for r in &results {
                 match r {
                     rapport_wire::DocResult::Stored(_) => Metrics::add(&relay.metrics.docs_stored, 1),
                     rapport_wire::DocResult::Refused { reason, .. } => {
                         Metrics::add(&relay.metrics.docs_refused, 1);
-                        eprintln!("relay: team {}: refused a document: {reason}", team.id);
+                        eprintln!("relay: team {}: refused a document from {}: {reason}", team.id, member.name);
                     }
                 }
             }
@@ -307,15 +333,16 @@ fn handle(relay: &Relay, team: &Team, body: &[u8]) -> Result<Message, Failure> {
         }
         Message::Changes { since, limit } => {
             Metrics::add(&relay.metrics.changes, 1);
-            let (docs, cursor, more) = store.changes(since, limit.clamp(1, 10_000)).map_err(internal)?;
-            Ok(Message::Changed { docs, cursor, more })
+            let Changes { docs, gone, cursor, more } =
+                store.changes(since, limit.clamp(1, 10_000), &caller).map_err(internal)?;
+            Ok(Message::Changed { docs, gone, cursor, more })
         }
         Message::Fetch { docs } => {
             Metrics::add(&relay.metrics.fetch, 1);
             if docs.len() > 10_000 {
                 return Err(Failure::Bad(format!("fetch of {} documents; at most 10000 per request", docs.len())));
             }
-            Ok(Message::Docs { docs: store.fetch(&docs).map_err(internal)? })
+            Ok(Message::Docs { docs: store.fetch(&docs, &caller).map_err(internal)? })
         }
         other => Err(Failure::Bad(format!("{} is not a request", kind(&other)))),
     }
@@ -332,6 +359,8 @@ fn kind(m: &Message) -> &'static str {
         Message::Error { .. } => "Error",
         Message::Hello { .. } => "Hello",
         Message::Welcome => "Welcome",
+        Message::Roster { .. } => "Roster",
+        Message::Team { .. } => "Team",
     }
 }
 
@@ -408,9 +437,9 @@ pub struct NewTeam {
     pub name: String,
 }
 
-/// `POST /admin/members`, `/admin/members/revoke`: a member named in the body, so any name
-/// (spaces, Chinese) travels as it is.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// `POST /admin/members`, `/admin/members/revoke`, `/admin/members/role`: a member named
+/// in the body, so any name (spaces, Chinese) travels as it is.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
 pub struct MemberRef {
     /// Team name.
     pub team: String,
@@ -419,6 +448,24 @@ pub struct MemberRef {
     /// Add a further token to a member who already has one.
     #[serde(default)]
     pub another: bool,
+    /// The role (adding: required unless `another`; setting: unchanged when absent).
+    #[serde(default)]
+    pub role: Option<rapport_roles::Role>,
+    /// Groups (setting: unchanged when absent).
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    /// Revoking: the member who receives the revoked member's customers.
+    #[serde(default)]
+    pub reassign_to: Option<String>,
+}
+
+/// What `member revoke` did.
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
+pub struct Revoked {
+    /// Tokens revoked.
+    pub tokens: usize,
+    /// Customers given to the member named in `reassign_to`.
+    pub reassigned: usize,
 }
 
 /// `POST /admin/members/list`.
@@ -437,11 +484,53 @@ async fn admin_create_team(State(relay): State<Arc<Relay>>, Json(b): Json<NewTea
 }
 
 async fn admin_add_member(State(relay): State<Arc<Relay>>, Json(b): Json<MemberRef>) -> Response {
-    admin_call(relay, move |a| a.add_member(&b.team, &b.name, b.another)).await
+    admin_call(relay, move |a| {
+        let role = b.role.unwrap_or(rapport_roles::Role::Admin);
+        a.add_member(&b.team, &b.name, role, b.groups.as_deref().unwrap_or_default(), b.another)
+    })
+    .await
+}
+
+async fn admin_set_role(State(relay): State<Arc<Relay>>, Json(b): Json<MemberRef>) -> Response {
+    admin_call(relay, move |a| a.set_role(&b.team, &b.name, b.role, b.groups.as_deref())).await
 }
 
 async fn admin_revoke(State(relay): State<Arc<Relay>>, Json(b): Json<MemberRef>) -> Response {
-    admin_call(relay, move |a| a.revoke(&b.team, &b.name)).await
+    let r = relay.clone();
+    admin_call(relay, move |a| {
+        let team = a.team(&b.team)?;
+        let reassigned =
+            revoke_and_reassign(a, r.team_store(&team)?.as_ref(), &team, &b.name, b.reassign_to.as_deref())?;
+        Ok(reassigned)
+    })
+    .await
+}
+
+/// Revokes a member and gives their customers to `to` (an active member) in the team's
+/// documents. The new owner is checked first, so a refused reassignment revokes nothing.
+pub fn revoke_and_reassign(
+    admin: &Admin,
+    store: &TeamStore,
+    team: &Team,
+    name: &str,
+    to: Option<&str>,
+) -> Result<Revoked, RelayError> {
+    if let Some(to) = to {
+        let roster = admin.roster(&team.name)?;
+        let heir = roster.owner(to).map_err(|e| RelayError::Invalid(format!("--reassign-to: {e}")))?;
+        if heir.is_named(name) {
+            return Err(RelayError::Invalid(format!("--reassign-to names {name}, the member being revoked")));
+        }
+    }
+    let tokens = admin.revoke(&team.name, name)?;
+    let reassigned = match to {
+        Some(to) => {
+            let heir = admin.roster(&team.name)?.owner(to).map(|m| m.name.clone()).unwrap_or_else(|_| to.to_string());
+            store.reassign(name, &heir)?
+        }
+        None => 0,
+    };
+    Ok(Revoked { tokens, reassigned })
 }
 
 async fn admin_members(State(relay): State<Arc<Relay>>, Json(b): Json<TeamRef>) -> Response {

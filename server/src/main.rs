@@ -11,6 +11,7 @@ use rapport_relay::http::BodyLimits;
 use rapport_relay::listener::ConnectionLimits;
 use rapport_relay::serve::{defaults, ServeConfig};
 use rapport_relay::RelayError;
+use rapport_roles::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,22 +89,56 @@ enum MemberCmd {
         team: String,
         /// Member name (quote names with spaces: "Li Wei").
         name: String,
+        /// Role: sales-rep, customer-service, manager or admin (docs/permissions.md).
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        /// A group the member belongs to (repeat for several): managers see their groups.
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
         /// Give a member who already has a token one more (for a second computer).
         #[arg(long)]
         another_token: bool,
     },
-    /// Revoke every token of a member, effective on their next request.
+    /// Change a member's role and, with --group, their groups (effective at their next sync).
+    SetRole {
+        /// Team name.
+        team: String,
+        /// Member name.
+        name: String,
+        /// New role: sales-rep, customer-service, manager or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        /// The member's groups, replacing the ones they had (repeat for several).
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        /// Remove the member from every group.
+        #[arg(long, conflicts_with = "groups")]
+        no_groups: bool,
+    },
+    /// Revoke every token of a member, effective on their next request; their node removes
+    /// the team's data at its next contact.
     Revoke {
         /// Team name.
         team: String,
         /// Member name.
         name: String,
+        /// Give the revoked member's customers to this member.
+        #[arg(long, value_name = "MEMBER")]
+        reassign_to: Option<String>,
     },
-    /// List a team's members and their tokens.
+    /// List a team's members: role, groups, tokens, and the devices each has used with
+    /// when they last synced.
     List {
         /// Team name.
         team: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).map_err(|e| e.to_string())
 }
 
 fn data_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -143,28 +178,51 @@ fn run(cli: Cli) -> Result<(), RelayError> {
             }
             Ok(())
         }
-        Command::Member(MemberCmd::Add { team, name, another_token }) => {
-            let token = Control::open(&dir)?.add_member(&team, &name, another_token)?;
+        Command::Member(MemberCmd::Add { team, name, role, groups, another_token }) => {
+            let token = Control::open(&dir)?.add_member(&team, &name, role, &groups, another_token)?;
             println!("{token}");
             let name = name.trim();
             eprintln!(
-                "member {name} added to {team}; give them this token (it is not shown again): rapport relay set URL TOKEN"
+                "member {name} added to {team}; give them this token (it is not shown again): rapport join URL TOKEN"
             );
             Ok(())
         }
-        Command::Member(MemberCmd::Revoke { team, name }) => {
-            let n = Control::open(&dir)?.revoke(&team, &name)?;
-            println!("revoked {n} token(s) of {} in {team}", name.trim());
+        Command::Member(MemberCmd::SetRole { team, name, role, groups, no_groups }) => {
+            let groups = (no_groups || !groups.is_empty()).then_some(groups);
+            if role.is_none() && groups.is_none() {
+                return Err(RelayError::Invalid("give --role, --group or --no-groups".into()));
+            }
+            let e = Control::open(&dir)?.set_role(&team, &name, role, groups.as_deref())?;
+            println!("{}\t{}\t{}", e.name, e.role, e.groups.join(","));
             Ok(())
         }
-        Command::Member(MemberCmd::List { team }) => {
-            for m in Control::open(&dir)?.members(&team)? {
-                let state = match (m.active_tokens, m.revoked_tokens) {
-                    (0, r) => format!("revoked ({r} token(s))"),
-                    (a, 0) => format!("active ({a} token(s))"),
-                    (a, r) => format!("active ({a} token(s), {r} revoked)"),
+        Command::Member(MemberCmd::Revoke { team, name, reassign_to }) => {
+            let r = Control::open(&dir)?.revoke(&team, &name, reassign_to.as_deref())?;
+            println!("revoked {} token(s) of {} in {team}", r.tokens, name.trim());
+            if let Some(to) = reassign_to {
+                println!("{} customer(s) reassigned to {}", r.reassigned, to.trim());
+            }
+            Ok(())
+        }
+        Command::Member(MemberCmd::List { team, json }) => {
+            let members = Control::open(&dir)?.members(&team)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&members).map_err(|e| RelayError::Storage(e.to_string()))?);
+                return Ok(());
+            }
+            for m in members {
+                let state = match (m.entry.revoked, m.active_tokens, m.revoked_tokens) {
+                    (true, _, r) => format!("revoked ({r} token(s))"),
+                    (false, a, 0) => format!("active ({a} token(s))"),
+                    (false, a, r) => format!("active ({a} token(s), {r} revoked)"),
                 };
-                println!("{}\t{state}", m.name);
+                let groups = if m.entry.groups.is_empty() { "-".to_string() } else { m.entry.groups.join(",") };
+                let devices = if m.entry.devices.is_empty() {
+                    "no device yet".to_string()
+                } else {
+                    m.entry.devices.iter().map(|(d, at)| format!("{d} last synced {at}")).collect::<Vec<_>>().join("; ")
+                };
+                println!("{}\t{}\t{groups}\t{state}\t{devices}", m.entry.name, m.entry.role);
             }
             Ok(())
         }

@@ -4,12 +4,16 @@
 
 use crate::RelayError;
 use automerge::{AutoCommit, ChangeHash};
-use rapport_doc::{CustomerDoc, DocError, SettingsDoc};
-use rapport_model::CustomerId;
+use rapport_doc::{changes_since, ChangeMeta, CustomerDoc, DocError, SettingsDoc};
+use rapport_model::{member_key, Customer, CustomerId, CustomerPatch};
+use rapport_roles::{
+    check_authorship, check_customer, check_settings, matrix, may_read, Action, Member, Roster, Scope, SettingsView,
+};
 use rapport_rules::TeamSettings;
 use rapport_wire::{DocChanges, DocHeads, DocResult};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use std::path::Path;
+use std::sync::LazyLock;
 
 /// Document id -> row. Rows are allocated in order, so the tables below keyed by row grow
 /// by appending (full pages, sequential writes) instead of inserting at random places.
@@ -25,6 +29,58 @@ const LATEST: TableDefinition<u64, u64> = TableDefinition::new("latest_by_row");
 /// Customer number -> the document that holds it: a new document claiming a number held by
 /// another is refused, as every node would refuse it (two customers, one number).
 const NUMBERS: TableDefinition<&str, u128> = TableDefinition::new("numbers");
+
+/// Row -> the customer's owners (JSON list of names): the current one first, then earlier
+/// ones, most recent first (at most [`MAX_PAST_OWNERS`]). Read scope is decided on the
+/// current owner; a member who could read a customer under an earlier owner is told it is
+/// gone when it changes.
+const OWNERS: TableDefinition<u64, &[u8]> = TableDefinition::new("owners_by_row");
+
+/// Earlier owners remembered per customer.
+const MAX_PAST_OWNERS: usize = 16;
+
+/// The actor the relay writes its own changes as (a reassignment when a member is
+/// revoked): member id `rapport-relay` padded, device zero. No member has this id.
+pub const RELAY_ACTOR: [u8; 24] = *b"rapport-relay\0\0\0\0\0\0\0\0\0\0\0";
+
+/// Who pushes or pulls: a member, and the roster their rules are read against.
+pub struct Caller {
+    /// The member.
+    pub member: Member,
+    /// The team's roster.
+    pub roster: Roster,
+}
+
+impl Caller {
+    /// Whether this member reads every customer (no per-document scope check needed).
+    fn reads_all(&self) -> bool {
+        self.member.active && matrix().scope(self.member.role, Action::Read) == Scope::All
+    }
+
+    fn may_read(&self, owners: &[String]) -> bool {
+        owners.first().is_some_and(|o| may_read(&self.roster, &self.member, o))
+    }
+}
+
+/// The settings document's first change, which every node writes identically (as the
+/// genesis actor, not as a member): the one change the authorship check lets through.
+static GENESIS: LazyLock<Vec<ChangeHash>> =
+    LazyLock::new(|| rapport_rules::default_settings_doc().map(|mut d| d.heads()).unwrap_or_default());
+
+fn owners_of(v: Option<&[u8]>) -> Vec<String> {
+    v.and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default()
+}
+
+/// The owners list after a write that leaves the customer with `owner`.
+fn owners_after(mut past: Vec<String>, owner: &str) -> Vec<String> {
+    if past.first().is_some_and(|o| o == owner) {
+        return past;
+    }
+    past.retain(|o| member_key(o) != member_key(owner));
+    past.insert(0, owner.to_string());
+    past.truncate(MAX_PAST_OWNERS + 1);
+    past
+}
 
 /// The first layout, keyed by document id (random), migrated on open.
 mod v1 {
@@ -109,8 +165,10 @@ trait Checkable: Sized {
     fn load_untrusted(bytes: &[u8]) -> Result<Self, DocError>;
     /// This document with pushed bytes merged (it was loaded only for that).
     fn merged_untrusted(self, bytes: &[u8]) -> Result<Self, DocError>;
-    /// The check; a customer's number.
-    fn check(&mut self, id: [u8; 16]) -> Result<Option<String>, DocError>;
+    /// The check every node makes; what the write rules read.
+    fn check(&mut self, id: [u8; 16]) -> Result<Subject, DocError>;
+    /// What the write rules read of a held copy (already checked when it was stored).
+    fn subject(&mut self) -> Result<Subject, DocError>;
     fn automerge(&mut self) -> &mut AutoCommit;
 }
 
@@ -124,8 +182,11 @@ impl Checkable for CustomerDoc {
     fn merged_untrusted(self, bytes: &[u8]) -> Result<Self, DocError> {
         CustomerDoc::merged_untrusted(self, bytes)
     }
-    fn check(&mut self, id: [u8; 16]) -> Result<Option<String>, DocError> {
-        CustomerDoc::check(self, CustomerId(id)).map(|c| Some(c.number))
+    fn check(&mut self, id: [u8; 16]) -> Result<Subject, DocError> {
+        CustomerDoc::check(self, CustomerId(id)).map(|c| Subject::Customer(Box::new(c)))
+    }
+    fn subject(&mut self) -> Result<Subject, DocError> {
+        self.read().map(|c| Subject::Customer(Box::new(c)))
     }
     fn automerge(&mut self) -> &mut AutoCommit {
         CustomerDoc::automerge(self)
@@ -142,46 +203,112 @@ impl Checkable for SettingsDoc {
     fn merged_untrusted(self, bytes: &[u8]) -> Result<Self, DocError> {
         SettingsDoc::merged_untrusted(self, bytes)
     }
-    fn check(&mut self, _: [u8; 16]) -> Result<Option<String>, DocError> {
-        TeamSettings::read(self).map(|_| None)
+    fn check(&mut self, _: [u8; 16]) -> Result<Subject, DocError> {
+        TeamSettings::read(self)?;
+        SettingsView::read(self).map(Subject::Settings)
+    }
+    fn subject(&mut self) -> Result<Subject, DocError> {
+        SettingsView::read(self).map(Subject::Settings)
     }
     fn automerge(&mut self) -> &mut AutoCommit {
         SettingsDoc::automerge(self)
     }
 }
 
-/// A pushed document that passed the check.
+/// What the write rules read of a document.
+enum Subject {
+    Customer(Box<Customer>),
+    Settings(SettingsView),
+}
+
+impl Subject {
+    fn customer(&self) -> Option<&Customer> {
+        match self {
+            Subject::Customer(c) => Some(c),
+            Subject::Settings(_) => None,
+        }
+    }
+}
+
+/// A pushed document that passed the checks.
 enum Checked {
     /// New here: store the pushed bytes as they came (and claim its number).
-    New(Vec<ChangeHash>, Option<String>),
+    New(Vec<ChangeHash>, Option<Customer>),
     /// Merged with the copy held here: its new save.
-    Merged(Vec<u8>, Vec<ChangeHash>),
+    Merged(Vec<u8>, Vec<ChangeHash>, Option<Customer>),
     /// Nothing new.
     Same(Vec<ChangeHash>),
 }
 
+/// Whether the caller may make the change from `before` (`None`: new here) to `after`,
+/// every new change being theirs.
+fn permitted(
+    caller: &Caller,
+    changes: &[rapport_doc::Authored],
+    before: Option<&Subject>,
+    after: &Subject,
+) -> Result<(), String> {
+    check_authorship(&caller.member, changes, &GENESIS)?;
+    match (before, after) {
+        (b, Subject::Customer(a)) => {
+            check_customer(&caller.roster, &caller.member, b.and_then(Subject::customer), a).map_err(|e| e.to_string())
+        }
+        (b, Subject::Settings(a)) => {
+            let genesis = || -> SettingsView {
+                rapport_rules::default_settings_doc().ok().and_then(|d| SettingsView::read(&d).ok()).unwrap_or_default()
+            };
+            let before = match b {
+                Some(Subject::Settings(v)) => v.clone(),
+                _ => genesis(),
+            };
+            check_settings(&caller.roster, &caller.member, &before, a).map_err(|e| e.to_string())
+        }
+    }
+}
+
 /// Loads or merges pushed bytes (into a copy loaded for this alone: bad bytes never leave a
-/// half-merged document) and checks the result with the same function nodes use.
-fn checked<D: Checkable>(id: [u8; 16], base: Option<&[u8]>, pushed: &[u8]) -> Result<Checked, DocError> {
+/// half-merged document), checks the result with the same function nodes use, then checks
+/// that every new change is the caller's and that their role allows what it does.
+fn checked<D: Checkable>(id: [u8; 16], base: Option<&[u8]>, pushed: &[u8], caller: &Caller) -> Result<Checked, String> {
+    let text = |e: DocError| e.to_string();
     let Some(base) = base else {
-        let mut doc = D::load_untrusted(pushed)?;
-        let number = doc.check(id)?;
-        return Ok(Checked::New(sorted_heads(doc.automerge()), number));
+        let mut doc = D::load_untrusted(pushed).map_err(text)?;
+        let after = doc.check(id).map_err(text)?;
+        let changes = changes_since(doc.automerge(), &[]);
+        permitted(caller, &changes, None, &after)?;
+        let heads = sorted_heads(doc.automerge());
+        return Ok(Checked::New(heads, after.customer().cloned()));
     };
-    let mut held = D::load_stored(base)?;
+    let mut held = D::load_stored(base).map_err(text)?;
     let before = sorted_heads(held.automerge());
-    let mut doc = held.merged_untrusted(pushed)?;
+    let subject_before = held.subject().map_err(text)?;
+    let mut doc = held.merged_untrusted(pushed).map_err(text)?;
     let after = sorted_heads(doc.automerge());
     if after == before {
         return Ok(Checked::Same(before));
     }
-    doc.check(id)?;
-    Ok(Checked::Merged(doc.automerge().save_nocompress(), after))
+    let subject_after = doc.check(id).map_err(text)?;
+    let changes = changes_since(doc.automerge(), &before);
+    permitted(caller, &changes, Some(&subject_before), &subject_after)?;
+    Ok(Checked::Merged(doc.automerge().save_nocompress(), after, subject_after.customer().cloned()))
+}
+
+/// A page of the change log as one member sees it.
+#[derive(Debug)]
+pub struct Changes {
+    /// Changed documents the member may read, with their heads.
+    pub docs: Vec<DocHeads>,
+    /// Changed documents the member may no longer read.
+    pub gone: Vec<[u8; 16]>,
+    /// Cursor after this page.
+    pub cursor: u64,
+    /// More follow.
+    pub more: bool,
 }
 
 /// A pushed document checked and merged, ready to write.
 enum Prepared {
-    Write { id: u128, stored: Vec<u8>, heads: Vec<ChangeHash>, number: Option<String> },
+    Write { id: u128, stored: Vec<u8>, heads: Vec<ChangeHash>, number: Option<String>, owner: Option<String> },
     Same { id: u128, heads: Vec<ChangeHash> },
     Refused { id: [u8; 16], reason: String },
 }
@@ -198,6 +325,7 @@ impl TeamStore {
         txn.open_table(LATEST)?;
         Self::migrate_v1(&txn)?;
         Self::index_numbers(&txn)?;
+        Self::index_owners(&txn)?;
         txn.commit()?;
         Ok(TeamStore { db })
     }
@@ -230,6 +358,38 @@ impl TeamStore {
                 }
                 Some(n) => eprintln!("relay: customer number {n} is held by two documents; the first keeps it"),
                 None => eprintln!("relay: document {} is unreadable; its number is not indexed", hex(&id)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the owner index of a file written before the relay kept one, in the opening
+    /// transaction (once: every customer is read for its owner).
+    fn index_owners(txn: &redb::WriteTransaction) -> Result<(), RelayError> {
+        if txn.list_tables()?.any(|t| t.name() == OWNERS.name()) {
+            return Ok(());
+        }
+        let mut owners = txn.open_table(OWNERS)?;
+        let docs = txn.open_table(DOCS)?;
+        let heads = txn.open_table(HEADS)?;
+        let mut z = Zstd::new();
+        for e in docs.iter()? {
+            let (row, stored) = e?;
+            let Some((id, _)) = heads.get(row.value())?.and_then(|v| split_heads(v.value())) else { continue };
+            if id == rapport_wire::SETTINGS_ID {
+                continue;
+            }
+            let owner = z
+                .unpack(stored.value())
+                .ok()
+                .and_then(|b| CustomerDoc::load(&b).ok())
+                .and_then(|d| d.read_record().ok())
+                .map(|c| c.owner);
+            match owner {
+                Some(o) => {
+                    owners.insert(row.value(), serde_json::to_vec(&[o]).unwrap_or_default().as_slice())?;
+                }
+                None => eprintln!("relay: document {} is unreadable; it is in no one's read scope", hex(&id)),
             }
         }
         Ok(())
@@ -288,29 +448,32 @@ impl TeamStore {
 
     /// Checks one pushed document as every node would before keeping it, merged with the
     /// copy held here (if any): what to write, or why it is refused.
-    fn prepare(z: &mut Zstd, existing: Option<&[u8]>, d: &DocChanges) -> Prepared {
+    fn prepare(z: &mut Zstd, existing: Option<&[u8]>, d: &DocChanges, caller: &Caller) -> Prepared {
         let id = u128::from_be_bytes(d.id);
         let base = match existing.map(|stored| z.unpack(stored)).transpose() {
             Ok(b) => b,
             Err(e) => return Prepared::Refused { id: d.id, reason: e.to_string() },
         };
         let checked = if d.id == rapport_wire::SETTINGS_ID {
-            checked::<SettingsDoc>(d.id, base.as_deref(), &d.bytes)
+            checked::<SettingsDoc>(d.id, base.as_deref(), &d.bytes, caller)
         } else {
-            checked::<CustomerDoc>(d.id, base.as_deref(), &d.bytes)
+            checked::<CustomerDoc>(d.id, base.as_deref(), &d.bytes, caller)
         };
         match checked {
             Ok(Checked::Same(heads)) => Prepared::Same { id, heads },
             // A new document loaded whole from the bytes: store them as they came.
-            Ok(Checked::New(heads, number)) => match z.pack(&d.bytes) {
-                Ok(stored) => Prepared::Write { id, stored, heads, number },
+            Ok(Checked::New(heads, c)) => match z.pack(&d.bytes) {
+                Ok(stored) => {
+                    let (number, owner) = c.map(|c| (c.number, c.owner)).unzip();
+                    Prepared::Write { id, stored, heads, number, owner }
+                }
                 Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
             },
-            Ok(Checked::Merged(saved, heads)) => match z.pack(&saved) {
-                Ok(stored) => Prepared::Write { id, stored, heads, number: None },
+            Ok(Checked::Merged(saved, heads, c)) => match z.pack(&saved) {
+                Ok(stored) => Prepared::Write { id, stored, heads, number: None, owner: c.map(|c| c.owner) },
                 Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
             },
-            Err(e) => Prepared::Refused { id: d.id, reason: e.to_string() },
+            Err(reason) => Prepared::Refused { id: d.id, reason },
         }
     }
 
@@ -321,7 +484,7 @@ impl TeamStore {
     /// several members run at once; inside the transaction each document's heads are
     /// compared with those it was merged against, and a document another push changed
     /// meanwhile is merged again with the current copy, so no push loses another's changes.
-    pub fn push(&self, docs: &[DocChanges]) -> Result<Vec<DocResult>, RelayError> {
+    pub fn push(&self, docs: &[DocChanges], caller: &Caller) -> Result<Vec<DocResult>, RelayError> {
         type Base = (Option<Vec<u8>>, Option<Vec<u8>>);
         let existing: Vec<Base> = {
             let txn = self.db.begin_read()?;
@@ -353,7 +516,7 @@ impl TeamStore {
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some((doc, heads)) = existing.get(i) else { break out };
-                            out.push((i, heads.clone(), Self::prepare(&mut z, doc.as_deref(), &docs[i])));
+                            out.push((i, heads.clone(), Self::prepare(&mut z, doc.as_deref(), &docs[i], caller)));
                         }
                     })
                 })
@@ -373,6 +536,7 @@ impl TeamStore {
             let mut t_log = txn.open_table(LOG)?;
             let mut t_latest = txn.open_table(LATEST)?;
             let mut t_numbers = txn.open_table(NUMBERS)?;
+            let mut t_owners = txn.open_table(OWNERS)?;
             let mut next = match t_log.last()? {
                 Some((k, _)) => k.value() + 1,
                 None => 1,
@@ -395,7 +559,7 @@ impl TeamStore {
                         Some(r) => t_docs.get(r)?.map(|v| v.value().to_vec()),
                         None => None,
                     };
-                    p = Self::prepare(&mut z, current.as_deref(), &docs[i]);
+                    p = Self::prepare(&mut z, current.as_deref(), &docs[i], caller);
                 }
                 if let Prepared::Write { number: Some(n), .. } = &p {
                     let holder = t_numbers.get(n.as_str())?.map(|v| v.value());
@@ -416,7 +580,7 @@ impl TeamStore {
                     }
                 }
                 match p {
-                    Prepared::Write { id, stored, heads, .. } => {
+                    Prepared::Write { id, stored, heads, owner, .. } => {
                         let row = match row {
                             Some(r) => r,
                             None => {
@@ -425,6 +589,13 @@ impl TeamStore {
                                 next_row - 1
                             }
                         };
+                        if let Some(owner) = owner {
+                            let past = owners_of(t_owners.get(row)?.as_ref().map(|v| v.value()));
+                            let now = owners_after(past.clone(), &owner);
+                            if now != past {
+                                t_owners.insert(row, serde_json::to_vec(&now).unwrap_or_default().as_slice())?;
+                            }
+                        }
                         t_docs.insert(row, stored.as_slice())?;
                         t_heads.insert(row, id_and_heads(id, &heads).as_slice())?;
                         let old = t_latest.get(row)?.map(|v| v.value());
@@ -451,33 +622,111 @@ impl TeamStore {
         Ok(results)
     }
 
-    /// Documents changed after `since`, with heads; the cursor to continue from, and
-    /// whether more follow.
-    pub fn changes(&self, since: u64, limit: u32) -> Result<(Vec<DocHeads>, u64, bool), RelayError> {
+    /// Documents changed after `since` that the caller may read, with heads; those that
+    /// changed and that the caller could read under an earlier owner but not now (gone);
+    /// the cursor to continue from, and whether more follow.
+    pub fn changes(&self, since: u64, limit: u32, caller: &Caller) -> Result<Changes, RelayError> {
         let txn = self.db.begin_read()?;
         let log = txn.open_table(LOG)?;
         let heads = txn.open_table(HEADS)?;
-        let mut out = Vec::new();
-        let mut cursor = since;
-        let mut more = false;
+        let owners = txn.open_table(OWNERS)?;
+        let all = caller.reads_all();
+        let mut out = Changes { docs: Vec::new(), gone: Vec::new(), cursor: since, more: false };
         let mut used = 0;
         for e in log.range(since.saturating_add(1)..)? {
             let (seq, row) = e?;
-            let entry = heads.get(row.value())?.and_then(|v| split_heads(v.value()));
+            let row = row.value();
+            let entry = heads.get(row)?.and_then(|v| split_heads(v.value()));
             let Some((id, heads)) = entry else {
                 return Err(RelayError::Storage(format!("log entry {} names a missing document", seq.value())));
             };
             // Heads are bounded per document, but a page is also kept within one frame.
             let len = 16 + 32 * heads.len();
-            if out.len() >= limit as usize || !rapport_wire::fits(used, len) {
-                more = true;
+            if out.docs.len() + out.gone.len() >= limit as usize || !rapport_wire::fits(used, len) {
+                out.more = true;
                 break;
             }
             used += len;
-            cursor = seq.value();
-            out.push(DocHeads { id, heads });
+            out.cursor = seq.value();
+            if all || id == rapport_wire::SETTINGS_ID {
+                out.docs.push(DocHeads { id, heads });
+                continue;
+            }
+            let names = owners_of(owners.get(row)?.as_ref().map(|v| v.value()));
+            if caller.may_read(&names) {
+                out.docs.push(DocHeads { id, heads });
+            } else if names.iter().skip(1).any(|o| may_read(&caller.roster, &caller.member, o)) {
+                out.gone.push(id);
+            }
         }
-        Ok((out, cursor, more))
+        Ok(out)
+    }
+
+    /// Whether the caller may read document `id` (the settings document: every member).
+    fn readable(
+        &self,
+        txn: &redb::ReadTransaction,
+        row: u64,
+        id: [u8; 16],
+        caller: &Caller,
+    ) -> Result<bool, RelayError> {
+        if caller.reads_all() || id == rapport_wire::SETTINGS_ID {
+            return Ok(caller.member.active);
+        }
+        let owners = txn.open_table(OWNERS)?;
+        let names = owners_of(owners.get(row)?.as_ref().map(|v| v.value()));
+        Ok(caller.may_read(&names))
+    }
+
+    /// Gives every customer owned by `from` to `to`, as changes the relay writes (its own
+    /// actor), logged like a push so every member's next sync brings them. Returns how many.
+    pub fn reassign(&self, from: &str, to: &str) -> Result<usize, RelayError> {
+        let txn = self.db.begin_write()?;
+        let mut moved = 0;
+        {
+            let mut t_docs = txn.open_table(DOCS)?;
+            let mut t_heads = txn.open_table(HEADS)?;
+            let mut t_log = txn.open_table(LOG)?;
+            let mut t_latest = txn.open_table(LATEST)?;
+            let mut t_owners = txn.open_table(OWNERS)?;
+            let rows: Vec<(u64, Vec<String>)> = t_owners
+                .iter()?
+                .filter_map(|e| e.ok())
+                .map(|(k, v)| (k.value(), owners_of(Some(v.value()))))
+                .filter(|(_, o)| o.first().is_some_and(|o| member_key(o) == member_key(from)))
+                .collect();
+            let mut next = match t_log.last()? {
+                Some((k, _)) => k.value() + 1,
+                None => 1,
+            };
+            let mut z = Zstd::new();
+            let at = chrono::Local::now().naive_local();
+            for (row, past) in rows {
+                let Some(stored) = t_docs.get(row)?.map(|v| v.value().to_vec()) else { continue };
+                let Some((id, _)) = t_heads.get(row)?.and_then(|v| split_heads(v.value())) else { continue };
+                let mut doc = CustomerDoc::load(&z.unpack(&stored)?).map_err(|e| RelayError::Storage(e.to_string()))?;
+                doc.set_actor(automerge::ActorId::from(RELAY_ACTOR.as_slice()));
+                let patch = CustomerPatch { owner: Some(to.to_string()), ..Default::default() };
+                let meta =
+                    ChangeMeta::new("rapport-relay", at).because(Some(format!("{from} was removed from the team")));
+                doc.apply_patch(&patch, meta).map_err(|e| RelayError::Storage(e.to_string()))?;
+                doc.check(CustomerId(id)).map_err(|e| RelayError::Storage(e.to_string()))?;
+                let heads = sorted_heads(doc.automerge());
+                t_docs.insert(row, z.pack(&doc.save_plain())?.as_slice())?;
+                t_heads.insert(row, id_and_heads(u128::from_be_bytes(id), &heads).as_slice())?;
+                t_owners.insert(row, serde_json::to_vec(&owners_after(past, to)).unwrap_or_default().as_slice())?;
+                let old = t_latest.get(row)?.map(|v| v.value());
+                if let Some(old) = old {
+                    t_log.remove(old)?;
+                }
+                t_log.insert(next, row)?;
+                t_latest.insert(row, next)?;
+                next += 1;
+                moved += 1;
+            }
+        }
+        txn.commit()?;
+        Ok(moved)
     }
 
     /// For each document, in order, the changes after the heads the caller has (the whole
@@ -485,7 +734,9 @@ impl TeamStore {
     /// ([`rapport_wire::fits`]): the caller asks again for the rest. A document held here
     /// over the document limits (stored before they existed) is left out and logged; the
     /// caller reports it as not sent.
-    pub fn fetch(&self, wanted: &[DocHeads]) -> Result<Vec<DocChanges>, RelayError> {
+    ///
+    /// A document the caller may not read is answered as one the relay does not hold.
+    pub fn fetch(&self, wanted: &[DocHeads], caller: &Caller) -> Result<Vec<DocChanges>, RelayError> {
         let txn = self.db.begin_read()?;
         let rows = txn.open_table(ROWS)?;
         let docs = txn.open_table(DOCS)?;
@@ -494,6 +745,9 @@ impl TeamStore {
         let mut z = Zstd::new();
         for w in wanted {
             let Some(row) = rows.get(u128::from_be_bytes(w.id))?.map(|v| v.value()) else { continue };
+            if !self.readable(&txn, row, w.id, caller)? {
+                continue;
+            }
             let Some(stored) = docs.get(row)? else { continue };
             let bytes = match z.unpack(stored.value()) {
                 Ok(b) if (b.len() as u64) <= rapport_doc::LIMITS.doc_bytes => b,
@@ -532,6 +786,18 @@ impl TeamStore {
 mod tests {
     use super::*;
 
+    /// The member the test documents are written by (actor `[1; 24]`), an admin.
+    fn admin() -> Caller {
+        let member = Member {
+            id: Some(rapport_roles::MemberId([1; 16])),
+            name: "Li Wei".into(),
+            role: rapport_roles::Role::Admin,
+            groups: Vec::new(),
+            active: true,
+        };
+        Caller { roster: Roster { team: "t".into(), members: vec![member.clone()] }, member }
+    }
+
     /// A customer document as a node writes it, with id `[id; 16]`.
     fn doc(name: &str, id: u8) -> (u128, Vec<u8>, Vec<ChangeHash>) {
         let at = rapport_model::parse_datetime("t", "2026-03-01 09:00").unwrap_or_default();
@@ -561,10 +827,10 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let store = TeamStore::open(&dir.path().join("team.redb"))?;
         let (a, b) = (doc("a", 1), doc("b", 2));
-        let r = store.push(&[
-            DocChanges { id: a.0.to_be_bytes(), bytes: a.1 },
-            DocChanges { id: b.0.to_be_bytes(), bytes: b.1 },
-        ])?;
+        let r = store.push(
+            &[DocChanges { id: a.0.to_be_bytes(), bytes: a.1 }, DocChanges { id: b.0.to_be_bytes(), bytes: b.1 }],
+            &admin(),
+        )?;
         assert!(r.iter().all(|x| matches!(x, DocResult::Stored(_))), "{r:?}");
         // As a relay that stored it before the limits existed would hold it.
         {
@@ -574,9 +840,9 @@ mod tests {
             txn.open_table(DOCS)?.insert(row, zstd::bulk::compress(&huge, 1)?.as_slice())?;
             txn.commit()?;
         }
-        assert_eq!(store.changes(0, 10)?.0.len(), 2);
+        assert_eq!(store.changes(0, 10, &admin())?.docs.len(), 2);
         let wanted = [a.0, b.0].map(|id| DocHeads { id: id.to_be_bytes(), heads: Vec::new() });
-        let sent = store.fetch(&wanted)?;
+        let sent = store.fetch(&wanted, &admin())?;
         assert_eq!(sent.iter().map(|d| d.id).collect::<Vec<_>>(), vec![b.0.to_be_bytes()]);
         Ok(())
     }
@@ -590,7 +856,7 @@ mod tests {
         let docs: Vec<_> = (1..=n).map(|i| doc(&format!("c{i}"), i)).collect();
         let pushed: Vec<DocChanges> =
             docs.iter().map(|d| DocChanges { id: d.0.to_be_bytes(), bytes: d.1.clone() }).collect();
-        store.push(&pushed)?;
+        store.push(&pushed, &admin())?;
         {
             let txn = store.db.begin_write()?;
             for d in &docs {
@@ -603,11 +869,11 @@ mod tests {
         }
         let wanted: Vec<DocHeads> =
             docs.iter().map(|d| DocHeads { id: d.0.to_be_bytes(), heads: Vec::new() }).collect();
-        let first = store.fetch(&wanted)?;
+        let first = store.fetch(&wanted, &admin())?;
         assert_eq!(first.len(), docs.len() - 1);
         let size: usize = first.iter().map(|d| d.bytes.len() + 64).sum();
         assert!(size <= rapport_wire::RESPONSE_BUDGET);
-        let rest = store.fetch(&wanted[first.len()..])?;
+        let rest = store.fetch(&wanted[first.len()..], &admin())?;
         assert_eq!(rest.len(), 1);
         Ok(())
     }
@@ -637,18 +903,18 @@ mod tests {
         }
         let store = TeamStore::open(&path)?;
         assert_eq!(store.len()?, 2);
-        let (listed, cursor, more) = store.changes(0, 10)?;
+        let Changes { docs: listed, cursor, more, .. } = store.changes(0, 10, &admin())?;
         assert_eq!((cursor, more), (7, false));
         assert_eq!(listed.iter().map(|d| d.id).collect::<Vec<_>>(), vec![a.0.to_be_bytes(), b.0.to_be_bytes()]);
         assert_eq!(listed[1].heads, b.2.iter().map(|h| h.0).collect::<Vec<_>>());
-        assert_eq!(store.changes(5, 10)?.0.len(), 1);
-        let fetched = store.fetch(&[DocHeads { id: b.0.to_be_bytes(), heads: Vec::new() }])?;
+        assert_eq!(store.changes(5, 10, &admin())?.docs.len(), 1);
+        let fetched = store.fetch(&[DocHeads { id: b.0.to_be_bytes(), heads: Vec::new() }], &admin())?;
         assert_eq!(fetched[0].bytes, b.1);
         // A new document after the migration gets the next row and the next sequence.
         let c = doc("c", 3);
-        let r = store.push(&[DocChanges { id: c.0.to_be_bytes(), bytes: c.1 }])?;
+        let r = store.push(&[DocChanges { id: c.0.to_be_bytes(), bytes: c.1 }], &admin())?;
         assert!(matches!(r[0], DocResult::Stored(_)));
-        let (listed, cursor, _) = store.changes(7, 10)?;
+        let Changes { docs: listed, cursor, .. } = store.changes(7, 10, &admin())?;
         assert_eq!((listed.len(), cursor), (1, 8));
         drop(store);
         // Opening again does not migrate twice.

@@ -285,6 +285,9 @@ impl Book for RemoteBook {
     fn audit(&self) -> Result<Vec<AuditEntry>, NodeError> {
         self.get("/v1/audit")
     }
+    fn team(&self) -> Result<rapport_node::Team, NodeError> {
+        self.get("/v1/team")
+    }
     fn search(&self, q: &str, archived: bool) -> Result<Vec<ListRow>, NodeError> {
         if rapport_model::normalize_text(q).is_empty() {
             // The node treats an empty `q` as no search; the local book refuses it.

@@ -136,6 +136,9 @@ impl ApiError {
                     item_kind: Some((*kind).to_string()),
                     ..p("no-such-item", "No such item", StatusCode::NOT_FOUND, e.to_string())
                 },
+                StoreError::Forbidden(why) => {
+                    p("forbidden", "Not allowed for your role", StatusCode::FORBIDDEN, why.clone())
+                }
                 StoreError::Locked(_) => p("store-busy", "Store busy", StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
                 StoreError::Unwritable(_) => {
                     p("store-unwritable", "Store cannot be written", StatusCode::SERVICE_UNAVAILABLE, e.to_string())
@@ -259,6 +262,7 @@ pub fn store_error_of(p: &Problem) -> StoreError {
             fields: p.errors.iter().map(|f| FieldError::new(f.field.clone(), f.reason.clone())).collect(),
         }),
         "not-found" => StoreError::NotFound(p.key.clone().unwrap_or_default()),
+        "forbidden" => StoreError::Forbidden(p.detail.clone()),
         "no-such-item" => StoreError::Doc(DocError::NoSuchItem {
             kind: match p.item_kind.as_deref() {
                 Some("contact") => "contact",

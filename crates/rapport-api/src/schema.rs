@@ -415,6 +415,33 @@ pub struct AuditEntryOut {
     pub what: String,
 }
 
+/// The team's roster as this node last received it from the relay.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamOut {
+    /// Team name; null while this node has no roster (no relay yet, or a relay from before
+    /// roles): every edit is then allowed here.
+    pub name: Option<String>,
+    /// This node's member.
+    pub you: Option<TeamMemberOut>,
+    /// Every member, revoked ones included, by name.
+    pub members: Vec<TeamMemberOut>,
+    /// Set when the relay removed this member from the team, with its words.
+    pub revoked: Option<String>,
+}
+
+/// A member of the team.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamMemberOut {
+    /// Name.
+    pub name: String,
+    /// Role: `sales rep`, `customer service`, `manager` or `admin`.
+    pub role: String,
+    /// Groups.
+    pub groups: Vec<String>,
+    /// False once revoked.
+    pub active: bool,
+}
+
 /// Which customer to merge into the one in the path, and why.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -147,6 +147,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(import_sheet))
         .routes(routes!(export_customers))
         .routes(routes!(audit_log))
+        .routes(routes!(team))
         .routes(routes!(all_reports))
         .routes(routes!(one_report))
         .routes(routes!(reports_page))
@@ -1301,6 +1302,13 @@ async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery
 #[utoipa::path(get, path = "/v1/audit", tag = "node", responses((status = 200, description = "OK", body = Vec<AuditEntryOut>)))]
 async fn audit_log(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, |b| b.audit()).await?))
+}
+
+/// The team's roster as this node last received it, and this node's member in it (roles
+/// decide what the member may read and change: docs/permissions.md).
+#[utoipa::path(get, path = "/v1/team", tag = "node", responses((status = 200, description = "OK", body = TeamOut)))]
+async fn team(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(&run(&s, |b| b.team()).await?))
 }
 
 /// `GET /v1/duplicates` options.

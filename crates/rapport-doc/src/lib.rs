@@ -177,6 +177,25 @@ impl CustomerDoc {
     }
 }
 
+/// A change a document holds: who wrote it (its actor's bytes: member id, then device id)
+/// and its hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authored {
+    /// The actor's bytes.
+    pub actor: Vec<u8>,
+    /// The change's hash.
+    pub hash: ChangeHash,
+}
+
+/// Every change `doc` holds that is not in the history of `since` (every change when
+/// `since` is empty), with its author: what a receiver checks the authorship of.
+pub fn changes_since(doc: &mut AutoCommit, since: &[ChangeHash]) -> Vec<Authored> {
+    doc.get_changes(since)
+        .into_iter()
+        .map(|c| Authored { actor: c.actor_id().to_bytes().to_vec(), hash: c.hash() })
+        .collect()
+}
+
 /// Hex form of a heads list, joined by `.`: a short stable ETag-like string.
 pub fn heads_string(heads: &[ChangeHash]) -> String {
     heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(".")

@@ -156,6 +156,8 @@ pub trait Book: Send + Sync {
     }
     /// The team's audit log (revealing exports), oldest first.
     fn audit(&self) -> Result<Vec<AuditEntry>, NodeError>;
+    /// The team's roster as this node last received it, and this node's member in it.
+    fn team(&self) -> Result<crate::Team, NodeError>;
 }
 
 /// A rule as listed.
@@ -256,6 +258,7 @@ impl LocalBook {
     /// Opens the book on `store`: installs the rules engine for `now`'s date and
     /// re-evaluates the book if the rules, settings or date changed since last time.
     pub fn open(store: Store, clock: Clock) -> Result<(LocalBook, Option<Refresh>), StoreError> {
+        crate::team::install_guard(&store)?;
         let (engine, refreshed) = engine::install(&store, clock.now().date(), false)?;
         Ok((LocalBook { store, clock, engine: std::sync::RwLock::new(engine) }, refreshed))
     }
@@ -298,12 +301,12 @@ impl LocalBook {
         &self,
         f: impl FnOnce(&mut rapport_doc::SettingsDoc, rapport_doc::ChangeMeta) -> Result<(), StoreError>,
     ) -> Result<Refresh, StoreError> {
-        let mut doc = self.store.settings_doc()?;
-        doc.set_actor(self.store.identity().actor());
-        f(&mut doc, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
-        // The check every node and the relay make before keeping a settings document.
-        rapport_rules::TeamSettings::read(&mut doc)?;
-        self.store.save_settings_doc(&mut doc)?;
+        let meta = rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now());
+        self.store.edit_settings(
+            |doc| f(doc, meta),
+            // The check every node and the relay make before keeping a settings document.
+            |doc| Ok(rapport_rules::TeamSettings::read(doc).map(|_| ())?),
+        )?;
         self.reinstall()
     }
 
@@ -341,7 +344,11 @@ impl LocalBook {
     }
     /// See [`Book`].
     pub fn add_customer(&self, new: &NewCustomer) -> Result<Customer, StoreError> {
-        self.store.add_customer(new, &self.actor())
+        let mut new = new.clone();
+        if let Some(o) = new.owner.as_deref().filter(|o| !o.trim().is_empty()) {
+            new.owner = Some(crate::team::owner_in_roster(&self.store, o)?);
+        }
+        self.store.add_customer(&new, &self.actor())
     }
     /// See [`Book`].
     pub fn customer(&self, key: &str) -> Result<CustomerView, StoreError> {
@@ -349,7 +356,11 @@ impl LocalBook {
     }
     /// See [`Book`].
     pub fn patch_customer(&self, key: &str, patch: &CustomerPatch, why: Option<String>) -> Result<Written, StoreError> {
-        let c = self.store.patch_customer(self.store.resolve(key)?, patch, why, &self.actor())?;
+        let mut patch = patch.clone();
+        if let Some(o) = patch.owner.as_deref().filter(|o| !o.trim().is_empty()) {
+            patch.owner = Some(crate::team::owner_in_roster(&self.store, o)?);
+        }
+        let c = self.store.patch_customer(self.store.resolve(key)?, &patch, why, &self.actor())?;
         Ok(Written::of(&c, None))
     }
     /// See [`Book`].
@@ -607,8 +618,6 @@ impl LocalBook {
         // Parsed before the audit entry, so a refused export is not logged.
         let fields = crate::export::parse_fields(&req.fields)?;
         if req.reveal {
-            let mut doc = self.store.settings_doc()?;
-            doc.set_actor(self.store.identity().actor());
             let what = format!(
                 "export with contact data revealed: format {}, fields {}, customers {}{}",
                 req.format.as_str(),
@@ -616,10 +625,14 @@ impl LocalBook {
                 crate::export::describe_filter(&req.filter),
                 if req.all_contacts { ", every contact" } else { "" }
             );
-            doc.record_audit(&what, rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now()))?;
-            self.store.save_settings_doc(&mut doc)?;
+            let meta = rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now());
+            self.store.edit_settings(|doc| Ok(doc.record_audit(&what, meta)?), |_| Ok(()))?;
         }
         Ok(crate::export::export(&self.store, req, &fields, progress)?.0)
+    }
+    /// See [`Book`].
+    pub fn team(&self) -> Result<crate::Team, StoreError> {
+        crate::Team::of(&self.store)
     }
     /// See [`Book`].
     pub fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
@@ -776,5 +789,8 @@ impl Book for LocalBook {
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, NodeError> {
         Ok(LocalBook::audit(self)?)
+    }
+    fn team(&self) -> Result<crate::Team, NodeError> {
+        Ok(LocalBook::team(self)?)
     }
 }

@@ -92,6 +92,7 @@ pub fn store_error_is_bad_input(e: &StoreError) -> bool {
     matches!(
         e,
         StoreError::Invalid(_)
+            | StoreError::Forbidden(_)
             | StoreError::NotFound(_)
             | StoreError::NotInitialized(_)
             | StoreError::AlreadyInitialized(_)

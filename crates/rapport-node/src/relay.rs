@@ -86,6 +86,7 @@ pub fn verify_relay(cfg: &RelayConfig) -> Result<(), NodeError> {
             "the relay at {} does not accept this token ({why}); check that you pasted the whole token, or ask the relay's operator for a new one",
             cfg.url
         ))),
+        Err(SyncError::Revoked(why)) => Err(NodeError::Relay(format!("the relay at {} refuses this token: {why}", cfg.url))),
         Err(SyncError::Unreachable { reason, .. }) => Err(unreachable(cfg, &reason)),
         Err(SyncError::Peer { code, detail }) => Err(http_answer(cfg, &code, &detail)),
         Err(_) => Err(not_a_relay(&cfg.url)),

@@ -219,6 +219,8 @@ impl Node {
     /// Settles after a sync with `peer` (a status key) and records how it went.
     fn after_sync(&self, peer: &str, result: &Result<SyncReport, rapport_sync::SyncError>) -> Result<(), NodeError> {
         let at = self.stamp();
+        // The roster may have changed (a role, a revocation): edits from now on follow it.
+        crate::team::install_guard(&self.book.store)?;
         match result {
             Ok(report) => {
                 self.settle(report.settings_changed)?;

@@ -4,8 +4,8 @@
 //! never by the Automerge operations it carries: two tools can write the same edit with
 //! different operations, and a forbidden edit must be refused whichever wrote it.
 
-use crate::{may, Action, Member, Role, Roster};
-use rapport_doc::{AuditEntry, DocError, RuleRecord, SettingsDoc};
+use crate::{may, Action, Member, MemberId, Role, Roster};
+use rapport_doc::{AuditEntry, Authored, ChangeHash, DocError, RuleRecord, SettingsDoc};
 use rapport_model::{member_key, Customer, Stage};
 use std::collections::BTreeMap;
 
@@ -222,6 +222,28 @@ pub fn check_settings(
                 detail: Some(format!("an audit entry must be written as its author ({}), not as `{by}`", author.name)),
             });
         }
+    }
+    Ok(())
+}
+
+/// Whether every change in `changes` was written by `member` (its actor's first 16 bytes
+/// are the member's id), or is one of `known` (the settings document's genesis, which every
+/// node writes identically). The relay checks each push with it, a node each peer's.
+pub fn check_authorship(member: &Member, changes: &[Authored], known: &[ChangeHash]) -> Result<(), String> {
+    let Some(id) = member.id else {
+        return Err(format!(
+            "{} has no member id yet: sync with a current rapport first (it asks the relay for the roster)",
+            member.name
+        ));
+    };
+    for c in changes {
+        if MemberId::of_actor(&c.actor) == Some(id) || known.contains(&c.hash) {
+            continue;
+        }
+        return Err(format!(
+            "a change written as another member (actor {}): each member pushes only changes they wrote",
+            hex::encode(&c.actor)
+        ));
     }
     Ok(())
 }

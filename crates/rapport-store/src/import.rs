@@ -167,6 +167,7 @@ impl Store {
         let meta = || ChangeMeta::new(&by.name, by.now).because(Some(what.to_string()));
         let mut doc = self.load_for_edit(txn, u.id)?;
         let heads = doc.heads();
+        let before = doc.read()?;
         if let Some(patch) = u.patch.filter(|p| !p.is_empty()) {
             let current = doc.read()?;
             let patch = patch.validate(&current)?;
@@ -182,7 +183,7 @@ impl Store {
         for i in &u.add_interactions {
             doc.add_interaction(i, meta())?;
         }
-        self.write_edited(txn, u.id, &mut doc, &heads)?;
+        self.write_edited(txn, u.id, &mut doc, &heads, Some(&before))?;
         Ok(())
     }
 }

@@ -23,6 +23,7 @@ mod index;
 mod layout;
 mod ops;
 mod query;
+mod remove;
 mod replica;
 mod restore;
 mod tables;
@@ -92,6 +93,10 @@ pub enum StoreError {
     /// A stored document is unreadable, or an item in it is missing.
     #[error(transparent)]
     Doc(#[from] DocError),
+    /// The member's role does not allow this edit; nothing was written. The text names
+    /// the rule (`your role (sales rep) cannot change deal amounts, ...`).
+    #[error("{0}")]
+    Forbidden(String),
     /// The database failed.
     #[error("storage error: {0}")]
     Db(String),
@@ -127,6 +132,31 @@ pub trait Deriver: Send + Sync {
     fn derive(&self, c: &Customer) -> Derived;
 }
 
+/// Decides whether a local edit may be made: the node installs the team's write rules
+/// (`rapport-roles`, read against the roster and this node's member). The store asks it
+/// inside every local write, with the customer before and after the edit, and writes
+/// nothing when it refuses. Documents adopted from a relay or a peer are not local edits
+/// and are not asked about (the relay, and a node answering a peer, check those).
+pub trait Guard: Send + Sync {
+    /// Whether the edit from `before` (`None`: a new customer) to `after` is allowed; the
+    /// refusal names the rule.
+    fn customer(&self, before: Option<&Customer>, after: &Customer) -> Result<(), String>;
+    /// Whether the settings change from `before` to `after` is allowed.
+    fn settings(&self, before: &SettingsDoc, after: &SettingsDoc) -> Result<(), String>;
+}
+
+/// Allows every edit: a store of a member without a team, or a team without roles.
+pub struct Unguarded;
+
+impl Guard for Unguarded {
+    fn customer(&self, _: Option<&Customer>, _: &Customer) -> Result<(), String> {
+        Ok(())
+    }
+    fn settings(&self, _: &SettingsDoc, _: &SettingsDoc) -> Result<(), String> {
+        Ok(())
+    }
+}
+
 /// Derives nothing: a store without rules.
 pub struct NoRules;
 
@@ -144,6 +174,7 @@ pub struct Store {
     identity: RwLock<Arc<Identity>>,
     codec: DocCodec,
     deriver: RwLock<Arc<dyn Deriver>>,
+    guard: RwLock<Arc<dyn Guard>>,
 }
 
 fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
@@ -209,6 +240,7 @@ impl Store {
             identity: RwLock::new(Arc::new(identity)),
             codec,
             deriver: RwLock::new(Arc::new(NoRules)),
+            guard: RwLock::new(Arc::new(Unguarded)),
         })
     }
 
@@ -264,6 +296,7 @@ impl Store {
             identity: RwLock::new(Arc::new(identity)),
             codec,
             deriver: RwLock::new(Arc::new(NoRules)),
+            guard: RwLock::new(Arc::new(Unguarded)),
         })
     }
 
@@ -278,6 +311,31 @@ impl Store {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    /// Writes as the member the team's relay says this node's token belongs to: its name
+    /// (authors and owners are written with it) and its id. A different id (a node from
+    /// before roles whose member the relay gave another id, or a store made before
+    /// `rapport join`) means a new actor, so a new device id too: changes already written
+    /// keep their old actor. Returns whether anything changed.
+    pub fn take_member(&self, name: &str, member_id: &str) -> Result<bool, StoreError> {
+        let old = self.identity();
+        if old.member_name == name && old.member_id == member_id {
+            return Ok(false);
+        }
+        let mut new = if old.member_id == member_id { (*old).clone() } else { old.with_new_device() };
+        new.member_name = name.to_string();
+        if new.member_id != member_id {
+            new.member_id = member_id.to_string();
+            new.previous_devices.clear();
+            new.device_code = rapport_model::device_code(&new.actor_bytes());
+        }
+        new.check().map_err(|e| StoreError::Db(format!("the relay's member id: {e}")))?;
+        let txn = self.db().begin_write()?;
+        Store::store_identity(&txn, &new)?;
+        txn.commit()?;
+        self.use_identity(new);
+        Ok(true)
     }
 
     /// Writes a new identity inside `txn`; [`Store::use_identity`] once it is committed.
@@ -306,6 +364,44 @@ impl Store {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    /// Installs the write rules every local edit is checked against.
+    pub fn set_guard(&self, g: Arc<dyn Guard>) {
+        match self.guard.write() {
+            Ok(mut w) => *w = g,
+            Err(p) => *p.into_inner() = g,
+        }
+    }
+
+    /// Refuses a local edit of a customer the installed write rules do not allow.
+    pub(crate) fn guarded(&self, before: Option<&Customer>, after: &Customer) -> Result<(), StoreError> {
+        let g = match self.guard.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        g.customer(before, after).map_err(StoreError::Forbidden)
+    }
+
+    /// Applies `f` to the settings document as a local edit (as this node's member) and
+    /// stores it, unless the installed write rules refuse the change or `check` refuses
+    /// the result; nothing is written then.
+    pub fn edit_settings(
+        &self,
+        f: impl FnOnce(&mut SettingsDoc) -> Result<(), StoreError>,
+        check: impl FnOnce(&mut SettingsDoc) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let before = self.settings_doc()?;
+        let mut doc = self.settings_doc()?;
+        doc.set_actor(self.identity().actor());
+        f(&mut doc)?;
+        check(&mut doc)?;
+        let g = match self.guard.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        g.settings(&before, &doc).map_err(StoreError::Forbidden)?;
+        self.save_settings_doc(&mut doc)
     }
 
     /// Loads a customer's document.

@@ -247,8 +247,8 @@ impl Store {
         if g.merged_into.is_none() {
             gone.merged_into(&survivor_now, by.meta(why))?;
         }
-        self.write_edited(&txn, absorbed, &mut gone, &heads_gone)?;
-        let survivor = self.write_edited(&txn, survivor, &mut keep, &heads_keep)?;
+        self.write_edited(&txn, absorbed, &mut gone, &heads_gone, Some(&g))?;
+        let survivor = self.write_edited(&txn, survivor, &mut keep, &heads_keep, Some(&k))?;
         txn.commit()?;
         Ok(MergeOutcome { survivor, absorbed_number: g.number, items_taken })
     }
@@ -323,8 +323,8 @@ impl Store {
         gone.drop_opposite_merge(&k, meta())?;
         // The survivor is written last: its numbers (its own, and the other's as an alias)
         // replace the alias the other's undone merge had claimed.
-        self.write_edited(txn, g.id, &mut gone, &heads_gone)?;
-        self.write_edited(txn, k.id, &mut keep, &heads_keep)?;
+        self.write_edited(txn, g.id, &mut gone, &heads_gone, None)?;
+        self.write_edited(txn, k.id, &mut keep, &heads_keep, None)?;
         Ok(true)
     }
 }

@@ -155,6 +155,7 @@ impl Store {
         }
         let mut doc = CustomerDoc::create(&c, self.identity().actor(), meta)?;
         let c = checked_local(&mut doc, c.id)?;
+        self.guarded(None, &c)?;
         let bytes = pack_full(self.codec(), &mut doc, &c)?;
         self.write_state(&txn, &c, DocBytes::Full(&bytes), None, &doc.heads())?;
         txn.commit()?;
@@ -233,6 +234,7 @@ impl Store {
                                 // Index what the document says, not what was asked for:
                                 // the two differ in item order and normalisation.
                                 let stored = checked_local(&mut doc, c.id)?;
+                                self.guarded(None, &stored)?;
                                 let bytes = pack_full(&codec, &mut doc, &stored)?;
                                 let derived = deriver.derive(&stored);
                                 Ok((stored, bytes, derived, doc.heads()))
@@ -263,7 +265,7 @@ impl Store {
         let before = doc.read()?;
         let heads_before = doc.heads();
         f(&mut doc, &before)?;
-        let after = self.write_edited(&txn, id, &mut doc, &heads_before)?;
+        let after = self.write_edited(&txn, id, &mut doc, &heads_before, Some(&before))?;
         txn.commit()?;
         Ok(after)
     }
@@ -280,15 +282,21 @@ impl Store {
 
     /// Stores an edited document: the new changes as one chunk, or a full save once a
     /// customer has gathered enough chunks. The edited document passes the checks every
-    /// node and the relay make ([`CustomerDoc::check`]) or nothing is written.
+    /// node and the relay make ([`CustomerDoc::check`]), and the write rules allow the edit
+    /// from `guard_from` (the customer as it was; `None` only for a repair the node makes
+    /// of others' concurrent merges, which no member chose), or nothing is written.
     pub(crate) fn write_edited(
         &self,
         txn: &WriteTransaction,
         id: CustomerId,
         doc: &mut CustomerDoc,
         heads_before: &[rapport_doc::ChangeHash],
+        guard_from: Option<&Customer>,
     ) -> Result<Customer, StoreError> {
         let after = checked_local(doc, id)?;
+        if let Some(before) = guard_from {
+            self.guarded(Some(before), &after)?;
+        }
         let chunk = self.codec().pack(&doc.save_after(heads_before))?;
         let row = row_of(&txn.open_table(ROWS)?, after.id)?.ok_or_else(|| StoreError::NotFound(after.id.to_hex()))?;
         let compact = chunk_count(&txn.open_table(CHUNKS)?, row)? >= MAX_CHUNKS;

@@ -73,7 +73,7 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
             for id in ids {
                 docs.push(DocHeads { id: id.0, heads: hashes(&store.heads_of(id)?) });
             }
-            Message::Changed { docs, cursor, more }
+            Message::Changed { docs, gone: Vec::new(), cursor, more }
         }
         Message::Fetch { docs } => {
             if docs.len() > MAX_DOCS {
@@ -119,7 +119,10 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
         | Message::Docs { .. }
         | Message::Error { .. }
         | Message::Hello { .. }
-        | Message::Welcome => {
+        | Message::Welcome
+        // The roster is the relay's: a paired node does not hold one to give.
+        | Message::Roster { .. }
+        | Message::Team { .. } => {
             Message::Error { code: "bad_request".into(), detail: "not a request this peer answers".into() }
         }
     };

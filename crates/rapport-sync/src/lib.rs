@@ -19,12 +19,14 @@ mod answer;
 mod progress;
 mod session;
 pub mod status;
+mod team;
 
 pub use answer::{answer, Answered};
 pub use progress::{ProgressObserver, SyncProgress};
 pub use session::{
     sync_once, sync_once_with, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID, SETTINGS_NAME,
 };
+pub use team::{ask_roster, TeamView};
 // The wire format lives in its own crate, shared with the relay; re-exported so a node's
 // code names one sync crate.
 pub use rapport_wire::{
@@ -46,6 +48,10 @@ pub enum SyncError {
     /// The peer refused our credentials.
     #[error("the relay refused the token ({0}); ask the relay's operator for a new one")]
     Unauthorized(String),
+    /// The relay says this node's member was removed from the team; the team's data was
+    /// removed from this store.
+    #[error("{0}")]
+    Revoked(String),
     /// The peer sent something that is not a valid message.
     #[error("bad message from peer: {0}")]
     Wire(#[from] WireError),

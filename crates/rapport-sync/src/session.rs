@@ -2,6 +2,7 @@
 
 use crate::progress::{Meter, ProgressObserver};
 use crate::SyncError;
+use crate::TeamView;
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
 use rapport_store::{Adopted, Store, StoreError};
@@ -28,6 +29,11 @@ pub trait Transport: Send {
     /// other.
     fn concurrent(&self) -> Option<Box<dyn Transport>> {
         None
+    }
+    /// Whether the peer is the team's relay, which holds the roster: a sync with it starts
+    /// by asking for it. A paired node is not.
+    fn is_relay(&self) -> bool {
+        false
     }
 }
 
@@ -68,11 +74,11 @@ impl Transport for HttpTransport {
             .read_to_vec()
             .map_err(|e| unreachable(&e))?;
         if status == 401 || status == 403 {
-            let why = match decode(&body) {
-                Ok(Message::Error { detail, .. }) => detail,
-                _ => format!("HTTP {status}"),
-            };
-            return Err(SyncError::Unauthorized(why));
+            return Err(match decode(&body) {
+                Ok(Message::Error { code, detail }) if code == "revoked" => SyncError::Revoked(detail),
+                Ok(Message::Error { detail, .. }) => SyncError::Unauthorized(detail),
+                _ => SyncError::Unauthorized(format!("HTTP {status}")),
+            });
         }
         if !(200..300).contains(&status) && decode(&body).is_err() {
             return Err(SyncError::Peer {
@@ -85,6 +91,10 @@ impl Transport for HttpTransport {
 
     fn peer(&self) -> String {
         format!("relay:{}", self.url)
+    }
+
+    fn is_relay(&self) -> bool {
+        true
     }
 
     fn concurrent(&self) -> Option<Box<dyn Transport>> {
@@ -167,6 +177,13 @@ pub struct SyncReport {
     pub bytes_received: u64,
     /// Whether the team settings (rules, tiers) changed: tags must be re-evaluated.
     pub settings_changed: bool,
+    /// Customers removed here because this member may no longer read them (reassigned
+    /// away, or a role or group changed).
+    #[serde(default)]
+    pub removed: usize,
+    /// Whether the relay's roster differed from the one this node held.
+    #[serde(default)]
+    pub roster_changed: bool,
     /// Set when this store turned out to be a restored or copied one (the peer holds
     /// changes this device made that the store does not): it took a new device id and
     /// sent its unsent changes again under it.
@@ -255,9 +272,14 @@ impl Session<'_> {
         let mut refetch = refetch.to_vec();
         loop {
             let since = self.store.sync_cursor(&self.peer, "pulled")?;
-            let Message::Changed { docs, cursor, more } = self.call(&Message::Changes { since, limit: PAGE })? else {
+            let Message::Changed { docs, gone, cursor, more } = self.call(&Message::Changes { since, limit: PAGE })?
+            else {
                 return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Changed".into() });
             };
+            if !gone.is_empty() {
+                let gone: Vec<CustomerId> = gone.into_iter().map(CustomerId).collect();
+                self.report.removed += self.store.remove_customers(&gone)?;
+            }
             let mut wanted = Vec::new();
             let mut settled = Vec::new();
             let mut adopted = Vec::new();
@@ -748,6 +770,9 @@ pub fn sync_once_with(
     let before = crate::status::load(store)?.remove(&peer).map(|s| s.refused).unwrap_or_default();
     let meter = Meter::new(progress);
     let mut s = Session { store, transport, peer, report: SyncReport::default(), meter: &meter };
+    if s.transport.is_relay() {
+        s.team()?;
+    }
     s.round(&before)?;
     if s.restored() {
         let recovered = store.recover_device(&s.peer)?;
@@ -759,6 +784,69 @@ pub fn sync_once_with(
 }
 
 impl Session<'_> {
+    /// Asks the relay for the roster: writes as the member it names from now on, keeps the
+    /// roster for the write rules and `rapport team`, and when this member's read scope
+    /// changed, removes what it may no longer read and lists the relay's log again from
+    /// the start (which brings what it may now read). A revoked member's store loses the
+    /// team's data.
+    fn team(&mut self) -> Result<(), SyncError> {
+        let me = self.store.identity();
+        let member = hex::decode(&me.member_id).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok());
+        let device = hex::decode(&me.device_id).ok().and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok());
+        let (view, sent, received) = match crate::ask_roster(&mut *self.transport, member, device.unwrap_or_default()) {
+            Err(SyncError::Revoked(why)) => {
+                self.forget_team(&why)?;
+                return Err(SyncError::Revoked(why));
+            }
+            other => other?,
+        };
+        self.report.bytes_sent += sent;
+        self.report.bytes_received += received;
+        self.meter.bytes(sent as usize, received as usize);
+        let Some(id) = view.you.id else {
+            return Err(SyncError::Peer { code: "roster".into(), detail: "the relay gave this member no id".into() });
+        };
+        self.store.take_member(&view.you.name, &id.to_hex())?;
+        let before = TeamView::load(self.store)?;
+        if before.as_ref() == Some(&view) {
+            return Ok(());
+        }
+        let scope_changed = before.as_ref().is_none_or(|b| b.scope_key() != view.scope_key());
+        if scope_changed {
+            self.report.removed += self.store.remove_unless(|owner| view.may_read(owner))?;
+            // A node that held no roster held the whole book: nothing can be missing.
+            if before.is_some() {
+                self.store.record_sync(&self.peer, "pulled", 0, &[])?;
+            }
+        }
+        view.save(self.store)?;
+        self.report.roster_changed = true;
+        Ok(())
+    }
+
+    /// The relay removed this member from the team: every customer goes, the settings go
+    /// back to the defaults (the audit log holds names), and the store remembers why.
+    fn forget_team(&mut self, why: &str) -> Result<(), SyncError> {
+        self.report.removed += self.store.remove_unless(|_| false)?;
+        let mut settings = rapport_rules::default_settings_doc().map_err(rapport_store::StoreError::from)?;
+        self.store.save_settings_doc(&mut settings)?;
+        let mut view = TeamView::load(self.store)?.unwrap_or_else(|| TeamView {
+            roster: rapport_roles::Roster::default(),
+            you: rapport_roles::Member {
+                id: None,
+                name: self.store.identity().member_name.clone(),
+                role: rapport_roles::Role::SalesRep,
+                groups: Vec::new(),
+                active: false,
+            },
+            revoked: None,
+        });
+        view.you.active = false;
+        view.revoked = Some(why.to_string());
+        view.save(self.store)?;
+        Ok(())
+    }
+
     /// One push and pull, trying again the documents in `refused`.
     fn round(&mut self, refused: &[Refusal]) -> Result<(), SyncError> {
         let again = |way: Direction| -> Vec<CustomerId> {

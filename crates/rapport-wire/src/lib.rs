@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 /// never a customer id.
 pub const SETTINGS_ID: [u8; 16] = [0; 16];
 
-/// Version of the message format; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u8 = 1;
+/// Version of the message format; bumped on any incompatible change (2: the roster,
+/// documents gone from a member's read scope, the `revoked` refusal).
+pub const PROTOCOL_VERSION: u8 = 2;
 /// Largest frame accepted, in bytes (payload included).
 pub const MAX_FRAME: usize = 32 << 20;
 
@@ -71,6 +72,21 @@ pub enum DocResult {
     },
 }
 
+/// A member as the roster sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterMember {
+    /// Member id (absent for a member from before roles whose node has not synced since).
+    pub id: Option<[u8; 16]>,
+    /// Name.
+    pub name: String,
+    /// Role: `sales_rep`, `customer_service`, `manager` or `admin`.
+    pub role: String,
+    /// Groups.
+    pub groups: Vec<String>,
+    /// False once revoked.
+    pub active: bool,
+}
+
 /// A sync request or response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
@@ -95,6 +111,9 @@ pub enum Message {
     Changed {
         /// Changed documents.
         docs: Vec<DocHeads>,
+        /// Documents that changed and that the member may no longer read (reassigned
+        /// away): the node removes them.
+        gone: Vec<[u8; 16]>,
         /// Cursor after these.
         cursor: u64,
         /// More changes follow.
@@ -122,6 +141,25 @@ pub enum Message {
     },
     /// Response to `Hello`: accepted.
     Welcome,
+    /// Request: the team's roster and who the caller is. `member` is the member id the
+    /// node writes as (absent on a node that has none yet: `rapport join`), `device` its
+    /// device id; the relay records the device and, for a member from before roles, binds
+    /// the id.
+    Roster {
+        /// The member id the node writes as.
+        member: Option<[u8; 16]>,
+        /// The node's device id.
+        device: [u8; 8],
+    },
+    /// Response to `Roster`.
+    Team {
+        /// Team name.
+        team: String,
+        /// The caller, as the roster has them (its id is the one to write as).
+        you: RosterMember,
+        /// Every member, revoked ones included, by name.
+        members: Vec<RosterMember>,
+    },
     /// Response: the request was refused.
     Error {
         /// Stable code, e.g. `bad_request`, `unauthorized`, `too_large`.
@@ -201,7 +239,12 @@ mod tests {
 
     #[test]
     fn round_trips_and_refuses_bad_frames() {
-        let m = Message::Changed { docs: vec![DocHeads { id: [1; 16], heads: vec![[2; 32]] }], cursor: 9, more: true };
+        let m = Message::Changed {
+            docs: vec![DocHeads { id: [1; 16], heads: vec![[2; 32]] }],
+            gone: vec![[3; 16]],
+            cursor: 9,
+            more: true,
+        };
         let f = encode(&m);
         assert_eq!(decode(&f), Ok(m));
         assert!(matches!(decode(&f[..f.len() - 1]), Err(WireError::Truncated { .. })));
