@@ -156,8 +156,15 @@ pub enum Command {
     Team,
     /// Sync with the team relay now (`sync status` shows the last outcome).
     Sync {
-        /// `status` to show the last sync instead of syncing.
+        /// `status` to show the last sync instead of syncing; `discard NUMBER` to give up
+        /// this node's changes to a customer the relay refuses (written to a file first).
         view: Option<String>,
+        /// With `discard`: the customer number or id.
+        customer: Option<String>,
+        /// With `discard`: where to write the discarded changes (default: a file under the
+        /// data directory, `discarded/NUMBER-TIME.json`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
         /// Also sync directly with every paired peer that answers.
         #[arg(long)]
         peers: bool,

@@ -192,10 +192,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Join { url, token } => crate::team::join(&dir, &url, &token, json),
         Command::Team => crate::team::show(open(&dir)?.as_ref(), json),
         Command::Peer(cmd) => crate::peer::run(&dir, cmd, json),
-        Command::Sync { view, peers } => match view.as_deref() {
-            None => crate::sync::sync(&dir, peers, json),
-            Some("status") => crate::sync::status(&dir, json),
-            Some(other) => Err(input_error("view", &format!("`{other}` is not a view; use `status` or nothing"))),
+        Command::Sync { view, customer, out, peers } => match (view.as_deref(), customer) {
+            (None, _) => crate::sync::sync(&dir, peers, json),
+            (Some("status"), None) => crate::sync::status(&dir, json),
+            (Some("discard"), Some(c)) => crate::sync::discard(&dir, &c, out, json),
+            (Some("discard"), None) => Err(input_error("customer", "`sync discard` needs the customer's number")),
+            (Some(other), _) => {
+                Err(input_error("view", &format!("`{other}` is not a view; use `status`, `discard NUMBER` or nothing")))
+            }
         },
         Command::Rules(r) => crate::rules::run(open(&dir)?.as_ref(), r, json, reveal),
         Command::Tags(TagsCmd::Refresh) => {

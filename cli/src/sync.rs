@@ -92,6 +92,21 @@ pub fn sync(dir: &Path, peers: bool, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `rapport sync discard NUMBER`.
+pub fn discard(dir: &Path, customer: &str, out: Option<std::path::PathBuf>, json: bool) -> Result<()> {
+    let d = open_node(dir)?.discard(customer, out)?;
+    if json {
+        return out::json(&d);
+    }
+    println!("{} change(s) to customer {} written to {}", d.changes, d.customer, d.file);
+    if d.reset {
+        println!("customer {} is now as the relay holds it", d.customer);
+    } else {
+        println!("customer {} was removed here: the relay holds none you may read", d.customer);
+    }
+    Ok(())
+}
+
 /// `rapport sync status`.
 pub fn status(dir: &Path, json: bool) -> Result<()> {
     let s = open_node(dir)?.sync_status()?;

@@ -83,7 +83,10 @@ fn a_serving_node_syncs_in_the_background() {
         String::from_utf8_lossy(&o.stdout).trim().to_string()
     };
     admin(&["team", "create", "east"]);
-    let (ta, tb) = (admin(&["member", "add", "east", "a"]), admin(&["member", "add", "east", "b"]));
+    let (ta, tb) = (
+        admin(&["member", "add", "east", "a", "--role", "admin"]),
+        admin(&["member", "add", "east", "b", "--role", "admin"]),
+    );
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     ok(&a, &["demo", "--customers", "30"]);
     ok(&a, &["relay", "set", &relay_url, &ta]);

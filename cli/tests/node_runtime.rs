@@ -109,7 +109,7 @@ impl Relay {
     }
 
     fn member(&self, name: &str) -> String {
-        self.admin(&["member", "add", "east", name])
+        self.admin(&["member", "add", "east", name, "--role", "admin"])
     }
 }
 

@@ -99,7 +99,8 @@ fn bars_are_drawn_on_a_terminal_only_and_never_with_json() {
         String::from_utf8_lossy(&o.stdout).trim().to_string()
     };
     admin(&["team", "create", "east"]);
-    let tokens: Vec<String> = ["a", "b", "c"].iter().map(|m| admin(&["member", "add", "east", m])).collect();
+    let tokens: Vec<String> =
+        ["a", "b", "c"].iter().map(|m| admin(&["member", "add", "east", m, "--role", "admin"])).collect();
     let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
 
     // Piped (as every other test runs): the result, no bar.

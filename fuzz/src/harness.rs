@@ -30,12 +30,15 @@
 
 use rapport_doc::{ChangeHash, ChangeMeta, CustomerDoc, SettingsDoc};
 use rapport_model::{Customer, CustomerId, Date};
-use rapport_relay::team::TeamStore;
+use rapport_relay::team::{Caller, Changes, TeamStore};
 use rapport_rules::TeamSettings;
 use rapport_store::Store;
 use rapport_sync::{DocChanges, DocHeads, DocResult, Message};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// The actor the seeded documents are written as.
+const SEED_ACTOR: &[u8; 24] = b"rapport-fuzz-seed-member";
 
 /// The id the team settings document travels under.
 pub const SETTINGS: [u8; 16] = rapport_sync::SETTINGS_ID;
@@ -140,7 +143,7 @@ pub fn seeded_doc(i: u64) -> (Customer, CustomerDoc) {
     let book = rapport_demo::DemoBook::new(2026, as_of(), &["Li Wei", "Wang Fang"]);
     let mut c = book.customer(i, &rapport_demo::DemoProfile::realistic());
     c.number = format!("MFG-2026-FUZZ00-{:03}", i + 1);
-    let actor = rapport_doc::ActorId::from(b"rapport-fuzz-seed-member".as_slice());
+    let actor = rapport_doc::ActorId::from(SEED_ACTOR.as_slice());
     let doc = CustomerDoc::create(&c, actor, ChangeMeta::new("Li Wei", c.created_at))
         .unwrap_or_else(|e| panic!("seeded customer {i}: {e}"));
     (c, doc)
@@ -285,7 +288,7 @@ impl RelayHarness {
             for (c, mut d) in seeded_docs() {
                 docs.push(DocChanges { id: c.id.0, bytes: d.save() });
             }
-            let results = team.push(&docs).unwrap_or_else(|e| panic!("relay template: {e}"));
+            let results = team.push(&docs, &pusher()).unwrap_or_else(|e| panic!("relay template: {e}"));
             assert!(results.iter().all(|r| matches!(r, DocResult::Stored(_))), "relay template: {results:?}");
             drop(TeamStore::open(&empty).unwrap_or_else(|e| panic!("relay template: {e}")));
         }
@@ -309,7 +312,8 @@ impl RelayHarness {
             .filter(|d| before.contains_key(&d.id))
             .map(|d| (d.id, whole_from_relay(&team, &d.id)))
             .collect();
-        let results = team.push(&docs).unwrap_or_else(|e| panic!("the relay failed a push instead of refusing: {e}"));
+        let results =
+            team.push(&docs, &pusher()).unwrap_or_else(|e| panic!("the relay failed a push instead of refusing: {e}"));
         assert_eq!(results.len(), docs.len(), "one result per pushed document");
         let mut expected = before.clone();
         let mut outcome = Outcome::default();
@@ -336,7 +340,7 @@ impl RelayHarness {
             verify_document("the relay", id, &whole_from_relay(&team, id), heads);
             if let (Some(old_doc), Some(old_heads)) = (old.get(id), before.get(id)) {
                 let served = team
-                    .fetch(&[DocHeads { id: *id, heads: old_heads.clone() }])
+                    .fetch(&[DocHeads { id: *id, heads: old_heads.clone() }], &pusher())
                     .unwrap_or_else(|e| panic!("the relay failed a fetch: {e}"));
                 let [d] = served.as_slice() else { panic!("the relay sent {} documents for one", served.len()) };
                 verify_catch_up("the relay", id, old_doc, &d.bytes, heads);
@@ -346,15 +350,26 @@ impl RelayHarness {
     }
 }
 
+/// The member who pushes: the team's one admin, whose member id begins the seed actor (the
+/// corpus's changes are theirs; a change written as anyone else is refused as a forgery).
+fn pusher() -> Caller {
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&SEED_ACTOR[..16]);
+    Caller::sole_admin(id, "Li Wei")
+}
+
 /// Every document the relay holds, with its heads, from its change log.
 fn held_by_relay(team: &TeamStore) -> BTreeMap<[u8; 16], Vec<[u8; 32]>> {
-    let (docs, _, more) = team.changes(0, u32::MAX).unwrap_or_else(|e| panic!("relay changes: {e}"));
+    let Changes { docs, more, .. } =
+        team.changes(0, u32::MAX, &pusher()).unwrap_or_else(|e| panic!("relay changes: {e}"));
     assert!(!more, "a small team's log fits one page");
     docs.into_iter().map(|d| (d.id, d.heads)).collect()
 }
 
 fn whole_from_relay(team: &TeamStore, id: &[u8; 16]) -> Vec<u8> {
-    let sent = team.fetch(&[DocHeads { id: *id, heads: Vec::new() }]).unwrap_or_else(|e| panic!("relay fetch: {e}"));
+    let sent = team
+        .fetch(&[DocHeads { id: *id, heads: Vec::new() }], &pusher())
+        .unwrap_or_else(|e| panic!("relay fetch: {e}"));
     match sent.as_slice() {
         [d] if d.id == *id => d.bytes.clone(),
         other => panic!("the relay lists {} but does not send it: {} documents", hex(id), other.len()),

@@ -430,8 +430,8 @@ impl Admin {
     }
 
     /// A node's first request of a sync: records its device, binds the id it writes as to
-    /// a member from before roles, and returns the member's entry (whose id the node must
-    /// write as). A claimed id another member of the team holds is not bound.
+    /// a member who never synced (or is from before roles), and returns the member's entry
+    /// (whose id the node must write as). A claimed id another member holds is not bound.
     pub fn check_in(
         &self,
         entry: &RosterEntry,
@@ -446,12 +446,20 @@ impl Admin {
                 .get(key.as_str())?
                 .and_then(|v| serde_json::from_slice::<RosterEntry>(v.value()).ok())
                 .unwrap_or_else(|| entry.clone());
-            if e.id.is_none() {
-                let held: Vec<Option<String>> = roster_entries(&r, &e.team)?.into_iter().map(|x| x.id).collect();
-                e.id = Some(match claimed.map(|c| MemberId(c).to_hex()) {
-                    Some(c) if !held.contains(&Some(c.clone())) => c,
-                    _ => MemberId(new_member_id()).to_hex(),
-                });
+            // Until a member's first sync, the id given at `member add` is a placeholder: a
+            // node that already writes as an id (created with `init` before it had a token,
+            // or from before roles) keeps it, unless another member holds it.
+            if e.id.is_none() || e.devices.is_empty() {
+                let held: Vec<String> = roster_entries(&r, &e.team)?
+                    .into_iter()
+                    .filter(|x| member_key(&x.name) != member_key(&e.name))
+                    .filter_map(|x| x.id)
+                    .collect();
+                match claimed.map(|c| MemberId(c).to_hex()) {
+                    Some(c) if !held.contains(&c) => e.id = Some(c),
+                    _ if e.id.is_none() => e.id = Some(MemberId(new_member_id()).to_hex()),
+                    _ => {}
+                }
             }
             // Devices are few per member; the oldest is forgotten past a bound.
             e.devices.insert(hex::encode(device), now_utc());

@@ -52,6 +52,18 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A team of one admin with member id `id`: what a relay of a single member checks.
+    pub fn sole_admin(id: [u8; 16], name: &str) -> Caller {
+        let member = Member {
+            id: Some(rapport_roles::MemberId(id)),
+            name: name.to_string(),
+            role: rapport_roles::Role::Admin,
+            groups: Vec::new(),
+            active: true,
+        };
+        Caller { roster: Roster { team: String::new(), members: vec![member.clone()] }, member }
+    }
+
     /// Whether this member reads every customer (no per-document scope check needed).
     fn reads_all(&self) -> bool {
         self.member.active && matrix().scope(self.member.role, Action::Read) == Scope::All
@@ -788,14 +800,7 @@ mod tests {
 
     /// The member the test documents are written by (actor `[1; 24]`), an admin.
     fn admin() -> Caller {
-        let member = Member {
-            id: Some(rapport_roles::MemberId([1; 16])),
-            name: "Li Wei".into(),
-            role: rapport_roles::Role::Admin,
-            groups: Vec::new(),
-            active: true,
-        };
-        Caller { roster: Roster { team: "t".into(), members: vec![member.clone()] }, member }
+        Caller::sole_admin([1; 16], "Li Wei")
     }
 
     /// A customer document as a node writes it, with id `[id; 16]`.

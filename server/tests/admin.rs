@@ -16,9 +16,9 @@ fn administration_works_stopped_and_running() {
     let dup = relay_cmd(&dir, &["team", "create", "east"]);
     assert!(!dup.status.success(), "a team name is unique");
     assert_eq!(dup.status.code(), Some(2), "bad input exits 2");
-    let token = admin_ok(&dir, &["member", "add", "east", "li"]);
+    let token = admin_ok(&dir, &["member", "add", "east", "li", "--role", "admin"]);
     assert_eq!(token.len(), 64);
-    let unknown = relay_cmd(&dir, &["member", "add", "nowhere", "li"]);
+    let unknown = relay_cmd(&dir, &["member", "add", "nowhere", "li", "--role", "admin"]);
     assert!(!unknown.status.success(), "unknown team");
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no team `nowhere`"));
     let db = std::fs::read(dir.join("relay.redb")).expect("admin db");
@@ -26,7 +26,7 @@ fn administration_works_stopped_and_running() {
 
     let mut relay = RunningRelay::start(&dir, &[]);
     // While it runs, administration goes through its loopback admin listener.
-    let second = relay_cmd(&dir, &["member", "add", "east", "wang"]);
+    let second = relay_cmd(&dir, &["member", "add", "east", "wang", "--role", "admin"]);
     assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
     assert_eq!(admin_ok(&dir, &["team", "list"]), "east", "team list works while the relay runs");
     admin_ok(&dir, &["member", "revoke", "east", "li"]);
@@ -49,16 +49,16 @@ fn names_with_spaces_and_chinese_work_in_every_command_running_and_stopped() {
     admin_ok(&dir, &["team", "create", "华东 销售"]);
     let team = "华东 销售";
     // Stopped: add, list, revoke.
-    let li_stopped = admin_ok(&dir, &["member", "add", team, "Li Wei"]);
-    let wang_stopped = admin_ok(&dir, &["member", "add", team, "王小明"]);
-    assert_eq!(admin_ok(&dir, &["member", "list", team]), "Li Wei\tactive (1 token(s))\n王小明\tactive (1 token(s))");
+    let li_stopped = admin_ok(&dir, &["member", "add", team, "Li Wei", "--role", "admin"]);
+    let wang_stopped = admin_ok(&dir, &["member", "add", team, "王小明", "--role", "admin"]);
+    assert_eq!(admin_ok(&dir, &["member", "list", team]), "Li Wei\tadmin\t-\tactive (1 token(s))\tno device yet\n王小明\tadmin\t-\tactive (1 token(s))\tno device yet");
     admin_ok(&dir, &["member", "revoke", team, "王小明"]);
 
     let mut relay = RunningRelay::start(&dir, &[]);
     assert_eq!(sync_status(&relay.addr, &li_stopped), 200, "Li Wei syncs");
     assert_eq!(sync_status(&relay.addr, &wang_stopped), 401, "revoked while stopped: refused once running");
     // Running: add, list, revoke through the admin listener.
-    let zhao = admin_ok(&dir, &["member", "add", team, "赵 敏"]);
+    let zhao = admin_ok(&dir, &["member", "add", team, "赵 敏", "--role", "admin"]);
     assert_eq!(sync_status(&relay.addr, &zhao), 200, "a member added while running syncs at once");
     let revoke = relay_cmd(&dir, &["member", "revoke", team, "Li Wei"]);
     assert!(revoke.status.success(), "{}", String::from_utf8_lossy(&revoke.stderr));
@@ -68,10 +68,10 @@ fn names_with_spaces_and_chinese_work_in_every_command_running_and_stopped() {
     assert_eq!(sync_status(&relay.addr, &zhao), 401, "赵 敏's next sync is refused");
     assert_eq!(
         admin_ok(&dir, &["member", "list", team]),
-        "Li Wei\trevoked (1 token(s))\n王小明\trevoked (1 token(s))\n赵 敏\trevoked (1 token(s))"
+        "Li Wei\tadmin\t-\trevoked (1 token(s))\tno device yet\n王小明\tadmin\t-\trevoked (1 token(s))\tno device yet\n赵 敏\tadmin\t-\trevoked (1 token(s))\tno device yet"
     );
     // A revoked name may be added again (a new token; the old one stays refused).
-    let li_again = admin_ok(&dir, &["member", "add", team, "Li Wei"]);
+    let li_again = admin_ok(&dir, &["member", "add", team, "Li Wei", "--role", "admin"]);
     assert_eq!(sync_status(&relay.addr, &li_again), 200);
     assert_eq!(sync_status(&relay.addr, &li_stopped), 401);
     let missing = relay_cmd(&dir, &["member", "revoke", team, "Nobody Here"]);
@@ -80,7 +80,7 @@ fn names_with_spaces_and_chinese_work_in_every_command_running_and_stopped() {
     assert!(relay.stop(Duration::from_secs(20)).success());
     assert_eq!(
         admin_ok(&dir, &["member", "list", team]),
-        "Li Wei\tactive (1 token(s), 1 revoked)\n王小明\trevoked (1 token(s))\n赵 敏\trevoked (1 token(s))",
+        "Li Wei\tadmin\t-\tactive (1 token(s), 1 revoked)\tno device yet\n王小明\tadmin\t-\trevoked (1 token(s))\tno device yet\n赵 敏\tadmin\t-\trevoked (1 token(s))\tno device yet",
         "stopped again, the list reads the same data"
     );
 }
@@ -92,9 +92,9 @@ fn adding_an_existing_member_is_refused_unless_another_token_is_asked_for() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("relay");
     admin_ok(&dir, &["team", "create", "east"]);
-    let first = admin_ok(&dir, &["member", "add", "east", "Li Wei"]);
+    let first = admin_ok(&dir, &["member", "add", "east", "Li Wei", "--role", "admin"]);
     let check = |running: bool| {
-        let again = relay_cmd(&dir, &["member", "add", "east", " Li Wei "]);
+        let again = relay_cmd(&dir, &["member", "add", "east", " Li Wei ", "--role", "admin"]);
         assert_eq!(again.status.code(), Some(2), "running: {running}");
         assert!(again.stdout.is_empty(), "no token is printed");
         let why = String::from_utf8_lossy(&again.stderr);
@@ -105,7 +105,7 @@ fn adding_an_existing_member_is_refused_unless_another_token_is_asked_for() {
     check(true);
     let second = admin_ok(&dir, &["member", "add", "east", "Li Wei", "--another-token"]);
     assert_ne!(first, second);
-    assert_eq!(admin_ok(&dir, &["member", "list", "east"]), "Li Wei\tactive (2 token(s))");
+    assert_eq!(admin_ok(&dir, &["member", "list", "east"]), "Li Wei\tadmin\t-\tactive (2 token(s))\tno device yet");
     assert_eq!(sync_status(&relay.addr, &first), 200);
     assert_eq!(sync_status(&relay.addr, &second), 200);
     assert_eq!(admin_ok(&dir, &["member", "revoke", "east", "Li Wei"]), "revoked 2 token(s) of Li Wei in east");
@@ -113,7 +113,7 @@ fn adding_an_existing_member_is_refused_unless_another_token_is_asked_for() {
     assert_eq!(sync_status(&relay.addr, &second), 401);
     // Names are checked the same way running and stopped.
     for bad in ["", "   ", "tab\there", &"长".repeat(101)] {
-        let out = relay_cmd(&dir, &["member", "add", "east", bad]);
+        let out = relay_cmd(&dir, &["member", "add", "east", bad, "--role", "admin"]);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }
 }
@@ -126,7 +126,7 @@ fn the_admin_api_and_team_ids_are_only_on_the_loopback_admin_listener() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("relay");
     admin_ok(&dir, &["team", "create", "east"]);
-    let token = admin_ok(&dir, &["member", "add", "east", "li"]);
+    let token = admin_ok(&dir, &["member", "add", "east", "li", "--role", "admin"]);
     let relay = RunningRelay::start(&dir, &[]);
     assert_ne!(relay.addr, relay.admin);
     assert!(relay.admin.starts_with("127.0.0.1:"), "{}", relay.admin);
@@ -178,7 +178,7 @@ fn the_bearer_scheme_is_case_insensitive() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("relay");
     admin_ok(&dir, &["team", "create", "east"]);
-    let token = admin_ok(&dir, &["member", "add", "east", "li"]);
+    let token = admin_ok(&dir, &["member", "add", "east", "li", "--role", "admin"]);
     let relay = RunningRelay::start(&dir, &[]);
     let frame = rapport_wire::encode(&rapport_wire::Message::Changes { since: 0, limit: 10 });
     for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {

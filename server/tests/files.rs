@@ -52,7 +52,7 @@ fn the_relay_creates_its_files_private_and_tightens_an_older_relays() {
     admin_ok(&dir, &["team", "create", "east"]);
     assert_eq!(mode(&dir), 0o700, "created by an admin command");
     assert_eq!(mode(&dir.join("relay.redb")), 0o600);
-    let token = admin_ok(&dir, &["member", "add", "east", "li"]);
+    let token = admin_ok(&dir, &["member", "add", "east", "li", "--role", "admin"]);
     let mut relay = RunningRelay::start(&dir, &[]);
     assert_eq!(sync_status(&relay.addr, &token), 200, "creates the team's file");
     assert_private(&dir, "fresh, running");

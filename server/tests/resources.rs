@@ -43,7 +43,7 @@ fn settle(relay: &RunningRelay, start_kib: u64, limit: Duration) {
 
 fn team_with_member(dir: &std::path::Path) -> String {
     admin_ok(dir, &["team", "create", "east"]);
-    admin_ok(dir, &["member", "add", "east", "li"])
+    admin_ok(dir, &["member", "add", "east", "li", "--role", "admin"])
 }
 
 /// 250 connections that send half a request head and then nothing are all closed within

@@ -106,8 +106,8 @@ fn run_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let relay = Relay::start(&dir.join("relay"))?;
     relay.admin(&["team", "create", "bench"])?;
-    let ta = relay.admin(&["member", "add", "bench", "a"])?;
-    let tb = relay.admin(&["member", "add", "bench", "b"])?;
+    let ta = relay.admin(&["member", "add", "bench", "a", "--role", "admin"])?;
+    let tb = relay.admin(&["member", "add", "bench", "b", "--role", "admin"])?;
     let a = node(&dir, "a")?;
     let demo = rapport_demo::DemoBook::new(11, now().date(), &["Li Wei", "Wang Fang"]);
     let mut i = 0;
@@ -261,7 +261,7 @@ fn many_nodes(base: &Path, nodes: usize) -> Result<serde_json::Value, String> {
     relay.admin(&["team", "create", "bench"])?;
     let mut books = Vec::new();
     for k in 0..nodes {
-        let token = relay.admin(&["member", "add", "bench", &format!("m{k}")])?;
+        let token = relay.admin(&["member", "add", "bench", &format!("m{k}"), "--role", "admin"])?;
         let book = node(&dir, &format!("n{k}"))?;
         let demo = rapport_demo::DemoBook::new(100 + k as u64, now().date(), &["Li Wei"]);
         book.store

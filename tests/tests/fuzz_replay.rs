@@ -532,7 +532,12 @@ fn build_seeds() -> Seeds {
         ),
         (
             "changed",
-            Message::Changed { docs: vec![DocHeads { id: SETTINGS, heads: genesis_heads }], cursor: 4, more: true },
+            Message::Changed {
+                docs: vec![DocHeads { id: SETTINGS, heads: genesis_heads }],
+                gone: Vec::new(),
+                cursor: 4,
+                more: true,
+            },
         ),
         ("docs", Message::Docs { docs: vec![DocChanges { id: seeded[0], bytes: a_archived.clone() }] }),
     ];

@@ -85,8 +85,8 @@ fn fifty_cut_connections_still_converge_without_redoing_finished_documents() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(&tmp.path().join("relay"));
     relay.admin(&["team", "create", "east"]);
-    let ta = relay.admin(&["member", "add", "east", "a"]);
-    let tb = relay.admin(&["member", "add", "east", "b"]);
+    let ta = relay.admin(&["member", "add", "east", "a", "--role", "admin"]);
+    let tb = relay.admin(&["member", "add", "east", "b", "--role", "admin"]);
     let a = node(tmp.path(), "a");
     let b = node(tmp.path(), "b");
     let demo = rapport_demo::DemoBook::new(21, at("2026-03-02 18:00").date(), &["Li Wei"]);
@@ -163,8 +163,8 @@ fn a_node_killed_mid_sync_resumes_and_converges() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(&tmp.path().join("relay"));
     relay.admin(&["team", "create", "east"]);
-    let ta = relay.admin(&["member", "add", "east", "a"]);
-    let tb = relay.admin(&["member", "add", "east", "b"]);
+    let ta = relay.admin(&["member", "add", "east", "a", "--role", "admin"]);
+    let tb = relay.admin(&["member", "add", "east", "b", "--role", "admin"]);
     // Node A is a real data directory driven by the `rapport` binary.
     let dir_a = tmp.path().join("a");
     let rapport = bin("rapport");
@@ -227,7 +227,7 @@ fn hostile_requests_are_dropped_and_change_nothing() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(&tmp.path().join("relay"));
     relay.admin(&["team", "create", "east"]);
-    let token = relay.admin(&["member", "add", "east", "a"]);
+    let token = relay.admin(&["member", "add", "east", "a", "--role", "admin"]);
     let a = node(tmp.path(), "a");
     a.add_customer(&rapport_model::NewCustomer {
         kind: Some(rapport_model::Kind::Company),

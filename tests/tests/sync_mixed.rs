@@ -37,7 +37,10 @@ fn relay_and_direct_links_converge() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(&tmp.path().join("relay"));
     relay.admin(&["team", "create", "east"]);
-    let (ta, tb) = (relay.admin(&["member", "add", "east", "a"]), relay.admin(&["member", "add", "east", "b"]));
+    let (ta, tb) = (
+        relay.admin(&["member", "add", "east", "a", "--role", "admin"]),
+        relay.admin(&["member", "add", "east", "b", "--role", "admin"]),
+    );
     let (a, b, c) =
         (store_with_rules(tmp.path(), "a"), store_with_rules(tmp.path(), "b"), store_with_rules(tmp.path(), "c"));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");

@@ -95,8 +95,8 @@ fn wrong_and_revoked_tokens_are_refused() {
     let relay = Relay::start(&tmp.path().join("relay"));
     relay.admin(&["team", "create", "east"]);
     relay.admin(&["team", "create", "west"]);
-    let east = relay.admin(&["member", "add", "east", "li"]);
-    let west = relay.admin(&["member", "add", "west", "bob"]);
+    let east = relay.admin(&["member", "add", "east", "li", "--role", "admin"]);
+    let west = relay.admin(&["member", "add", "west", "bob", "--role", "admin"]);
     let a = node(tmp.path(), "li");
     a.add_customer(&NewCustomer {
         kind: Some(Kind::Company),
@@ -125,7 +125,7 @@ fn a_relay_killed_mid_sync_loses_nothing() {
     let relay_dir = tmp.path().join("relay");
     let mut relay = Relay::start(&relay_dir);
     relay.admin(&["team", "create", "east"]);
-    let token = relay.admin(&["member", "add", "east", "li"]);
+    let token = relay.admin(&["member", "add", "east", "li", "--role", "admin"]);
     let a = node(tmp.path(), "li");
     let book = rapport_demo::DemoBook::new(9, at("2026-03-02 18:00").date(), &["Li Wei"]);
     a.store
@@ -151,7 +151,7 @@ fn a_relay_killed_mid_sync_loses_nothing() {
     assert!(r.refused.is_empty(), "{:?}", r.refused);
     // A fresh node receives every customer.
     let b = node(tmp.path(), "wang");
-    let token_b = relay.admin(&["member", "add", "east", "wang"]);
+    let token_b = relay.admin(&["member", "add", "east", "wang", "--role", "admin"]);
     let r = sync(&b, &relay.url, &token_b);
     assert_eq!(r.received_new, 3000);
     assert_eq!(snapshot(&a), snapshot(&b));

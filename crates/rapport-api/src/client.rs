@@ -453,6 +453,14 @@ impl NodeControl for RemoteNode {
         Ok(SyncStatus { relay: relay.relay, peers })
     }
 
+    fn discard(&self, customer: &str, out: Option<std::path::PathBuf>) -> Result<rapport_node::Discarded, NodeError> {
+        let body = crate::node_api::DiscardRequest {
+            customer: customer.to_string(),
+            out: out.map(|p| p.display().to_string()),
+        };
+        self.0.send("POST", "/v1/sync/discard", &body)
+    }
+
     fn set_relay(&self, url: &str, token: &str) -> Result<String, NodeError> {
         let body = crate::node_api::RelayIn { url: url.to_string(), token: token.to_string() };
         let out: crate::node_api::RelayOut = self.0.send("PUT", "/v1/relay", &body)?;

@@ -73,6 +73,44 @@ pub(crate) async fn sync_now(
     Ok(json(StatusCode::OK, &results))
 }
 
+/// `POST /v1/sync/discard`: which customer's refused changes to give up.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscardRequest {
+    /// Customer number or id.
+    pub customer: String,
+    /// Where to write the discarded changes (a path on the node's machine); default: a
+    /// file under the node's data directory, `discarded/NUMBER-TIME.json`.
+    #[serde(default)]
+    pub out: Option<String>,
+}
+
+/// What a discard did.
+#[derive(ToSchema)]
+pub struct DiscardedOut {
+    /// The customer's number.
+    pub customer: String,
+    /// The file the local changes were written to (owner-only).
+    pub file: String,
+    /// Changes made here that the relay did not hold.
+    pub changes: usize,
+    /// True when the relay's copy replaced this node's; false when the customer was removed
+    /// here (the relay holds none this member may read).
+    pub reset: bool,
+}
+
+/// Gives up this node's changes to a customer that the relay refuses (a role changed
+/// while the member was offline): writes them to a file first, then takes the relay's copy.
+#[utoipa::path(post, path = "/v1/sync/discard", tag = "node", request_body = DiscardRequest,
+    responses((status = 200, description = "Written to the file and reset", body = DiscardedOut),
+        (status = 404, description = "No such customer (`not-found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No relay configured (`validation`)", body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn discard(State(s): State<AppState>, Json(req): Json<DiscardRequest>) -> Result<Response, ApiError> {
+    let out = req.out.map(std::path::PathBuf::from);
+    let done = s.node().discard(&req.customer, out).await?;
+    Ok(json(StatusCode::OK, &done))
+}
+
 /// `GET /v1/relay` and `PUT /v1/relay`: the relay this node syncs with.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct RelayOut {

@@ -24,6 +24,9 @@ pub trait NodeControl {
     }
     /// The relay and every sync partner's status.
     fn sync_status(&self) -> Result<SyncStatus, NodeError>;
+    /// Writes this node's changes to a customer that the relay does not hold to a file
+    /// (`out`, or one under the data directory) and takes the relay's copy.
+    fn discard(&self, customer: &str, out: Option<std::path::PathBuf>) -> Result<crate::Discarded, NodeError>;
     /// Checks and keeps a relay URL and token; returns the URL kept.
     fn set_relay(&self, url: &str, token: &str) -> Result<String, NodeError>;
     /// Makes a pairing ticket; the node listens for the teammate.
@@ -105,6 +108,10 @@ impl NodeControl for LocalNode {
 
     fn set_relay(&self, url: &str, token: &str) -> Result<String, NodeError> {
         Ok(self.rt.block_on(self.node.set_relay(url, token))?.url)
+    }
+
+    fn discard(&self, customer: &str, out: Option<std::path::PathBuf>) -> Result<crate::Discarded, NodeError> {
+        self.rt.block_on(self.node.discard(customer, out))
     }
 
     fn invite(&self, req: &InviteRequest) -> Result<Invited, NodeError> {

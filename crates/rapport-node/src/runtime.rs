@@ -97,15 +97,15 @@ pub struct Paired {
 
 /// The running node.
 pub struct Node {
-    book: Arc<LocalBook>,
-    dir: PathBuf,
+    pub(crate) book: Arc<LocalBook>,
+    pub(crate) dir: PathBuf,
     relay: RwLock<Option<RelayConfig>>,
     /// Bumped after every write through the node and every sync that wrote.
     changes: watch::Sender<u64>,
     /// Wakes background sync at once (the relay changed).
     wake: Notify,
     /// One sync at a time: a sync's cursors are per peer, and the store serialises writes.
-    syncing: tokio::sync::Mutex<()>,
+    pub(crate) syncing: tokio::sync::Mutex<()>,
     /// The endpoint that serves peers, while the node listens for them.
     endpoint: Mutex<Option<iroh::Endpoint>>,
     /// Background sync and pairing windows, stopped with the node.

@@ -71,15 +71,37 @@ impl Store {
         Ok(gone.len())
     }
 
-    /// Removes every customer whose owner `keep` refuses (by their list row's owner), and
-    /// returns how many were.
-    pub fn remove_unless(&self, keep: impl Fn(&str) -> bool) -> Result<usize, StoreError> {
+    /// Every customer whose owner (by their list row) `pick` picks.
+    pub fn owned_by(&self, pick: impl Fn(&str) -> bool) -> Result<Vec<CustomerId>, StoreError> {
         let mut out = Vec::new();
         self.each_summary(|r| {
-            if !keep(&r.summary.owner) {
+            if pick(&r.summary.owner) {
                 out.push(r.id);
             }
         })?;
-        self.remove_customers(&out)
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// Replaces this node's copy of a customer with `theirs` (the whole document as `peer`
+    /// holds it), recorded as held by `peer`; removes the customer when `peer` holds none.
+    /// What this node had that `peer` did not is dropped: the caller keeps it elsewhere
+    /// first (`rapport sync discard` writes it to a file). The new copy passes the checks
+    /// every node makes before keeping a document, or nothing changes.
+    pub fn reset_to(&self, id: CustomerId, theirs: Option<&[u8]>, peer: &str) -> Result<(), StoreError> {
+        let Some(bytes) = theirs else {
+            self.remove_customers(&[id])?;
+            return Ok(());
+        };
+        let mut doc = rapport_doc::CustomerDoc::load_untrusted(bytes)?;
+        let c = doc.check(id)?;
+        let heads = doc.heads();
+        let full = crate::view::pack_full(self.codec(), &mut doc, &c)?;
+        let txn = self.db().begin_write()?;
+        self.write_state(&txn, &c, crate::write::DocBytes::Full(&full), None, &heads)?;
+        txn.open_table(SYNC_HEADS)?.insert((peer, key(id)), crate::encode_heads(&heads).as_slice())?;
+        txn.commit()?;
+        Ok(())
     }
 }

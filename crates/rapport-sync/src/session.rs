@@ -278,7 +278,7 @@ impl Session<'_> {
             };
             if !gone.is_empty() {
                 let gone: Vec<CustomerId> = gone.into_iter().map(CustomerId).collect();
-                self.report.removed += self.store.remove_customers(&gone)?;
+                self.remove_settled(&gone)?;
             }
             let mut wanted = Vec::new();
             let mut settled = Vec::new();
@@ -813,7 +813,8 @@ impl Session<'_> {
         }
         let scope_changed = before.as_ref().is_none_or(|b| b.scope_key() != view.scope_key());
         if scope_changed {
-            self.report.removed += self.store.remove_unless(|owner| view.may_read(owner))?;
+            let outside = self.store.owned_by(|owner| !view.may_read(owner))?;
+            self.remove_settled(&outside)?;
             // A node that held no roster held the whole book: nothing can be missing.
             if before.is_some() {
                 self.store.record_sync(&self.peer, "pulled", 0, &[])?;
@@ -824,10 +825,22 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// Removes customers that left this member's read scope, except those holding changes
+    /// made here that the relay does not hold: those stay until they go through or are
+    /// discarded (`rapport sync discard`), and the relay's refusal of them is reported.
+    fn remove_settled(&mut self, ids: &[CustomerId]) -> Result<(), SyncError> {
+        let versions = self.store.heads_with_peer(&self.peer, ids)?;
+        let settled: Vec<CustomerId> =
+            ids.iter().zip(versions).filter(|(_, (ours, known))| ours == known).map(|(id, _)| *id).collect();
+        self.report.removed += self.store.remove_customers(&settled)?;
+        Ok(())
+    }
+
     /// The relay removed this member from the team: every customer goes, the settings go
     /// back to the defaults (the audit log holds names), and the store remembers why.
     fn forget_team(&mut self, why: &str) -> Result<(), SyncError> {
-        self.report.removed += self.store.remove_unless(|_| false)?;
+        let all = self.store.owned_by(|_| true)?;
+        self.report.removed += self.store.remove_customers(&all)?;
         let mut settings = rapport_rules::default_settings_doc().map_err(rapport_store::StoreError::from)?;
         self.store.save_settings_doc(&mut settings)?;
         let mut view = TeamView::load(self.store)?.unwrap_or_else(|| TeamView {

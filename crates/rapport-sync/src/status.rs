@@ -47,6 +47,15 @@ pub fn record_success(store: &Store, peer: &str, report: &SyncReport, at: &str) 
     save(store, &all)
 }
 
+/// Forgets the refusal of `customer` (hex id) by `peer`: its local changes were discarded.
+pub fn forget_refusal(store: &Store, peer: &str, customer: &str) -> Result<(), StoreError> {
+    let mut all = load(store)?;
+    if let Some(s) = all.get_mut(peer) {
+        s.refused.retain(|r| r.customer != customer);
+    }
+    save(store, &all)
+}
+
 /// Records a failed sync.
 pub fn record_error(store: &Store, peer: &str, error: &str, at: &str) -> Result<u32, StoreError> {
     let mut all = load(store)?;

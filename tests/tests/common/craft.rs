@@ -173,7 +173,7 @@ impl Transport for HostileRelay {
                 for id in self.docs.iter().map(|d| d.0).chain(self.withheld.iter().copied()) {
                     docs.push(rapport_sync::DocHeads { id: id.0, heads: heads.clone() });
                 }
-                Message::Changed { docs, cursor: 1, more: false }
+                Message::Changed { docs, gone: Vec::new(), cursor: 1, more: false }
             }
             Message::Fetch { docs } => {
                 let mut out = Vec::new();

@@ -66,7 +66,7 @@ impl Relay {
     /// Creates team `name` with `members`; returns each member's token, in order.
     pub fn team(&self, name: &str, members: &[&str]) -> Vec<String> {
         self.admin(&["team", "create", name]);
-        members.iter().map(|m| self.admin(&["member", "add", name, m])).collect()
+        members.iter().map(|m| self.admin(&["member", "add", name, m, "--role", "admin"])).collect()
     }
 
     pub fn kill(&mut self) {
