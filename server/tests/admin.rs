@@ -51,7 +51,10 @@ fn names_with_spaces_and_chinese_work_in_every_command_running_and_stopped() {
     // Stopped: add, list, revoke.
     let li_stopped = admin_ok(&dir, &["member", "add", team, "Li Wei", "--role", "admin"]);
     let wang_stopped = admin_ok(&dir, &["member", "add", team, "王小明", "--role", "admin"]);
-    assert_eq!(admin_ok(&dir, &["member", "list", team]), "Li Wei\tadmin\t-\tactive (1 token(s))\tno device yet\n王小明\tadmin\t-\tactive (1 token(s))\tno device yet");
+    assert_eq!(
+        admin_ok(&dir, &["member", "list", team]),
+        "Li Wei\tadmin\t-\tactive (1 token(s))\tno device yet\n王小明\tadmin\t-\tactive (1 token(s))\tno device yet"
+    );
     admin_ok(&dir, &["member", "revoke", team, "王小明"]);
 
     let mut relay = RunningRelay::start(&dir, &[]);

@@ -55,14 +55,21 @@ impl Node {
             .map_err(|e| NodeError::Relay(format!("the discard stopped unexpectedly: {e}")))?
     }
 
-    fn discard_blocking(&self, key: &str, url: &str, token: &str, out: Option<PathBuf>) -> Result<Discarded, NodeError> {
+    fn discard_blocking(
+        &self,
+        key: &str,
+        url: &str,
+        token: &str,
+        out: Option<PathBuf>,
+    ) -> Result<Discarded, NodeError> {
         let store = &self.book.store;
         let id = store.resolve(key)?;
         let mut doc = store.load_doc(id)?;
         let here = doc.read().map_err(rapport_store::StoreError::from)?;
         let mut transport = HttpTransport::new(url, token);
         let peer = transport.peer();
-        let answer = transport.call(&encode(&Message::Fetch { docs: vec![DocHeads { id: id.0, heads: Vec::new() }] }))?;
+        let answer =
+            transport.call(&encode(&Message::Fetch { docs: vec![DocHeads { id: id.0, heads: Vec::new() }] }))?;
         let theirs = match decode(&answer).map_err(rapport_sync::SyncError::from)? {
             Message::Docs { docs } => docs.into_iter().find(|d| d.id == id.0).map(|d| d.bytes),
             Message::Error { code, detail } => return Err(rapport_sync::SyncError::Peer { code, detail }.into()),
@@ -78,7 +85,9 @@ impl Node {
             .into_iter()
             .filter(|h| {
                 let held = relay_doc.as_mut().is_some_and(|r| {
-                    h.hash.parse::<rapport_doc::ChangeHash>().is_ok_and(|c| r.automerge().get_change_by_hash(&c).is_some())
+                    h.hash
+                        .parse::<rapport_doc::ChangeHash>()
+                        .is_ok_and(|c| r.automerge().get_change_by_hash(&c).is_some())
                 });
                 !held
             })
@@ -111,6 +120,11 @@ impl Node {
         store.reset_to(id, theirs.as_deref(), &peer)?;
         rapport_sync::status::forget_refusal(store, &peer, &id.to_hex())?;
         self.changed();
-        Ok(Discarded { customer: here.number, file: path.display().to_string(), changes: changes.len(), reset: theirs.is_some() })
+        Ok(Discarded {
+            customer: here.number,
+            file: path.display().to_string(),
+            changes: changes.len(),
+            reset: theirs.is_some(),
+        })
     }
 }

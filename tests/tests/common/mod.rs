@@ -130,6 +130,8 @@ impl Lcg {
 
 pub fn sync(book: &LocalBook, url: &str, token: &str) -> rapport_sync::SyncReport {
     let r = sync_once(&book.store, &mut HttpTransport::new(url, token)).expect("sync");
+    // As the node does after every sync: edits from now on follow the roster it brought.
+    rapport_node::install_guard(&book.store).expect("guard");
     if r.settings_changed {
         book.refresh_tags().expect("refresh");
     }
