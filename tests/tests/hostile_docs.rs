@@ -45,6 +45,7 @@ fn a_settings_document_nodes_cannot_read_is_refused_by_the_relay_and_by_nodes() 
     // Through the relay: refused with the field named, nothing stored.
     let bad = craft::settings_not_json(&mut settings_of(&li));
     let mut mallory = HttpTransport::new(&relay.url, &tokens[1]);
+    craft::bind_attacker(&mut mallory);
     let results = craft::push(&mut mallory, vec![(CustomerId(SETTINGS_ID), bad.clone())]);
     assert!(craft::refusal(&results[0]).contains("settings.abc"), "{results:?}");
     let wang = node(tmp.path(), "wang");
@@ -126,6 +127,7 @@ fn oversized_documents_and_changes_are_refused_per_document_and_never_stall_a_pu
     sync(&li, &relay.url, &tokens[0]);
     let limits = rapport_doc::LIMITS;
     let mut mallory = HttpTransport::new(&relay.url, &tokens[1]);
+    craft::bind_attacker(&mut mallory);
 
     // Two 20 MiB changes to one customer: each refused, naming the limit.
     let mut doc = customer_am(&li, &victim.number);
@@ -201,6 +203,7 @@ fn a_customer_number_id_or_schema_cannot_be_rewritten_by_a_later_change() {
     let mine = li.add_customer(&company("攻击者公司")).expect("add");
     sync(&li, &relay.url, &tokens[0]);
     let mut mallory = HttpTransport::new(&relay.url, &tokens[1]);
+    craft::bind_attacker(&mut mallory);
     let mut doc = customer_am(&li, &mine.number);
     let attacks = [
         ("number", craft::rewrite_root(&mut doc, "number", ScalarValue::Str(victim.number.clone().into()))),

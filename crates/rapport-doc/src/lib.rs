@@ -20,7 +20,7 @@ pub use automerge::{ActorId, ChangeHash};
 pub use read::Conflict;
 pub use reauthor::Reauthored;
 pub use settings::{AuditEntry, RuleRecord, SettingsDoc};
-pub use shape::{inspect, Limits, Shape, LIMITS};
+pub use shape::{authors, inspect, Limits, Shape, LIMITS};
 pub use write::ChangeMeta;
 
 use automerge::AutoCommit;
@@ -194,6 +194,44 @@ pub fn changes_since(doc: &mut AutoCommit, since: &[ChangeHash]) -> Vec<Authored
         .into_iter()
         .map(|c| Authored { actor: c.actor_id().to_bytes().to_vec(), hash: c.hash() })
         .collect()
+}
+
+/// The changes of `doc` after `known` that a member may push to the relay: those written
+/// as `member` (their actor begins with its id), or listed in `anyones` (the settings
+/// document's genesis, which every node writes identically), whose dependencies the relay
+/// holds or that go out with them, as concatenated change chunks. `None` when every change after `known`
+/// is the member's (the caller sends what it would have sent anyway). Changes by others,
+/// and the member's changes built on them, wait until their authors push theirs: a member
+/// pushes only what they wrote (the relay refuses anything else).
+pub fn own_changes_after(
+    doc: &mut AutoCommit,
+    known: &[ChangeHash],
+    member: &[u8],
+    anyones: &[ChangeHash],
+) -> Option<(Vec<u8>, usize)> {
+    let known: Vec<ChangeHash> = known.iter().copied().filter(|h| doc.get_change_by_hash(h).is_some()).collect();
+    let after = doc.get_changes(&known);
+    let mine = |c: &automerge::Change| c.actor_id().to_bytes().starts_with(member) || anyones.contains(&c.hash());
+    if after.iter().all(|c| mine(c)) {
+        return None;
+    }
+    let pending: std::collections::HashSet<ChangeHash> = after.iter().map(|c| c.hash()).collect();
+    let mut sent: std::collections::HashSet<ChangeHash> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut waiting = 0;
+    // Changes come in causal order, so a dependency is decided before what needs it.
+    for c in after {
+        let ready = c.deps().iter().all(|d| !pending.contains(d) || sent.contains(d));
+        match (mine(c), ready) {
+            (true, true) => {
+                sent.insert(c.hash());
+                out.extend_from_slice(c.raw_bytes());
+            }
+            (true, false) => waiting += 1,
+            (false, _) => {}
+        }
+    }
+    Some((out, waiting))
 }
 
 /// Hex form of a heads list, joined by `.`: a short stable ETag-like string.

@@ -411,3 +411,42 @@ mod tests {
         }
     }
 }
+
+/// Every actor that wrote a change in `bytes` (a saved document, changes, or both), as far
+/// as the chunks' headers tell it without loading anything: the actor table of whole
+/// documents and the author of each change. Refuses what [`inspect`] refuses.
+pub fn authors(bytes: &[u8], limits: &Limits) -> Result<Vec<Vec<u8>>, DocError> {
+    inspect(bytes, limits)?;
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut add = |a: &[u8]| {
+        if !out.iter().any(|x| x == a) {
+            out.push(a.to_vec());
+        }
+    };
+    let mut r = Reader::new(bytes);
+    while !r.is_empty() {
+        r.take(8)?; // magic and checksum, checked by `inspect`
+        let kind = r.byte()?;
+        let len = r.uleb()?;
+        let data = r.take(usize::try_from(len).map_err(|_| malformed("chunk length"))?)?;
+        let mut author = |data: &[u8]| -> Result<(), DocError> {
+            let mut c = Reader::new(data);
+            let deps = c.count(32)?;
+            c.take(deps * 32)?;
+            add(c.prefixed()?);
+            Ok(())
+        };
+        match kind {
+            DOCUMENT => {
+                let mut d = Reader::new(data);
+                for _ in 0..d.count(1)? {
+                    add(d.prefixed()?);
+                }
+            }
+            CHANGE => author(data)?,
+            COMPRESSED => author(&inflate(data, limits.inflated)?)?,
+            other => return Err(malformed(&format!("unknown chunk type {other}"))),
+        }
+    }
+    Ok(out)
+}

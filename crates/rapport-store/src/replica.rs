@@ -111,21 +111,49 @@ impl Store {
         id: CustomerId,
         heads: &[ChangeHash],
     ) -> Result<(Vec<u8>, Vec<ChangeHash>), StoreError> {
+        self.changes_after_by(id, heads, None).map(|(b, h, _)| (b, h))
+    }
+
+    /// [`Store::changes_after`], keeping only what `member` (a member id) wrote and may
+    /// push to the relay ([`rapport_doc::own_changes_after`]); `None` keeps every change.
+    /// Also returns how many of the member's changes must wait for others' to reach the
+    /// relay first; the bytes are empty when nothing of the member's can go yet.
+    pub fn changes_after_by(
+        &self,
+        id: CustomerId,
+        heads: &[ChangeHash],
+        member: Option<&[u8]>,
+    ) -> Result<(Vec<u8>, Vec<ChangeHash>, usize), StoreError> {
         if heads.is_empty() {
             // The whole document: the stored save and its change chunks, concatenated,
             // load as one document, so nothing needs decoding or re-encoding.
-            return self.stored_bytes(id);
+            let (bytes, now) = self.stored_bytes(id)?;
+            let Some(member) = member else { return Ok((bytes, now, 0)) };
+            // Its headers name every author: a document only this member wrote goes as it is.
+            if rapport_doc::authors(&bytes, &rapport_doc::LIMITS)?.iter().all(|a| a.starts_with(member)) {
+                return Ok((bytes, now, 0));
+            }
+            let mut doc = self.load_doc(id)?;
+            return Ok(match rapport_doc::own_changes_after(doc.automerge(), &[], member, &[]) {
+                Some((own, waiting)) => (own, now, waiting),
+                None => (bytes, now, 0),
+            });
         }
         let mut doc = self.load_doc(id)?;
+        if let Some(member) = member {
+            if let Some((own, waiting)) = rapport_doc::own_changes_after(doc.automerge(), heads, member, &[]) {
+                return Ok((own, doc.heads(), waiting));
+            }
+        }
         let now = doc.heads();
         // Heads we do not know (the peer is ahead) are ignored: we send what we have after
         // the heads we share.
         let known: Vec<ChangeHash> =
             heads.iter().copied().filter(|h| doc.automerge().get_change_by_hash(h).is_some()).collect();
         if known.is_empty() {
-            return Ok((doc.save_plain(), now));
+            return Ok((doc.save_plain(), now, 0));
         }
-        Ok((doc.save_after(&known), now))
+        Ok((doc.save_after(&known), now, 0))
     }
 
     /// A customer's whole document as Automerge bytes, straight from storage, and its heads.
@@ -209,9 +237,15 @@ impl Store {
     /// transaction. Customers that were not new when prepared are merged here; a customer
     /// prepared as new that exists by now (an earlier batch or another writer created it)
     /// is merged instead. With `from`, the peer the batch came from is recorded, in the same
-    /// transaction, as holding what this node now holds of each adopted customer: a pull
-    /// cut off after this commit (a crash, a full disk) never sends these back.
-    pub fn commit_adoption(&self, batch: PreparedAdoption, from: Option<&str>) -> Result<Vec<AdoptResult>, StoreError> {
+    /// transaction, as holding each adopted customer at the heads it listed (`theirs`; what
+    /// this node now holds where it listed none): a pull cut off after this commit (a
+    /// crash, a full disk) never sends these back, and changes made here that the peer does
+    /// not hold (one it refused, or one that waits for another member's) are still sent.
+    pub fn commit_adoption(
+        &self,
+        batch: PreparedAdoption,
+        from: Option<(&str, &std::collections::HashMap<CustomerId, Vec<ChangeHash>>)>,
+    ) -> Result<Vec<AdoptResult>, StoreError> {
         let PreparedAdoption { items, mut prepared } = batch;
         let txn = self.db().begin_write()?;
         let mut out = Vec::with_capacity(items.len());
@@ -224,11 +258,14 @@ impl Store {
                 Some(Err(e)) => Err(e),
                 Some(Ok(_)) | None => self.adopt_existing(&txn, *id, bytes)?,
             };
-            if let (Some(peer), Ok(_)) = (from, &r) {
+            if let (Some((peer, theirs)), Ok(_)) = (from, &r) {
                 let rows = txn.open_table(ROWS)?;
-                let now = match row_of(&rows, *id)? {
-                    Some(row) => txn.open_table(HEADS)?.get(row)?.map(|v| v.value().to_vec()).unwrap_or_default(),
-                    None => Vec::new(),
+                let now = match (theirs.get(id), row_of(&rows, *id)?) {
+                    (Some(h), _) => encode_heads(h),
+                    (None, Some(row)) => {
+                        txn.open_table(HEADS)?.get(row)?.map(|v| v.value().to_vec()).unwrap_or_default()
+                    }
+                    (None, None) => Vec::new(),
                 };
                 txn.open_table(SYNC_HEADS)?.insert((peer, key_of(*id)), now.as_slice())?;
             }

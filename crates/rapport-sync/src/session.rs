@@ -193,6 +193,9 @@ pub struct SyncReport {
 
 struct Session<'a> {
     store: &'a Store,
+    /// With a relay that holds a roster: this node's member id. Only what it wrote is
+    /// pushed (the relay refuses anything else); others' changes wait for their authors.
+    author: Option<[u8; 16]>,
     transport: &'a mut dyn Transport,
     peer: String,
     report: SyncReport,
@@ -247,7 +250,7 @@ impl Session<'_> {
                 }
                 Ok(tally)
             });
-            let built = build_batches(store, &self.peer, start, &tx, meter);
+            let built = build_batches(store, &self.peer, start, &tx, meter, self.author);
             drop(tx);
             let tally = sender
                 .join()
@@ -293,13 +296,17 @@ impl Session<'_> {
             }
             let ids: Vec<CustomerId> = listed.iter().map(|d| CustomerId(d.id)).collect();
             let versions = self.store.heads_with_peer(&self.peer, &ids)?;
+            // What the peer listed, recorded as what it holds once adopted.
+            let mut theirs = std::collections::HashMap::new();
             for ((d, id), (ours, _)) in listed.into_iter().zip(ids).zip(versions) {
                 if hashes(&ours) == d.heads {
                     settled.push((id, ours));
                 } else {
                     wanted.push(DocHeads { id: d.id, heads: hashes(&ours) });
+                    theirs.insert(id, change_hashes(&d.heads));
                 }
             }
+            let theirs = &theirs;
             for id in std::mem::take(&mut refetch) {
                 if !wanted.iter().any(|w| w.id == id.0) {
                     wanted.push(DocHeads { id: id.0, heads: hashes(&self.store.heads_of(id)?) });
@@ -387,7 +394,7 @@ impl Session<'_> {
                                 break;
                             }
                         };
-                        let results = match store.commit_adoption(prepared, Some(&self.peer)) {
+                        let results = match store.commit_adoption(prepared, Some((&self.peer, theirs))) {
                             Ok(r) => r,
                             Err(e) => {
                                 outcome = Err(e.into());
@@ -492,8 +499,32 @@ impl Session<'_> {
         if self.store.peer_heads(&self.peer, settings_key)? == heads {
             return Ok(());
         }
+        let bytes = match self.author {
+            Some(member) => {
+                let known = self.store.peer_heads(&self.peer, settings_key)?;
+                let genesis = rapport_rules::default_settings_doc().map(|mut g| g.heads()).unwrap_or_default();
+                match rapport_doc::own_changes_after(doc.automerge(), &known, &member, &genesis) {
+                    Some((own, waiting)) => {
+                        if waiting > 0 {
+                            self.report.refused.push(Refusal::new(
+                                SETTINGS_ID,
+                                Direction::Sent,
+                                waiting_reason(waiting),
+                            ));
+                        }
+                        if own.is_empty() {
+                            return Ok(());
+                        }
+                        // Only what this member wrote: the rest goes with its authors' syncs.
+                        own
+                    }
+                    None => doc.save(),
+                }
+            }
+            None => doc.save(),
+        };
         let Message::Pushed { results } =
-            self.call(&Message::Push { docs: vec![DocChanges { id: SETTINGS_ID, bytes: doc.save() }] })?
+            self.call(&Message::Push { docs: vec![DocChanges { id: SETTINGS_ID, bytes }] })?
         else {
             return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Pushed".into() });
         };
@@ -521,8 +552,14 @@ impl Session<'_> {
             if ours.is_empty() || ours == known {
                 continue;
             }
-            let (changes, _) = self.store.changes_after(*id, &known)?;
-            docs.push(DocChanges { id: id.0, bytes: changes });
+            let (changes, _, waiting) =
+                self.store.changes_after_by(*id, &known, self.author.as_ref().map(|a| a.as_slice()))?;
+            if waiting > 0 {
+                self.report.refused.push(Refusal::new(id.0, Direction::Sent, waiting_reason(waiting)));
+            }
+            if !changes.is_empty() {
+                docs.push(DocChanges { id: id.0, bytes: changes });
+            }
         }
         self.meter.update(|p| p.to_send += docs.len() as u64);
         let mut tally = PushTally::new(self.meter);
@@ -535,6 +572,14 @@ impl Session<'_> {
         self.report.bytes_received += tally.bytes_received;
         Ok(())
     }
+}
+
+/// Why a document's changes were not sent yet.
+fn waiting_reason(waiting: usize) -> String {
+    format!(
+        "{waiting} change(s) made here build on changes by another member that the relay does not hold yet \
+         (received from a paired peer); they go once that member syncs with the relay"
+    )
 }
 
 /// What the push thread sent and heard back.
@@ -562,6 +607,7 @@ fn build_batches(
     start: u64,
     tx: &std::sync::mpsc::SyncSender<(Vec<DocChanges>, u64)>,
     meter: &Meter<'_>,
+    author: Option<[u8; 16]>,
 ) -> Result<Vec<Refusal>, SyncError> {
     let mut unreadable = Vec::new();
     let mut cursor = start;
@@ -583,14 +629,20 @@ fn build_batches(
             if ours == known {
                 continue;
             }
-            let (changes, heads) = match store.changes_after(id, &known) {
-                Ok(found) => found,
-                Err(StoreError::Unwritable(why)) => return Err(StoreError::Unwritable(why).into()),
-                Err(e) => {
-                    unreadable.push(Refusal::new(id.0, Direction::Sent, format!("not sent: unreadable here: {e}")));
-                    continue;
-                }
-            };
+            let (changes, heads, waiting) =
+                match store.changes_after_by(id, &known, author.as_ref().map(|a| a.as_slice())) {
+                    Ok(found) => found,
+                    Err(StoreError::Unwritable(why)) => return Err(StoreError::Unwritable(why).into()),
+                    Err(e) => {
+                        unreadable.push(Refusal::new(id.0, Direction::Sent, format!("not sent: unreadable here: {e}")));
+                        continue;
+                    }
+                };
+            if waiting > 0 {
+                // Listed like a refusal, so every sync tries it again and `sync status`
+                // shows it, rather than the cursor moving on past unsent work.
+                unreadable.push(Refusal::new(id.0, Direction::Sent, waiting_reason(waiting)));
+            }
             if heads == known || changes.is_empty() {
                 continue;
             }
@@ -769,7 +821,7 @@ pub fn sync_once_with(
     // Documents refused last time are tried again; what is still refused is reported again.
     let before = crate::status::load(store)?.remove(&peer).map(|s| s.refused).unwrap_or_default();
     let meter = Meter::new(progress);
-    let mut s = Session { store, transport, peer, report: SyncReport::default(), meter: &meter };
+    let mut s = Session { store, transport, peer, report: SyncReport::default(), meter: &meter, author: None };
     if s.transport.is_relay() {
         s.team()?;
     }
@@ -807,6 +859,7 @@ impl Session<'_> {
             return Err(SyncError::Peer { code: "roster".into(), detail: "the relay gave this member no id".into() });
         };
         self.store.take_member(&view.you.name, &id.to_hex())?;
+        self.author = Some(id.0);
         let before = TeamView::load(self.store)?;
         if before.as_ref() == Some(&view) {
             return Ok(());

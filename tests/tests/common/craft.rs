@@ -14,6 +14,16 @@ pub fn attacker() -> ActorId {
     ActorId::from(b"attacker-tool-00attacker".as_slice())
 }
 
+/// Makes the member behind `transport` write as the attacker's actor: at the member's
+/// first contact the relay binds the id the node says it writes as. The attacker's changes
+/// are then the member's own, and only the checks under test refuse them.
+pub fn bind_attacker(transport: &mut dyn Transport) {
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&attacker().to_bytes()[..16]);
+    let (view, _, _) = rapport_sync::ask_roster(transport, Some(id), [0xAA; 8]).expect("roster");
+    assert_eq!(view.you.id.map(|i| i.0), Some(id), "the relay binds the attacker's id to the member");
+}
+
 /// A valid new customer, as `customer add` would make it.
 pub fn customer(name: &str) -> Customer {
     let mut c = super::company(name).validate("Mallory", super::at("2026-03-01 09:00")).expect("valid customer");
