@@ -136,7 +136,7 @@ fn assert_held(data: &Path) {
 fn every_node_command_works_through_a_running_node() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(tmp.path());
-    let (ta, tb) = (relay.member("a"), relay.member("b"));
+    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
     let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
     ok(&a, &["init", "--name", "Li Wei"]);
     ok(&b, &["init", "--name", "Wang Fang"]);
@@ -235,7 +235,7 @@ fn demo_is_refused_on_a_synced_store_and_accepted_on_a_fresh_one() {
 
     let real = tmp.path().join("real");
     ok(&real, &["init", "--name", "Li Wei"]);
-    ok(&real, &["relay", "set", &relay.url, &relay.member("li")]);
+    ok(&real, &["relay", "set", &relay.url, &relay.member("Li Wei")]);
     ok(&real, &["sync"]);
     let why = refused(&real, &["demo", "--customers", "3"]);
     assert!(why.contains("syncs with the relay") && why.contains("--data-dir"), "{why}");

@@ -190,6 +190,11 @@ fn the_cli_through_a_running_node_prints_the_same_bytes_and_exit_codes_as_on_a_s
         vec!["--json", "peer", "add", "not-a-ticket"],
         vec!["relay", "set", "ftp://relay.example.com", "0123456789abcdef0123"],
         vec!["--json", "relay", "set", "http://relay.example.com", "short"],
+        // Roles (issue 14): the team as the node holds it, and discard without a relay.
+        vec!["team"],
+        vec!["--json", "team"],
+        vec!["sync", "discard", &n],
+        vec!["--json", "sync", "discard"],
     ]
     .into_iter()
     .map(|c| c.into_iter().map(str::to_string).collect())

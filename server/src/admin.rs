@@ -530,6 +530,61 @@ fn active_tokens(m: &redb::Table<&[u8; 32], &[u8]>, team: &str, name: &str) -> R
 mod tests {
     use super::*;
 
+    /// A relay from before roles knew members only by their tokens. Opened by this version,
+    /// every member becomes an admin with no id; the first sync binds the id the node
+    /// already writes as (unless another member holds it), and their tokens keep working.
+    #[test]
+    fn members_from_before_roles_become_admins_and_keep_their_ids() -> Result<(), RelayError> {
+        let dir = tempfile::tempdir()?;
+        let (li, wang) = {
+            let a = Admin::open(dir.path())?;
+            a.create_team("east")?;
+            let li = a.add_member("east", "Li Wei", Role::SalesRep, &[], false)?;
+            let wang = a.add_member("east", "王小明", Role::SalesRep, &[], false)?;
+            a.revoke("east", "王小明")?;
+            // As the older relay left its file: tokens only.
+            let txn = a.db.begin_write()?;
+            txn.delete_table(ROSTER)?;
+            txn.commit()?;
+            (li, wang)
+        };
+        let a = Admin::open(dir.path())?;
+        let roster = a.roster("east")?;
+        let names: Vec<(&str, Role, bool, bool)> =
+            roster.members.iter().map(|m| (m.name.as_str(), m.role, m.active, m.id.is_none())).collect();
+        assert_eq!(names, vec![("Li Wei", Role::Admin, true, true), ("王小明", Role::Admin, false, true)]);
+        let Authenticated::Member(entry, _) = a.authenticate(&li)? else { panic!("Li Wei's token still works") };
+        assert!(matches!(a.authenticate(&wang)?, Authenticated::Revoked(why) if why.contains("王小明")));
+        let bound = a.check_in(&entry, Some([7; 16]), [1; 8])?;
+        assert_eq!(bound.id, Some(MemberId([7; 16]).to_hex()), "the id the node writes as is kept");
+        assert_eq!(bound.devices.len(), 1);
+        // Once bound (a device has synced), another claim does not move it.
+        let again = a.check_in(&bound, Some([9; 16]), [2; 8])?;
+        assert_eq!(again.id, bound.id);
+        assert_eq!(again.devices.len(), 2, "a second device of the same member");
+        // Reopening does not redo the migration.
+        drop(a);
+        let a = Admin::open(dir.path())?;
+        assert_eq!(a.roster("east")?.members[0].id, Some(MemberId([7; 16])));
+        Ok(())
+    }
+
+    #[test]
+    fn an_id_another_member_holds_is_never_bound() -> Result<(), RelayError> {
+        let dir = tempfile::tempdir()?;
+        let a = Admin::open(dir.path())?;
+        a.create_team("east")?;
+        let li = a.add_member("east", "Li Wei", Role::SalesRep, &["north".into()], false)?;
+        let wang = a.add_member("east", "Wang Fang", Role::Manager, &["north".into(), " north ".into()], false)?;
+        let Authenticated::Member(li, _) = a.authenticate(&li)? else { panic!("li") };
+        let Authenticated::Member(wang, _) = a.authenticate(&wang)? else { panic!("wang") };
+        assert_eq!(wang.groups, vec!["north".to_string()], "groups are trimmed and kept once");
+        let li = a.check_in(&li, Some([5; 16]), [1; 8])?;
+        let wang = a.check_in(&wang, Some([5; 16]), [2; 8])?;
+        assert_ne!(wang.id, li.id, "Li Wei's id is not given to Wang Fang");
+        Ok(())
+    }
+
     #[test]
     fn names_keep_spaces_and_any_script_and_refuse_control_characters_and_length() {
         assert_eq!(clean_name("member", "  Li Wei ").expect("spaces"), "Li Wei");

@@ -194,3 +194,46 @@ fn the_bearer_scheme_is_case_insensitive() {
         assert!(matches!(rapport_wire::decode(&body), Ok(rapport_wire::Message::Error { .. })), "a readable refusal");
     }
 }
+
+/// Roles and groups through the command line, stopped and running, with Chinese names and
+/// names with spaces: set-role changes them, a missing or bad role is refused naming the
+/// choices, and revoke --reassign-to refuses an heir who is not an active member before it
+/// revokes anything.
+#[test]
+fn roles_and_groups_are_set_and_listed_running_and_stopped() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("relay");
+    admin_ok(&dir, &["team", "create", "华东 销售"]);
+    let team = "华东 销售";
+    let no_role = relay_cmd(&dir, &["member", "add", team, "王小明"]);
+    assert_eq!(no_role.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_role.stderr).contains("--role is required: sales-rep, customer-service"));
+    let bad = relay_cmd(&dir, &["member", "add", team, "王小明", "--role", "boss"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`boss` is not a role"));
+    admin_ok(&dir, &["member", "add", team, "王小明", "--role", "销售", "--group", "华东 一组"]);
+    let relay = RunningRelay::start(&dir, &[]);
+    admin_ok(&dir, &["member", "add", team, "Li Wei", "--role", "manager", "--group", "华东 一组"]);
+    let set = admin_ok(&dir, &["member", "set-role", team, "王小明", "--role", "customer-service", "--no-groups"]);
+    assert_eq!(set, "王小明\tcustomer service");
+    let list = admin_ok(&dir, &["member", "list", team]);
+    assert_eq!(
+        list,
+        "Li Wei\tmanager\t华东 一组\tactive (1 token(s))\tno device yet\n王小明\tcustomer service\t-\tactive (1 token(s))\tno device yet"
+    );
+    let heir = relay_cmd(&dir, &["member", "revoke", team, "王小明", "--reassign-to", "Nobody"]);
+    assert_eq!(heir.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&heir.stderr).contains("--reassign-to: `Nobody` is not a member"));
+    assert!(
+        admin_ok(&dir, &["member", "list", team]).contains("王小明\tcustomer service\t-\tactive"),
+        "nothing revoked"
+    );
+    let out = admin_ok(&dir, &["member", "revoke", team, "王小明", "--reassign-to", "Li Wei"]);
+    assert_eq!(out, "revoked 1 token(s) of 王小明 in 华东 销售\n0 customer(s) reassigned to Li Wei");
+    drop(relay);
+    let json: serde_json::Value =
+        serde_json::from_str(&admin_ok(&dir, &["member", "list", team, "--json"])).expect("json");
+    assert_eq!(json[1]["name"], "王小明");
+    assert_eq!(json[1]["revoked"], true);
+    assert_eq!(json[0]["role"], "manager");
+}

@@ -177,6 +177,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/v1/peers/invitations"),
     ("delete", "/v1/peers/invitations/{id}"),
     ("post", "/v1/demo"),
+    // Roles (issue 14).
+    ("get", "/v1/team"),
+    ("post", "/v1/sync/discard"),
 ];
 
 #[test]
