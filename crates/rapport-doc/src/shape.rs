@@ -359,59 +359,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use automerge::transaction::Transactable;
-    use automerge::{AutoCommit, ObjType, ROOT};
-
-    fn ops_of(doc: &mut AutoCommit) -> u64 {
-        doc.get_changes(&[]).iter().map(|c| c.len() as u64).sum()
-    }
-
-    fn sample() -> AutoCommit {
-        let mut d = AutoCommit::new();
-        let _ = d.put(ROOT, "name", "苏州恒瑞精密机械有限公司");
-        if let Ok(list) = d.put_object(ROOT, "items", ObjType::Map) {
-            for i in 0..40 {
-                let _ = d.put(&list, format!("k{i}"), i as i64);
-            }
-        }
-        if let Ok(t) = d.put_object(ROOT, "notes", ObjType::Text) {
-            let _ = d.splice_text(&t, 0, 0, "a long note that merges character by character");
-        }
-        d.commit();
-        let _ = d.put(ROOT, "stage", "won");
-        d.commit();
-        d
-    }
-
-    #[test]
-    fn counts_operations_of_documents_and_changes_as_automerge_does() -> Result<(), DocError> {
-        let mut d = sample();
-        let ops = ops_of(&mut d);
-        for bytes in [d.save(), d.save_nocompress()] {
-            let s = inspect(&bytes, &LIMITS)?;
-            assert_eq!((s.chunks, s.ops), (1, ops));
-        }
-        let changes: Vec<u8> = d.get_changes(&[]).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
-        let s = inspect(&changes, &LIMITS)?;
-        assert_eq!(s.chunks, 2);
-        assert_eq!(s.ops, ops);
-        Ok(())
-    }
-
-    #[test]
-    fn refuses_garbage_without_panicking() {
-        assert!(inspect(b"not automerge", &LIMITS).is_err());
-        let mut d = sample();
-        let bytes = d.save_nocompress();
-        for cut in 1..bytes.len() {
-            let _ = inspect(&bytes[..cut], &LIMITS);
-        }
-    }
-}
-
 /// Every actor that wrote a change in `bytes` (a saved document, changes, or both), as far
 /// as the chunks' headers tell it without loading anything: the actor table of whole
 /// documents and the author of each change. Refuses what [`inspect`] refuses.
@@ -449,4 +396,76 @@ pub fn authors(bytes: &[u8], limits: &Limits) -> Result<Vec<Vec<u8>>, DocError> 
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ROOT};
+
+    fn ops_of(doc: &mut AutoCommit) -> u64 {
+        doc.get_changes(&[]).iter().map(|c| c.len() as u64).sum()
+    }
+
+    fn sample() -> AutoCommit {
+        let mut d = AutoCommit::new();
+        let _ = d.put(ROOT, "name", "苏州恒瑞精密机械有限公司");
+        if let Ok(list) = d.put_object(ROOT, "items", ObjType::Map) {
+            for i in 0..40 {
+                let _ = d.put(&list, format!("k{i}"), i as i64);
+            }
+        }
+        if let Ok(t) = d.put_object(ROOT, "notes", ObjType::Text) {
+            let _ = d.splice_text(&t, 0, 0, "a long note that merges character by character");
+        }
+        d.commit();
+        let _ = d.put(ROOT, "stage", "won");
+        d.commit();
+        d
+    }
+
+    #[test]
+    fn names_the_authors_of_whole_documents_and_of_changes() -> Result<(), DocError> {
+        let mut doc = AutoCommit::new().with_actor(automerge::ActorId::from(vec![1u8; 24]));
+        doc.put(automerge::ROOT, "a", 1)?;
+        doc.commit();
+        let whole = doc.save();
+        let heads = doc.get_heads();
+        let mut other = doc.fork().with_actor(automerge::ActorId::from(vec![2u8; 24]));
+        other.put(automerge::ROOT, "b", 2)?;
+        other.commit();
+        let change = other.save_after(&heads);
+        assert_eq!(authors(&whole, &LIMITS)?, vec![vec![1u8; 24]]);
+        let mut both = whole.clone();
+        both.extend_from_slice(&change);
+        assert_eq!(authors(&both, &LIMITS)?, vec![vec![1u8; 24], vec![2u8; 24]]);
+        assert!(authors(b"not automerge", &LIMITS).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn counts_operations_of_documents_and_changes_as_automerge_does() -> Result<(), DocError> {
+        let mut d = sample();
+        let ops = ops_of(&mut d);
+        for bytes in [d.save(), d.save_nocompress()] {
+            let s = inspect(&bytes, &LIMITS)?;
+            assert_eq!((s.chunks, s.ops), (1, ops));
+        }
+        let changes: Vec<u8> = d.get_changes(&[]).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+        let s = inspect(&changes, &LIMITS)?;
+        assert_eq!(s.chunks, 2);
+        assert_eq!(s.ops, ops);
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_garbage_without_panicking() {
+        assert!(inspect(b"not automerge", &LIMITS).is_err());
+        let mut d = sample();
+        let bytes = d.save_nocompress();
+        for cut in 1..bytes.len() {
+            let _ = inspect(&bytes[..cut], &LIMITS);
+        }
+    }
 }
