@@ -133,6 +133,26 @@ fn print_report(r: &ImportReport, rejects: Option<&Path>) {
             println!("the stored values were kept; import with --update to store the file's values instead");
         }
     }
+    for u in &r.unknown_owners {
+        let rows: Vec<String> =
+            u.customers
+                .iter()
+                .map(|c| {
+                    if c.number.is_empty() {
+                        format!("row {}", c.row)
+                    } else {
+                        format!("{} (row {})", c.number, c.row)
+                    }
+                })
+                .collect();
+        println!(
+            "owner {}: {}; {} customer(s) to reassign (rapport customer edit NUMBER --owner MEMBER): {}",
+            u.owner,
+            u.reason,
+            rows.len(),
+            rows.join(", ")
+        );
+    }
     if !r.skipped.is_empty() {
         let rows: Vec<String> = r.skipped.iter().map(|s| format!("row {} ({})", s.row, s.label)).collect();
         println!("totals and note rows skipped ({}): {}", rows.len(), rows.join(", "));

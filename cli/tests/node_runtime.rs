@@ -137,6 +137,8 @@ fn every_node_command_works_through_a_running_node() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(tmp.path());
     let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
+    // C pairs with A directly: under roles, peers are admins of the team (docs/permissions.md).
+    relay.member("Zhang Min");
     let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
     ok(&a, &["init", "--name", "Li Wei"]);
     ok(&b, &["init", "--name", "Wang Fang"]);
@@ -326,4 +328,76 @@ impl WaitOut for Child {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// `rapport join` creates the store as the token's member (name, id and role from the
+/// relay), `rapport team` shows the roster, owners must be members, a sales rep's
+/// forbidden edit is refused naming the rule (exit 2, locally and through a running node),
+/// and a store of another team is refused.
+#[test]
+fn join_takes_the_member_from_the_relay_and_roles_hold_on_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let chen = relay.member("Chen Jie");
+    let li = relay.admin(&["member", "add", "east", "Li Wei", "--role", "sales-rep", "--group", "华东 一组"]);
+    let admin = tmp.path().join("admin");
+    let joined = ok(&admin, &["join", &relay.url, &chen]);
+    assert!(joined.contains("joined team east as Chen Jie (admin)"), "{joined}");
+    let add = |owner: &'static str, name: &'static str| {
+        [
+            "customer",
+            "add",
+            "--kind",
+            "company",
+            "--name",
+            name,
+            "--industry",
+            "C",
+            "--source",
+            "referral",
+            "--owner",
+            owner,
+        ]
+    };
+    ok(&admin, &add("li wei", "上海精密机械有限公司"));
+    ok(&admin, &add("Chen Jie", "杭州五金制品有限公司"));
+    let err = refused(&admin, &add("Nobody", "广州电子科技有限公司"));
+    assert!(err.contains("owner") && err.contains("`Nobody` is not a member of the team"), "{err}");
+    // An import keeps a sheet's unknown owner as written and lists the customer to reassign.
+    let sheet = tmp.path().join("owners.csv");
+    std::fs::write(&sheet, "客户名称,所属行业,客户来源,负责人\n深圳新材料有限公司,C,转介绍,Nobody\n").expect("sheet");
+    let imported = ok(&admin, &["import", sheet.to_str().expect("path")]);
+    assert!(
+        imported.contains("owner Nobody: `Nobody` is not a member of the team")
+            && imported.contains("1 customer(s) to reassign"),
+        "{imported}"
+    );
+    ok(&admin, &["sync"]);
+
+    let rep = tmp.path().join("rep");
+    let joined = ok(&rep, &["join", &relay.url, &li]);
+    assert!(joined.contains("as Li Wei (sales rep)"), "{joined}");
+    let team = ok(&rep, &["team"]);
+    assert!(
+        team.contains("you: Li Wei (sales rep)") && team.contains("Chen Jie") && team.contains("华东 一组"),
+        "{team}"
+    );
+    let list: serde_json::Value = serde_json::from_str(&ok(&rep, &["--json", "list"])).expect("list");
+    assert_eq!(list["total"], 1, "a sales rep holds their own customers only: {list}");
+    let number = list["items"][0]["number"].as_str().expect("number").to_string();
+    assert_eq!(list["items"][0]["owner"], "Li Wei", "the owner as the roster spells it");
+    let err = refused(&rep, &["customer", "archive", &number, "--reason", "done"]);
+    assert!(err.contains("your role (sales rep) cannot archive or restore customers"), "{err}");
+    // The same refusal through a running node (403 problem+json, read back by the CLI).
+    {
+        let _node = serve(&rep);
+        let err = refused(&rep, &["customer", "archive", &number, "--reason", "done"]);
+        assert!(err.contains("your role (sales rep) cannot archive or restore customers"), "{err}");
+        assert!(ok(&rep, &["--json", "team"]).contains("\"sales rep\""));
+    }
+    // A store of another team is refused.
+    relay.admin(&["team", "create", "west"]);
+    let bob = relay.admin(&["member", "add", "west", "Bob", "--role", "admin"]);
+    let err = refused(&rep, &["join", &relay.url, &bob]);
+    assert!(err.contains("holds the book of team east"), "{err}");
 }

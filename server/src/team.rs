@@ -342,13 +342,12 @@ impl TeamStore {
         Ok(TeamStore { db })
     }
 
-    /// Builds the number index of a file written before the relay kept one, in the opening
-    /// transaction (once: every document is read for its number).
-    fn index_numbers(txn: &redb::WriteTransaction) -> Result<(), RelayError> {
-        if txn.list_tables()?.any(|t| t.name() == NUMBERS.name()) {
-            return Ok(());
-        }
-        let mut numbers = txn.open_table(NUMBERS)?;
+    /// Reads every customer the file holds (for an index it did not keep before), calling
+    /// `f` with its row, id and record (`None`: unreadable).
+    fn each_customer(
+        txn: &redb::WriteTransaction,
+        mut f: impl FnMut(u64, [u8; 16], Option<Customer>) -> Result<(), RelayError>,
+    ) -> Result<(), RelayError> {
         let docs = txn.open_table(DOCS)?;
         let heads = txn.open_table(HEADS)?;
         let mut z = Zstd::new();
@@ -358,21 +357,33 @@ impl TeamStore {
             if id == rapport_wire::SETTINGS_ID {
                 continue;
             }
-            let number = z
+            let c = z
                 .unpack(stored.value())
                 .ok()
                 .and_then(|b| CustomerDoc::load(&b).ok())
-                .and_then(|d| d.read_record().ok())
-                .map(|c| c.number);
-            match number {
+                .and_then(|d| d.read_record().ok());
+            f(row.value(), id, c)?;
+        }
+        Ok(())
+    }
+
+    /// Builds the number index of a file written before the relay kept one, in the opening
+    /// transaction (once: every document is read for its number).
+    fn index_numbers(txn: &redb::WriteTransaction) -> Result<(), RelayError> {
+        if txn.list_tables()?.any(|t| t.name() == NUMBERS.name()) {
+            return Ok(());
+        }
+        let mut numbers = txn.open_table(NUMBERS)?;
+        Self::each_customer(txn, |_, id, c| {
+            match c.map(|c| c.number) {
                 Some(n) if numbers.get(n.as_str())?.is_none() => {
                     numbers.insert(n.as_str(), u128::from_be_bytes(id))?;
                 }
                 Some(n) => eprintln!("relay: customer number {n} is held by two documents; the first keeps it"),
                 None => eprintln!("relay: document {} is unreadable; its number is not indexed", hex(&id)),
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Builds the owner index of a file written before the relay kept one, in the opening
@@ -382,29 +393,15 @@ impl TeamStore {
             return Ok(());
         }
         let mut owners = txn.open_table(OWNERS)?;
-        let docs = txn.open_table(DOCS)?;
-        let heads = txn.open_table(HEADS)?;
-        let mut z = Zstd::new();
-        for e in docs.iter()? {
-            let (row, stored) = e?;
-            let Some((id, _)) = heads.get(row.value())?.and_then(|v| split_heads(v.value())) else { continue };
-            if id == rapport_wire::SETTINGS_ID {
-                continue;
-            }
-            let owner = z
-                .unpack(stored.value())
-                .ok()
-                .and_then(|b| CustomerDoc::load(&b).ok())
-                .and_then(|d| d.read_record().ok())
-                .map(|c| c.owner);
-            match owner {
+        Self::each_customer(txn, |row, id, c| {
+            match c.map(|c| c.owner) {
                 Some(o) => {
-                    owners.insert(row.value(), serde_json::to_vec(&[o]).unwrap_or_default().as_slice())?;
+                    owners.insert(row, serde_json::to_vec(&[o]).unwrap_or_default().as_slice())?;
                 }
                 None => eprintln!("relay: document {} is unreadable; it is in no one's read scope", hex(&id)),
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Moves a file of the first layout (tables keyed by document id) to rows, keeping

@@ -412,3 +412,54 @@ fn a_change_refused_after_a_role_change_is_reported_then_discarded_with_its_expo
     let st = ctl.sync_status().expect("status");
     assert!(st.peers.iter().all(|l| l.status.refused.is_empty()), "nothing is listed as stuck any more");
 }
+
+/// Under roles, peer-to-peer sync runs only between admins (until paired nodes check each
+/// other's scope and rules): a sales rep cannot pair with an admin, from either end, and
+/// two admins pair and sync.
+#[test]
+fn peer_to_peer_under_roles_is_between_admins_only() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let t = team(tmp.path());
+    t.relay.admin(&["member", "add", "east", "Zhou Hua", "--role", "admin"]);
+    let zhou_token = t.relay.admin(&["member", "add", "east", "Zhou Hua", "--another-token"]);
+    let b = book(tmp.path(), &t);
+    let admin2 = node(tmp.path(), "zhou-node");
+    sync(&admin2, &t.relay.url, &zhou_token);
+    let rep = node(tmp.path(), "li-node");
+    sync(&rep, &t.relay.url, &t.tokens["Li Wei"]);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let (ep_admin, ep_rep, ep_admin2) = rt.block_on(async {
+        (
+            rapport_p2p::bind(&b.admin.store, loopback, false).await.expect("bind"),
+            rapport_p2p::bind(&rep.store, loopback, false).await.expect("bind"),
+            rapport_p2p::bind(&admin2.store, loopback, false).await.expect("bind"),
+        )
+    });
+    // The admin invites; the rep's node refuses to connect, naming the rule.
+    let ticket = rapport_p2p::invite(&b.admin.store, &ep_admin).expect("invite");
+    let e = rt.block_on(rapport_p2p::pair(&rep.store, &ep_rep, &ticket)).expect_err("a rep does not pair");
+    assert!(e.to_string().contains("your role (sales rep) syncs through the team's relay only"), "{e}");
+    // From the other end: the rep invites, the admin's node refuses the rep as a peer.
+    let ticket = rapport_p2p::invite(&rep.store, &ep_rep).expect("invite");
+    let e =
+        rt.block_on(rapport_p2p::pair(&b.admin.store, &ep_admin, &ticket)).expect_err("an admin does not pair a rep");
+    assert!(e.to_string().contains("Li Wei is a sales rep"), "{e}");
+    // Two admins pair and sync.
+    let ticket = rapport_p2p::invite(&admin2.store, &ep_admin2).expect("invite");
+    let noop: std::sync::Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = std::sync::Arc::new(|_| {});
+    struct Held(LocalBook);
+    impl rapport_p2p::StoreHandle for Held {
+        fn store(&self) -> &rapport_store::Store {
+            &self.0.store
+        }
+    }
+    let server = rt.spawn(rapport_p2p::serve(ep_admin2.clone(), std::sync::Arc::new(Held(admin2)), noop));
+    let peer = rt.block_on(rapport_p2p::pair(&b.admin.store, &ep_admin, &ticket)).expect("two admins pair");
+    let conn = rt.block_on(rapport_p2p::connect(&b.admin.store, &ep_admin, &peer, None)).expect("connect");
+    let r =
+        rapport_sync::sync_once(&b.admin.store, &mut rapport_p2p::IrohTransport::new(conn, rt.handle().clone(), &peer))
+            .expect("direct sync");
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    server.abort();
+}

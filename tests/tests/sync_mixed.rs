@@ -43,13 +43,16 @@ fn relay_and_direct_links_converge() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(&tmp.path().join("relay"));
     relay.admin(&["team", "create", "east"]);
-    // The demo book's owners are members: owners must be (a reassignment to anyone else is
-    // refused).
+    // The nodes' members are admins (peers under roles are), and the demo book's owners are
+    // members too: owners must be (a reassignment to anyone else is refused).
     let (ta, tb, tc) = (
-        relay.admin(&["member", "add", "east", "Li Wei", "--role", "admin"]),
-        relay.admin(&["member", "add", "east", "Wang Fang", "--role", "admin"]),
-        relay.admin(&["member", "add", "east", "Chen Jie", "--role", "admin"]),
+        relay.admin(&["member", "add", "east", "a", "--role", "admin"]),
+        relay.admin(&["member", "add", "east", "b", "--role", "admin"]),
+        relay.admin(&["member", "add", "east", "c", "--role", "admin"]),
     );
+    for owner in ["Li Wei", "Wang Fang", "Chen Jie"] {
+        relay.admin(&["member", "add", "east", owner, "--role", "sales-rep"]);
+    }
     let (a, b, c) =
         (store_with_rules(tmp.path(), "a"), store_with_rules(tmp.path(), "b"), store_with_rules(tmp.path(), "c"));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");

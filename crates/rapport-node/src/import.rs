@@ -49,6 +49,17 @@ pub struct CreatedRow {
     pub name: String,
 }
 
+/// An owner named by a sheet who is not a member of the team, and the new customers they own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownOwner {
+    /// The owner as the sheet names them.
+    pub owner: String,
+    /// Why they are not an owner here (not a member, or revoked).
+    pub reason: String,
+    /// The customers created with this owner (numbers empty in a dry run).
+    pub customers: Vec<CreatedRow>,
+}
+
 /// A row that is a customer the book already holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchedRow {
@@ -140,6 +151,10 @@ pub struct ImportReport {
     /// Totals and note rows (合计, 小计, 注：…), skipped: never customers.
     #[serde(default)]
     pub skipped: Vec<Skipped>,
+    /// Owners of new customers who are not active members of the team (the node has a
+    /// roster): the customers are created as the sheet says and listed here to reassign.
+    #[serde(default)]
+    pub unknown_owners: Vec<UnknownOwner>,
     /// Headers no mapping recognised (not imported).
     pub unknown_columns: Vec<String>,
     /// A mapping.toml to start from when some headers were not recognised.
@@ -332,12 +347,36 @@ pub fn import(
             }
         }
     }
+    // Owners are members: a sheet's owner the roster knows is written as the roster spells
+    // them; one it does not know is kept as the sheet says, and listed to reassign.
+    let team = rapport_sync::TeamView::load(store)?;
+    let mut unknown: Vec<(usize, String, String)> = Vec::new();
+    if let Some(team) = &team {
+        for (i, c) in create.iter_mut().enumerate() {
+            match team.roster.owner(&c.owner) {
+                Ok(m) => c.owner = m.name.clone(),
+                Err(e) => unknown.push((i, c.owner.clone(), e.to_string())),
+            }
+        }
+    }
+    let owners_of = |rows: &[CreatedRow]| -> Vec<UnknownOwner> {
+        let mut out: Vec<UnknownOwner> = Vec::new();
+        for (i, owner, reason) in &unknown {
+            let Some(row) = rows.get(*i).cloned() else { continue };
+            match out.iter_mut().find(|u| &u.owner == owner) {
+                Some(u) => u.customers.push(row),
+                None => out.push(UnknownOwner { owner: owner.clone(), reason: reason.clone(), customers: vec![row] }),
+            }
+        }
+        out
+    };
     if req.dry_run {
         report.created = created_rows
             .into_iter()
             .zip(&create)
             .map(|((row, name), c)| CreatedRow { row, number: c.number.clone(), name })
             .collect();
+        report.unknown_owners = owners_of(&report.created);
         return Ok(report);
     }
     if !plan.rejected.is_empty() && !req.skip_rejected {
@@ -357,6 +396,7 @@ pub fn import(
         .import(create, updates, by, &what, &mut |done, total| progress(rows + done * rows / total.max(1), 2 * rows))?;
     report.created =
         created_rows.into_iter().zip(numbers).map(|((row, name), number)| CreatedRow { row, number, name }).collect();
+    report.unknown_owners = owners_of(&report.created);
     report.written = true;
     Ok(report)
 }

@@ -51,7 +51,9 @@ pub use engine::{default_settings_doc, Refresh};
 pub use error::{store_error_is_bad_input, NodeError};
 pub use export::{parse_fields, ExportFormat, ExportRequest};
 pub use files::{store_path, write_private};
-pub use import::{CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue, ValueConflict};
+pub use import::{
+    CreatedRow, FoldedRow, ImportReport, ImportRequest, MatchedRow, RejectedValue, UnknownOwner, ValueConflict,
+};
 pub use join::{join, Joined};
 pub use rapport_p2p::{Invitation, InviteState, PeerInfo};
 pub use rapport_sync::TeamView;

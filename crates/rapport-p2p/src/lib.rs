@@ -473,6 +473,12 @@ async fn request(conn: &Connection, m: &Message) -> Result<Vec<u8>, PeerError> {
     recv.read_to_end(MAX_FRAME + 16).await.map_err(net)
 }
 
+/// Why this store may not sync directly with the member named `peer` under its team's
+/// roster (`None` without a roster: a team from before roles, or no team).
+pub fn roster_refusal(store: &Store, peer: &str) -> Result<Option<String>, PeerError> {
+    Ok(rapport_sync::TeamView::load(store)?.and_then(|t| t.direct_sync_refusal(peer)))
+}
+
 /// Connects to a peer and says hello (with a pairing secret on the first connection).
 pub async fn connect(
     store: &Store,
@@ -486,6 +492,9 @@ pub async fn connect(
         if let Ok(sa) = a.parse::<SocketAddr>() {
             addr = addr.with_ip_addr(sa);
         }
+    }
+    if let Some(why) = roster_refusal(store, &peer.name)? {
+        return Err(PeerError::Refused(why));
     }
     let conn = ep.connect(addr, ALPN).await.map_err(net)?;
     let hello = Message::Hello { pairing, addrs: endpoint_addrs(ep), name: store.identity().member_name.clone() };
@@ -619,6 +628,11 @@ async fn serve_connection<H: StoreHandle>(
         let detail = refusal.detail();
         refuse(&mut send, refusal.code(), &detail).await;
         return Err(detail);
+    }
+    // Under a roster, only members whose roles allow it sync directly (checked on both ends).
+    if let Some(why) = roster_refusal(store, &name).map_err(|e| e.to_string())? {
+        refuse(&mut send, "forbidden", &why).await;
+        return Err(why);
     }
     save_peer(store, PeerInfo { id: remote.clone(), name, addrs }).map_err(|e| e.to_string())?;
     reply(&mut send, &Message::Welcome).await?;

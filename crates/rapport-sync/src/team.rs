@@ -72,6 +72,33 @@ impl TeamView {
         key
     }
 
+    /// Why this node may not sync directly with the paired member named `peer`, if it may
+    /// not. Until paired nodes check each other's read scope and write rules (not built
+    /// yet, docs/permissions.md), a team with roles syncs peer to peer only between admins,
+    /// who may read and change everything: any other pair would hand a member customers
+    /// they may not read, or take changes their role does not allow.
+    pub fn direct_sync_refusal(&self, peer: &str) -> Option<String> {
+        if let Some(why) = &self.revoked {
+            return Some(why.clone());
+        }
+        let admin = |m: &rapport_roles::Member| m.active && m.role == Role::Admin;
+        if !admin(&self.you) {
+            return Some(format!(
+                "your role ({}) syncs through the team's relay only: under roles, peer-to-peer sync is between admins (docs/permissions.md)",
+                self.you.role
+            ));
+        }
+        match self.roster.named(peer) {
+            Some(m) if admin(m) => None,
+            Some(m) if !m.active => Some(format!("{} was removed from team {}", m.name, self.roster.team)),
+            Some(m) => Some(format!(
+                "{} is a {} and syncs through the team's relay only: under roles, peer-to-peer sync is between admins (docs/permissions.md)",
+                m.name, m.role
+            )),
+            None => Some(format!("`{peer}` is not a member of team {}", self.roster.team)),
+        }
+    }
+
     /// Whether this node may keep a customer owned by `owner`.
     pub fn may_read(&self, owner: &str) -> bool {
         self.revoked.is_none() && rapport_roles::may_read(&self.roster, &self.you, owner)
