@@ -149,6 +149,11 @@ fn book(dir: &std::path::Path, t: &Team) -> Book {
     let r = sync(&admin, &t.relay.url, &t.tokens["Chen Jie"]);
     assert!(r.refused.is_empty(), "{:?}", r.refused);
     assert_eq!(r.sent, 4);
+    // The relay lists the device each member synced from, and when.
+    let device = admin.store.identity().device_id.clone();
+    let list = t.relay.admin(&["member", "list", "east"]);
+    let line = list.lines().find(|l| l.starts_with("Chen Jie\t")).expect("the admin is listed");
+    assert!(line.contains(&format!("{device} last synced 20")), "{line}");
     Book { admin, li, wang, zhao, won }
 }
 
