@@ -137,8 +137,9 @@ fn every_node_command_works_through_a_running_node() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(tmp.path());
     let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
-    // C pairs with A directly: under roles, peers are admins of the team (docs/permissions.md).
-    relay.member("Zhang Min");
+    // C pairs with A directly; under roles a peer is a member of the team whose id the
+    // relay has bound (its first sync), held to its role (docs/permissions.md).
+    let tc = relay.member("Zhang Min");
     let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
     ok(&a, &["init", "--name", "Li Wei"]);
     ok(&b, &["init", "--name", "Wang Fang"]);
@@ -158,7 +159,9 @@ fn every_node_command_works_through_a_running_node() {
         ok(&b, &["sync"]);
         ok(&b, &["--json", "list"]).contains("\"total\": 12")
     });
-    // sync and sync status through the node.
+    ok(&c, &["relay", "set", &relay.url, &tc]);
+    ok(&c, &["sync"]);
+    // sync and sync status through the node (A's roster now knows C's id).
     let synced: serde_json::Value = serde_json::from_str(&ok(&a, &["--json", "sync"])).expect("sync json");
     assert!(synced.get(format!("relay:{}", relay.url)).is_some(), "{synced}");
     let status: serde_json::Value = serde_json::from_str(&ok(&a, &["--json", "sync", "status"])).expect("status json");

@@ -490,7 +490,7 @@ impl NodeHarness {
             Message::Push { docs } => Some(docs.iter().map(|d| d.id).collect()),
             _ => None,
         };
-        let (reply, _) = rapport_sync::answer(&store, request)
+        let (reply, _) = rapport_sync::answer(&store, request, None)
             .unwrap_or_else(|e| panic!("the node failed a peer's request instead of refusing it: {e}"));
         let frame = rapport_sync::encode(&reply);
         assert!(frame.len() <= rapport_sync::MAX_FRAME + 4, "the answer does not fit one frame");

@@ -398,8 +398,12 @@ impl Admin {
     /// The roster of a team, as nodes and the write rules read it.
     pub fn roster(&self, team: &str) -> Result<Roster, RelayError> {
         let txn = self.db.begin_read()?;
-        let mut members: Vec<rapport_roles::Member> =
-            roster_entries(&txn.open_table(ROSTER)?, team)?.iter().map(RosterEntry::member).collect();
+        // A member's id is a placeholder until their first sync binds the one they write as:
+        // others are not given it before then.
+        let mut members: Vec<rapport_roles::Member> = roster_entries(&txn.open_table(ROSTER)?, team)?
+            .iter()
+            .map(|e| rapport_roles::Member { id: if e.devices.is_empty() { None } else { e.member().id }, ..e.member() })
+            .collect();
         members.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Roster { team: team.to_string(), members })
     }

@@ -61,6 +61,7 @@ fn a_settings_document_nodes_cannot_read_is_refused_by_the_relay_and_by_nodes() 
     let (answer, _) = rapport_sync::answer(
         &wang.store,
         rapport_sync::Message::Push { docs: vec![rapport_sync::DocChanges { id: SETTINGS_ID, bytes: deep }] },
+        None,
     )
     .expect("answered");
     let rapport_sync::Message::Pushed { results } = answer else { panic!("{answer:?}") };
@@ -80,6 +81,7 @@ fn a_settings_document_nodes_cannot_read_is_refused_by_the_relay_and_by_nodes() 
     let (answer, _) = rapport_sync::answer(
         &wang.store,
         rapport_sync::Message::Push { docs: vec![rapport_sync::DocChanges { id: SETTINGS_ID, bytes: bad }] },
+        None,
     )
     .expect("answered");
     let rapport_sync::Message::Pushed { results } = answer else { panic!("{answer:?}") };

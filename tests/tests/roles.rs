@@ -418,53 +418,90 @@ fn a_change_refused_after_a_role_change_is_reported_then_discarded_with_its_expo
     assert!(st.peers.iter().all(|l| l.status.refused.is_empty()), "nothing is listed as stuck any more");
 }
 
-/// Under roles, peer-to-peer sync runs only between admins (until paired nodes check each
-/// other's scope and rules): a sales rep cannot pair with an admin, from either end, and
-/// two admins pair and sync.
+/// Peer to peer under roles: a sales rep pairs with the admin; the admin's node lists and
+/// sends the rep only the rep's customers, refuses a forbidden change from the rep's
+/// (tampered) node naming the rule, refuses a third member's change the rep carries, and
+/// keeps the rep's allowed edit.
 #[test]
-fn peer_to_peer_under_roles_is_between_admins_only() {
+fn paired_nodes_hold_each_other_to_the_roster() {
     let tmp = tempfile::tempdir().expect("tmp");
     let t = team(tmp.path());
-    t.relay.admin(&["member", "add", "east", "Zhou Hua", "--role", "admin"]);
-    let zhou_token = t.relay.admin(&["member", "add", "east", "Zhou Hua", "--another-token"]);
-    let b = book(tmp.path(), &t);
-    let admin2 = node(tmp.path(), "zhou-node");
-    sync(&admin2, &t.relay.url, &zhou_token);
+    let Book { admin, li, zhao, won, .. } = book(tmp.path(), &t);
     let rep = node(tmp.path(), "li-node");
     sync(&rep, &t.relay.url, &t.tokens["Li Wei"]);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    let (ep_admin, ep_rep, ep_admin2) = rt.block_on(async {
-        (
-            rapport_p2p::bind(&b.admin.store, loopback, false).await.expect("bind"),
-            rapport_p2p::bind(&rep.store, loopback, false).await.expect("bind"),
-            rapport_p2p::bind(&admin2.store, loopback, false).await.expect("bind"),
-        )
-    });
-    // The admin invites; the rep's node refuses to connect, naming the rule.
-    let ticket = rapport_p2p::invite(&b.admin.store, &ep_admin).expect("invite");
-    let e = rt.block_on(rapport_p2p::pair(&rep.store, &ep_rep, &ticket)).expect_err("a rep does not pair");
-    assert!(e.to_string().contains("your role (sales rep) syncs through the team's relay only"), "{e}");
-    // From the other end: the rep invites, the admin's node refuses the rep as a peer.
-    let ticket = rapport_p2p::invite(&rep.store, &ep_rep).expect("invite");
-    let e =
-        rt.block_on(rapport_p2p::pair(&b.admin.store, &ep_admin, &ticket)).expect_err("an admin does not pair a rep");
-    assert!(e.to_string().contains("Li Wei is a sales rep"), "{e}");
-    // Two admins pair and sync.
-    let ticket = rapport_p2p::invite(&admin2.store, &ep_admin2).expect("invite");
-    let noop: std::sync::Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = std::sync::Arc::new(|_| {});
+    // The admin's node learns the id Li Wei writes as from the roster at its next sync.
+    sync(&admin, &t.relay.url, &t.tokens["Chen Jie"]);
     struct Held(LocalBook);
     impl rapport_p2p::StoreHandle for Held {
         fn store(&self) -> &rapport_store::Store {
             &self.0.store
         }
     }
-    let server = rt.spawn(rapport_p2p::serve(ep_admin2.clone(), std::sync::Arc::new(Held(admin2)), noop));
-    let peer = rt.block_on(rapport_p2p::pair(&b.admin.store, &ep_admin, &ticket)).expect("two admins pair");
-    let conn = rt.block_on(rapport_p2p::connect(&b.admin.store, &ep_admin, &peer, None)).expect("connect");
-    let r =
-        rapport_sync::sync_once(&b.admin.store, &mut rapport_p2p::IrohTransport::new(conn, rt.handle().clone(), &peer))
-            .expect("direct sync");
+    let admin = std::sync::Arc::new(Held(admin));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let (ep_admin, ep_rep) = rt.block_on(async {
+        (
+            rapport_p2p::bind(&admin.0.store, loopback, false).await.expect("bind"),
+            rapport_p2p::bind(&rep.store, loopback, false).await.expect("bind"),
+        )
+    });
+    let noop: std::sync::Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = std::sync::Arc::new(|_| {});
+    let server = rt.spawn(rapport_p2p::serve(ep_admin.clone(), admin.clone(), noop));
+    let ticket = rapport_p2p::invite(&admin.0.store, &ep_admin).expect("invite");
+    let peer = rt.block_on(rapport_p2p::pair(&rep.store, &ep_rep, &ticket)).expect("a rep pairs with an admin");
+    let direct = || {
+        let conn = rt.block_on(rapport_p2p::connect(&rep.store, &ep_rep, &peer, None)).expect("connect");
+        rapport_sync::sync_once(&rep.store, &mut rapport_p2p::IrohTransport::new(conn, rt.handle().clone(), &peer))
+            .expect("direct sync")
+    };
+    let r = direct();
     assert!(r.refused.is_empty(), "{:?}", r.refused);
+    let mut held: Vec<CustomerId> = rep.store.owned_by(|_| true).expect("ids");
+    held.sort();
+    let mut mine = vec![li, won];
+    mine.sort();
+    assert_eq!(held, mine, "the admin's node sends a rep only the rep's customers");
+
+    // A tampered node (its own checks removed) archives; the admin's node refuses it.
+    rep.store.set_guard(std::sync::Arc::new(rapport_store::Unguarded));
+    let before = admin.0.store.heads_of(li).expect("heads");
+    rep.set_archived(&li.to_hex(), true, Some("mine".into())).expect("archived locally");
+    let r = direct();
+    let refusal = r.refused.iter().find(|x| x.customer == li.to_hex()).expect("refused by the admin's node");
+    assert!(refusal.reason.contains("cannot archive or restore customers"), "{}", refusal.reason);
+    assert_eq!(admin.0.store.heads_of(li).expect("heads"), before, "nothing of it was kept");
+
+    // An allowed edit goes through.
+    let f = NewInteraction { summary: "电话回访".into(), channel: Some(Channel::Phone), ..Default::default() };
+    rep.add_interaction(&won.to_hex(), &f).expect("follow-up");
+    let r = direct();
+    assert!(!r.refused.iter().any(|x| x.customer == won.to_hex()), "{:?}", r.refused);
+    assert_eq!(admin.0.store.heads_of(won).expect("heads"), rep.store.heads_of(won).expect("heads"));
+
+    // Asked directly, as the admin's node answers the rep: nothing outside the rep's scope,
+    // and no change by a third member.
+    let rules = rapport_sync::PeerRules::for_peer(&admin.0.store, "Li Wei").expect("rules").expect("a roster");
+    let (answer, _) = rapport_sync::answer(
+        &admin.0.store,
+        Message::Fetch { docs: vec![DocHeads { id: zhao.0, heads: Vec::new() }] },
+        Some(&rules),
+    )
+    .expect("answered");
+    assert!(matches!(answer, Message::Docs { ref docs } if docs.is_empty()), "{answer:?}");
+    let third = ActorId::from([[0x77u8; 16].as_slice(), &[1u8; 8]].concat());
+    let bytes = admin.0.store.stored_bytes(won).expect("bytes").0;
+    let forged = change(&bytes, &third, |d| {
+        let custom = map_obj(d, "custom");
+        d.put(&custom, "x", "y").expect("put");
+    });
+    let (answer, _) = rapport_sync::answer(
+        &admin.0.store,
+        Message::Push { docs: vec![DocChanges { id: won.0, bytes: forged }] },
+        Some(&rules),
+    )
+    .expect("answered");
+    let Message::Pushed { results } = answer else { panic!("{answer:?}") };
+    assert!(refused(results.into_iter().next().expect("result")).contains("third member"));
     server.abort();
 }

@@ -473,12 +473,6 @@ async fn request(conn: &Connection, m: &Message) -> Result<Vec<u8>, PeerError> {
     recv.read_to_end(MAX_FRAME + 16).await.map_err(net)
 }
 
-/// Why this store may not sync directly with the member named `peer` under its team's
-/// roster (`None` without a roster: a team from before roles, or no team).
-pub fn roster_refusal(store: &Store, peer: &str) -> Result<Option<String>, PeerError> {
-    Ok(rapport_sync::TeamView::load(store)?.and_then(|t| t.direct_sync_refusal(peer)))
-}
-
 /// Connects to a peer and says hello (with a pairing secret on the first connection).
 pub async fn connect(
     store: &Store,
@@ -493,9 +487,8 @@ pub async fn connect(
             addr = addr.with_ip_addr(sa);
         }
     }
-    if let Some(why) = roster_refusal(store, &peer.name)? {
-        return Err(PeerError::Refused(why));
-    }
+    // Under a roster, a peer is a member of the team (its rules are checked on every sync).
+    rapport_sync::PeerRules::for_peer(store, &peer.name).map_err(PeerError::Refused)?;
     let conn = ep.connect(addr, ALPN).await.map_err(net)?;
     let hello = Message::Hello { pairing, addrs: endpoint_addrs(ep), name: store.identity().member_name.clone() };
     match decode(&request(&conn, &hello).await?) {
@@ -521,12 +514,14 @@ pub struct IrohTransport {
     conn: Connection,
     rt: tokio::runtime::Handle,
     peer: String,
+    /// The member the pairing bound the peer to.
+    member: String,
 }
 
 impl IrohTransport {
     /// Wraps a connection to `peer`.
     pub fn new(conn: Connection, rt: tokio::runtime::Handle, peer: &PeerInfo) -> IrohTransport {
-        IrohTransport { conn, rt, peer: format!("peer:{}", peer.id) }
+        IrohTransport { conn, rt, peer: format!("peer:{}", peer.id), member: peer.name.clone() }
     }
 }
 
@@ -546,6 +541,10 @@ impl Transport for IrohTransport {
 
     fn peer(&self) -> String {
         self.peer.clone()
+    }
+
+    fn paired_member(&self) -> Option<String> {
+        Some(self.member.clone())
     }
 }
 
@@ -629,11 +628,19 @@ async fn serve_connection<H: StoreHandle>(
         refuse(&mut send, refusal.code(), &detail).await;
         return Err(detail);
     }
-    // Under a roster, only members whose roles allow it sync directly (checked on both ends).
-    if let Some(why) = roster_refusal(store, &name).map_err(|e| e.to_string())? {
-        refuse(&mut send, "forbidden", &why).await;
-        return Err(why);
-    }
+    // A paired endpoint stays the member it was paired as, whatever name it gives later.
+    let name = match peers(store).map_err(|e| e.to_string())?.into_iter().find(|p| p.id == remote) {
+        Some(p) => p.name,
+        None => name,
+    };
+    // Under a roster the peer is a member of the team, held to its rules on every request.
+    let rules = match rapport_sync::PeerRules::for_peer(store, &name) {
+        Ok(r) => r.map(Arc::new),
+        Err(why) => {
+            refuse(&mut send, "forbidden", &why).await;
+            return Err(why);
+        }
+    };
     save_peer(store, PeerInfo { id: remote.clone(), name, addrs }).map_err(|e| e.to_string())?;
     reply(&mut send, &Message::Welcome).await?;
     loop {
@@ -644,7 +651,8 @@ async fn serve_connection<H: StoreHandle>(
         let bytes = recv.read_to_end(MAX_FRAME + 16).await.map_err(|e| format!("reading a request: {e}"))?;
         let msg = decode(&bytes).map_err(|e| format!("bad message: {e}"))?;
         let h = holder.clone();
-        let (m, done) = tokio::task::spawn_blocking(move || answer(h.store(), msg))
+        let r = rules.clone();
+        let (m, done) = tokio::task::spawn_blocking(move || answer(h.store(), msg, r.as_deref()))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;

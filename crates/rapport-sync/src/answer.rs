@@ -2,6 +2,7 @@
 //! requests the relay answers, served from the node's own store and change log.
 
 use crate::session::{hashes, SETTINGS_ID};
+use crate::PeerRules;
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
 use rapport_store::{Store, StoreError};
@@ -20,8 +21,10 @@ pub struct Answered {
 }
 
 /// Answers one request from a peer. Requests that are not requests, or that ask for too
-/// much, get an `Error` message; nothing is written for them.
-pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), StoreError> {
+/// much, get an `Error` message; nothing is written for them. Under a roster, `rules` are
+/// the paired member's: only customers they may read are listed and sent, and a pushed
+/// document is kept only if it passes [`PeerRules`]' checks.
+pub fn answer(store: &Store, request: Message, rules: Option<&PeerRules>) -> Result<(Message, Answered), StoreError> {
     let mut done = Answered::default();
     let reply = match request {
         Message::Push { docs } => {
@@ -38,7 +41,13 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
             let mut customers = Vec::new();
             let mut order = Vec::new();
             for (i, d) in docs.into_iter().enumerate() {
-                if d.id == SETTINGS_ID {
+                let refusal = rules.and_then(|r| match d.id == SETTINGS_ID {
+                    true => r.check_settings(store, &d.bytes).err(),
+                    false => r.check_customer(store, CustomerId(d.id), &d.bytes).err(),
+                });
+                if let Some(reason) = refusal {
+                    results.push((i, DocResult::Refused { id: d.id, reason }));
+                } else if d.id == SETTINGS_ID {
                     results.push((i, push_settings(store, &d, &mut done)?));
                 } else {
                     order.push((i, d.id));
@@ -71,6 +80,9 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
             // The settings document rides along with every page; it is one entry.
             docs.push(DocHeads { id: SETTINGS_ID, heads: hashes(&store.settings_doc()?.heads()) });
             for id in ids {
+                if !sendable(store, rules, id)? {
+                    continue;
+                }
                 docs.push(DocHeads { id: id.0, heads: hashes(&store.heads_of(id)?) });
             }
             Message::Changed { docs, gone: Vec::new(), cursor, more }
@@ -89,6 +101,9 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
             let mut out = Vec::with_capacity(docs.len());
             let mut used = 0;
             for w in docs {
+                if w.id != SETTINGS_ID && !sendable(store, rules, CustomerId(w.id))? {
+                    continue;
+                }
                 let heads: Vec<ChangeHash> = w.heads.iter().map(|h| ChangeHash(*h)).collect();
                 let bytes = if w.id == SETTINGS_ID {
                     let mut s = store.settings_doc()?;
@@ -127,6 +142,17 @@ pub fn answer(store: &Store, request: Message) -> Result<(Message, Answered), St
         }
     };
     Ok((reply, done))
+}
+
+/// Whether the peer may receive customer `id` (always without a roster; never a customer
+/// this node does not hold).
+pub(crate) fn sendable(store: &Store, rules: Option<&PeerRules>, id: CustomerId) -> Result<bool, StoreError> {
+    let Some(rules) = rules else { return Ok(true) };
+    match store.summary(id) {
+        Ok(s) => Ok(rules.may_send(&s.owner)),
+        Err(StoreError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 fn push_settings(store: &Store, d: &DocChanges, done: &mut Answered) -> Result<DocResult, StoreError> {

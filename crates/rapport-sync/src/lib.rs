@@ -26,7 +26,7 @@ pub use progress::{ProgressObserver, SyncProgress};
 pub use session::{
     sync_once, sync_once_with, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID, SETTINGS_NAME,
 };
-pub use team::{ask_roster, TeamView};
+pub use team::{ask_roster, PeerRules, TeamView};
 // The wire format lives in its own crate, shared with the relay; re-exported so a node's
 // code names one sync crate.
 pub use rapport_wire::{

@@ -35,6 +35,11 @@ pub trait Transport: Send {
     fn is_relay(&self) -> bool {
         false
     }
+    /// The member a paired peer was paired as (`None` for the relay): under a roster, what
+    /// is sent to and kept from it follows that member's rules.
+    fn paired_member(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Sync with a team relay over HTTP: `POST {url}/v1/sync` with a bearer token.
@@ -196,6 +201,8 @@ struct Session<'a> {
     /// With a relay that holds a roster: this node's member id. Only what it wrote is
     /// pushed (the relay refuses anything else); others' changes wait for their authors.
     author: Option<[u8; 16]>,
+    /// With a paired peer under a roster: its member's rules.
+    rules: Option<crate::PeerRules>,
     transport: &'a mut dyn Transport,
     peer: String,
     report: SyncReport,
@@ -250,7 +257,7 @@ impl Session<'_> {
                 }
                 Ok(tally)
             });
-            let built = build_batches(store, &self.peer, start, &tx, meter, self.author);
+            let built = build_batches(store, &self.peer, start, &tx, meter, self.author, self.rules.as_ref());
             drop(tx);
             let tally = sender
                 .join()
@@ -371,13 +378,27 @@ impl Session<'_> {
                         (sent, received, unsent)
                     });
                     let (ptx, prx) = std::sync::mpsc::sync_channel::<Result<_, SyncError>>(1);
+                    let rules = self.rules.as_ref();
                     let preparer = scope.spawn(move || {
                         for docs in rx {
                             let prepared = docs.and_then(|docs| {
-                                let items: Vec<(CustomerId, Vec<u8>)> =
-                                    docs.into_iter().map(|d| (CustomerId(d.id), d.bytes)).collect();
+                                // Under a roster, what a paired peer sends is held to its rules.
+                                let mut refused = Vec::new();
+                                let items: Vec<(CustomerId, Vec<u8>)> = docs
+                                    .into_iter()
+                                    .filter(|d| {
+                                        match rules.map(|r| r.check_customer(store, CustomerId(d.id), &d.bytes)) {
+                                            Some(Err(reason)) => {
+                                                refused.push(Refusal::new(d.id, Direction::Received, reason));
+                                                false
+                                            }
+                                            _ => true,
+                                        }
+                                    })
+                                    .map(|d| (CustomerId(d.id), d.bytes))
+                                    .collect();
                                 let ids: Vec<CustomerId> = items.iter().map(|(id, _)| *id).collect();
-                                Ok((ids, store.prepare_adoption(items)?))
+                                Ok((ids, store.prepare_adoption(items)?, refused))
                             });
                             let failed = prepared.is_err();
                             if ptx.send(prepared).is_err() || failed {
@@ -387,13 +408,15 @@ impl Session<'_> {
                     });
                     let mut outcome = Ok(());
                     for prepared in prx {
-                        let (ids, prepared) = match prepared {
+                        let (ids, prepared, refused) = match prepared {
                             Ok(p) => p,
                             Err(e) => {
                                 outcome = Err(e);
                                 break;
                             }
                         };
+                        meter.update(|p| p.received = (p.received + refused.len() as u64).min(p.to_receive));
+                        self.report.refused.extend(refused);
                         let results = match store.commit_adoption(prepared, Some((&self.peer, theirs))) {
                             Ok(r) => r,
                             Err(e) => {
@@ -471,6 +494,10 @@ impl Session<'_> {
             return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Docs".into() });
         };
         for d in docs.into_iter().filter(|d| d.id == SETTINGS_ID) {
+            if let Some(Err(reason)) = self.rules.as_ref().map(|r| r.check_settings(self.store, &d.bytes)) {
+                self.report.refused.push(Refusal::new(SETTINGS_ID, Direction::Received, reason));
+                continue;
+            }
             let before = doc.heads();
             // Changes after our heads, or the whole document: both apply incrementally.
             let checked = doc.with_untrusted(&d.bytes).and_then(|mut trial| {
@@ -549,7 +576,7 @@ impl Session<'_> {
         let versions = self.store.heads_with_peer(&self.peer, ids)?;
         let mut docs = Vec::new();
         for (id, (ours, known)) in ids.iter().zip(versions) {
-            if ours.is_empty() || ours == known {
+            if ours.is_empty() || ours == known || !crate::answer::sendable(self.store, self.rules.as_ref(), *id)? {
                 continue;
             }
             let (changes, _, waiting) =
@@ -608,6 +635,7 @@ fn build_batches(
     tx: &std::sync::mpsc::SyncSender<(Vec<DocChanges>, u64)>,
     meter: &Meter<'_>,
     author: Option<[u8; 16]>,
+    rules: Option<&crate::PeerRules>,
 ) -> Result<Vec<Refusal>, SyncError> {
     let mut unreadable = Vec::new();
     let mut cursor = start;
@@ -626,7 +654,7 @@ fn build_batches(
         for (id, (ours, known)) in ids.into_iter().zip(versions) {
             // Most entries after a pull are documents that came from the peer: skip
             // them without loading the document.
-            if ours == known {
+            if ours == known || !crate::answer::sendable(store, rules, id)? {
                 continue;
             }
             let (changes, heads, waiting) =
@@ -821,9 +849,15 @@ pub fn sync_once_with(
     // Documents refused last time are tried again; what is still refused is reported again.
     let before = crate::status::load(store)?.remove(&peer).map(|s| s.refused).unwrap_or_default();
     let meter = Meter::new(progress);
-    let mut s = Session { store, transport, peer, report: SyncReport::default(), meter: &meter, author: None };
+    let mut s =
+        Session { store, transport, peer, report: SyncReport::default(), meter: &meter, author: None, rules: None };
     if s.transport.is_relay() {
         s.team()?;
+    }
+    if let Some(member) = s.transport.paired_member() {
+        s.rules = crate::PeerRules::for_peer(store, &member)
+            .map_err(|detail| SyncError::Peer { code: "forbidden".into(), detail })?;
+        s.author = s.rules.as_ref().and_then(crate::PeerRules::own_id);
     }
     s.round(&before)?;
     if s.restored() {

@@ -3,6 +3,7 @@
 //! and the read scope work offline.
 
 use crate::{SyncError, Transport};
+use rapport_model::CustomerId;
 use rapport_roles::{Member, MemberId, Role, Roster};
 use rapport_store::{Store, StoreError};
 use rapport_wire::{decode, encode, Message, RosterMember};
@@ -72,33 +73,6 @@ impl TeamView {
         key
     }
 
-    /// Why this node may not sync directly with the paired member named `peer`, if it may
-    /// not. Until paired nodes check each other's read scope and write rules (not built
-    /// yet, docs/permissions.md), a team with roles syncs peer to peer only between admins,
-    /// who may read and change everything: any other pair would hand a member customers
-    /// they may not read, or take changes their role does not allow.
-    pub fn direct_sync_refusal(&self, peer: &str) -> Option<String> {
-        if let Some(why) = &self.revoked {
-            return Some(why.clone());
-        }
-        let admin = |m: &rapport_roles::Member| m.active && m.role == Role::Admin;
-        if !admin(&self.you) {
-            return Some(format!(
-                "your role ({}) syncs through the team's relay only: under roles, peer-to-peer sync is between admins (docs/permissions.md)",
-                self.you.role
-            ));
-        }
-        match self.roster.named(peer) {
-            Some(m) if admin(m) => None,
-            Some(m) if !m.active => Some(format!("{} was removed from team {}", m.name, self.roster.team)),
-            Some(m) => Some(format!(
-                "{} is a {} and syncs through the team's relay only: under roles, peer-to-peer sync is between admins (docs/permissions.md)",
-                m.name, m.role
-            )),
-            None => Some(format!("`{peer}` is not a member of team {}", self.roster.team)),
-        }
-    }
-
     /// Whether this node may keep a customer owned by `owner`.
     pub fn may_read(&self, owner: &str) -> bool {
         self.revoked.is_none() && rapport_roles::may_read(&self.roster, &self.you, owner)
@@ -129,5 +103,107 @@ pub fn ask_roster(
         }
         Message::Error { code, detail } => Err(SyncError::Peer { code, detail }),
         _ => Err(SyncError::Peer { code: "protocol".into(), detail: "expected Team".into() }),
+    }
+}
+
+/// What a paired peer may receive from this node and send to it, under the team's roster:
+/// the peer is the member its pairing bound. Both ends hold each other to it: a node
+/// answering a peer lists and sends only customers the peer may read and takes only
+/// changes the two of them wrote that the author's role allows; a node syncing with a peer
+/// sends only what the peer may read and keeps only what passes the same checks.
+pub struct PeerRules {
+    view: TeamView,
+    peer: rapport_roles::Member,
+}
+
+impl PeerRules {
+    /// The rules for the paired member named `peer`, when this store has a roster (`None`
+    /// without one: a team from before roles, or no team). Refused when either member was
+    /// removed from the team or the peer is not a member.
+    pub fn for_peer(store: &Store, peer: &str) -> Result<Option<PeerRules>, String> {
+        let Some(view) = TeamView::load(store).map_err(|e| e.to_string())? else { return Ok(None) };
+        if let Some(why) = &view.revoked {
+            return Err(why.clone());
+        }
+        let peer = match view.roster.owner(peer) {
+            Ok(m) if m.id.is_some() => m.clone(),
+            Ok(m) => return Err(format!("{} has not synced with the team's relay yet; pair once they have", m.name)),
+            Err(e) => return Err(format!("the peer: {e}")),
+        };
+        Ok(Some(PeerRules { view, peer }))
+    }
+
+    /// The peer's member name.
+    pub fn peer_name(&self) -> &str {
+        &self.peer.name
+    }
+
+    /// Whether the peer may receive a customer owned by `owner`.
+    pub fn may_send(&self, owner: &str) -> bool {
+        rapport_roles::may_read(&self.view.roster, &self.peer, owner)
+    }
+
+    /// The changes in `changes` that neither member of this link wrote, as a refusal.
+    fn authors(&self, changes: &[rapport_doc::Authored], also: &[rapport_doc::ChangeHash]) -> Result<(), String> {
+        let ids: Vec<MemberId> = [self.peer.id, self.view.you.id].into_iter().flatten().collect();
+        for c in changes {
+            if also.contains(&c.hash) || MemberId::of_actor(&c.actor).is_some_and(|m| ids.contains(&m)) {
+                continue;
+            }
+            return Err(format!(
+                "a change written by a third member (actor {}): changes travel peer to peer only between the two members who wrote them; the rest goes through the relay",
+                hex::encode(&c.actor)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether a customer document from the peer may be kept here: it passes the checks
+    /// every node makes, every change new here was written by one of the two members, the
+    /// peer's role allows what they do, and this member may read the result.
+    pub fn check_customer(&self, store: &Store, id: CustomerId, bytes: &[u8]) -> Result<(), String> {
+        let text = |e: rapport_doc::DocError| e.to_string();
+        let held = match store.load_doc(id) {
+            Ok(d) => Some(d),
+            Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e.to_string()),
+        };
+        let (mut merged, before_heads, before) = match held {
+            Some(mut d) => {
+                let heads = d.heads();
+                let before = d.read().map_err(text)?;
+                (d.with_untrusted(bytes).map_err(text)?, heads, Some(before))
+            }
+            None => (rapport_doc::CustomerDoc::load_untrusted(bytes).map_err(text)?, Vec::new(), None),
+        };
+        let after = merged.check(id).map_err(text)?;
+        self.authors(&rapport_doc::changes_since(merged.automerge(), &before_heads), &[])?;
+        if merged.heads() != before_heads {
+            rapport_roles::check_customer(&self.view.roster, &self.peer, before.as_ref(), &after)
+                .map_err(|e| format!("{}'s role ({}): {e}", self.peer.name, self.peer.role))?;
+        }
+        if !self.view.may_read(&after.owner) {
+            return Err(format!("customer {} is outside your read scope", after.number));
+        }
+        Ok(())
+    }
+
+    /// Whether settings changes from the peer may be kept here (the same rules).
+    pub fn check_settings(&self, store: &Store, bytes: &[u8]) -> Result<(), String> {
+        let text = |e: rapport_doc::DocError| e.to_string();
+        let mut held = store.settings_doc().map_err(|e| e.to_string())?;
+        let before_heads = held.heads();
+        let before = rapport_roles::SettingsView::read(&held).map_err(text)?;
+        let mut merged = held.with_untrusted(bytes).map_err(text)?;
+        let genesis = rapport_rules::default_settings_doc().map(|mut g| g.heads()).unwrap_or_default();
+        self.authors(&rapport_doc::changes_since(merged.automerge(), &before_heads), &genesis)?;
+        let after = rapport_roles::SettingsView::read(&merged).map_err(text)?;
+        rapport_roles::check_settings(&self.view.roster, &self.peer, &before, &after)
+            .map_err(|e| format!("{}'s role ({}): {e}", self.peer.name, self.peer.role))
+    }
+
+    /// This node's member id, whose changes alone it sends to the peer.
+    pub fn own_id(&self) -> Option<[u8; 16]> {
+        self.view.you.id.map(|i| i.0)
     }
 }
