@@ -402,7 +402,10 @@ impl Admin {
         // others are not given it before then.
         let mut members: Vec<rapport_roles::Member> = roster_entries(&txn.open_table(ROSTER)?, team)?
             .iter()
-            .map(|e| rapport_roles::Member { id: if e.devices.is_empty() { None } else { e.member().id }, ..e.member() })
+            .map(|e| rapport_roles::Member {
+                id: if e.devices.is_empty() { None } else { e.member().id },
+                ..e.member()
+            })
             .collect();
         members.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Roster { team: team.to_string(), members })
