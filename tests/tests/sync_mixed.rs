@@ -1,7 +1,8 @@
 //! Three nodes, a relay and a direct link: A and B sync through a real relay process, B
-//! and C directly over iroh on loopback. C reaches the relay itself only after the edits:
-//! a member pushes only changes they wrote (docs/permissions.md), so C's changes that B
-//! received directly are refused when B pushes them, and go through once C pushes its own. Everyone edits
+//! and C directly over iroh on loopback; C reaches the relay once before pairing (peers are
+//! members the relay knows) and again only after the edits: a member pushes only changes
+//! they wrote (docs/permissions.md), so C's changes that B received directly wait when B
+//! syncs, and go through once C pushes its own. Everyone edits
 //! offline — the same customer's different fields and the same field, follow-ups on every
 //! node, an archive racing an edit, rules changed on two nodes — then syncs in a scrambled
 //! order. Every node ends with identical heads for every document and identical tags and
@@ -71,6 +72,11 @@ fn relay_and_direct_links_converge() {
             }
         })
     };
+    // Under the roster a peer is a member whose id the relay has bound: B and C each sync
+    // with the (empty) relay once before pairing, and B again to learn C's id.
+    via_relay(&b, &relay.url, &tb);
+    via_relay(&c, &relay.url, &tc);
+    via_relay(&b, &relay.url, &tb);
     let server_c = rt.spawn(rapport_p2p::serve(ep_c.clone(), c.clone(), noop));
     let peer_c =
         rt.block_on(rapport_p2p::pair(&b, &ep_b, &rapport_p2p::invite(&c, &ep_c).expect("invite"))).expect("pair");
@@ -83,7 +89,8 @@ fn relay_and_direct_links_converge() {
         }
     };
 
-    // A's book reaches everyone: A -> relay -> B -> C.
+    // A's book reaches everyone through the relay: under the roster a peer passes on only
+    // what its own member wrote, so A's changes travel A -> relay -> B and C.
     let demo = rapport_demo::DemoBook::new(8, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
     a.create_many(
         (0..150).map(|i| demo.customer(i, &rapport_demo::DemoProfile::realistic())).collect(),
@@ -93,6 +100,7 @@ fn relay_and_direct_links_converge() {
     .expect("seed");
     via_relay(&a, &relay.url, &ta);
     via_relay(&b, &relay.url, &tb);
+    via_relay(&c, &relay.url, &tc);
     direct(&b);
     assert_eq!(c.count().expect("count"), 150);
 
