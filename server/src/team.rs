@@ -905,6 +905,15 @@ mod tests {
         }
         let store = TeamStore::open(&path)?;
         assert_eq!(store.len()?, 2);
+        // The owner index is built on open from the documents: read scope works at once.
+        let rep = |name: &str| {
+            let mut c = Caller::sole_admin([2; 16], name);
+            c.member.role = rapport_roles::Role::SalesRep;
+            c.roster.members = vec![c.member.clone()];
+            c
+        };
+        assert_eq!(store.changes(0, 10, &rep("Li Wei"))?.docs.len(), 2, "Li Wei owns both");
+        assert_eq!(store.changes(0, 10, &rep("Wang Fang"))?.docs.len(), 0, "Wang Fang owns neither");
         let Changes { docs: listed, cursor, more, .. } = store.changes(0, 10, &admin())?;
         assert_eq!((cursor, more), (7, false));
         assert_eq!(listed.iter().map(|d| d.id).collect::<Vec<_>>(), vec![a.0.to_be_bytes(), b.0.to_be_bytes()]);
