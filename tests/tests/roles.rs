@@ -503,5 +503,25 @@ fn paired_nodes_hold_each_other_to_the_roster() {
     .expect("answered");
     let Message::Pushed { results } = answer else { panic!("{answer:?}") };
     assert!(refused(results.into_iter().next().expect("result")).contains("third member"));
+    // A rules change by the rep (written as the rep: the authorship holds, the role does not).
+    let rep_actor = rep.store.identity().actor();
+    let settings = admin.0.store.settings_doc().expect("settings").save();
+    let rules_change = change(&settings, &rep_actor, |d| {
+        let rules = map_obj(d, "rules");
+        let r = d.put_object(&rules, "rep-rule", ObjType::Map).expect("rule");
+        d.put(&r, "tag", "VIP").expect("put");
+        d.put(&r, "when", "amount_total > 1").expect("put");
+        d.put(&r, "enabled", true).expect("put");
+        d.put(&r, "position", 99i64).expect("put");
+    });
+    let (answer, _) = rapport_sync::answer(
+        &admin.0.store,
+        Message::Push { docs: vec![DocChanges { id: rapport_sync::SETTINGS_ID, bytes: rules_change }] },
+        Some(&rules),
+    )
+    .expect("answered");
+    let Message::Pushed { results } = answer else { panic!("{answer:?}") };
+    let why = refused(results.into_iter().next().expect("result"));
+    assert!(why.contains("your role (sales rep) cannot change tag rules"), "{why}");
     server.abort();
 }
