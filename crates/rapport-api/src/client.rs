@@ -20,6 +20,7 @@ use rapport_node::{Invitation, PeerInfo};
 use rapport_reports::{Report, ReportName, Window};
 use rapport_rules::{Figures, Rule, TierModel, TierSettings, TierSummary};
 use rapport_store::{Agenda, DoctorReport, Duplicates, Filter, Identity, ListRow, MergeOutcome, StoreError, Summary};
+use rapport_sync::ProgressObserver;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -445,6 +446,31 @@ impl RemoteNode {
 impl NodeControl for RemoteNode {
     fn sync(&self, peers: bool) -> Result<Vec<SyncOutcome>, NodeError> {
         self.0.send("POST", "/v1/sync", &crate::node_api::SyncRequest { peers })
+    }
+
+    /// The sync runs in the node; its progress is read from the node while it runs (the
+    /// tally left by an earlier sync is not reported).
+    fn sync_observed(&self, peers: bool, progress: ProgressObserver<'_>) -> Result<Vec<SyncOutcome>, NodeError> {
+        let before: Option<rapport_sync::SyncProgress> = self.0.get("/v1/sync/progress").ok();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let sync = s.spawn(|| {
+                let r = self.sync(peers);
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
+                r
+            });
+            let mut last = before;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                if let Ok(p) = self.0.get::<rapport_sync::SyncProgress>("/v1/sync/progress") {
+                    if Some(p) != last {
+                        progress(&p);
+                        last = Some(p);
+                    }
+                }
+            }
+            sync.join().unwrap_or_else(|_| Err(NodeError::Failed("the sync request thread failed".into())))
+        })
     }
 
     fn sync_status(&self) -> Result<SyncStatus, NodeError> {

@@ -73,6 +73,32 @@ pub(crate) async fn sync_now(
     Ok(json(StatusCode::OK, &results))
 }
 
+/// How far the sync under way has got (the last sync's tally when none runs).
+#[derive(ToSchema)]
+pub struct SyncProgressOut {
+    /// Customer documents queued to send so far.
+    pub to_send: u64,
+    /// Of them, documents the peer has answered for (stored or refused).
+    pub sent: u64,
+    /// Customer documents to fetch from the peer, as far as listed so far.
+    pub to_receive: u64,
+    /// Of them, documents taken in here.
+    pub received: u64,
+    /// Request bytes sent.
+    pub bytes_sent: u64,
+    /// Response bytes received.
+    pub bytes_received: u64,
+}
+
+/// How far the sync under way has got, in documents and bytes both ways (the last sync's
+/// tally when none runs): what `rapport sync` draws its bars from while a node runs.
+#[utoipa::path(get, path = "/v1/sync/progress", tag = "node",
+    responses((status = 200, description = "OK", body = SyncProgressOut)))]
+pub(crate) async fn sync_progress(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let p = *s.node().sync_progress().borrow();
+    Ok(json(StatusCode::OK, &p))
+}
+
 /// `POST /v1/sync/discard`: which customer's refused changes to give up.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -156,6 +156,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(sync_status, crate::node_api::sync_now))
         .routes(routes!(crate::node_api::get_relay, crate::node_api::put_relay))
         .routes(routes!(crate::node_api::discard))
+        .routes(routes!(crate::node_api::sync_progress))
         .routes(routes!(crate::node_api::list_peers, crate::node_api::add_peer))
         .routes(routes!(crate::node_api::list_invitations, crate::node_api::invite))
         .routes(routes!(crate::node_api::cancel_invitation))

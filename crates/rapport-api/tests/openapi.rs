@@ -180,6 +180,7 @@ const EXPECTED: &[(&str, &str)] = &[
     // Roles (issue 14).
     ("get", "/v1/team"),
     ("post", "/v1/sync/discard"),
+    ("get", "/v1/sync/progress"),
 ];
 
 #[test]

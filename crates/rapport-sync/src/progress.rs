@@ -8,7 +8,7 @@ use std::sync::Mutex;
 /// during a sync; the totals grow as the work is discovered (documents queued to send,
 /// documents the peer lists), and the last report of a sync has `sent == to_send` and
 /// `received == to_receive`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SyncProgress {
     /// Customer documents queued to send so far.
     pub to_send: u64,
