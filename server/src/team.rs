@@ -13,7 +13,6 @@ use rapport_rules::TeamSettings;
 use rapport_wire::{DocChanges, DocHeads, DocResult};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use std::path::Path;
-use std::sync::LazyLock;
 
 /// Document id -> row. Rows are allocated in order, so the tables below keyed by row grow
 /// by appending (full pages, sequential writes) instead of inserting at random places.
@@ -73,11 +72,6 @@ impl Caller {
         owners.first().is_some_and(|o| may_read(&self.roster, &self.member, o))
     }
 }
-
-/// The settings document's first change, which every node writes identically (as the
-/// genesis actor, not as a member): the one change the authorship check lets through.
-static GENESIS: LazyLock<Vec<ChangeHash>> =
-    LazyLock::new(|| rapport_rules::default_settings_doc().map(|mut d| d.heads()).unwrap_or_default());
 
 fn owners_of(v: Option<&[u8]>) -> Vec<String> {
     v.and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default()
@@ -260,7 +254,7 @@ fn permitted(
     before: Option<&Subject>,
     after: &Subject,
 ) -> Result<(), String> {
-    check_authorship(&caller.member, changes, &GENESIS)?;
+    check_authorship(&caller.member, changes, rapport_rules::default_settings_heads())?;
     match (before, after) {
         (b, Subject::Customer(a)) => {
             check_customer(&caller.roster, &caller.member, b.and_then(Subject::customer), a).map_err(|e| e.to_string())

@@ -43,7 +43,7 @@ pub use rules::{
     default_rules, CompiledRule, CompiledRules, Rule, RuleError, RuleExplanation, TAG_ACTIVE, TAG_CHURN_RISK,
     TAG_DORMANT, TAG_HIGH_VALUE, TAG_POTENTIAL, TAG_REAWAKEN,
 };
-pub use team::{default_settings_doc, records_of, TeamSettings};
+pub use team::{default_settings_doc, default_settings_heads, records_of, TeamSettings};
 pub use tiers::{
     activity_grade, cadence_overdue, composite_tier, customer_value, grades, loyalty_grade, value_grade, AbcSettings,
     ActivityGrades, CompositeSettings, Grade, Grades, LoyaltyGrades, OverdueInfo, Tier, TierPolicies, TierPolicy,

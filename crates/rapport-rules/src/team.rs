@@ -104,3 +104,12 @@ pub fn records_of(rules: &[Rule]) -> Vec<RuleRecord> {
 pub fn default_settings_doc() -> Result<SettingsDoc, DocError> {
     SettingsDoc::genesis(&records_of(&default_rules()), &settings_map(&TierSettings::default()))
 }
+
+/// The heads of [`default_settings_doc`]: its one change, which every node writes
+/// identically (as the genesis actor, not as a member), so authorship checks let it through
+/// from anyone. Built once.
+pub fn default_settings_heads() -> &'static [rapport_doc::ChangeHash] {
+    static HEADS: std::sync::LazyLock<Vec<rapport_doc::ChangeHash>> =
+        std::sync::LazyLock::new(|| default_settings_doc().map(|mut d| d.heads()).unwrap_or_default());
+    &HEADS
+}

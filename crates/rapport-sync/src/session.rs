@@ -529,8 +529,8 @@ impl Session<'_> {
         let bytes = match self.author {
             Some(member) => {
                 let known = self.store.peer_heads(&self.peer, settings_key)?;
-                let genesis = rapport_rules::default_settings_doc().map(|mut g| g.heads()).unwrap_or_default();
-                match rapport_doc::own_changes_after(doc.automerge(), &known, &member, &genesis) {
+                let genesis = rapport_rules::default_settings_heads();
+                match rapport_doc::own_changes_after(doc.automerge(), &known, &member, genesis) {
                     Some((own, waiting)) => {
                         if waiting > 0 {
                             self.report.refused.push(Refusal::new(

@@ -195,8 +195,10 @@ impl PeerRules {
         let before_heads = held.heads();
         let before = rapport_roles::SettingsView::read(&held).map_err(text)?;
         let mut merged = held.with_untrusted(bytes).map_err(text)?;
-        let genesis = rapport_rules::default_settings_doc().map(|mut g| g.heads()).unwrap_or_default();
-        self.authors(&rapport_doc::changes_since(merged.automerge(), &before_heads), &genesis)?;
+        self.authors(
+            &rapport_doc::changes_since(merged.automerge(), &before_heads),
+            rapport_rules::default_settings_heads(),
+        )?;
         let after = rapport_roles::SettingsView::read(&merged).map_err(text)?;
         rapport_roles::check_settings(&self.view.roster, &self.peer, &before, &after)
             .map_err(|e| format!("{}'s role ({}): {e}", self.peer.name, self.peer.role))
