@@ -310,6 +310,108 @@ fn relay_set_explains_a_wrong_token_and_an_http_https_mix_up() {
     assert!(data.join("relay.json").exists());
 }
 
+/// A TLS-only front for `upstream` (as a reverse proxy puts in front of a relay), with a
+/// certificate for 127.0.0.1 from an authority of the test's own. Returns the proxy's
+/// address and the authority's certificate (PEM).
+fn tls_proxy(upstream: &str) -> (String, String) {
+    let ca_key = rcgen::KeyPair::generate().expect("a key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Rapport test authority");
+    let ca = ca_params.self_signed(&ca_key).expect("the authority's certificate");
+    let leaf_key = rcgen::KeyPair::generate().expect("a key");
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .expect("params")
+        .signed_by(&leaf_key, &rcgen::Issuer::from_params(&ca_params, &ca_key))
+        .expect("the relay's certificate");
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let config =
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![leaf.der().clone()], key)
+            .expect("the server's certificate");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    // Plain HTTP on this port fails the handshake and is dropped, as a TLS
+                    // proxy does.
+                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                    let Ok(mut relay) = tokio::net::TcpStream::connect(&upstream).await else { return };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut relay).await;
+                });
+            }
+        });
+    });
+    (addr, ca.pem())
+}
+
+/// A relay reachable over TLS only: `http://` is explained as the scheme mix-up, a
+/// certificate from an authority this computer does not know is named with what to do,
+/// and with `SSL_CERT_FILE` naming the team's authority two members sync over TLS.
+#[test]
+fn a_relay_behind_tls_only_is_explained_and_synced_with() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let (li, wang) = (relay.member("li"), relay.member("wang"));
+    let (addr, authority) = tls_proxy(&relay.url);
+    let ca = tmp.path().join("team-ca.pem");
+    std::fs::write(&ca, authority).expect("write the authority");
+    let (http, https) = (format!("http://{addr}"), format!("https://{addr}"));
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    ok(&a, &["init", "--name", "Li Wei"]);
+
+    let why = refused(&a, &["relay", "set", &http, &li]);
+    assert!(why.contains("answers HTTPS, not http") && why.contains(&https), "{why}");
+    let why = refused(&a, &["relay", "set", &https, &li]);
+    assert!(why.contains("does not trust") && why.contains("UnknownIssuer") && why.contains("SSL_CERT_FILE"), "{why}");
+    let not_pem = tmp.path().join("not-a-certificate.pem");
+    std::fs::write(&not_pem, "this is no certificate").expect("write");
+    let o = command(&a, &["relay", "set", &https, &li]).env("SSL_CERT_FILE", &not_pem).output().expect("run");
+    let why = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{why}");
+    assert!(why.contains("SSL_CERT_FILE") && why.contains("holds no PEM certificate"), "{why}");
+    assert!(!a.join("relay.json").exists(), "a relay that was refused is not kept");
+
+    // Trusting the team's own authority, both members sync through the TLS front.
+    let trusted = |data: &Path, args: &[&str]| {
+        let o = command(data, args).env("SSL_CERT_FILE", &ca).output().expect("run rapport");
+        assert!(o.status.success(), "rapport {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    trusted(&a, &["relay", "set", &https, &li]);
+    ok(
+        &a,
+        &[
+            "customer",
+            "add",
+            "--kind",
+            "company",
+            "--name",
+            "苏州精工科技有限公司",
+            "--industry",
+            "C",
+            "--source",
+            "referral",
+        ],
+    );
+    trusted(&a, &["sync"]);
+    ok(&b, &["init", "--name", "Wang Fang"]);
+    trusted(&b, &["relay", "set", &https, &wang]);
+    trusted(&b, &["sync"]);
+    assert!(ok(&b, &["list"]).contains("苏州精工科技有限公司"), "the customer came through the TLS front");
+}
+
 trait WaitOut {
     fn wait_with_output_timeout(&mut self) -> String;
 }

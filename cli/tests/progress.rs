@@ -137,3 +137,101 @@ fn bars_are_drawn_on_a_terminal_only_and_never_with_json() {
     let shown = on_a_terminal(&c, &["--json", "doctor"]);
     assert!(!shown.contains("checking"), "--json drew a bar on a terminal: {shown:?}");
 }
+
+/// `rapport serve` on port 0 (background sync on a long timer), stopped with the test.
+fn serve(data: &Path) -> Proc {
+    let node = Proc(
+        Command::new(env!("CARGO_BIN_EXE_rapport"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(["serve", "--listen", "127.0.0.1:0", "--sync-interval", "3600"])
+            .env("RAPPORT_NOW", NOW)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    wait_json(&data.join("serve.json"), "url");
+    node
+}
+
+/// The node's first sync with the relay has ended (the relay was empty then).
+fn synced_once(data: &Path) -> bool {
+    let o = rapport(data, &["--json", "sync", "status"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    v["peers"].as_array().is_some_and(|lines| lines.iter().any(|l| l["last_success"].is_string()))
+}
+
+fn assert_held(data: &Path) {
+    let direct = rapport_store::Store::open(&data.join("book.redb"));
+    assert!(matches!(direct, Err(rapport_store::StoreError::Locked(_))), "the node holds the store");
+}
+
+#[test]
+fn bars_are_drawn_through_a_running_node() {
+    assert!(relay_bin().exists(), "{} is missing; `cargo test --workspace` builds it", relay_bin().display());
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay_dir = tmp.path().join("relay");
+    let _relay = Proc(
+        Command::new(relay_bin())
+            .arg("--data")
+            .arg(&relay_dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("relay"),
+    );
+    let relay_url = format!("http://{}", wait_json(&relay_dir.join("relay.json"), "addr"));
+    let admin = |args: &[&str]| {
+        let o = Command::new(relay_bin()).arg("--data").arg(&relay_dir).args(args).output().expect("admin");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    admin(&["team", "create", "east"]);
+    let tokens: Vec<String> =
+        ["owner", "served"].iter().map(|m| admin(&["member", "add", "east", m, "--role", "admin"])).collect();
+    let (owner, served, sample) = (tmp.path().join("owner"), tmp.path().join("served"), tmp.path().join("sample"));
+
+    // A serving node syncs once with the still empty relay; its timer then sleeps for an
+    // hour, so the book uploaded next reaches it only through `rapport sync` below.
+    ok(&served, &["init", "--name", "Li Lei"]);
+    ok(&served, &["relay", "set", &relay_url, &tokens[1]]);
+    let _served = serve(&served);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !synced_once(&served) {
+        assert!(Instant::now() < deadline, "the serving node never synced with the relay");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    ok(&owner, &["demo", "--customers", CUSTOMERS]);
+    ok(&owner, &["relay", "set", &relay_url, &tokens[0]]);
+    ok(&owner, &["sync"]);
+
+    assert_held(&served);
+    let shown = on_a_terminal(&served, &["sync"]);
+    assert!(shown.contains("receiving") && shown.contains("documents"), "no sync bar through the node: {shown:?}");
+    assert!(ok(&served, &["list", "--limit", "1", "--json"]).status.success());
+
+    // Long work on the book through a running node: a node with sample data only.
+    ok(&sample, &["init", "--name", "Han Mei"]);
+    let _sample = serve(&sample);
+    assert_held(&sample);
+    let shown = on_a_terminal(&sample, &["demo", "--customers", "3000"]);
+    assert!(shown.contains("creating") && shown.contains("customers ("), "no demo bar through the node: {shown:?}");
+    let out = tmp.path().join("out.csv");
+    let out = out.to_str().expect("a UTF-8 temp path");
+    for (args, label) in [
+        (&["doctor"][..], "checking"),
+        (&["reindex"], "reindexing"),
+        (&["export", "--fields", "number,name,stage", "--output", out], "exporting"),
+    ] {
+        let shown = on_a_terminal(&sample, args);
+        assert!(shown.contains(label), "rapport {args:?} drew no bar through the node: {shown:?}");
+        // --json keeps the terminal quiet through the node too.
+        if args[0] != "export" {
+            let mut quiet = vec!["--json"];
+            quiet.extend_from_slice(args);
+            let shown = on_a_terminal(&sample, &quiet);
+            assert!(!shown.contains(label), "--json drew a bar through the node: {shown:?}");
+        }
+    }
+}

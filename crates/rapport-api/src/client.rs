@@ -14,6 +14,7 @@ use rapport_model::*;
 use rapport_node::{Book, CustomerView, Explanation, Refresh, RuleInfo, TierLine, Written};
 use rapport_node::{
     DemoCreated, DemoRequest, InviteRequest, Invited, NodeControl, NodeError, Paired, SyncOutcome, SyncStatus,
+    WorkProgress,
 };
 use rapport_node::{ExportRequest, ImportReport, ImportRequest};
 use rapport_node::{Invitation, PeerInfo};
@@ -122,6 +123,63 @@ impl RemoteBook {
     /// The node's base URL.
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// `POST /v1/import` with the sheet.
+    fn import_request(&self, req: &ImportRequest) -> Result<ImportReport, NodeError> {
+        let q = query(&[
+            ("file_name", Some(req.file_name.clone())),
+            ("dry_run", Some(req.dry_run.to_string())),
+            ("skip_rejected", Some(req.skip_rejected.to_string())),
+            ("default_industry", req.default_industry.clone()),
+            ("mapping", req.mapping.clone()),
+            ("update", req.update.then(|| "true".to_string())),
+            ("sheet", req.sheet.clone()),
+        ]);
+        let bytes = self.raw(&format!("/v1/import{q}"), Some(&req.content))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| NodeError::BadAnswer { url: self.base.clone(), reason: format!("the import's answer: {e}") })
+    }
+
+    /// Runs `call`, a request the node works on for a while, and until it answers polls the
+    /// node's progress at `path`, telling `report` (the progress before the call, now)
+    /// whenever it moved.
+    fn observed<P: DeserializeOwned + PartialEq, R: Send>(
+        &self,
+        path: &str,
+        call: impl FnOnce() -> R + Send,
+        mut report: impl FnMut(Option<&P>, &P),
+    ) -> R {
+        let before: Option<P> = self.get(path).ok();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let request = s.spawn(|| {
+                let r = call();
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
+                r
+            });
+            let mut last: Option<P> = None;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(100));
+                if let Ok(now) = self.get::<P>(path) {
+                    if Some(&now) != last.as_ref().or(before.as_ref()) {
+                        report(before.as_ref(), &now);
+                        last = Some(now);
+                    }
+                }
+            }
+            request.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    /// [`RemoteBook::observed`] for long work on the book: `progress` hears (done, in all)
+    /// of the work the call started, not of an earlier one.
+    fn work_observed<R: Send>(&self, call: impl FnOnce() -> R + Send, progress: &mut dyn FnMut(u64, u64)) -> R {
+        self.observed("/v1/work/progress", call, |before: Option<&WorkProgress>, now: &WorkProgress| {
+            if before.is_none_or(|b| b.run != now.run) {
+                progress(now.done, now.total);
+            }
+        })
     }
 
     fn call<T: DeserializeOwned>(
@@ -260,19 +318,8 @@ impl Book for RemoteBook {
     fn list(&self, f: &Filter) -> Result<Vec<ListRow>, NodeError> {
         self.all_rows(filter_params(f))
     }
-    fn import(&self, req: &ImportRequest, _progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, NodeError> {
-        let q = query(&[
-            ("file_name", Some(req.file_name.clone())),
-            ("dry_run", Some(req.dry_run.to_string())),
-            ("skip_rejected", Some(req.skip_rejected.to_string())),
-            ("default_industry", req.default_industry.clone()),
-            ("mapping", req.mapping.clone()),
-            ("update", req.update.then(|| "true".to_string())),
-            ("sheet", req.sheet.clone()),
-        ]);
-        let bytes = self.raw(&format!("/v1/import{q}"), Some(&req.content))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| NodeError::BadAnswer { url: self.base.clone(), reason: format!("the import's answer: {e}") })
+    fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<ImportReport, NodeError> {
+        self.work_observed(|| self.import_request(req), progress)
     }
     fn export(&self, req: &ExportRequest) -> Result<Vec<u8>, NodeError> {
         let mut p = filter_params(&req.filter);
@@ -282,6 +329,15 @@ impl Book for RemoteBook {
         p.push(("all_contacts", req.all_contacts.then(|| "true".to_string())));
         p.push(("limit", req.limit.map(|n| n.to_string())));
         self.raw(&format!("/v1/export{}", query(&p)), None)
+    }
+    fn export_with(&self, req: &ExportRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<u8>, NodeError> {
+        self.work_observed(|| self.export(req), progress)
+    }
+    fn doctor_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<DoctorReport, NodeError> {
+        self.work_observed(|| self.doctor(), progress)
+    }
+    fn reindex_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, NodeError> {
+        self.work_observed(|| self.reindex(), progress)
     }
     fn audit(&self) -> Result<Vec<AuditEntry>, NodeError> {
         self.get("/v1/audit")
@@ -451,26 +507,7 @@ impl NodeControl for RemoteNode {
     /// The sync runs in the node; its progress is read from the node while it runs (the
     /// tally left by an earlier sync is not reported).
     fn sync_observed(&self, peers: bool, progress: ProgressObserver<'_>) -> Result<Vec<SyncOutcome>, NodeError> {
-        let before: Option<rapport_sync::SyncProgress> = self.0.get("/v1/sync/progress").ok();
-        let done = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|s| {
-            let sync = s.spawn(|| {
-                let r = self.sync(peers);
-                done.store(true, std::sync::atomic::Ordering::SeqCst);
-                r
-            });
-            let mut last = before;
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                std::thread::sleep(std::time::Duration::from_millis(200));
-                if let Ok(p) = self.0.get::<rapport_sync::SyncProgress>("/v1/sync/progress") {
-                    if Some(p) != last {
-                        progress(&p);
-                        last = Some(p);
-                    }
-                }
-            }
-            sync.join().unwrap_or_else(|_| Err(NodeError::Failed("the sync request thread failed".into())))
-        })
+        self.0.observed("/v1/sync/progress", || self.sync(peers), |_, now: &rapport_sync::SyncProgress| progress(now))
     }
 
     fn sync_status(&self) -> Result<SyncStatus, NodeError> {
@@ -515,5 +552,9 @@ impl NodeControl for RemoteNode {
 
     fn demo(&self, req: &DemoRequest) -> Result<DemoCreated, NodeError> {
         self.0.send("POST", "/v1/demo", req)
+    }
+
+    fn demo_observed(&self, req: &DemoRequest, progress: &mut dyn FnMut(u64, u64)) -> Result<DemoCreated, NodeError> {
+        self.0.work_observed(|| self.demo(req), progress)
     }
 }

@@ -99,6 +99,28 @@ pub(crate) async fn sync_progress(State(s): State<AppState>) -> Result<Response,
     Ok(json(StatusCode::OK, &p))
 }
 
+/// Long work the node runs for a caller, and how far it has got.
+#[derive(ToSchema)]
+pub struct WorkProgressOut {
+    /// Counts the pieces of work the node has started; a new number is a new piece.
+    pub run: u64,
+    /// What the work is: `checking` (doctor), `reindexing`, `exporting`, `importing` or
+    /// `creating` (sample customers); empty before any.
+    pub task: String,
+    /// Items done so far.
+    pub done: u64,
+    /// Items in all, as far as known.
+    pub total: u64,
+}
+
+/// How far the long work last asked of the node (doctor, reindex, export, import, demo)
+/// has got: what the command line draws its bars from while a node runs.
+#[utoipa::path(get, path = "/v1/work/progress", tag = "node",
+    responses((status = 200, description = "OK", body = WorkProgressOut)))]
+pub(crate) async fn work_progress(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(json(StatusCode::OK, &s.node().work_progress()))
+}
+
 /// `POST /v1/sync/discard`: which customer's refused changes to give up.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -323,6 +345,6 @@ pub struct DemoOut {
     responses((status = 201, description = "Created", body = DemoOut),
         (status = 409, description = "The book has a relay or peers or has synced (`refused`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn demo(State(s): State<AppState>, Json(req): Json<DemoRequest>) -> Result<Response, ApiError> {
-    let created = blocking(&s, move |n| n.demo(&req, &mut |_, _| {})).await?;
+    let created = blocking(&s, move |n| n.demo(&req, &mut n.track_work("creating"))).await?;
     Ok(json(StatusCode::CREATED, &created))
 }

@@ -157,6 +157,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::node_api::get_relay, crate::node_api::put_relay))
         .routes(routes!(crate::node_api::discard))
         .routes(routes!(crate::node_api::sync_progress))
+        .routes(routes!(crate::node_api::work_progress))
         .routes(routes!(crate::node_api::list_peers, crate::node_api::add_peer))
         .routes(routes!(crate::node_api::list_invitations, crate::node_api::invite))
         .routes(routes!(crate::node_api::cancel_invitation))
@@ -277,6 +278,20 @@ async fn run<T: Send + 'static>(
         .await
         .map_err(|e| ApiError::Internal(format!("a worker failed: {e}")))?
         .map_err(ApiError::from)
+}
+
+/// Long work on the book (`f` hears how far it has got) whose progress a caller follows at
+/// `GET /v1/work/progress` while the request runs.
+fn tracked<T>(
+    s: &AppState,
+    task: &'static str,
+    f: impl FnOnce(&LocalBook, &mut dyn FnMut(u64, u64)) -> Result<T, StoreError> + Send + 'static,
+) -> impl FnOnce(&LocalBook) -> Result<T, StoreError> + Send + 'static {
+    let node = s.0.node.clone();
+    move |book| {
+        let mut progress = node.track_work(task);
+        f(book, &mut progress)
+    }
 }
 
 /// Runs a write and wakes the change feed.
@@ -1204,7 +1219,7 @@ async fn import_sheet(
         update: q.update.unwrap_or(false),
         sheet: q.sheet,
     };
-    Ok(ok(&write(&s, move |b| b.import(&req, &mut |_, _| {})).await?))
+    Ok(ok(&write(&s, tracked(&s, "importing", move |b, p| b.import(&req, p))).await?))
 }
 
 /// What to export: any list filter, the fields, the format and whether to reveal contact data.
@@ -1284,7 +1299,7 @@ async fn export_customers(State(s): State<AppState>, Query(q): Query<ExportQuery
         all_contacts: q.all_contacts.unwrap_or(false),
         limit: q.limit.map(|n| n.0 as usize),
     };
-    let bytes = run(&s, move |b| b.export(&req)).await?;
+    let bytes = run(&s, tracked(&s, "exporting", move |b, p| b.export_with(&req, p))).await?;
     let name = format!("customers.{}", format.as_str());
     Ok((
         [
@@ -1346,7 +1361,7 @@ async fn merge_customer(
 /// Check every index against the documents.
 #[utoipa::path(get, path = "/v1/doctor", tag = "node", responses((status = 200, description = "OK", body = DoctorOut)))]
 async fn doctor(State(s): State<AppState>) -> Result<Response, ApiError> {
-    Ok(ok(&run(&s, |b| b.doctor()).await?))
+    Ok(ok(&run(&s, tracked(&s, "checking", |b, p| b.doctor_with(p))).await?))
 }
 
 /// Sync status per relay and paired peer: last success, pending documents, last error.
@@ -1358,7 +1373,7 @@ async fn sync_status(State(s): State<AppState>) -> Result<Response, ApiError> {
 /// Rebuild every index from the documents.
 #[utoipa::path(post, path = "/v1/reindex", tag = "node", responses((status = 200, description = "OK", body = Reindexed)))]
 async fn reindex(State(s): State<AppState>) -> Result<Response, ApiError> {
-    let n = settings_write(&s, |b| b.reindex()).await?;
+    let n = settings_write(&s, tracked(&s, "reindexing", |b, p| b.reindex_with(p))).await?;
     Ok(ok(&Reindexed { reindexed: n }))
 }
 

@@ -181,6 +181,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/v1/team"),
     ("post", "/v1/sync/discard"),
     ("get", "/v1/sync/progress"),
+    ("get", "/v1/work/progress"),
 ];
 
 #[test]

@@ -58,7 +58,7 @@ pub use join::{join, Joined};
 pub use rapport_p2p::{Invitation, InviteState, PeerInfo};
 pub use rapport_sync::TeamView;
 pub use relay::{load_relay, parse_relay, relay_config_path, save_relay, verify_relay, RelayConfig};
-pub use runtime::{InviteRequest, Invited, Node, Paired, SyncOutcome, SyncStatus, MAX_PAIRING_WINDOW};
+pub use runtime::{InviteRequest, Invited, Node, Paired, SyncOutcome, SyncStatus, WorkProgress, MAX_PAIRING_WINDOW};
 pub use team::{install_guard, owner_in_roster, Team, TeamMember};
 pub use text::{CustomerText, DateForms, FilterText};
 pub use views::{CachedView, Views, VIEW_CACHE_ENTRIES};

@@ -88,6 +88,7 @@ pub fn verify_relay(cfg: &RelayConfig) -> Result<(), NodeError> {
         ))),
         Err(SyncError::Revoked(why)) => Err(NodeError::Relay(format!("the relay at {} refuses this token: {why}", cfg.url))),
         Err(SyncError::Unreachable { reason, .. }) => Err(unreachable(cfg, &reason)),
+        Err(e @ SyncError::Certificate { .. }) => Err(NodeError::Relay(e.to_string())),
         Err(SyncError::Peer { code, detail }) => Err(http_answer(cfg, &code, &detail)),
         Err(_) => Err(not_a_relay(&cfg.url)),
     }
@@ -106,7 +107,8 @@ fn other_scheme(url: &str) -> Option<String> {
         .or_else(|| url.strip_prefix("http://").map(|rest| format!("https://{rest}")))
 }
 
-/// Whether a Rapport relay answers at `url` at all (any token).
+/// Whether a Rapport relay answers at `url` at all (any token); one that speaks TLS with a
+/// certificate this computer does not trust counts: the scheme is still the right one.
 fn answers_at(url: &str) -> bool {
     let mut t = HttpTransport::new(url, "probe-token-that-no-relay-accepts");
     !matches!(t.call(&probe_request()), Err(SyncError::Unreachable { .. }))

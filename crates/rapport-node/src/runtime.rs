@@ -113,6 +113,23 @@ pub struct Node {
     stop: watch::Sender<bool>,
     /// How far the sync under way has got (the last one's tally when none runs).
     progress: watch::Sender<SyncProgress>,
+    /// How far the long work a caller asked for has got (the last one's when none runs).
+    work: watch::Sender<WorkProgress>,
+}
+
+/// Long work the node runs for a caller (checking indexes, reindexing, exporting,
+/// importing, adding sample data): which, and how far it has got, so that a command line
+/// beside the node can draw the bar it would draw on its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkProgress {
+    /// Counts the pieces of work the node has started; a new number is a new piece.
+    pub run: u64,
+    /// What the work is, as its bar is labelled (`checking`, `reindexing`, ...).
+    pub task: String,
+    /// Items done so far.
+    pub done: u64,
+    /// Items in all, as far as known.
+    pub total: u64,
 }
 
 /// The node's book as the peer-to-peer server sees it.
@@ -155,6 +172,7 @@ impl Node {
         let (changes, _) = watch::channel(0);
         let (stop, _) = watch::channel(false);
         let (progress, _) = watch::channel(SyncProgress::default());
+        let (work, _) = watch::channel(WorkProgress::default());
         Ok(Arc::new(Node {
             book,
             dir: dir.to_path_buf(),
@@ -166,6 +184,7 @@ impl Node {
             tasks: Mutex::new(Vec::new()),
             stop,
             progress,
+            work,
         }))
     }
 
@@ -192,6 +211,31 @@ impl Node {
     /// Follows the progress of the sync under way (documents and bytes, both directions).
     pub fn sync_progress(&self) -> watch::Receiver<SyncProgress> {
         self.progress.subscribe()
+    }
+
+    /// How far the long work last started through [`Node::track_work`] has got.
+    pub fn work_progress(&self) -> WorkProgress {
+        self.work.borrow().clone()
+    }
+
+    /// Starts a new piece of long work labelled `task`; the returned observer (items done,
+    /// items in all) is what the work reports to.
+    pub fn track_work(&self, task: &str) -> impl FnMut(u64, u64) + Send + '_ {
+        let mut run = 0;
+        self.work.send_modify(|w| {
+            run = w.run.wrapping_add(1);
+            *w = WorkProgress { run, task: task.to_string(), done: 0, total: 0 };
+        });
+        move |done, total| {
+            self.work.send_if_modified(|w| {
+                // Another caller's work started since: this one no longer owns the report.
+                let ours = w.run == run && (w.done, w.total) != (done, total);
+                if ours {
+                    (w.done, w.total) = (done, total);
+                }
+                ours
+            });
+        }
     }
 
     /// What every sync reports its progress to.

@@ -45,6 +45,16 @@ pub enum SyncError {
         /// What failed.
         reason: String,
     },
+    /// The relay speaks TLS, but its certificate does not chain to a trusted authority.
+    #[error(
+        "{peer} presents a TLS certificate this computer does not trust ({reason}); if your organisation runs its own certificate authority, set SSL_CERT_FILE to its certificate (a PEM file) when you run rapport"
+    )]
+    Certificate {
+        /// Peer address.
+        peer: String,
+        /// What the check found.
+        reason: String,
+    },
     /// The peer refused our credentials.
     #[error("the relay refused the token ({0}); ask the relay's operator for a new one")]
     Unauthorized(String),

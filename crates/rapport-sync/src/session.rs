@@ -47,21 +47,87 @@ pub struct HttpTransport {
     url: String,
     token: String,
     agent: ureq::Agent,
+    /// Why the trusted certificates could not be read (every call fails with it).
+    roots_unreadable: Option<String>,
+}
+
+/// The most a certificate file is read: a whole system bundle is a few hundred KiB.
+const MAX_CERT_FILE: u64 = 4 << 20;
+
+/// The authorities a relay's TLS certificate must chain to: the public web PKI built into
+/// the binary, or, when `SSL_CERT_FILE` names a PEM file (an organisation's own certificate
+/// authority, or the system's bundle), the certificates in it instead, as curl and OpenSSL
+/// read that variable.
+fn relay_roots() -> Result<ureq::tls::RootCerts, String> {
+    let Some(path) = std::env::var_os("SSL_CERT_FILE") else {
+        return Ok(ureq::tls::RootCerts::WebPki);
+    };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let mut pem = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_CERT_FILE + 1), &mut pem))
+        .map_err(|e| format!("SSL_CERT_FILE={shown} cannot be read: {e}"))?;
+    if pem.len() as u64 > MAX_CERT_FILE {
+        return Err(format!("SSL_CERT_FILE={shown} is larger than {} MiB", MAX_CERT_FILE >> 20));
+    }
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(format!("SSL_CERT_FILE={shown} is not a PEM certificate file: {e}")),
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!("SSL_CERT_FILE={shown} holds no PEM certificate"));
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
 }
 
 impl HttpTransport {
     /// A transport to the relay at `url` (e.g. `https://relay.example.com`).
     pub fn new(url: &str, token: &str) -> HttpTransport {
+        let (roots, roots_unreadable) = match relay_roots() {
+            Ok(roots) => (roots, None),
+            Err(why) => (ureq::tls::RootCerts::WebPki, Some(why)),
+        };
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(std::time::Duration::from_secs(120)))
             .http_status_as_error(false)
+            .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
             .build();
-        HttpTransport { url: url.trim_end_matches('/').to_string(), token: token.to_string(), agent: config.into() }
+        HttpTransport {
+            url: url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            agent: config.into(),
+            roots_unreadable,
+        }
+    }
+
+    /// What a failed request means: a certificate this computer does not trust, or a relay
+    /// out of reach.
+    fn failed(&self, e: ureq::Error) -> SyncError {
+        // The handshake runs inside the connection's reads and writes, so rustls's verdict
+        // arrives wrapped in an I/O error.
+        let tls = match &e {
+            ureq::Error::Rustls(tls) => Some(tls),
+            ureq::Error::Io(io) => io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+            _ => None,
+        };
+        match tls {
+            Some(rustls::Error::InvalidCertificate(why)) => {
+                SyncError::Certificate { peer: self.url.clone(), reason: format!("{why:?}") }
+            }
+            _ => SyncError::Unreachable { peer: self.url.clone(), reason: e.to_string() },
+        }
     }
 }
 
 impl Transport for HttpTransport {
     fn call(&mut self, request: &[u8]) -> Result<Vec<u8>, SyncError> {
+        if let Some(why) = &self.roots_unreadable {
+            return Err(SyncError::Unreachable { peer: self.url.clone(), reason: why.clone() });
+        }
         let unreachable =
             |e: &dyn std::fmt::Display| SyncError::Unreachable { peer: self.url.clone(), reason: e.to_string() };
         let mut resp = self
@@ -70,7 +136,7 @@ impl Transport for HttpTransport {
             .header("Authorization", &format!("Bearer {}", self.token))
             .header("Content-Type", "application/x-rapport-sync")
             .send(request)
-            .map_err(|e| unreachable(&e))?;
+            .map_err(|e| self.failed(e))?;
         let status = resp.status().as_u16();
         let body = resp
             .body_mut()
@@ -104,7 +170,12 @@ impl Transport for HttpTransport {
 
     fn concurrent(&self) -> Option<Box<dyn Transport>> {
         // The agent's pool is shared: the second handle opens its own connection.
-        Some(Box::new(HttpTransport { url: self.url.clone(), token: self.token.clone(), agent: self.agent.clone() }))
+        Some(Box::new(HttpTransport {
+            url: self.url.clone(),
+            token: self.token.clone(),
+            agent: self.agent.clone(),
+            roots_unreadable: self.roots_unreadable.clone(),
+        }))
     }
 }
 
