@@ -3,62 +3,10 @@
 //! `rapport sync status` report how it went. Real processes: a relay, a serving node,
 //! and a second node driven by the CLI, all on loopback.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-const NOW: &str = "2026-03-02T10:00:00";
-
-fn rapport(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("RAPPORT_NOW", NOW)
-        .output()
-        .expect("run rapport")
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let o = rapport(data, args);
-    assert!(o.status.success(), "rapport {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn relay_bin() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_rapport")).with_file_name("rapport-relay")
-}
-
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_json(path: &Path, key: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(v) =
-            std::fs::read_to_string(path).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        {
-            if let Some(s) = v[key].as_str() {
-                return s.to_string();
-            }
-        }
-        assert!(Instant::now() < deadline, "{} did not appear", path.display());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
+mod common;
+use common::*;
 
 #[test]
 fn a_serving_node_syncs_in_the_background() {

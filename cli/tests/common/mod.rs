@@ -1,0 +1,135 @@
+//! What the command-line tests share: running `rapport` and a relay as real processes on
+//! loopback, and waiting for them. Each test file uses part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const NOW: &str = "2026-03-02T10:00:00";
+
+pub fn command(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rapport"));
+    c.arg("--data-dir").arg(data).args(args).env("RAPPORT_NOW", NOW).env_remove("RAPPORT_DATA");
+    c
+}
+
+pub fn rapport(data: &Path, args: &[&str]) -> Output {
+    command(data, args).output().expect("run rapport")
+}
+
+/// Runs a command that must succeed; returns what it printed.
+pub fn ok_output(data: &Path, args: &[&str]) -> Output {
+    let o = rapport(data, args);
+    assert!(
+        o.status.success(),
+        "rapport {args:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Runs a command that must succeed; returns its standard output.
+pub fn ok(data: &Path, args: &[&str]) -> String {
+    String::from_utf8_lossy(&ok_output(data, args).stdout).into_owned()
+}
+
+/// Runs a command that must be refused with exit code 2; returns its standard error.
+pub fn refused(data: &Path, args: &[&str]) -> String {
+    let o = rapport(data, args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "rapport {args:?} must exit 2: {}{err}", String::from_utf8_lossy(&o.stdout));
+    err
+}
+
+pub fn relay_bin() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_rapport")).with_file_name("rapport-relay")
+}
+
+pub struct Proc(pub Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn wait_json(path: &Path, key: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(v) =
+            std::fs::read_to_string(path).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        {
+            if let Some(s) = v[key].as_str() {
+                return s.to_string();
+            }
+        }
+        assert!(Instant::now() < deadline, "{} did not appear", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A relay on loopback with one team; `member` adds a member and returns its token.
+pub struct Relay {
+    _proc: Proc,
+    pub dir: PathBuf,
+    pub url: String,
+}
+
+impl Relay {
+    pub fn start(tmp: &Path) -> Relay {
+        assert!(relay_bin().exists(), "{} is missing; `cargo test --workspace` builds it", relay_bin().display());
+        let dir = tmp.join("relay");
+        let proc = Proc(
+            Command::new(relay_bin())
+                .arg("--data")
+                .arg(&dir)
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("relay"),
+        );
+        let url = format!("http://{}", wait_json(&dir.join("relay.json"), "addr"));
+        let relay = Relay { _proc: proc, dir, url };
+        relay.admin(&["team", "create", "east"]);
+        relay
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
+        let o = Command::new(relay_bin()).arg("--data").arg(&self.dir).args(args).output().expect("admin");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    pub fn member(&self, name: &str) -> String {
+        self.admin(&["member", "add", "east", name, "--role", "admin"])
+    }
+}
+
+/// `rapport serve` on port 0, stopped with the test.
+pub fn serve(data: &Path) -> Proc {
+    let _ = std::fs::remove_file(data.join("serve.json"));
+    let node = Proc(
+        command(data, &["serve", "--listen", "127.0.0.1:0", "--sync-interval", "3600"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    wait_json(&data.join("serve.json"), "url");
+    node
+}
+
+pub fn assert_held(data: &Path) {
+    let direct = rapport_store::Store::open(&data.join("book.redb"));
+    assert!(matches!(direct, Err(rapport_store::StoreError::Locked(_))), "the node holds the store");
+}
