@@ -141,6 +141,13 @@ pub enum Command {
     /// While it runs, every other `rapport` command on this data directory goes through
     /// the API transparently.
     Serve(ServeArgs),
+    /// Open the web app in the browser, signed in with a one-time link (needs `rapport
+    /// serve` running on this data directory).
+    Open {
+        /// Print the link instead of opening a browser.
+        #[arg(long)]
+        print: bool,
+    },
     /// The team relay this node syncs with.
     #[command(subcommand)]
     Relay(RelayCmd),
@@ -243,6 +250,10 @@ pub struct ServeArgs {
     /// Seconds between background syncs when nothing changed (changes sync within seconds).
     #[arg(long, default_value_t = 60)]
     pub sync_interval: u64,
+    /// Seconds without a request after which a web app session ends (sign in again with
+    /// `rapport open`); sessions also end 7 days after sign-in.
+    #[arg(long, default_value_t = 8 * 3600)]
+    pub session_idle: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -4,14 +4,14 @@
 
 use crate::args::*;
 use crate::context::{
-    as_of_date, data_dir, default_settings, input, input_error, masking, open, print_rows, store_path, today,
+    as_of_date, data_dir, default_settings, input_error, masking, open, print_rows, store_path, today,
 };
 use crate::out::{self, opt};
 use anyhow::Result;
 #[allow(unused_imports)]
 use rapport_model::Date;
 use rapport_model::*;
-use rapport_node::{canonical_day, Book, CustomerText, Written};
+use rapport_node::{Book, ContactText, CustomerText, InteractionText, OrderText, ServiceText, TaskText, Written};
 use rapport_store::{Filter, Store, StoreError};
 use std::path::Path;
 
@@ -66,43 +66,23 @@ pub fn run(cli: Cli) -> Result<()> {
             at,
         }) => {
             let book = open(&dir)?;
-            let new = NewInteraction {
-                at,
-                channel: Some(Channel::parse(&channel).map_err(input)?),
-                summary,
-                feedback,
-                intent: intent.map(|i| IntentLevel::parse(&i)).transpose().map_err(input)?,
-                next_action,
-                next_due: next_due.as_deref().map(|d| canonical_day("next_due", d)).transpose().map_err(input)?,
-                next_assignee: assignee,
-            };
+            let new =
+                InteractionText { channel, summary, feedback, intent, next_action, next_due, assignee, at }.parse()?;
             done(json, &book.add_interaction(&customer, &new)?, "follow-up recorded")
         }
         Command::Service(ServiceCmd::Add { customer, kind, summary, result, satisfaction, at }) => {
             let book = open(&dir)?;
-            let new = NewServiceRecord {
-                at,
-                kind: Some(ServiceKind::parse(&kind).map_err(input)?),
-                summary,
-                result,
-                satisfaction: satisfaction.map(serde_json_number::Score::Text),
-            };
+            let new = ServiceText { kind, summary, result, satisfaction, at }.parse()?;
             done(json, &book.add_service(&customer, &new)?, "service record added")
         }
         Command::Order(OrderCmd::Add { customer, amount, category, product, date }) => {
             let book = open(&dir)?;
-            let new = NewOrder {
-                date: date.as_deref().map(|d| canonical_day("date", d)).transpose().map_err(input)?,
-                amount: Some(Money::parse("amount", &amount).map_err(input)?),
-                category,
-                product,
-            };
+            let new = OrderText { amount, category, product, date }.parse()?;
             done(json, &book.add_order(&customer, &new)?, "order recorded")
         }
         Command::Task(TaskCmd::Add { customer, what, due, assignee }) => {
             let book = open(&dir)?;
-            let due = canonical_day("due", &due).map_err(input)?;
-            done(json, &book.add_task(&customer, &NewTask { what, assignee, due })?, "task added")
+            done(json, &book.add_task(&customer, &TaskText { what, assignee, due }.parse()?)?, "task added")
         }
         Command::Task(TaskCmd::Done { customer, task, result }) => {
             let book = open(&dir)?;
@@ -216,6 +196,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Tiers(a) => crate::rules::tiers(open(&dir)?.as_ref(), &a, json),
         Command::Serve(a) => crate::serve::serve(&dir, &a, json),
+        Command::Open { print } => crate::serve::open(&dir, print, json),
         Command::Token(t) => crate::serve::token(&dir, t, json),
         Command::BenchHttp(a) => crate::bench_http::run(&dir, &a),
     }
@@ -264,10 +245,6 @@ fn customer_text(f: &CustomerFields, add_tags: Vec<String>, remove_tags: Vec<Str
     }
 }
 
-fn invalid_all(errs: Vec<FieldError>) -> anyhow::Error {
-    StoreError::Invalid(ValidationError { fields: errs }).into()
-}
-
 fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()> {
     match cmd {
         CustomerCmd::Add {
@@ -280,56 +257,14 @@ fn customer(dir: &Path, cmd: CustomerCmd, json: bool, reveal: bool) -> Result<()
             contact_wechat,
         } => {
             let book = open(dir)?;
-            let text = customer_text(&f, Vec::new(), Vec::new());
-            let contacts = match contact_name {
-                Some(name) => vec![NewContact {
-                    name,
-                    position: contact_position,
-                    phone: contact_phone,
-                    email: contact_email,
-                    wechat: contact_wechat,
-                    primary: true,
-                    other_phones: Vec::new(),
-                }],
-                None if contact_phone.is_some() || contact_email.is_some() => {
-                    return Err(input(FieldError::new(
-                        "contact_name",
-                        "is required when a contact phone or email is given",
-                    )))
-                }
-                None => Vec::new(),
+            let contact = ContactText {
+                name: contact_name,
+                position: contact_position,
+                phone: contact_phone,
+                email: contact_email,
+                wechat: contact_wechat,
             };
-            let new = NewCustomer {
-                kind: text.kind().map_err(input)?,
-                name: f.name.clone().unwrap_or_default(),
-                credit_code: f.credit_code.clone(),
-                industry: f.industry.clone(),
-                size: f.size.clone(),
-                revenue_band: f.revenue_band.clone(),
-                address: Address {
-                    province: f.province.clone(),
-                    city: f.city.clone(),
-                    district: f.district.clone(),
-                    street: f.street.clone(),
-                },
-                source: f.source.clone(),
-                stage: text.stage().map_err(input)?,
-                deal: text.deal(None).map_err(invalid_all)?,
-                lost_reason: f.lost_reason.clone(),
-                owner: f.owner.clone(),
-                needs: Needs {
-                    pain_points: f.pain_points.clone(),
-                    timeline: f.timeline.clone(),
-                    budget: f.budget.clone(),
-                    ..Default::default()
-                },
-                notes: f.notes.clone(),
-                priority: f.priority.unwrap_or(false),
-                tags: tags.into_iter().collect(),
-                custom: text.custom().map_err(input)?.into_iter().collect(),
-                contacts,
-                ..NewCustomer::default()
-            };
+            let new = customer_text(&f, Vec::new(), Vec::new()).new_customer(tags, &contact)?;
             let c = book.add_customer(&new)?;
             if json {
                 out::json(&out::masked(&c, masking(reveal)))

@@ -90,11 +90,21 @@ pub fn serve(dir: &Path, a: &ServeArgs, json: bool) -> Result<()> {
                 data_dir_flag(dir)
             );
             println!("  api:     {url}/v1/openapi.json   (docs/api.md)");
+            match rapport_web::sign_in_path(&node) {
+                Ok(path) => println!("  web app: {url}{path}   (a one-time link; later: rapport open)"),
+                Err(e) => eprintln!("warning: no sign-in link for the web app: {e}"),
+            }
             println!("Other rapport commands on this data directory now go through the node. Ctrl-C stops it.");
         }
         let _ = std::io::stdout().flush();
         node.start(a.p2p_listen.as_deref(), std::time::Duration::from_secs(a.sync_interval)).await?;
-        let router = rapport_api::router(node.clone(), TokenSource::file(token_path(dir)));
+        let api = rapport_api::router(node.clone(), TokenSource::file(token_path(dir)));
+        let mut web = rapport_web::WebConfig::loopback(local.port());
+        if !local.ip().is_loopback() {
+            web.hosts.push(local.to_string());
+        }
+        web.idle = std::time::Duration::from_secs(a.session_idle.max(1));
+        let router = rapport_web::router(node.clone(), web).merge(api);
         let served = rapport_api::serve(listener, router, shutdown_signal()).await.context("serving");
         node.stop().await;
         served
@@ -176,4 +186,44 @@ pub fn token(dir: &Path, cmd: TokenCmd, json: bool) -> Result<()> {
         println!("{token}");
         Ok(())
     }
+}
+
+/// `rapport open`: a one-time sign-in link from the running node, opened in the browser
+/// (or printed).
+pub fn open(dir: &Path, print: bool, json: bool) -> Result<()> {
+    let node = rapport_api::client::RemoteBook::connect(dir).map_err(|_| {
+        anyhow::Error::from(rapport_node::NodeError::Refused(format!(
+            "no node is serving {}; start it with `rapport serve{}` first",
+            dir.display(),
+            data_dir_flag(dir)
+        )))
+    })?;
+    let url = node.sign_in_link()?;
+    if json {
+        return out::json(&serde_json::json!({ "url": url }));
+    }
+    if print || !open_browser(&url) {
+        println!("{url}");
+    } else {
+        println!("opened the web app in your browser (the link works once): {url}");
+    }
+    Ok(())
+}
+
+/// Hands `url` to the desktop's browser; false when there is none to hand it to.
+fn open_browser(url: &str) -> bool {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_ok()
 }

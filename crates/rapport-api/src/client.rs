@@ -125,6 +125,12 @@ impl RemoteBook {
         &self.base
     }
 
+    /// A one-time link that signs a browser in to the node's web app.
+    pub fn sign_in_link(&self) -> Result<String, NodeError> {
+        let link: crate::node_api::SignInLink = self.call("POST", "/v1/sign-in", None)?;
+        Ok(format!("{}{}", self.base, link.path))
+    }
+
     /// `POST /v1/import` with the sheet.
     fn import_request(&self, req: &ImportRequest) -> Result<ImportReport, NodeError> {
         let q = query(&[

@@ -348,3 +348,19 @@ pub(crate) async fn demo(State(s): State<AppState>, Json(req): Json<DemoRequest>
     let created = blocking(&s, move |n| n.demo(&req, &mut n.track_work("creating"))).await?;
     Ok(json(StatusCode::CREATED, &created))
 }
+
+/// A one-time link that signs a browser in to the web app.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignInLink {
+    /// The path to open on this node (`/signin?code=...`): it works once, for 5 minutes.
+    pub path: String,
+}
+
+/// A one-time sign-in link for the web app (what `rapport open` opens). The API token
+/// never goes into a URL; the link's code is good once, for 5 minutes.
+#[utoipa::path(post, path = "/v1/sign-in", tag = "node",
+    responses((status = 201, description = "Created", body = SignInLink)))]
+pub(crate) async fn sign_in_link(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let code = s.node().sign_in_codes().mint().map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(json(StatusCode::CREATED, &SignInLink { path: format!("/signin?code={code}") }))
+}

@@ -874,7 +874,7 @@ written_schema!(
 pub const MAX_PAGE: usize = 10_000;
 
 /// Sort keys of `GET /v1/customers` (each also with `-` first for descending).
-pub const SORT_KEYS: [&str; 4] = ["number", "name", "created", "last_interaction"];
+pub const SORT_KEYS: [&str; 4] = rapport_node::views::SORT_KEYS;
 
 /// Tier models (`rapport_rules::TierModel`), any ASCII case.
 pub const TIER_MODELS: [&str; 3] = ["sabc", "abc", "rfm"];

@@ -57,8 +57,6 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     book: Arc<LocalBook>,
     token: TokenSource,
-    /// The list model and the cache of customer responses.
-    views: Views,
     /// The node runtime: its change notification wakes change-feed streams and
     /// background sync after every write.
     node: Arc<rapport_node::Node>,
@@ -158,6 +156,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::node_api::discard))
         .routes(routes!(crate::node_api::sync_progress))
         .routes(routes!(crate::node_api::work_progress))
+        .routes(routes!(crate::node_api::sign_in_link))
         .routes(routes!(crate::node_api::list_peers, crate::node_api::add_peer))
         .routes(routes!(crate::node_api::list_invitations, crate::node_api::invite))
         .routes(routes!(crate::node_api::cancel_invitation))
@@ -190,13 +189,8 @@ pub fn openapi_text() -> String {
 /// The API over `node`, accepting `token` (a fixed token, or the token file re-read
 /// when it changes).
 pub fn router(node: Arc<rapport_node::Node>, token: impl Into<TokenSource>) -> Router {
-    let state = AppState(Arc::new(Inner {
-        book: node.book().clone(),
-        token: token.into(),
-        views: Views::new(VIEW_CACHE_ENTRIES),
-        node,
-        openapi: OnceLock::new(),
-    }));
+    let state =
+        AppState(Arc::new(Inner { book: node.book().clone(), token: token.into(), node, openapi: OnceLock::new() }));
     let (router, doc) = parts();
     let mut text = doc.to_pretty_json().unwrap_or_default();
     text.push('\n');
@@ -311,7 +305,7 @@ async fn settings_write<T: Send + 'static>(
     f: impl FnOnce(&LocalBook) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let r = write(s, f).await;
-    s.0.views.settings_changed();
+    s.0.node.views().settings_changed();
     r
 }
 
@@ -490,123 +484,16 @@ impl ListQuery {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SortBy {
-    Number,
-    Name,
-    Created,
-    LastInteraction,
-}
-
-/// A row's sort key, comparable without allocating; `None` dates sort first.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-enum KeyVal<'a> {
-    Text(&'a str),
-    Day(Option<Date>),
-}
-
-fn key_of(r: &ListRow, k: SortBy) -> KeyVal<'_> {
-    match k {
-        SortBy::Number => KeyVal::Text(""),
-        SortBy::Name => KeyVal::Text(&r.summary.name),
-        SortBy::Created => KeyVal::Day(Some(r.summary.created)),
-        SortBy::LastInteraction => KeyVal::Day(r.summary.last_interaction),
-    }
-}
-
-/// The cursor text of a row's key.
-fn key_text(r: &ListRow, k: SortBy) -> String {
-    match key_of(r, k) {
-        KeyVal::Text(t) => t.to_string(),
-        KeyVal::Day(d) => d.map(|d| d.to_string()).unwrap_or_default(),
-    }
-}
-
-fn hex(s: &str) -> String {
-    s.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<String> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> =
-        (0..s.len() / 2).map(|i| s.get(2 * i..2 * i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect();
-    String::from_utf8(bytes?).ok()
-}
-
-/// Sorts rows and cuts the page after `cursor`: rows after the cursor are selected in
-/// linear time and only the page itself is sorted.
+/// Sorts rows and cuts the page after `cursor` (see [`rapport_node::views::page`]).
 fn page(rows: Vec<Arc<ListRow>>, q: &ListQuery) -> Result<ListPage, ApiError> {
-    let sort = q.sort.as_deref().unwrap_or("number").trim();
-    let (desc, name) = match sort.strip_prefix('-') {
-        Some(n) => (true, n),
-        None => (false, sort),
-    };
-    let key = match name {
-        "number" => SortBy::Number,
-        "name" => SortBy::Name,
-        "created" => SortBy::Created,
-        "last_interaction" => SortBy::LastInteraction,
-        other => {
-            return Err(ApiError::field(
-                "sort",
-                format!("`{other}` is not a sort; use {}, `-` first for descending", SORT_KEYS.join(", ")),
-            ))
-        }
-    };
     let limit = q.limit.as_ref().map_or(50, |l| l.0);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::field("limit", format!("must be between 1 and {}", MAX_PAGE)));
     }
-    let total = rows.len();
-    let order = |a: &Arc<ListRow>, b: &Arc<ListRow>| {
-        let o = (key_of(a, key), a.summary.number.as_str()).cmp(&(key_of(b, key), b.summary.number.as_str()));
-        if desc {
-            o.reverse()
-        } else {
-            o
-        }
-    };
-    let mut rest = rows;
-    if let Some(c) = &q.cursor {
-        let bad = || ApiError::field("cursor", "is not a cursor this API returned");
-        let text = unhex(c).ok_or_else(bad)?;
-        let (k, n) = text.split_once('\u{1f}').ok_or_else(bad)?;
-        let after_key = match key {
-            SortBy::Number | SortBy::Name => KeyVal::Text(k),
-            SortBy::Created | SortBy::LastInteraction if k.is_empty() => KeyVal::Day(None),
-            SortBy::Created | SortBy::LastInteraction => KeyVal::Day(Some(parse_date("cursor", k).map_err(|_| bad())?)),
-        };
-        let after = (after_key, n);
-        rest.retain(|r| {
-            let o = (key_of(r, key), r.summary.number.as_str()).cmp(&(after.0.clone_key(), after.1));
-            if desc {
-                o == std::cmp::Ordering::Less
-            } else {
-                o == std::cmp::Ordering::Greater
-            }
-        });
-    }
-    let more = rest.len() > limit;
-    if more {
-        rest.select_nth_unstable_by(limit, order);
-        rest.truncate(limit);
-    }
-    rest.sort_unstable_by(order);
-    let items: Vec<ListItem> = rest.iter().map(|r| ListItem::of(r)).collect();
-    let next_cursor =
-        if more { rest.last().map(|r| hex(&format!("{}\u{1f}{}", key_text(r, key), r.summary.number))) } else { None };
-    Ok(ListPage { items, next_cursor, total })
-}
-
-impl KeyVal<'_> {
-    fn clone_key(&self) -> KeyVal<'_> {
-        match self {
-            KeyVal::Text(t) => KeyVal::Text(t),
-            KeyVal::Day(d) => KeyVal::Day(*d),
-        }
-    }
+    let sort = q.sort.as_deref().unwrap_or("number");
+    let p = rapport_node::views::page(rows, sort, limit, q.cursor.as_deref()).map_err(StoreError::from)?;
+    let items: Vec<ListItem> = p.rows.iter().map(|r| ListItem::of(r)).collect();
+    Ok(ListPage { items, next_cursor: p.next_cursor, total: p.total })
 }
 
 /// List customers: every filter of `rapport list`, full-text `q`, sort and cursor paging.
@@ -617,7 +504,7 @@ async fn list_customers(State(s): State<AppState>, Query(q): Query<ListQuery>) -
     let filter = q.filter(today)?;
     let text = q.q.clone();
     let st = s.clone();
-    let rows: Vec<Arc<ListRow>> = run(&s, move |b| st.0.views.list(b, &filter, text.as_deref())).await?;
+    let rows: Vec<Arc<ListRow>> = run(&s, move |b| st.0.node.views().list(b, &filter, text.as_deref())).await?;
     Ok(ok(&page(rows, &q)?))
 }
 
@@ -663,7 +550,7 @@ async fn get_customer(
     let cacheable = q.as_of.is_none();
     let view = if cacheable {
         let st = s.clone();
-        run(&s, move |b| st.0.views.customer(b, &key, date)).await?
+        run(&s, move |b| st.0.node.views().customer(b, &key, date)).await?
     } else {
         run(&s, move |b| Views::customer_as_of(b, &key, date).map(Arc::new)).await?
     };

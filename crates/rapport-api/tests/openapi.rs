@@ -182,6 +182,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/v1/sync/discard"),
     ("get", "/v1/sync/progress"),
     ("get", "/v1/work/progress"),
+    ("post", "/v1/sign-in"),
 ];
 
 #[test]

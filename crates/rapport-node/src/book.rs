@@ -630,6 +630,21 @@ impl LocalBook {
         }
         Ok(crate::export::export(&self.store, req, &fields, progress)?.0)
     }
+    /// A contact's data unmasked, for one person to read: written to the team's audit log
+    /// first (who, when, which customer and contact), like a revealing export.
+    pub fn reveal_contact(&self, key: &str, contact: &str) -> Result<Contact, StoreError> {
+        let view = self.customer(key)?;
+        let c = view.customer.find_contact(contact).cloned().ok_or_else(|| {
+            StoreError::NotFound(format!("customer {} has no contact {contact}", view.customer.number))
+        })?;
+        let what = format!(
+            "contact data revealed: customer {} ({}), contact {}",
+            view.customer.number, view.customer.name, c.name
+        );
+        let meta = rapport_doc::ChangeMeta::new(&self.store.identity().member_name, self.now());
+        self.store.edit_settings(|doc| Ok(doc.record_audit(&what, meta)?), |_| Ok(()))?;
+        Ok(c)
+    }
     /// See [`Book`].
     pub fn team(&self) -> Result<crate::Team, StoreError> {
         crate::Team::of(&self.store)

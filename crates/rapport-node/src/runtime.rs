@@ -115,6 +115,10 @@ pub struct Node {
     progress: watch::Sender<SyncProgress>,
     /// How far the long work a caller asked for has got (the last one's when none runs).
     work: watch::Sender<WorkProgress>,
+    /// The read models every face serves lists and customers from.
+    views: crate::views::Views,
+    /// Browser sign-in links waiting to be used.
+    sign_in: crate::signin::SignInCodes,
 }
 
 /// Long work the node runs for a caller (checking indexes, reindexing, exporting,
@@ -185,12 +189,25 @@ impl Node {
             stop,
             progress,
             work,
+            views: crate::views::Views::default(),
+            sign_in: crate::signin::SignInCodes::default(),
         }))
     }
 
     /// The book.
     pub fn book(&self) -> &Arc<LocalBook> {
         &self.book
+    }
+
+    /// The read models (list rows, cached customer responses) the API and the web app
+    /// share.
+    pub fn views(&self) -> &crate::views::Views {
+        &self.views
+    }
+
+    /// Sign-in links for the web app.
+    pub fn sign_in_codes(&self) -> &crate::signin::SignInCodes {
+        &self.sign_in
     }
 
     /// The data directory.

@@ -5,12 +5,15 @@
 //! `GET /v1/export?...`) are read here, by one function each, so both refuse the same values
 //! with the same words and select the same customers. Every bad value is reported at once,
 //! each naming its field. This module reads text only: it never opens a store, and never
-//! decides which customers match (that is [`rapport_store::Matcher`]).
+//! decides which customers match (that is [`rapport_store::Matcher`]). The web app's forms
+//! are read here too ([`CustomerText::new_customer`], [`InteractionText`], [`OrderText`],
+//! [`ServiceText`], [`TaskText`]), so a form and a command refuse the same values.
 
-use crate::parse_day;
+use crate::{canonical_day, parse_day};
 use rapport_model::{
-    industry, parse_date, AddressPatch, CustomerPatch, Date, Deal, FieldError, Kind, Money, NeedsPatch, Stage,
-    ValidationError,
+    industry, parse_date, Address, AddressPatch, Channel, CustomerPatch, Date, Deal, FieldError, IntentLevel, Kind,
+    Money, Needs, NeedsPatch, NewContact, NewCustomer, NewInteraction, NewOrder, NewServiceRecord, NewTask,
+    ServiceKind, Stage, ValidationError,
 };
 use rapport_store::{Filter, StoreError};
 
@@ -269,6 +272,204 @@ impl CustomerText {
             add_tags: self.add_tags.iter().cloned().collect(),
             remove_tags: self.remove_tags.iter().cloned().collect(),
         })
+    }
+}
+
+/// A new customer's first contact, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ContactText {
+    /// Name (required when a phone or email is given).
+    pub name: Option<String>,
+    /// Position.
+    pub position: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// WeChat id.
+    pub wechat: Option<String>,
+}
+
+/// Empty text is no value: a form sends every field, filled or not.
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+impl CustomerText {
+    /// The new customer this text describes, with `tags` and a first contact: what
+    /// `rapport customer add` and the web app's form create. Every refused value is reported.
+    pub fn new_customer(&self, tags: Vec<String>, contact: &ContactText) -> Result<NewCustomer, StoreError> {
+        let mut errs: Vec<FieldError> = Vec::new();
+        let kind = kept(&mut errs, self.kind()).flatten();
+        let stage = kept(&mut errs, self.stage()).flatten();
+        let deal = self.deal(None).map_err(|e| errs.extend(e)).ok().flatten();
+        let custom = kept(&mut errs, self.custom()).unwrap_or_default();
+        let contacts = match given(&contact.name) {
+            Some(name) => vec![NewContact {
+                name,
+                position: given(&contact.position),
+                phone: given(&contact.phone),
+                email: given(&contact.email),
+                wechat: given(&contact.wechat),
+                primary: true,
+                other_phones: Vec::new(),
+            }],
+            None if given(&contact.phone).is_some() || given(&contact.email).is_some() => {
+                errs.push(FieldError::new("contact_name", "is required when a contact phone or email is given"));
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        ValidationError::check(errs).map_err(StoreError::Invalid)?;
+        Ok(NewCustomer {
+            kind,
+            name: self.name.clone().unwrap_or_default(),
+            credit_code: given(&self.credit_code),
+            industry: given(&self.industry),
+            size: given(&self.size),
+            revenue_band: given(&self.revenue_band),
+            address: Address {
+                province: given(&self.province),
+                city: given(&self.city),
+                district: given(&self.district),
+                street: given(&self.street),
+            },
+            source: given(&self.source),
+            stage,
+            deal,
+            lost_reason: given(&self.lost_reason),
+            owner: given(&self.owner),
+            needs: Needs {
+                pain_points: given(&self.pain_points),
+                timeline: given(&self.timeline),
+                budget: given(&self.budget),
+                ..Default::default()
+            },
+            notes: self.notes.clone(),
+            priority: self.priority.unwrap_or(false),
+            tags: tags.into_iter().collect(),
+            custom: custom.into_iter().collect(),
+            contacts,
+            ..NewCustomer::default()
+        })
+    }
+}
+
+/// A follow-up, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct InteractionText {
+    /// phone, visit, wechat, email, meeting, other (or the Chinese term).
+    pub channel: String,
+    /// What was said.
+    pub summary: String,
+    /// The customer's feedback.
+    pub feedback: Option<String>,
+    /// Intent level after the follow-up.
+    pub intent: Option<String>,
+    /// The next step.
+    pub next_action: Option<String>,
+    /// When the next step is due.
+    pub next_due: Option<String>,
+    /// Who takes the next step.
+    pub assignee: Option<String>,
+    /// When it happened (default now).
+    pub at: Option<String>,
+}
+
+impl InteractionText {
+    /// The follow-up to record; every refused value is reported.
+    pub fn parse(&self) -> Result<NewInteraction, StoreError> {
+        let mut errs = Vec::new();
+        let channel = kept(&mut errs, Channel::parse(self.channel.trim()));
+        let intent = kept(&mut errs, given(&self.intent).map(|i| IntentLevel::parse(&i)).transpose()).flatten();
+        let next_due =
+            kept(&mut errs, given(&self.next_due).map(|d| canonical_day("next_due", &d)).transpose()).flatten();
+        ValidationError::check(errs).map_err(StoreError::Invalid)?;
+        Ok(NewInteraction {
+            at: given(&self.at),
+            channel,
+            summary: self.summary.clone(),
+            feedback: given(&self.feedback),
+            intent,
+            next_action: given(&self.next_action),
+            next_due,
+            next_assignee: given(&self.assignee),
+        })
+    }
+}
+
+/// An order, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct OrderText {
+    /// Amount in yuan (`12,800.50`, `1.2万`).
+    pub amount: String,
+    /// Product category.
+    pub category: String,
+    /// Product.
+    pub product: Option<String>,
+    /// Order date (default today).
+    pub date: Option<String>,
+}
+
+impl OrderText {
+    /// The order to record; every refused value is reported.
+    pub fn parse(&self) -> Result<NewOrder, StoreError> {
+        let mut errs = Vec::new();
+        let amount = kept(&mut errs, Money::parse("amount", &self.amount));
+        let date = kept(&mut errs, given(&self.date).map(|d| canonical_day("date", &d)).transpose()).flatten();
+        ValidationError::check(errs).map_err(StoreError::Invalid)?;
+        Ok(NewOrder { date, amount, category: self.category.trim().to_string(), product: given(&self.product) })
+    }
+}
+
+/// A service record, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceText {
+    /// install, repair, complaint, consultation, visit (or the Chinese term).
+    pub kind: String,
+    /// What was done.
+    pub summary: String,
+    /// The outcome.
+    pub result: Option<String>,
+    /// Satisfaction 1-5.
+    pub satisfaction: Option<String>,
+    /// When (default now).
+    pub at: Option<String>,
+}
+
+impl ServiceText {
+    /// The service record to add; every refused value is reported.
+    pub fn parse(&self) -> Result<NewServiceRecord, StoreError> {
+        let mut errs = Vec::new();
+        let kind = kept(&mut errs, ServiceKind::parse(self.kind.trim()));
+        ValidationError::check(errs).map_err(StoreError::Invalid)?;
+        Ok(NewServiceRecord {
+            at: given(&self.at),
+            kind,
+            summary: self.summary.clone(),
+            result: given(&self.result),
+            satisfaction: given(&self.satisfaction).map(rapport_model::serde_json_number::Score::Text),
+        })
+    }
+}
+
+/// A task, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct TaskText {
+    /// What to do.
+    pub what: String,
+    /// When it is due.
+    pub due: String,
+    /// Who does it (default: this node's member).
+    pub assignee: Option<String>,
+}
+
+impl TaskText {
+    /// The task to add.
+    pub fn parse(&self) -> Result<NewTask, StoreError> {
+        let due =
+            canonical_day("due", &self.due).map_err(|e| StoreError::Invalid(ValidationError { fields: vec![e] }))?;
+        Ok(NewTask { what: self.what.clone(), assignee: given(&self.assignee), due })
     }
 }
 
