@@ -36,7 +36,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -106,7 +106,6 @@ impl Modify for Security {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         // Only the HTML report pages, which a browser opens without a header.
-        components.add_security_scheme("query_token", SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("token"))));
         openapi.security =
             Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
     }
@@ -148,8 +147,6 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(team))
         .routes(routes!(all_reports))
         .routes(routes!(one_report))
-        .routes(routes!(reports_page))
-        .routes(routes!(report_page))
         .routes(routes!(merge_customer))
         .routes(routes!(sync_status, crate::node_api::sync_now))
         .routes(routes!(crate::node_api::get_relay, crate::node_api::put_relay))
@@ -238,17 +235,9 @@ async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Re
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim());
-    // A browser opening a report page cannot send a header; those pages (and only they)
-    // also take the token as a query parameter.
-    let in_query = || {
-        req.uri()
-            .path()
-            .starts_with("/reports/")
-            .then(|| req.uri().query())
-            .flatten()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")))
-    };
-    match offered.or_else(in_query) {
+    // The token comes in the header only, never in a URL (the web app's report pages use
+    // its session cookie).
+    match offered {
         Some(t) if s.0.token.accepts(t) => next.run(req).await,
         _ => ApiError::Unauthorized.into_response(),
     }
@@ -957,27 +946,6 @@ pub struct ReportQuery {
     pub archived: Option<bool>,
 }
 
-/// Report parameters of the HTML pages: those of [`ReportQuery`] and the token, which a
-/// browser cannot send as a header (see `authenticate`; documented as the pages'
-/// `query_token` security scheme).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportPageQuery {
-    from: Option<Day>,
-    to: Option<Day>,
-    as_of: Option<Day>,
-    model: Option<TierModelName>,
-    archived: Option<bool>,
-    #[allow(dead_code)]
-    token: Option<String>,
-}
-
-impl From<ReportPageQuery> for ReportQuery {
-    fn from(q: ReportPageQuery) -> ReportQuery {
-        ReportQuery { from: q.from, to: q.to, as_of: q.as_of, model: q.model, archived: q.archived }
-    }
-}
-
 /// A report named in the path.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -1010,11 +978,6 @@ async fn compute_reports(s: &AppState, names: Vec<ReportName>, q: &ReportQuery) 
     run(s, move |b| b.reports(&names, &window, model)).await
 }
 
-fn html_page(reports: &[Report], title: &str, book: &LocalBook) -> Response {
-    let page = rapport_reports::render_html(reports, title, book.now());
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
-}
-
 /// Every report (source mix, industries, funnel, conversion, owners, churn risk, concentration, tiers).
 #[utoipa::path(get, path = "/v1/reports", tag = "reports", params(ReportQuery),
     responses((status = 200, description = "OK", body = Vec<ReportObject>), (status = 422, description = "Invalid input: a window that ends before it starts", body = Problem, content_type = "application/problem+json")))]
@@ -1033,30 +996,6 @@ async fn one_report(
     let name = report_name(&p.name)?;
     let mut r = compute_reports(&s, vec![name], &q).await?;
     Ok(ok(&r.pop()))
-}
-
-/// Every report as one self-contained HTML page with SVG charts (no scripts, no external
-/// resources). A browser cannot send the header, so the token may also come as `?token=`.
-#[utoipa::path(get, path = "/reports/", tag = "reports", params(ReportQuery),
-    security(("bearer" = []), ("query_token" = [])),
-    responses((status = 200, description = "The page", body = String, content_type = "text/html; charset=utf-8"), (status = 422, description = "Invalid input: a window that ends before it starts", body = Problem, content_type = "application/problem+json")))]
-async fn reports_page(State(s): State<AppState>, Query(q): Query<ReportPageQuery>) -> Result<Response, ApiError> {
-    let reports = compute_reports(&s, ReportName::all().to_vec(), &q.into()).await?;
-    Ok(html_page(&reports, "Rapport reports", &s.0.book))
-}
-
-/// One report as a self-contained HTML page (the token may also come as `?token=`).
-#[utoipa::path(get, path = "/reports/{name}", tag = "reports", params(ReportPath, ReportQuery),
-    security(("bearer" = []), ("query_token" = [])),
-    responses((status = 200, description = "The page", body = String, content_type = "text/html; charset=utf-8"), (status = 422, description = "Invalid input: a window that ends before it starts", body = Problem, content_type = "application/problem+json")))]
-async fn report_page(
-    State(s): State<AppState>,
-    Path(p): Path<ReportPath>,
-    Query(q): Query<ReportPageQuery>,
-) -> Result<Response, ApiError> {
-    let name = report_name(&p.name)?;
-    let reports = compute_reports(&s, vec![name], &q.into()).await?;
-    Ok(html_page(&reports, name.title(), &s.0.book))
 }
 
 /// Largest sheet `POST /v1/import` accepts (a 100,000-row CSV is about 20 MiB).

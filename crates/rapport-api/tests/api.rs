@@ -333,7 +333,7 @@ fn duplicates_are_found_and_merged_through_the_api() {
 }
 
 #[test]
-fn reports_are_served_as_json_and_as_html_pages() {
+fn reports_are_served_as_json() {
     let node = start(30);
     let all = node.get("/v1/reports?as_of=2026-06-01");
     assert_eq!(all.status, 200, "{}", all.body);
@@ -350,16 +350,9 @@ fn reports_are_served_as_json_and_as_html_pages() {
     problem(&node.get("/v1/reports/nope"), 422, "validation");
     problem(&node.get("/v1/reports/funnel?from=2026-05-01&to=2026-01-01"), 422, "validation");
     problem(&node.get("/v1/reports/funnel?from=yesterday"), 422, "validation");
-    let page = node.get("/reports/");
-    assert_eq!(page.status, 200);
-    assert!(page.header("content-type").is_some_and(|c| c.starts_with("text/html")));
-    assert!(page.body.contains("<svg") && !page.body.contains("<script"), "self-contained page with SVG charts");
-    let one = node.get("/reports/concentration");
-    assert!(one.body.contains("<svg"));
-    // A browser cannot send the header: report pages (and only they) take the token in the query.
-    let anon = node.raw("GET", &format!("/reports/funnel?token={TOKEN}"), None, &[], false);
-    assert_eq!(anon.status, 200, "{}", anon.body);
-    assert_eq!(node.raw("GET", "/reports/funnel?token=wrong", None, &[], false).status, 401);
+    // Report pages are the web app's (with its session); the API serves none, and never
+    // takes the token in a URL.
+    assert_eq!(node.raw("GET", &format!("/reports/funnel?token={TOKEN}"), None, &[], false).status, 401);
     assert_eq!(node.raw("GET", &format!("/v1/reports/funnel?token={TOKEN}"), None, &[], false).status, 401);
 }
 

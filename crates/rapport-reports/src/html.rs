@@ -74,13 +74,21 @@ pub fn render_html(reports: &[Report], title: &str, generated_at: DateTime) -> S
         s.push_str("</nav>");
     }
     s.push_str("</header><main>");
+    s.push_str(&render_sections(reports));
+    s.push_str("</main></body></html>\n");
+    s
+}
+
+/// The reports' sections alone (key figures, chart, table, notes each), for a page that
+/// has its own frame and styles (the web app's).
+pub fn render_sections(reports: &[Report]) -> String {
+    let mut s = String::with_capacity(16_384);
     if reports.is_empty() {
         s.push_str("<p class=\"muted\">No reports.</p>");
     }
     for r in reports {
         section(&mut s, r);
     }
-    s.push_str("</main></body></html>\n");
     s
 }
 

@@ -84,9 +84,9 @@ impl M {
 mod tests {
     use super::*;
 
-    const NAMESPACES: [&str; 20] = [
+    const NAMESPACES: [&str; 21] = [
         "agenda", "conflict", "contact", "customer", "explain", "field", "figures", "followup", "form", "history",
-        "list", "live", "nav", "order", "service", "signin", "sort", "sync", "task", "team",
+        "list", "live", "nav", "order", "reports", "service", "signin", "sort", "sync", "task", "team",
     ];
 
     #[test]

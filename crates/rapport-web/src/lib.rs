@@ -26,6 +26,7 @@ pub mod guard;
 mod i18n;
 mod layout;
 mod live;
+mod reports;
 mod session;
 
 use axum::routing::{get, post};
@@ -100,6 +101,9 @@ pub fn router(node: Arc<Node>, config: WebConfig) -> Router {
         .route("/customers/{key}/tasks/{task}/done", post(customers::complete_task))
         .route("/customers/{key}/contacts/{contact}/reveal", post(customers::reveal))
         .route("/agenda", get(daily::agenda))
+        .route("/reports", get(reports::all))
+        .route("/reports/", get(reports::all))
+        .route("/reports/{name}", get(reports::one))
         .route("/sync", get(daily::sync_status))
         .route("/team", get(daily::team))
         .route("/live", get(live::live))

@@ -1,0 +1,301 @@
+//! The web app in a real browser (headless Chromium over WebDriver) against a real node:
+//! sign in, search, open a customer, add a follow-up, a validation error shown at its
+//! field, an edit that needs a reason, a teammate's change (a second node syncing through
+//! a real relay) appearing live, and no serious accessibility violation on any page
+//! (axe-core). Screenshots go to `target/web-screenshots/`. The safety checks (foreign
+//! Host, CSRF, expired sessions, tokens in URLs) run over plain HTTP.
+
+mod browser;
+mod common;
+
+use browser::Browser;
+use common::*;
+use serde_json::json;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn serve_with(data: &Path, extra: &[&str]) -> (Proc, String) {
+    let _ = std::fs::remove_file(data.join("serve.json"));
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--sync-interval", "3600"];
+    args.extend_from_slice(extra);
+    let node = Proc(command(data, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve"));
+    let url = wait_json(&data.join("serve.json"), "url");
+    (node, url)
+}
+
+fn sign_in_link(data: &Path) -> String {
+    ok(data, &["open", "--print"]).trim().to_string()
+}
+
+fn add_customer(data: &Path, name: &str, phone: &str) -> String {
+    let out = ok(
+        data,
+        &[
+            "--json",
+            "customer",
+            "add",
+            "--kind",
+            "company",
+            "--name",
+            name,
+            "--industry",
+            "C",
+            "--source",
+            "referral",
+            "--contact-name",
+            "张伟",
+            "--contact-phone",
+            phone,
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("customer add --json");
+    v["number"].as_str().expect("a number").to_string()
+}
+
+fn assert_accessible(b: &Browser, page: &str) {
+    let v = b.accessibility_violations();
+    assert!(v.is_empty(), "axe-core found serious accessibility violations on {page}: {v:#?}");
+}
+
+#[test]
+fn main_flows_in_a_real_browser() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    ok(&a, &["init", "--name", "Li Wei"]);
+    ok(&a, &["relay", "set", &relay.url, &ta]);
+    let target = add_customer(&a, "苏州精工科技有限公司", "13812345678");
+    for (i, name) in ["杭州远景贸易有限公司", "宁波海天塑机集团", "上海浦江物流有限公司"].iter().enumerate()
+    {
+        add_customer(&a, name, &format!("1390000000{i}"));
+    }
+    ok(&a, &["sync"]);
+    ok(&b, &["init", "--name", "Wang Fang"]);
+    ok(&b, &["relay", "set", &relay.url, &tb]);
+    ok(&b, &["sync"]);
+    let (_node, url) = serve_with(&a, &[]);
+
+    let browser = Browser::start();
+    // Sign in with a one-time link: the list.
+    browser.go(&sign_in_link(&a));
+    browser.wait_for("the customer list", 10, |b| b.text("h1") == "客户");
+    assert!(browser.text("#rows").contains("苏州精工科技有限公司"));
+    browser.screenshot("customers");
+    assert_accessible(&browser, "the customer list");
+
+    // Search as you type narrows the rows without a reload.
+    browser.run("window.__stay = 1;", json!([]));
+    browser.find("#q").type_text("精工");
+    browser.wait_for("search results", 10, |b| {
+        let rows = b.text("#rows");
+        rows.contains("苏州精工科技有限公司") && !rows.contains("杭州远景贸易有限公司")
+    });
+    assert_eq!(browser.run("return window.__stay;", json!([])), json!(1), "search reloaded the page");
+    browser.screenshot("search");
+
+    // Open the customer: masked contact, audited reveal.
+    browser.find(&format!("a[href='/customers/{target}']")).click();
+    browser.wait_for("the customer page", 10, |b| b.text("h1").contains("苏州精工科技有限公司"));
+    let page = browser.text("main");
+    assert!(!page.contains("13812345678") && page.contains("138"), "the phone is masked: {page}");
+    browser.find("form.reveal button").click();
+    browser.wait_for("the revealed contact", 10, |b| b.text(".contact.revealed").contains("13812345678"));
+    browser.screenshot("customer");
+    assert_accessible(&browser, "a customer's page");
+    let audit = ok(&a, &["--json", "audit"]);
+    assert!(audit.contains("contact data revealed") && audit.contains(&target), "{audit}");
+
+    // Add a follow-up.
+    browser.go(&format!("{url}/customers/{target}/follow-ups"));
+    browser.find("#summary").type_text("电话沟通，客户希望下周看样品");
+    browser.find("form.form button[type=submit]").click();
+    browser.wait_for("the follow-up on the timeline", 10, |b| b.text("#timeline").contains("客户希望下周看样品"));
+
+    // A validation error is shown at its field, and nothing is stored.
+    browser.go(&format!("{url}/customers/{target}/orders"));
+    browser.find("#amount").type_text("很多钱");
+    browser.find("#category").type_text("设备");
+    browser.find("form.form button[type=submit]").click();
+    browser.wait_for("the amount's error", 10, |b| !b.text("[data-field=amount] .error").is_empty());
+    assert_eq!(
+        browser.run("return document.getElementById('amount').getAttribute('aria-invalid');", json!([])),
+        json!("true")
+    );
+    browser.screenshot("order-error");
+    assert_accessible(&browser, "a form with an error");
+    assert!(!ok(&a, &["--json", "customer", "show", &target]).contains("设备"), "a refused order is not stored");
+
+    // An edit that changes the stage needs a reason; the error sits at the reason field.
+    browser.go(&format!("{url}/customers/{target}/edit"));
+    browser.run("document.getElementById('stage').value = 'intent';", json!([]));
+    browser.find("form.form button[type=submit]").click();
+    browser.wait_for("the reason's error", 10, |b| !b.text("[data-field=reason] .error").is_empty());
+    browser.screenshot("edit-reason");
+    browser.find("#reason").type_text("客户确认有采购计划");
+    browser.find("form.form button[type=submit]").click();
+    browser.wait_for("the saved edit", 10, |b| {
+        b.text("h1").contains("苏州精工科技有限公司") && b.text("main").contains("客户确认有采购计划")
+    });
+    let shown = ok(&a, &["--json", "customer", "show", &target]);
+    assert!(shown.contains("\"intent\""), "the stage changed: {shown}");
+
+    // A teammate's follow-up arrives by sync and shows up on the open page, no reload.
+    browser.run("window.__stay = 2;", json!([]));
+    ok(&b, &["sync"]);
+    ok(&b, &["interaction", "add", &target, "--channel", "visit", "--summary", "王芳上门拜访，确认报价"]);
+    ok(&b, &["sync"]);
+    ok(&a, &["sync"]);
+    browser.wait_for("the teammate's follow-up, live", 10, |b| b.text("#timeline").contains("王芳上门拜访"));
+    assert_eq!(browser.run("return window.__stay;", json!([])), json!(2), "the page was reloaded");
+    browser.screenshot("live");
+
+    // The other pages a rep uses each day: no serious accessibility violation, and the
+    // English switch.
+    for (path, name) in [
+        ("/agenda", "agenda"),
+        ("/reports", "reports"),
+        ("/sync", "sync"),
+        ("/team", "team"),
+        ("/customers/new", "new-customer"),
+    ] {
+        browser.go(&format!("{url}{path}"));
+        browser.find("main h1");
+        browser.screenshot(name);
+        assert_accessible(&browser, path);
+    }
+    browser.go(&format!("{url}/customers"));
+    browser.run("var s = document.getElementById('lang'); s.value = 'en'; s.form.submit();", json!([]));
+    browser.wait_for("English", 10, |b| b.text("h1") == "Customers");
+    browser.screenshot("customers-en");
+}
+
+/// A raw request, so the Host header is exactly what the test says.
+fn raw(addr: &str, request: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    s.write_all(request.as_bytes()).expect("send");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+fn status(resp: &str) -> u16 {
+    resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// Signs in over HTTP; returns the session cookie and a page's CSRF token.
+fn session(addr: &str, data: &Path) -> (String, String) {
+    let link = sign_in_link(data);
+    let path = link.split_once(addr).map(|(_, p)| p).expect("a link to this node");
+    let r = raw(addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+    assert_eq!(status(&r), 303, "{r}");
+    let cookie = r
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let set = r.lines().find(|l| l.starts_with("set-cookie: ")).unwrap_or_default();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let page =
+        raw(addr, &format!("GET /customers HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"));
+    assert_eq!(status(&page), 200, "{page}");
+    let csrf = page
+        .split("name=\"csrf\" content=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the page's CSRF token")
+        .to_string();
+    (cookie, csrf)
+}
+
+fn post(addr: &str, path: &str, cookie: &str, body: &str) -> String {
+    raw(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+#[test]
+fn the_web_app_refuses_foreign_hosts_forged_forms_ended_sessions_and_tokens_in_urls() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("a");
+    ok(&data, &["init", "--name", "Li Wei"]);
+    let number = add_customer(&data, "苏州精工科技有限公司", "13812345678");
+    let (_node, url) = serve_with(&data, &["--session-idle", "2"]);
+    let addr = url.trim_start_matches("http://").to_string();
+    let (cookie, csrf) = session(&addr, &data);
+
+    // Every answer carries the policy: no inline script, no referrer.
+    let page = raw(
+        &addr,
+        &format!("GET /customers HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    let lower = page.to_lowercase();
+    assert!(lower.contains("content-security-policy: default-src 'none'; script-src 'self';"), "{page}");
+    assert!(!lower.contains("unsafe-inline") && lower.contains("referrer-policy: no-referrer"), "{page}");
+    assert!(!page.contains("<script>") && !page.contains(" onclick="), "no inline script in pages");
+
+    // DNS rebinding: the right port under another name is refused, signed in or not.
+    for host in ["evil.example:80", &format!("attacker.example:{}", addr.rsplit(':').next().unwrap_or(""))] {
+        let r = raw(
+            &addr,
+            &format!("GET /customers HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status(&r), 421, "Host {host}: {r}");
+    }
+
+    // A form without its CSRF token, or with another's, changes nothing.
+    let body = "channel=phone&summary=%E4%BC%AA%E9%80%A0";
+    let before = ok(&data, &["--json", "customer", "show", &number]);
+    let r = post(&addr, &format!("/customers/{number}/follow-ups"), &cookie, body);
+    assert_eq!(status(&r), 403, "{r}");
+    let r =
+        post(&addr, &format!("/customers/{number}/follow-ups"), &cookie, &format!("{body}&csrf=0000{}", &csrf[4..]));
+    assert_eq!(status(&r), 403, "{r}");
+    assert_eq!(before, ok(&data, &["--json", "customer", "show", &number]), "a forged form changed the customer");
+    // ...and with it, the write goes through (so the refusals above mean something).
+    let r = post(&addr, &format!("/customers/{number}/follow-ups"), &cookie, &format!("{body}&csrf={csrf}"));
+    assert_eq!(status(&r), 303, "{r}");
+
+    // The API token in a query string signs nothing in, on report pages or anywhere.
+    let token = ok(&data, &["token", "show"]).trim().to_string();
+    for path in [format!("/reports/?token={token}"), format!("/customers?token={token}"), format!("/?token={token}")] {
+        let r = raw(&addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+        assert!(matches!(status(&r), 303 | 401), "{path} answered without a session: {r}");
+        assert!(!r.contains("苏州精工科技有限公司"), "{path} showed the book");
+    }
+    // A sign-in link works once.
+    let link = sign_in_link(&data);
+    let path = link.split_once(addr.as_str()).map(|(_, p)| p.to_string()).unwrap_or_default();
+    let first = raw(&addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+    assert!(first.contains("set-cookie: rapport_session="), "{first}");
+    let again = raw(&addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+    assert!(!again.contains("set-cookie: rapport_session="), "a used link signed in again: {again}");
+
+    // An idle session ends (this node: after 2 s), and signing out ends one at once.
+    std::thread::sleep(Duration::from_millis(2500));
+    let r = raw(
+        &addr,
+        &format!("GET /customers HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status(&r), 303, "an expired session was accepted: {r}");
+    assert!(r.contains("location: /signed-out"), "{r}");
+    let r = post(&addr, &format!("/customers/{number}/follow-ups"), &cookie, &format!("{body}&csrf={csrf}"));
+    assert_eq!(status(&r), 401, "an expired session wrote: {r}");
+    let (cookie, csrf) = session(&addr, &data);
+    let r = post(&addr, "/signout", &cookie, &format!("csrf={csrf}"));
+    assert_eq!(status(&r), 303, "{r}");
+    let r = raw(
+        &addr,
+        &format!("GET /customers HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(r.contains("location: /signed-out"), "a signed-out session still works: {r}");
+    let _ = Command::new("true").status();
+}

@@ -1,0 +1,105 @@
+//! `GET /reports` and `GET /reports/{name}`: the book's reports inside the app, over a date
+//! window, signed in with the session (the API token never goes into a URL).
+
+use crate::customers::on_book;
+use crate::error::WebError;
+use crate::i18n::M;
+use crate::layout::{field, page, text_input, Section};
+use crate::session::Signed;
+use crate::Web;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use maud::{html, PreEscaped};
+use rapport_reports::{ReportName, Window};
+use rapport_rules::TierModel;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default, Clone)]
+pub(crate) struct ReportForm {
+    from: Option<String>,
+    to: Option<String>,
+    as_of: Option<String>,
+    archived: Option<String>,
+}
+
+fn day(field: &str, v: &Option<String>) -> Result<Option<rapport_model::Date>, WebError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => Ok(Some(rapport_node::parse_day(field, d).map_err(|e| WebError::Invalid(vec![e]))?)),
+        None => Ok(None),
+    }
+}
+
+async fn reports_page(
+    web: Web,
+    signed: Signed,
+    names: Vec<ReportName>,
+    f: ReportForm,
+    path: String,
+) -> Result<Response, WebError> {
+    let m = M(signed.lang);
+    let window = (|| -> Result<(Option<_>, Option<_>, Option<_>), WebError> {
+        Ok((day("from", &f.from)?, day("to", &f.to)?, day("as_of", &f.as_of)?))
+    })();
+    let (errors, sections) = match window {
+        Err(e) => (e.fields().map(<[_]>::to_vec).unwrap_or_default(), String::new()),
+        Ok((from, to, as_of)) => {
+            let archived = f.archived.is_some();
+            let r = on_book(&web, move |book| {
+                let w =
+                    Window { from, to, as_of: as_of.unwrap_or_else(|| book.now().date()), include_archived: archived };
+                Ok(book.reports(&names, &w, TierModel::Sabc)?)
+            })
+            .await;
+            match r {
+                Ok(reports) => (Vec::new(), rapport_reports::render_sections(&reports)),
+                Err(e) => match e.fields() {
+                    Some(errs) => (errs.to_vec(), String::new()),
+                    None => return Err(e),
+                },
+            }
+        }
+    };
+    let err = |name: &str| errors.iter().find(|e| e.field == name).map(|e| e.reason.as_str());
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let content = html! {
+        h1 { (m.t("reports.title")) }
+        nav class="report-links" aria-label=(m.t("reports.which")) {
+            a href="/reports" { (m.t("reports.all")) }
+            @for n in ReportName::all() { " · " a href={ "/reports/" (n.as_str()) } { (n.title()) } }
+        }
+        form method="get" action=(path) class="filters" {
+            (field("from", m.t("reports.from"), text_input("from", &v(&f.from), err("from"), "date"), err("from")))
+            (field("to", m.t("reports.to"), text_input("to", &v(&f.to), err("to"), "date"), err("to")))
+            (field("as_of", m.t("reports.as_of"), text_input("as_of", &v(&f.as_of), err("as_of"), "date"), err("as_of")))
+            div class="field check" {
+                input type="checkbox" id="archived" name="archived" value="1" checked[f.archived.is_some()];
+                label for="archived" { (m.t("field.archived")) }
+            }
+            div class="actions" { button type="submit" { (m.t("list.apply")) } }
+        }
+        div class="reports" { (PreEscaped(sections)) }
+    };
+    Ok(Html(page(&signed, Section::Reports, &path, m.t("reports.title"), content).into_string()).into_response())
+}
+
+/// `GET /reports`: every report.
+pub(crate) async fn all(
+    State(web): State<Web>,
+    Extension(signed): Extension<Signed>,
+    Query(f): Query<ReportForm>,
+) -> Result<Response, WebError> {
+    reports_page(web, signed, ReportName::all().to_vec(), f, "/reports".into()).await
+}
+
+/// `GET /reports/{name}`: one report.
+pub(crate) async fn one(
+    State(web): State<Web>,
+    Extension(signed): Extension<Signed>,
+    Path(name): Path<String>,
+    Query(f): Query<ReportForm>,
+) -> Result<Response, WebError> {
+    let n: ReportName =
+        name.parse().map_err(|e: rapport_reports::ReportError| WebError::field("name", &e.to_string()))?;
+    reports_page(web, signed, vec![n], f, format!("/reports/{}", n.as_str())).await
+}
