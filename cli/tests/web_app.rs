@@ -72,6 +72,8 @@ fn main_flows_in_a_real_browser() {
     {
         add_customer(&a, name, &format!("1390000000{i}"));
     }
+    // A likely duplicate (the same phone as 宁波海天塑机集团's contact).
+    let twin = add_customer(&a, "宁波海天塑机集团有限公司", "13900000001");
     ok(&a, &["sync"]);
     ok(&b, &["init", "--name", "Wang Fang"]);
     ok(&b, &["relay", "set", &relay.url, &tb]);
@@ -142,7 +144,71 @@ fn main_flows_in_a_real_browser() {
     let shown = ok(&a, &["--json", "customer", "show", &target]);
     assert!(shown.contains("\"intent\""), "the stage changed: {shown}");
 
+    // The import wizard: upload, columns with a preview, a dry run that writes nothing,
+    // then the import, with the rejected row to download.
+    let sheet = tmp.path().join("客户.csv");
+    std::fs::write(
+        &sheet,
+        "客户名称,所属行业,客户来源,联系人,联系方式,内部编号\n\
+         广州南方贸易有限公司,F,展会,陈刚,13800138000,X-1\n\
+         杭州云启软件有限公司,I,转介绍,李娜,13900139000,X-2\n\
+         无行业的公司,不存在的行业,展会,王五,13700137000,X-3\n",
+    )
+    .expect("write the sheet");
+    let count = |data: &Path| ok(data, &["list", "--json"]).matches("\"number\"").count();
+    let before = count(&a);
+    browser.go(&format!("{url}/import"));
+    browser.find("#file").type_text(sheet.to_str().expect("a UTF-8 path"));
+    browser.find("form.form button[type=submit]").click();
+    browser.wait_for("the column mapping", 10, |b| b.text("table.mapping").contains("广州南方贸易有限公司"));
+    assert_eq!(
+        browser.run("return document.getElementById('col_5').value;", json!([])),
+        json!(""),
+        "an unknown column is not imported"
+    );
+    browser.screenshot("import-columns");
+    assert_accessible(&browser, "the import wizard");
+    browser.find("button[value=check]").click();
+    browser.wait_for("the dry run", 10, |b| b.text("#rejected") == "1" && b.text("#created") == "2");
+    assert_eq!(count(&a), before, "a dry run writes nothing");
+    browser.find("#skip_rejected").click();
+    browser.find("button[value=run]").click();
+    browser.wait_for("the import", 10, |b| b.text(".import-report h2") == "导入结果" && b.text("#created") == "2");
+    assert_eq!(count(&a), before + 2, "the two good rows were imported");
+    assert!(browser.text(".import-report").contains("下载被拒绝的行"));
+    browser.screenshot("import-done");
+
+    // Duplicates: merge the pair, with a reason; both numbers then name one customer.
+    let before = count(&a);
+    browser.go(&format!("{url}/dedupe"));
+    browser.wait_for("the likely pair", 10, |b| b.text("main").contains("宁波海天塑机集团有限公司"));
+    browser.screenshot("dedupe");
+    assert_accessible(&browser, "duplicates");
+    let pair: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|n| {
+            let v = browser
+                .run(&format!("return document.querySelector('section.pair input[name={n}]').value;"), json!([]));
+            v.as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert!(pair.contains(&twin), "the pair is the twin and its original: {pair:?}");
+    browser.find("#reason-0").type_text("同一家公司");
+    browser.find("section.pair form button[type=submit]").click();
+    browser.wait_for("the merged customer", 10, |b| b.text("h1").contains("宁波海天塑机集团"));
+    assert_eq!(count(&a), before - 1, "the merged customer left the list");
+    let number_of = |key: &str| {
+        let v: serde_json::Value = serde_json::from_str(&ok(&a, &["--json", "customer", "show", key])).expect("json");
+        v["customer"]["number"].as_str().or(v["number"].as_str()).unwrap_or_default().to_string()
+    };
+    assert_eq!(number_of(&pair[0]), number_of(&pair[1]), "both numbers name the survivor");
+    assert!(
+        ok(&a, &["history", &pair[0]]).contains("同一家公司") || ok(&a, &["history", &pair[1]]).contains("同一家公司")
+    );
+
     // A teammate's follow-up arrives by sync and shows up on the open page, no reload.
+    browser.go(&format!("{url}/customers/{target}"));
+    browser.find("#timeline");
     browser.run("window.__stay = 2;", json!([]));
     ok(&b, &["sync"]);
     ok(&b, &["interaction", "add", &target, "--channel", "visit", "--summary", "王芳上门拜访，确认报价"]);

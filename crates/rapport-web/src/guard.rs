@@ -5,8 +5,8 @@
 //! 2. Outside the sign-in pages and the static assets, the session cookie must name a live
 //!    session; a page asked for without one shows how to sign in, anything else gets 401.
 //! 3. Every request that changes something (any method but GET and HEAD) carries the
-//!    session's CSRF token, in the `x-csrf-token` header or as the `csrf` field of a
-//!    urlencoded form.
+//!    session's CSRF token, in the `x-csrf-token` header, as the `csrf` field of a
+//!    urlencoded form, or (a file upload, whose body is not read here) in the query.
 //! 4. Every answer carries a Content-Security-Policy that allows our own scripts and
 //!    styles only (no inline script), `Referrer-Policy: no-referrer`, and no caching of
 //!    pages.
@@ -101,12 +101,17 @@ async fn checked(web: Web, req: Request, next: Next) -> Response {
         body
     } else {
         let header_token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let form = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-        let (token, body) = match header_token {
+        let kind = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let form = kind.starts_with("application/x-www-form-urlencoded");
+        // A file upload's body is not read here (it may be large); its form names the
+        // token in the action's query instead.
+        let query_token = || {
+            kind.starts_with("multipart/form-data")
+                .then(|| parts.uri.query())
+                .flatten()
+                .and_then(|q| form_token(q.as_bytes()))
+        };
+        let (token, body) = match header_token.or_else(query_token) {
             Some(t) => (Some(t), body),
             None if form => match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
                 Ok(bytes) => (form_token(&bytes), Body::from(bytes)),

@@ -84,9 +84,10 @@ impl M {
 mod tests {
     use super::*;
 
-    const NAMESPACES: [&str; 21] = [
-        "agenda", "conflict", "contact", "customer", "explain", "field", "figures", "followup", "form", "history",
-        "list", "live", "nav", "order", "reports", "service", "signin", "sort", "sync", "task", "team",
+    const NAMESPACES: [&str; 23] = [
+        "agenda", "conflict", "contact", "customer", "dedupe", "explain", "field", "figures", "followup", "form",
+        "history", "import", "list", "live", "nav", "order", "reports", "service", "signin", "sort", "sync", "task",
+        "team",
     ];
 
     #[test]

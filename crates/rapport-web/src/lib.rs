@@ -21,9 +21,11 @@
 mod assets;
 mod customers;
 mod daily;
+mod dedupe;
 mod error;
 pub mod guard;
 mod i18n;
+mod import;
 mod layout;
 mod live;
 mod reports;
@@ -69,6 +71,7 @@ pub(crate) struct Inner {
     pub(crate) node: Arc<Node>,
     pub(crate) sessions: Sessions,
     pub(crate) config: WebConfig,
+    pub(crate) uploads: import::Uploads,
 }
 
 impl Web {
@@ -80,7 +83,12 @@ impl Web {
 /// The web app's routes over `node`. Merge it with the API's router: the paths do not
 /// overlap (the API lives under `/v1/`).
 pub fn router(node: Arc<Node>, config: WebConfig) -> Router {
-    let web = Web(Arc::new(Inner { sessions: Sessions::new(config.idle, config.lifetime), node, config }));
+    let web = Web(Arc::new(Inner {
+        sessions: Sessions::new(config.idle, config.lifetime),
+        node,
+        config,
+        uploads: import::Uploads::default(),
+    }));
     Router::new()
         .route("/", get(customers::list_page))
         .route("/signin", get(guard::sign_in))
@@ -104,6 +112,14 @@ pub fn router(node: Arc<Node>, config: WebConfig) -> Router {
         .route("/reports", get(reports::all))
         .route("/reports/", get(reports::all))
         .route("/reports/{name}", get(reports::one))
+        .route(
+            "/import",
+            get(import::start).post(import::upload).layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD)),
+        )
+        .route("/import/{id}", get(import::columns).post(import::run))
+        .route("/import/{id}/rejected.csv", get(import::rejected))
+        .route("/dedupe", get(dedupe::pairs))
+        .route("/dedupe/merge", post(dedupe::merge))
         .route("/sync", get(daily::sync_status))
         .route("/team", get(daily::team))
         .route("/live", get(live::live))
