@@ -365,3 +365,52 @@ fn the_web_app_refuses_foreign_hosts_forged_forms_ended_sessions_and_tokens_in_u
     assert!(r.contains("location: /signed-out"), "a signed-out session still works: {r}");
     let _ = Command::new("true").status();
 }
+
+/// A customer-service member (reads every customer, adds follow-ups, never orders or new
+/// customers) sees no control for what the roster forbids, and the node refuses the
+/// request anyway when it is sent by hand.
+#[test]
+fn forbidden_controls_are_hidden_and_refused_anyway() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let admin = relay.member("Li Wei");
+    let service = relay.admin(&["member", "add", "east", "Zhou Min", "--role", "service"]);
+    let (a, s) = (tmp.path().join("a"), tmp.path().join("s"));
+    ok(&a, &["join", &relay.url, &admin]);
+    let number = add_customer(&a, "苏州精工科技有限公司", "13812345678");
+    ok(&a, &["sync"]);
+    ok(&s, &["join", &relay.url, &service]);
+    let (_node, url) = serve_with(&s, &[]);
+    let addr = url.trim_start_matches("http://").to_string();
+
+    let browser = Browser::start();
+    browser.go(&sign_in_link(&s));
+    browser.wait_for("the customer list", 10, |b| b.text("#rows").contains("苏州精工科技有限公司"));
+    assert!(!browser.text("main").contains("新建客户"), "customer service may not create customers");
+    browser.go(&format!("{url}/customers/{number}"));
+    browser.find("#timeline");
+    let work = browser.text("main");
+    assert!(work.contains("添加跟进") && work.contains("添加服务记录"), "allowed controls are shown: {work}");
+    assert!(!work.contains("添加订单"), "customer service may not add orders: {work}");
+    browser.screenshot("service-member-customer");
+    drop(browser);
+
+    // Sent by hand with a valid session and token, the order is refused and nothing stored.
+    let (cookie, csrf) = session(&addr, &s);
+    let before = ok(&s, &["--json", "customer", "show", &number]);
+    let r = post(
+        &addr,
+        &format!("/customers/{number}/orders"),
+        &cookie,
+        &format!("amount=1000&category=%E8%AE%BE%E5%A4%87&csrf={csrf}"),
+    );
+    assert_eq!(status(&r), 403, "{r}");
+    assert_eq!(before, ok(&s, &["--json", "customer", "show", &number]), "a forbidden order was stored");
+    let r = post(
+        &addr,
+        &format!("/customers/{number}/follow-ups"),
+        &cookie,
+        &format!("channel=phone&summary=ok&csrf={csrf}"),
+    );
+    assert_eq!(status(&r), 303, "an allowed follow-up goes through: {r}");
+}

@@ -48,6 +48,18 @@ pub fn install_guard(store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether this node's member may take `action` on a customer owned by `owner`: the
+/// roster's answer, as the store's guard will give it when the write comes (so a face can
+/// hide a control the guard would refuse). Every action is allowed on a store that never
+/// received a roster, none on a revoked device.
+pub fn may_here(store: &Store, action: rapport_roles::Action, owner: &str) -> Result<bool, StoreError> {
+    Ok(match TeamView::load(store)? {
+        None => true,
+        Some(view) if view.revoked.is_some() => false,
+        Some(view) => rapport_roles::may(&view.roster, &view.you, action, owner),
+    })
+}
+
 /// The member a customer's owner names, as the roster spells them; any name when this
 /// node has no roster. An owner who is not an active member is refused naming `owner`.
 pub fn owner_in_roster(store: &Store, owner: &str) -> Result<String, StoreError> {

@@ -16,7 +16,8 @@ use rapport_model::{
     TaskCompletion, INDUSTRIES,
 };
 use rapport_node::{
-    ContactText, CustomerText, DateForms, FilterText, InteractionText, LocalBook, OrderText, ServiceText, TaskText,
+    Action, ContactText, CustomerText, DateForms, FilterText, InteractionText, LocalBook, OrderText, ServiceText,
+    TaskText,
 };
 use rapport_store::ListRow;
 use serde::Deserialize;
@@ -287,10 +288,11 @@ pub(crate) async fn list_page(
 ) -> Result<Response, WebError> {
     let m = M(signed.lang);
     let r = list_result(&web, &form).await?;
+    let create = on_book(&web, |book| may_create(book)).await?;
     let content = html! {
         div class="title-row" {
             h1 { (m.t("list.title")) }
-            a class="button" href="/customers/new" { (m.t("customer.new")) }
+            @if create { a class="button" href="/customers/new" { (m.t("customer.new")) } }
         }
         (filter_form(m, &form, &r.errors))
         (rows_table(m, &form, &r))
@@ -349,11 +351,44 @@ fn revealed_contact(m: M, c: &Contact) -> Markup {
     }
 }
 
+/// What this node's member may do to one customer: the controls a page shows. The store's
+/// guard refuses the rest whatever a request asks (`rapport_node::may_here` is its rule).
+#[derive(Clone, Copy, Default)]
+struct Can {
+    edit: bool,
+    follow_up: bool,
+    order: bool,
+    service: bool,
+    task: bool,
+    complete: bool,
+}
+
+impl Can {
+    fn of(book: &LocalBook, owner: &str) -> Result<Can, WebError> {
+        let may = |a: Action| rapport_node::may_here(&book.store, a, owner);
+        Ok(Can {
+            edit: may(Action::EditRecord)?,
+            follow_up: may(Action::AddFollowUp)?,
+            order: may(Action::AddOrder)?,
+            service: may(Action::AddServiceRecord)?,
+            task: may(Action::AddTask)?,
+            complete: may(Action::CompleteTask)?,
+        })
+    }
+}
+
+/// Whether this node's member may create customers (owned by them).
+pub(crate) fn may_create(book: &LocalBook) -> Result<bool, WebError> {
+    let me = book.identity()?.member_name;
+    Ok(rapport_node::may_here(&book.store, Action::Create, &me)?)
+}
+
 /// What a customer's page shows, read in one go.
 struct Detail {
     view: rapport_node::CustomerView,
     explain: rapport_node::Explanation,
     history: Vec<rapport_doc::HistoryEntry>,
+    can: Can,
 }
 
 async fn read_detail(web: &Web, key: String) -> Result<Detail, WebError> {
@@ -362,7 +397,8 @@ async fn read_detail(web: &Web, key: String) -> Result<Detail, WebError> {
         let today = book.now().date();
         let explain = book.explain(&view.customer.number, today)?;
         let history = book.history(&view.customer.number)?;
-        Ok(Detail { view, explain, history })
+        let can = Can::of(book, &view.customer.owner)?;
+        Ok(Detail { view, explain, history, can })
     })
     .await
 }
@@ -421,10 +457,10 @@ pub(crate) async fn detail(
     let content = html! {
         div class="title-row" data-customer=(c.id.to_hex()) {
             h1 { (c.name) " " small class="muted" { (c.number) } }
-            a class="button" href={ "/customers/" (number) "/edit" } { (m.t("customer.edit")) }
+            @if d.can.edit { a class="button" href={ "/customers/" (number) "/edit" } { (m.t("customer.edit")) } }
         }
         @if c.archived { p class="notice" { (m.t("customer.archived")) } }
-        @if !d.view.conflicts.is_empty() {
+        @if !d.view.conflicts.is_empty() && d.can.edit {
             section class="conflicts" aria-labelledby="conflicts-h" {
                 h2 id="conflicts-h" { (m.t("conflict.title")) }
                 p { (m.t("conflict.explain")) }
@@ -478,10 +514,10 @@ pub(crate) async fn detail(
         section aria-labelledby="work-h" {
             h2 id="work-h" { (m.t("customer.work")) }
             p class="actions" {
-                a class="button" href={ "/customers/" (number) "/follow-ups" } { (m.t("followup.add")) }
-                a class="button" href={ "/customers/" (number) "/orders" } { (m.t("order.add")) }
-                a class="button" href={ "/customers/" (number) "/service-records" } { (m.t("service.add")) }
-                a class="button" href={ "/customers/" (number) "/tasks" } { (m.t("task.add")) }
+                @if d.can.follow_up { a class="button" href={ "/customers/" (number) "/follow-ups" } { (m.t("followup.add")) } }
+                @if d.can.order { a class="button" href={ "/customers/" (number) "/orders" } { (m.t("order.add")) } }
+                @if d.can.service { a class="button" href={ "/customers/" (number) "/service-records" } { (m.t("service.add")) } }
+                @if d.can.task { a class="button" href={ "/customers/" (number) "/tasks" } { (m.t("task.add")) } }
             }
         }
         section aria-labelledby="timeline-h" id="timeline" {
@@ -505,7 +541,7 @@ pub(crate) async fn detail(
                         li {
                             (t.what) " · " (t.due) " · " (t.assignee)
                             @if let Some(done) = &t.done { " · " (m.t("task.done")) " " (done.at.to_string()) }
-                            @else {
+                            @else if d.can.complete {
                                 form method="post" action={ "/customers/" (number) "/tasks/" (t.id.0) "/done" } class="inline" {
                                     (csrf(&signed))
                                     button type="submit" { (m.t("task.complete")) }

@@ -20,6 +20,15 @@ const PAIRS_SHOWN: usize = 50;
 pub(crate) async fn pairs(State(web): State<Web>, Extension(signed): Extension<Signed>) -> Result<Response, WebError> {
     let m = M(signed.lang);
     let d = on_book(&web, |book| Ok(book.duplicates(Some(PAIRS_SHOWN))?)).await?;
+    // Merging is for managers and admins; others see the pairs to report them.
+    let owners: Vec<String> = d.pairs.iter().map(|p| p.keep.summary.owner.clone()).collect();
+    let can_merge = on_book(&web, move |book| {
+        owners
+            .iter()
+            .map(|o| Ok(rapport_node::may_here(&book.store, rapport_node::Action::Merge, o)?))
+            .collect::<Result<Vec<bool>, WebError>>()
+    })
+    .await?;
     let content = html! {
         h1 { (m.t("dedupe.title")) }
         p class="count" { (m.f("dedupe.count", &[("n", &d.total.to_string()), ("shown", &d.pairs.len().to_string())])) }
@@ -28,6 +37,7 @@ pub(crate) async fn pairs(State(web): State<Web>, Extension(signed): Extension<S
             section class="pair" aria-labelledby={ "pair-" (i) } {
                 h2 id={ "pair-" (i) } { (p.keep.summary.name) " / " (p.merge.summary.name) }
                 p class="muted" { (p.reasons.join("; ")) }
+                @if can_merge.get(i).copied().unwrap_or(false) {
                 form method="post" action="/dedupe/merge" class="form" {
                     (csrf(&signed))
                     fieldset {
@@ -47,6 +57,7 @@ pub(crate) async fn pairs(State(web): State<Web>, Extension(signed): Extension<S
                         input type="text" id={ "reason-" (i) } name="reason";
                     }
                     div class="actions" { button type="submit" { (m.t("dedupe.merge")) } }
+                }
                 }
             }
         }

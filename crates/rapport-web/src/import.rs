@@ -184,8 +184,9 @@ fn mapping_page(
                     }
                 }
             }
-            div class="field check" { input type="checkbox" id="skip_rejected" name="skip_rejected" value="1"; label for="skip_rejected" { (m.t("import.skip_rejected")) } }
-            div class="field check" { input type="checkbox" id="update" name="update" value="1"; label for="update" { (m.t("import.update")) } }
+            @let was = |k: &str| chosen.is_some_and(|c| c.contains_key(k));
+            div class="field check" { input type="checkbox" id="skip_rejected" name="skip_rejected" value="1" checked[was("skip_rejected")]; label for="skip_rejected" { (m.t("import.skip_rejected")) } }
+            div class="field check" { input type="checkbox" id="update" name="update" value="1" checked[was("update")]; label for="update" { (m.t("import.update")) } }
             div class="actions" {
                 button type="submit" name="step" value="check" { (m.t("import.dry_run")) }
                 button type="submit" name="step" value="run" { (m.t("import.run")) }
