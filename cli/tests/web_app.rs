@@ -218,6 +218,37 @@ fn main_flows_in_a_real_browser() {
     assert_eq!(browser.run("return window.__stay;", json!([])), json!(2), "the page was reloaded");
     browser.screenshot("live");
 
+    // Two members change the source at once: the page shows both values, and one click
+    // keeps one (a new write that supersedes both).
+    ok(&b, &["sync"]);
+    ok(&b, &["customer", "edit", &target, "--source", "展会"]);
+    ok(&b, &["sync"]);
+    ok(&a, &["customer", "edit", &target, "--source", "官网"]);
+    ok(&a, &["sync"]);
+    browser.wait_for("the conflict, live", 10, |b| {
+        b.text(".conflicts").contains("展会") && b.text(".conflicts").contains("官网")
+    });
+    browser.screenshot("conflict");
+    assert_accessible(&browser, "a customer with a conflict");
+    browser.run(
+        "Array.from(document.querySelectorAll('.conflicts form')).find(function (f) { return f.value && f.value.value === '展会'; }).submit();",
+        json!([]),
+    );
+    browser.wait_for("the conflict resolved", 10, |b| {
+        b.text(".conflicts").is_empty() && b.text("dl.record").contains("展会")
+    });
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&a, &["--json", "customer", "show", &target])).expect("customer show --json");
+    assert_eq!(shown["customer"]["source"], "展会", "{shown}");
+    assert_eq!(shown["conflicts"], json!([]), "{shown}");
+
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    browser.go(&format!("{url}/customers"));
+    browser.find("main");
+    browser.run("document.activeElement.blur();", json!([]));
+    browser.find("body").type_text("\u{E004}");
+    assert_eq!(browser.run("return document.activeElement.className;", json!([])), json!("skip"));
+
     // The other pages a rep uses each day: no serious accessibility violation, and the
     // English switch.
     for (path, name) in [
