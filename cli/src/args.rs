@@ -184,6 +184,9 @@ pub enum Command {
     Token(TokenCmd),
     /// Measure a running node's HTTP API from this separate process; prints JSON.
     BenchHttp(BenchHttpArgs),
+    /// Measure the web app of the node running on this data directory: page times, search
+    /// as you type, first-load bytes, and how soon a change reaches an open page. Prints JSON.
+    BenchWeb(BenchWebArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -278,6 +281,13 @@ pub struct BenchHttpArgs {
     /// Distinct customers the hot-set read measurement cycles through.
     #[arg(long, default_value_t = 1000)]
     pub hot: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchWebArgs {
+    /// Requests per page (reports and duplicates: at most 10).
+    #[arg(long, default_value_t = 50)]
+    pub requests: usize,
 }
 
 #[derive(Subcommand, Debug)]

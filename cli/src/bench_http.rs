@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-struct Conn {
+pub(crate) struct Conn {
     r: BufReader<tokio::net::tcp::OwnedReadHalf>,
     w: tokio::net::tcp::OwnedWriteHalf,
 }
 
 impl Conn {
-    async fn open(addr: &str) -> Result<Conn> {
+    pub(crate) async fn open(addr: &str) -> Result<Conn> {
         let s = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
         s.set_nodelay(true)?;
         let (r, w) = s.into_split();
@@ -29,7 +29,7 @@ impl Conn {
     }
 
     /// Sends one request and reads the whole response; returns (status, body).
-    async fn request(&mut self, req: &[u8]) -> Result<(u16, Vec<u8>)> {
+    pub(crate) async fn request(&mut self, req: &[u8]) -> Result<(u16, Vec<u8>)> {
         self.w.write_all(req).await?;
         let mut line = String::new();
         self.r.read_line(&mut line).await?;
@@ -57,11 +57,11 @@ impl Conn {
     }
 }
 
-fn get(path: &str, token: &str) -> Vec<u8> {
+pub(crate) fn get(path: &str, token: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: node\r\nAuthorization: Bearer {token}\r\n\r\n").into_bytes()
 }
 
-fn post(path: &str, token: &str, body: &str) -> Vec<u8> {
+pub(crate) fn post(path: &str, token: &str, body: &str) -> Vec<u8> {
     format!(
         "POST {path} HTTP/1.1\r\nHost: node\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -69,7 +69,7 @@ fn post(path: &str, token: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

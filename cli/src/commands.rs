@@ -199,6 +199,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Open { print } => crate::serve::open(&dir, print, json),
         Command::Token(t) => crate::serve::token(&dir, t, json),
         Command::BenchHttp(a) => crate::bench_http::run(&dir, &a),
+        Command::BenchWeb(a) => crate::bench_web::run(&dir, &a),
     }
 }
 
