@@ -37,7 +37,7 @@ pub use validate::{
     check_stage_change, credit_check_char, validate_credit_code, validate_email, validate_phone, validate_tag,
     Satisfaction, TAG_SEPARATORS,
 };
-pub use vocab::{industry, Channel, Industry, IntentLevel, Kind, ServiceKind, Stage, INDUSTRIES};
+pub use vocab::{industry, source_zh, Channel, Industry, IntentLevel, Kind, ServiceKind, Stage, INDUSTRIES, SOURCES};
 
 /// A calendar date, as the team sees it (no time zone: a follow-up "on 2024-03-01" is that
 /// day wherever the laptop is).

@@ -177,3 +177,22 @@ mod tests {
         assert!(industry("Z").is_err());
     }
 }
+
+/// The usual customer sources (the list is configurable: any text is a source) with their
+/// Chinese labels, as reports and the web app show them.
+pub const SOURCES: &[(&str, &str)] = &[
+    ("trade_show", "展会"),
+    ("referral", "转介绍"),
+    ("online_ads", "线上广告"),
+    ("partner", "合作伙伴"),
+    ("inbound", "主动咨询"),
+    ("website", "官网"),
+    ("cold_call", "电话营销"),
+];
+
+/// The Chinese label of a usual source (`referral` → `转介绍`; any case, `-` or space for
+/// `_`); `None` for any other text, which is shown as it is.
+pub fn source_zh(source: &str) -> Option<&'static str> {
+    let key = source.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    SOURCES.iter().find(|(en, _)| *en == key).map(|(_, zh)| *zh)
+}

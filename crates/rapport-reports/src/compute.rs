@@ -87,7 +87,7 @@ impl<'a> Scoped<'a> {
     fn report(&self, name: ReportName, tiers: Option<&TierSummary>) -> Report {
         let (scope, notes, figures, table) = match name {
             ReportName::Sources => {
-                let f = self.mix(|f| &f.source, plain_label);
+                let f = self.mix(|f| &f.source, source_label);
                 let t = mix_table("source", &f);
                 (self.cohort_scope(f.customers), mix_notes("source"), ReportFigures::Sources(f), t)
             }
@@ -685,6 +685,14 @@ fn plain_label(key: &str) -> String {
         "(none)".to_string()
     } else {
         key.to_string()
+    }
+}
+
+/// A usual source with its Chinese label, `referral 转介绍`; other sources as they are.
+fn source_label(key: &str) -> String {
+    match rapport_model::source_zh(key) {
+        Some(zh) => format!("{key} {zh}"),
+        None => plain_label(key),
     }
 }
 

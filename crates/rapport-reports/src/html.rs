@@ -100,21 +100,46 @@ fn kpis(s: &mut String, items: &[(&str, String)]) {
     s.push_str("</div>");
 }
 
+/// Rows a long table shows before "show all".
+const SHOWN_ROWS: usize = 20;
+
 fn table(s: &mut String, t: &Table) {
-    s.push_str("<table><thead><tr>");
     let class = |i: usize| if t.numeric.get(i).copied().unwrap_or(false) { " class=\"n\"" } else { "" };
-    for (i, h) in t.headers.iter().enumerate() {
-        let _ = write!(s, "<th{}>{}</th>", class(i), esc(h));
-    }
-    s.push_str("</tr></thead><tbody>");
-    for row in t.rows.iter().take(MAX_HTML_ROWS) {
-        s.push_str("<tr>");
-        for (i, c) in row.iter().enumerate() {
-            let _ = write!(s, "<td{}>{}</td>", class(i), esc(c));
+    // Amount columns (headed `... (¥)`) read as the cards do: `¥1,234,567.89`.
+    let money = |i: usize| t.headers.get(i).is_some_and(|h| h.ends_with("(¥)"));
+    let head = |s: &mut String| {
+        s.push_str("<table><thead><tr>");
+        for (i, h) in t.headers.iter().enumerate() {
+            let _ = write!(s, "<th{}>{}</th>", class(i), esc(h));
         }
-        s.push_str("</tr>");
-    }
+        s.push_str("</tr></thead><tbody>");
+    };
+    let rows = |s: &mut String, rows: &[Vec<String>]| {
+        for row in rows {
+            s.push_str("<tr>");
+            for (i, c) in row.iter().enumerate() {
+                let shown = match Money::parse("amount", c) {
+                    Ok(m) if money(i) => m.to_string(),
+                    _ => c.clone(),
+                };
+                let _ = write!(s, "<td{}>{}</td>", class(i), esc(&shown));
+            }
+            s.push_str("</tr>");
+        }
+    };
+    let all = &t.rows[..t.rows.len().min(MAX_HTML_ROWS)];
+    let (top, rest) = all.split_at(all.len().min(SHOWN_ROWS));
+    head(s);
+    rows(s, top);
     s.push_str("</tbody></table>");
+    if !rest.is_empty() {
+        // A long list (the churn-risk list, owners of a big team) shows its top rows; the
+        // others are one click away, with no script.
+        let _ = write!(s, "<details class=\"more\"><summary>Show all {} rows</summary>", all.len());
+        head(s);
+        rows(s, rest);
+        s.push_str("</tbody></table></details>");
+    }
     if t.rows.len() > MAX_HTML_ROWS {
         let _ = write!(
             s,

@@ -732,6 +732,11 @@ fn the_html_page_is_self_contained_and_escapes_user_text() {
     assert_eq!(page.matches("<svg").count(), page.matches("</svg>").count());
     assert_eq!(page.matches("<table>").count(), page.matches("</table>").count());
 
+    // Amount columns read as the cards do, not as the CSV's plain decimals.
+    let churn = render_sections(&all[5..6]);
+    assert!(churn.contains("12-month amount (¥)") && churn.contains(">¥0.00<"), "{churn}");
+    assert!(!churn.contains(">0.00<"), "a plain decimal in an amount column");
+
     // The page for one report has no navigation.
     let one = render_html(&all[2..3], "Funnel", generated());
     assert!(one.contains("<section id=\"funnel\">") && !one.contains("<nav>"));
@@ -804,4 +809,24 @@ fn reports_serialise_to_json() {
     // The API client reads reports back: every report survives the round trip.
     let back: Vec<Report> = serde_json::from_value(v).unwrap();
     assert_eq!(back, all);
+}
+
+#[test]
+fn long_tables_show_their_top_rows_and_the_rest_on_request() {
+    let rows: Vec<Vec<String>> = (0..45).map(|i| vec![format!("C{i:02}"), format!("{i}.50")]).collect();
+    let t = Table { headers: vec!["number".into(), "revenue (¥)".into()], numeric: vec![false, true], rows };
+    let mut r = run(ReportName::Concentration, &Window::as_of(as_of()));
+    r.table = t;
+    let html = render_sections(std::slice::from_ref(&r));
+    let (top, rest) = html.split_once("<details class=\"more\">").expect("a show-all part");
+    assert!(top.contains("C19") && !top.contains("C20"), "the first 20 rows come first");
+    assert!(rest.contains("Show all 45 rows") && rest.contains("C44"), "{rest}");
+    assert!(top.contains(">¥1.50<") && rest.contains(">¥44.50<"));
+}
+
+#[test]
+fn usual_sources_carry_their_chinese_label() {
+    assert_eq!(rapport_model::source_zh("referral"), Some("转介绍"));
+    assert_eq!(rapport_model::source_zh("Trade show"), Some("展会"));
+    assert_eq!(rapport_model::source_zh("某个渠道"), None);
 }

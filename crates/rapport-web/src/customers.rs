@@ -419,7 +419,10 @@ fn record(m: M, c: &Customer) -> Markup {
             (row(m.t("field.industry"), industry_label(lang, &c.industry)))
             (row(m.t("field.stage"), lang.term(c.stage.zh(), c.stage.as_str()).to_string()))
             (row(m.t("field.owner"), c.owner.clone()))
-            (row(m.t("field.source"), c.source.clone()))
+            (row(m.t("field.source"), match (lang, rapport_model::source_zh(&c.source)) {
+                (Lang::Zh, Some(zh)) => zh.to_string(),
+                _ => c.source.clone(),
+            }))
             (row(m.t("field.credit_code"), c.credit_code.clone().unwrap_or_default()))
             (row(m.t("field.size"), c.size.clone().unwrap_or_default()))
             (row(m.t("field.revenue_band"), c.revenue_band.clone().unwrap_or_default()))
