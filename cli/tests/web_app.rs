@@ -263,6 +263,13 @@ fn main_flows_in_a_real_browser() {
         browser.screenshot(name);
         assert_accessible(&browser, path);
     }
+    // Reports over one owner's customers: Wang Fang owns none of this book.
+    let kpi = |b: &Browser| b.run("return document.querySelector('#sources .kpi b').textContent;", json!([]));
+    browser.go(&format!("{url}/reports/sources?owner=Li+Wei"));
+    assert_ne!(kpi(&browser), json!("0"), "Li Wei's customers are counted");
+    browser.go(&format!("{url}/reports/sources?owner=Wang+Fang"));
+    assert_eq!(kpi(&browser), json!("0"), "the owner filter keeps other owners' customers out");
+
     browser.go(&format!("{url}/customers"));
     browser.run("var s = document.getElementById('lang'); s.value = 'en'; s.form.submit();", json!([]));
     browser.wait_for("English", 10, |b| b.text("h1") == "Customers");

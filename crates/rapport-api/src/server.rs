@@ -786,7 +786,8 @@ fn page_limit(limit: &Option<PageSize>) -> Result<usize, ApiError> {
 async fn agenda(State(s): State<AppState>, Query(q): Query<AgendaQuery>) -> Result<Response, ApiError> {
     let today = date_or_today(&s.0.book, "today", &q.today)?;
     let limit = page_limit(&q.limit)?;
-    Ok(ok(&run(&s, move |b| b.agenda(today, q.assignee.as_deref(), Some(limit))).await?))
+    let st = s.clone();
+    Ok(ok(&run(&s, move |b| st.0.node.views().agenda(b, today, q.assignee.as_deref(), Some(limit))).await?))
 }
 
 /// The team's rules in evaluation order.

@@ -655,7 +655,22 @@ impl LocalBook {
     }
     /// See [`Book`].
     pub fn reports(&self, names: &[ReportName], window: &Window, model: TierModel) -> Result<Vec<Report>, StoreError> {
+        self.reports_of(names, window, model, None)
+    }
+    /// [`LocalBook::reports`] over the customers of `owners` only (member names, compared
+    /// as `member_key` does); every customer with `None`. Tags and tiers stay those of the
+    /// whole book (a customer's tier does not move with the filter); the tier summary then
+    /// counts the customers kept, by their composite tier.
+    pub fn reports_of(
+        &self,
+        names: &[ReportName],
+        window: &Window,
+        model: TierModel,
+        owners: Option<&std::collections::BTreeSet<String>>,
+    ) -> Result<Vec<Report>, StoreError> {
         window.validate().map_err(|e| invalid("from", e.to_string()))?;
+        let keys: Option<std::collections::BTreeSet<String>> =
+            owners.map(|o| o.iter().map(|n| rapport_model::member_key(n)).collect());
         let engine = self.engine();
         let facts = engine::all_facts(&self.store)?;
         // Tags and tiers as of the report's date, not the ones stored for today; only the
@@ -670,13 +685,14 @@ impl LocalBook {
         let to_fill = self.store.to_fill()?;
         let rows: Vec<ReportRow<'_>> = facts
             .iter()
+            .filter(|f| keys.as_ref().is_none_or(|k| k.contains(&rapport_model::member_key(&f.owner))))
             .map(|f| {
                 let (rule_tags, tier) = derived.get(&f.id).map_or((&[][..], None), |(t, tier)| (*t, Some(*tier)));
                 let to_fill = to_fill.get(&f.id).map_or(&[][..], Vec::as_slice);
                 ReportRow { facts: f, rule_tags, tier, to_fill }
             })
             .collect();
-        let summary = names.contains(&ReportName::Tiers).then(|| eval.summary(model));
+        let summary = (keys.is_none() && names.contains(&ReportName::Tiers)).then(|| eval.summary(model));
         rapport_reports::compute_all(names, &rows, window, summary.as_ref()).map_err(|e| invalid("from", e.to_string()))
     }
 }

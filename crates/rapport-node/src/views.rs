@@ -15,7 +15,7 @@
 use crate::LocalBook;
 use bytes::Bytes;
 use rapport_model::{CustomerId, Date, FieldError};
-use rapport_store::{Filter, ListRow, Matcher, Probe, StoreError};
+use rapport_store::{agenda_of, search_matches, Filter, ListRow, Matcher, Probe, StoreError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -72,20 +72,46 @@ impl Views {
     /// name, number, contact names, phones or emails contain it (as `search` finds them).
     pub fn list(&self, book: &LocalBook, filter: &Filter, text: Option<&str>) -> Result<Vec<Arc<ListRow>>, StoreError> {
         let matcher = Matcher::of(filter);
+        let all = self.lists.rows(book, self.settings_gen.load(Ordering::SeqCst))?;
         match text.filter(|t| !t.trim().is_empty()) {
-            None => {
-                let all = self.lists.rows(book, self.settings_gen.load(Ordering::SeqCst))?;
+            None => Ok(all
+                .values()
+                .filter(|m| matcher.matches_probed(&m.probe, &m.row.summary))
+                .map(|m| m.row.clone())
+                .collect()),
+            Some(t) => {
+                // Searched in memory, with the store's own decision on each search text.
+                let needle = rapport_model::normalize_text(t);
+                if needle.is_empty() {
+                    return Err(rapport_model::FieldError::new("query", "is empty").into());
+                }
                 Ok(all
                     .values()
-                    .filter(|(p, r)| matcher.matches_probed(p, &r.summary))
-                    .map(|(_, r)| r.clone())
+                    .filter(|m| filter.include_archived || !m.row.summary.archived)
+                    .filter(|m| search_matches(&m.search, &needle))
+                    .filter(|m| matcher.matches_probed(&m.probe, &m.row.summary))
+                    .map(|m| m.row.clone())
                     .collect())
             }
-            Some(t) => {
-                let found = book.store.search(t, filter.include_archived)?;
-                Ok(found.into_iter().filter(|r| matcher.matches(&r.summary)).map(Arc::new).collect())
-            }
         }
+    }
+
+    /// The agenda as of the node's today (see [`rapport_store::agenda_of`]), from the
+    /// rows in memory; another day's from the store.
+    pub fn agenda(
+        &self,
+        book: &LocalBook,
+        today: Date,
+        assignee: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<rapport_store::Agenda, StoreError> {
+        if today != book.now().date() {
+            return book.agenda(today, assignee, limit);
+        }
+        let all = self.lists.rows(book, self.settings_gen.load(Ordering::SeqCst))?;
+        let me = book.store.identity().member_name.clone();
+        let items = agenda_of(all.values().map(|m| m.row.as_ref()), today, assignee, &me)?;
+        Ok(rapport_store::Agenda::first(items, limit))
     }
 }
 
@@ -367,7 +393,16 @@ struct ModelState {
 }
 
 /// Every list row with its probe, by customer.
-type ModelRows = HashMap<CustomerId, (Probe, Arc<ListRow>)>;
+type ModelRows = HashMap<CustomerId, ModelRow>;
+
+/// One customer in the list model: the row (with its open items, for the agenda), the
+/// probe the matcher reads first, and the search text.
+#[derive(Clone)]
+struct ModelRow {
+    probe: Probe,
+    row: Arc<ListRow>,
+    search: Box<str>,
+}
 
 /// The list rows of the whole book, so a filtered, sorted page is a scan of memory
 /// instead of a decode of every matching row from the store. Before each use it applies
@@ -378,12 +413,11 @@ struct ListModel {
     state: Mutex<Option<ModelState>>,
 }
 
-fn trimmed(mut r: ListRow) -> (Probe, Arc<ListRow>) {
-    // The probe reads the whole row; index keys and agenda items are not needed after it.
+fn trimmed(mut r: ListRow, search: String) -> ModelRow {
+    // The probe reads the whole row; index keys are not needed after it.
     let probe = Probe::of(&r.summary);
     r.summary.keys = Vec::new();
-    r.summary.open_items = Vec::new();
-    (probe, Arc::new(r))
+    ModelRow { probe, row: Arc::new(r), search: search.into_boxed_str() }
 }
 
 impl ListModel {
@@ -399,8 +433,8 @@ impl ListModel {
             let _ = book.actor();
             let synced = book.store.last_event_seq()?;
             let mut rows = HashMap::with_capacity(book.store.count()? as usize);
-            book.store.each_summary(|r| {
-                rows.insert(r.id, trimmed(r));
+            book.store.each_summary_with_search(|r, search| {
+                rows.insert(r.id, trimmed(r, search));
             })?;
             *g = Some(ModelState { synced, generation, date: today, rows: Arc::new(rows) });
         }
@@ -410,9 +444,9 @@ impl ListModel {
             let Some(&(last, _)) = events.last() else { break };
             let rows = Arc::make_mut(&mut m.rows);
             for (_, id) in &events {
-                match book.store.summary(*id) {
-                    Ok(summary) => {
-                        rows.insert(*id, trimmed(ListRow { id: *id, summary }));
+                match book.store.summary_with_search(*id) {
+                    Ok((summary, search)) => {
+                        rows.insert(*id, trimmed(ListRow { id: *id, summary }, search));
                     }
                     Err(StoreError::NotFound(_)) => {
                         rows.remove(id);

@@ -244,3 +244,53 @@ fn list_rows_an_earlier_version_wrote_are_upgraded_on_open_and_lose_no_task() {
     let err = Store::open(&path).err().expect("a newer layout is refused");
     assert!(err.to_string().contains("newer Rapport"), "{err}");
 }
+
+/// The agenda the node serves from its list model is the store's agenda, item for item,
+/// for everyone, for one member, after further writes, and with the same refusal of an
+/// assignee nobody knows.
+#[test]
+fn the_list_models_agenda_is_the_stores() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let book = node(&dir, "li", "2026-03-02 10:00");
+    let views = rapport_node::Views::new(16);
+    let today = d("2026-03-02");
+    let mut numbers = Vec::new();
+    let mut first_task = None;
+    for (i, name) in ["恒瑞精密", "Acme Trading", "精密机械", "海天塑机"].iter().enumerate() {
+        let c = book
+            .add_customer(&NewCustomer {
+                kind: Some(Kind::Company),
+                name: name.to_string(),
+                industry: Some("C".into()),
+                source: Some("referral".into()),
+                ..Default::default()
+            })
+            .expect("add");
+        for (k, (who, due)) in
+            [("li", "2026-02-20"), ("Wang Fang", "2026-03-02"), ("li", "2026-03-06"), ("li", "2026-04-30")]
+                .iter()
+                .enumerate()
+        {
+            let what = format!("task {i}-{k}");
+            let w = book
+                .add_task(&c.number, &NewTask { what, assignee: Some(who.to_string()), due: due.to_string() })
+                .expect("task");
+            first_task = first_task.or(w.item);
+        }
+        numbers.push(c.number);
+    }
+    let same = |label: &str| {
+        for who in [None, Some("li"), Some("wang fang")] {
+            let store = book.agenda(today, who, None).expect("store agenda");
+            let model = views.agenda(&book, today, who, None).expect("model agenda");
+            assert_eq!(format!("{:?}", store.items), format!("{:?}", model.items), "{label}, {who:?}");
+            assert_eq!(store.total, model.total, "{label}, {who:?}");
+        }
+    };
+    same("as built");
+    let task = first_task.expect("a task id").0;
+    book.complete_task(&numbers[0], &task, &TaskCompletion { result: None }).expect("done");
+    book.set_archived(&numbers[1], true, Some("closed".into())).expect("archive");
+    same("after writes");
+    assert!(views.agenda(&book, today, Some("Nobody"), None).is_err(), "an unknown assignee is refused");
+}

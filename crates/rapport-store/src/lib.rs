@@ -40,7 +40,7 @@ pub use index::{
     CADENCE_PREFIX, NEXT_ACTION_PREFIX,
 };
 pub use ops::{Actor, MergeOutcome};
-pub use query::{Agenda, AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
+pub use query::{agenda_of, search_matches, Agenda, AgendaItem, AgendaWhen, DoctorReport, Filter, ListRow, TableBytes};
 pub use replica::{decode_heads, encode_heads, AdoptResult, Adopted, PreparedAdoption, Versions};
 pub use restore::Recovered;
 pub use view::{packing_sample, StoredView};

@@ -237,7 +237,7 @@ impl Store {
         let mut rows = Vec::new();
         for e in search.iter()? {
             let (k, text) = e?;
-            if text.value().contains(needle.as_str()) {
+            if search_matches(text.value(), &needle) {
                 if let (Some(v), Some(id)) = (summaries.get(k.value())?, id_at(&ids, k.value())?) {
                     let summary: Summary = postcard::from_bytes(v.value())?;
                     if include_archived || !summary.archived {
@@ -298,6 +298,33 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::each_summary`], with each customer's search text (what [`Store::search`]
+    /// looks in), for a model that searches in memory.
+    pub fn each_summary_with_search(&self, mut f: impl FnMut(ListRow, String)) -> Result<(), StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = txn.open_table(SUMMARY)?;
+        let ids = txn.open_table(IDS)?;
+        let search = txn.open_table(SEARCH)?;
+        for e in t.iter()? {
+            let (k, v) = e?;
+            if let Some(id) = id_at(&ids, k.value())? {
+                let text = search.get(k.value())?.map(|t| t.value().to_string()).unwrap_or_default();
+                f(ListRow { id, summary: postcard::from_bytes(v.value())? }, text);
+            }
+        }
+        Ok(())
+    }
+
+    /// One customer's list row and search text.
+    pub fn summary_with_search(&self, id: CustomerId) -> Result<(Summary, String), StoreError> {
+        let txn = self.db().begin_read()?;
+        let row = row_of(&txn.open_table(ROWS)?, id)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        let summaries = txn.open_table(SUMMARY)?;
+        let v = summaries.get(row)?.ok_or_else(|| StoreError::NotFound(id.to_hex()))?;
+        let text = txn.open_table(SEARCH)?.get(row)?.map(|t| t.value().to_string()).unwrap_or_default();
+        Ok((postcard::from_bytes(v.value())?, text))
+    }
+
     /// Every customer's rule facts, as stored by the deriver.
     pub fn all_facts(&self) -> Result<Vec<(CustomerId, Vec<u8>)>, StoreError> {
         let txn = self.db().begin_read()?;
@@ -319,44 +346,8 @@ impl Store {
     /// customer's owner, no open item's assignee) is an error naming it: a typo must not
     /// read as an empty agenda.
     pub fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
-        let horizon = today + chrono::Duration::days(7);
-        let want = assignee.map(rapport_model::member_key);
-        let mut known = want.as_ref().is_some_and(|w| *w == rapport_model::member_key(&self.identity().member_name));
-        let mut out = Vec::new();
-        for row in self.all_summaries()? {
-            let is_wanted = |name: &str| want.as_ref().is_none_or(|w| *w == rapport_model::member_key(name));
-            known = known || (want.is_some() && is_wanted(&row.summary.owner));
-            if row.summary.archived {
-                continue;
-            }
-            for item in &row.summary.open_items {
-                if !is_wanted(&item.assignee) {
-                    continue;
-                }
-                known = true;
-                if item.due > horizon {
-                    continue;
-                }
-                let when = match item.due.cmp(&today) {
-                    std::cmp::Ordering::Less => AgendaWhen::Overdue,
-                    std::cmp::Ordering::Equal => AgendaWhen::Today,
-                    std::cmp::Ordering::Greater => AgendaWhen::Upcoming,
-                };
-                out.push(AgendaItem {
-                    when,
-                    due: item.due,
-                    assignee: item.assignee.clone(),
-                    what: item.what.clone(),
-                    number: row.summary.number.clone(),
-                    customer: row.summary.name.clone(),
-                });
-            }
-        }
-        if let (Some(name), false) = (assignee, known) {
-            return Err(unknown_assignee(name));
-        }
-        out.sort_by(|a, b| (a.when, a.due, &a.number, &a.what).cmp(&(b.when, b.due, &b.number, &b.what)));
-        Ok(out)
+        let rows = self.all_summaries()?;
+        agenda_of(rows.iter(), today, assignee, &self.identity().member_name)
     }
 
     /// Change-feed events after `cursor`: (sequence, customer id).
@@ -577,4 +568,59 @@ fn unknown_assignee(name: &str) -> StoreError {
         )
         .into(),
     )
+}
+
+/// Whether a customer's search text holds `needle` (normalised with
+/// `rapport_model::normalize_text`): the one decision every search makes.
+pub fn search_matches(text: &str, needle: &str) -> bool {
+    text.contains(needle)
+}
+
+/// The agenda of `rows` as of `today`: open items overdue, due today or in the next 7 days,
+/// only `assignee`'s when given (an assignee no row knows is an error; `me` always is).
+/// The store's agenda and the node's in-memory list model both ask this.
+pub fn agenda_of<'a>(
+    rows: impl IntoIterator<Item = &'a ListRow>,
+    today: Date,
+    assignee: Option<&str>,
+    me: &str,
+) -> Result<Vec<AgendaItem>, StoreError> {
+    let horizon = today + chrono::Duration::days(7);
+    let want = assignee.map(rapport_model::member_key);
+    let mut known = want.as_ref().is_some_and(|w| *w == rapport_model::member_key(me));
+    let mut out = Vec::new();
+    for row in rows {
+        let is_wanted = |name: &str| want.as_ref().is_none_or(|w| *w == rapport_model::member_key(name));
+        known = known || (want.is_some() && is_wanted(&row.summary.owner));
+        if row.summary.archived {
+            continue;
+        }
+        for item in &row.summary.open_items {
+            if !is_wanted(&item.assignee) {
+                continue;
+            }
+            known = true;
+            if item.due > horizon {
+                continue;
+            }
+            let when = match item.due.cmp(&today) {
+                std::cmp::Ordering::Less => AgendaWhen::Overdue,
+                std::cmp::Ordering::Equal => AgendaWhen::Today,
+                std::cmp::Ordering::Greater => AgendaWhen::Upcoming,
+            };
+            out.push(AgendaItem {
+                when,
+                due: item.due,
+                assignee: item.assignee.clone(),
+                what: item.what.clone(),
+                number: row.summary.number.clone(),
+                customer: row.summary.name.clone(),
+            });
+        }
+    }
+    if let (Some(name), false) = (assignee, known) {
+        return Err(unknown_assignee(name));
+    }
+    out.sort_by(|a, b| (a.when, a.due, &a.number, &a.what).cmp(&(b.when, b.due, &b.number, &b.what)));
+    Ok(out)
 }

@@ -33,10 +33,11 @@ pub(crate) async fn agenda(
     let m = M(signed.lang);
     let all = q.who.as_deref() == Some("all");
     let from = q.from.unwrap_or(0).min(1_000_000);
+    let node = web.node().clone();
     let (agenda, me) = on_book(&web, move |book| {
         let me = book.identity()?.member_name;
         let who = (!all).then(|| me.clone());
-        Ok((book.agenda(book.now().date(), who.as_deref(), Some(from + AGENDA_PAGE))?, me))
+        Ok((node.views().agenda(book, book.now().date(), who.as_deref(), Some(from + AGENDA_PAGE))?, me))
     })
     .await?;
     let items: Vec<_> = agenda.items.iter().skip(from).collect();

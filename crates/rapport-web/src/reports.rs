@@ -4,7 +4,7 @@
 use crate::customers::on_book;
 use crate::error::WebError;
 use crate::i18n::M;
-use crate::layout::{field, page, text_input, Section};
+use crate::layout::{field, page, select, text_input, Section};
 use crate::session::Signed;
 use crate::Web;
 use axum::extract::{Path, Query, State};
@@ -21,6 +21,8 @@ pub(crate) struct ReportForm {
     to: Option<String>,
     as_of: Option<String>,
     archived: Option<String>,
+    owner: Option<String>,
+    group: Option<String>,
 }
 
 fn day(field: &str, v: &Option<String>) -> Result<Option<rapport_model::Date>, WebError> {
@@ -45,10 +47,12 @@ async fn reports_page(
         Err(e) => (e.fields().map(<[_]>::to_vec).unwrap_or_default(), String::new()),
         Ok((from, to, as_of)) => {
             let archived = f.archived.is_some();
+            let (owner, group) = (given(&f.owner), given(&f.group));
             let r = on_book(&web, move |book| {
                 let w =
                     Window { from, to, as_of: as_of.unwrap_or_else(|| book.now().date()), include_archived: archived };
-                Ok(book.reports(&names, &w, TierModel::Sabc)?)
+                let owners = owners_of(book, owner.as_deref(), group.as_deref())?;
+                Ok(book.reports_of(&names, &w, TierModel::Sabc, owners.as_ref())?)
             })
             .await;
             match r {
@@ -61,6 +65,12 @@ async fn reports_page(
         }
     };
     let err = |name: &str| errors.iter().find(|e| e.field == name).map(|e| e.reason.as_str());
+    let team = on_book(&web, |book| Ok(book.team()?)).await?;
+    let mut group_names: Vec<String> = team.members.iter().flat_map(|t| t.groups.iter().cloned()).collect();
+    group_names.sort();
+    group_names.dedup();
+    let mut groups = vec![(String::new(), m.t("list.any").to_string())];
+    groups.extend(group_names.into_iter().map(|g| (g.clone(), g)));
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let content = html! {
         h1 { (m.t("reports.title")) }
@@ -72,6 +82,8 @@ async fn reports_page(
             (field("from", m.t("reports.from"), text_input("from", &v(&f.from), err("from"), "date"), err("from")))
             (field("to", m.t("reports.to"), text_input("to", &v(&f.to), err("to"), "date"), err("to")))
             (field("as_of", m.t("reports.as_of"), text_input("as_of", &v(&f.as_of), err("as_of"), "date"), err("as_of")))
+            (field("owner", m.t("field.owner"), text_input("owner", &v(&f.owner), err("owner"), "text"), err("owner")))
+            (field("group", m.t("reports.group"), select("group", &v(&f.group), &groups, err("group")), err("group")))
             div class="field check" {
                 input type="checkbox" id="archived" name="archived" value="1" checked[f.archived.is_some()];
                 label for="archived" { (m.t("field.archived")) }
@@ -102,4 +114,35 @@ pub(crate) async fn one(
     let n: ReportName =
         name.parse().map_err(|e: rapport_reports::ReportError| WebError::field("name", &e.to_string()))?;
     reports_page(web, signed, vec![n], f, format!("/reports/{}", n.as_str())).await
+}
+
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// The owners a report covers: one member, the members of a group (from the roster this
+/// node holds), both (those of the group named so), or everyone (`None`).
+fn owners_of(
+    book: &rapport_node::LocalBook,
+    owner: Option<&str>,
+    group: Option<&str>,
+) -> Result<Option<std::collections::BTreeSet<String>>, WebError> {
+    let mut set: Option<std::collections::BTreeSet<String>> = owner.map(|o| [o.to_string()].into_iter().collect());
+    if let Some(g) = group {
+        let team = book.team()?;
+        let members: std::collections::BTreeSet<String> =
+            team.members.iter().filter(|t| t.groups.iter().any(|x| x == g)).map(|t| t.name.clone()).collect();
+        if members.is_empty() {
+            return Err(WebError::field("group", "has no members in the roster this node holds"));
+        }
+        set = Some(match set {
+            Some(o) => {
+                let keys: std::collections::BTreeSet<String> =
+                    members.iter().map(|n| rapport_model::member_key(n)).collect();
+                o.into_iter().filter(|n| keys.contains(&rapport_model::member_key(n))).collect()
+            }
+            None => members,
+        });
+    }
+    Ok(set)
 }
