@@ -50,6 +50,13 @@ impl Views {
         self.cache.clear();
     }
 
+    /// A number that changes whenever what the book's analyses read may have changed: a
+    /// write or sync (the change feed's position), a rules or settings change, or the date.
+    /// Equal numbers mean a report or a duplicate search computed under the one still holds.
+    pub fn book_state(&self, book: &LocalBook) -> Result<(u64, u64, Date), StoreError> {
+        Ok((book.store.last_event_seq()?, self.settings_gen.load(Ordering::SeqCst), book.now().date()))
+    }
+
     /// A customer's response for `date` (a number or an id), from the cache when a
     /// current one is held, read and kept otherwise.
     pub fn customer(&self, book: &LocalBook, key: &str, date: Date) -> Result<Arc<CachedView>, StoreError> {

@@ -19,7 +19,12 @@ const PAIRS_SHOWN: usize = 50;
 /// `GET /dedupe`.
 pub(crate) async fn pairs(State(web): State<Web>, Extension(signed): Extension<Signed>) -> Result<Response, WebError> {
     let m = M(signed.lang);
-    let d = on_book(&web, |book| Ok(book.duplicates(Some(PAIRS_SHOWN))?)).await?;
+    let w2 = web.clone();
+    let d = on_book(&web, move |book| {
+        let state = w2.node().views().book_state(book)?;
+        w2.0.duplicates.get_or("pairs", state, || Ok::<_, WebError>(book.duplicates(Some(PAIRS_SHOWN))?))
+    })
+    .await?;
     // Merging is for managers and admins; others see the pairs to report them.
     let owners: Vec<String> = d.pairs.iter().map(|p| p.keep.summary.owner.clone()).collect();
     let can_merge = on_book(&web, move |book| {

@@ -28,6 +28,7 @@ mod i18n;
 mod import;
 mod layout;
 mod live;
+mod memo;
 mod reports;
 mod session;
 
@@ -72,6 +73,8 @@ pub(crate) struct Inner {
     pub(crate) sessions: Sessions,
     pub(crate) config: WebConfig,
     pub(crate) uploads: import::Uploads,
+    pub(crate) reports: memo::Memo<Vec<rapport_reports::Report>>,
+    pub(crate) duplicates: memo::Memo<rapport_store::Duplicates>,
 }
 
 impl Web {
@@ -88,6 +91,8 @@ pub fn router(node: Arc<Node>, config: WebConfig) -> Router {
         node,
         config,
         uploads: import::Uploads::default(),
+        reports: memo::Memo::default(),
+        duplicates: memo::Memo::default(),
     }));
     Router::new()
         .route("/", get(customers::list_page))

@@ -48,15 +48,25 @@ async fn reports_page(
         Ok((from, to, as_of)) => {
             let archived = f.archived.is_some();
             let (owner, group) = (given(&f.owner), given(&f.group));
+            let asked = format!("{names:?} {from:?} {to:?} {as_of:?} {archived} {owner:?} {group:?}");
+            let all_reports = names.len() > 1;
+            let w2 = web.clone();
             let r = on_book(&web, move |book| {
-                let w =
-                    Window { from, to, as_of: as_of.unwrap_or_else(|| book.now().date()), include_archived: archived };
-                let owners = owners_of(book, owner.as_deref(), group.as_deref())?;
-                Ok(book.reports_of(&names, &w, TierModel::Sabc, owners.as_ref())?)
+                let state = w2.node().views().book_state(book)?;
+                w2.0.reports.get_or(&asked, state, || {
+                    let w = Window {
+                        from,
+                        to,
+                        as_of: as_of.unwrap_or_else(|| book.now().date()),
+                        include_archived: archived,
+                    };
+                    let owners = owners_of(book, owner.as_deref(), group.as_deref())?;
+                    Ok(book.reports_of(&names, &w, TierModel::Sabc, owners.as_ref())?)
+                })
             })
             .await;
             match r {
-                Ok(reports) => (Vec::new(), rapport_reports::render_sections(&reports)),
+                Ok(reports) => (Vec::new(), sections(&reports, all_reports)),
                 Err(e) => match e.fields() {
                     Some(errs) => (errs.to_vec(), String::new()),
                     None => return Err(e),
@@ -145,4 +155,34 @@ fn owners_of(
         });
     }
     Ok(set)
+}
+
+/// Rows of each table on the page of every report; a report's own page shows them all.
+const ROWS_ON_THE_ALL_PAGE: usize = 20;
+
+/// The reports' sections; on the page of every report, long tables keep their top rows and
+/// say where the rest are.
+fn sections(reports: &[rapport_reports::Report], all_reports: bool) -> String {
+    if !all_reports {
+        return rapport_reports::render_sections(reports);
+    }
+    let short: Vec<rapport_reports::Report> = reports
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            let n = r.table.rows.len();
+            if n > ROWS_ON_THE_ALL_PAGE {
+                r.table.rows.truncate(ROWS_ON_THE_ALL_PAGE);
+                r.notes.insert(
+                    0,
+                    format!(
+                        "The first {ROWS_ON_THE_ALL_PAGE} of {n} rows; all of them are on /reports/{}.",
+                        r.name.as_str()
+                    ),
+                );
+            }
+            r
+        })
+        .collect();
+    rapport_reports::render_sections(&short)
 }
