@@ -206,6 +206,28 @@ fn main_flows_in_a_real_browser() {
         ok(&a, &["history", &pair[0]]).contains("同一家公司") || ok(&a, &["history", &pair[1]]).contains("同一家公司")
     );
 
+    // Won, with a deal; then only the deal date moves: the amount and contract stay.
+    let set = |b: &Browser, id: &str, value: &str| {
+        b.run("document.getElementById(arguments[0]).value = arguments[1];", json!([id, value]));
+    };
+    browser.go(&format!("{url}/customers/{target}/edit"));
+    set(&browser, "stage", "won");
+    set(&browser, "deal_amount", "128000");
+    set(&browser, "deal_date", "2026-02-27");
+    set(&browser, "contract_no", "HT-2026-018");
+    set(&browser, "reason", "签约");
+    browser.find("form.form button[type=submit]").click();
+    browser.wait_for("the won customer", 10, |b| b.text("dl.record").contains("HT-2026-018"));
+    browser.go(&format!("{url}/customers/{target}/edit"));
+    set(&browser, "deal_date", "2026-02-28");
+    browser.find("form.form button[type=submit]").click();
+    browser.wait_for("the moved deal date", 10, |b| b.text("dl.record").contains("2026-02-28"));
+    let deal: serde_json::Value =
+        serde_json::from_str(&ok(&a, &["--json", "customer", "show", &target])).expect("customer show --json");
+    assert_eq!(deal["customer"]["deal"]["contract_no"], "HT-2026-018", "{deal}");
+    assert_eq!(deal["customer"]["deal"]["date"], "2026-02-28", "{deal}");
+    assert!(browser.text("dl.record").contains("¥128,000.00"), "{}", browser.text("dl.record"));
+
     // A teammate's follow-up arrives by sync and shows up on the open page, no reload.
     browser.go(&format!("{url}/customers/{target}"));
     browser.find("#timeline");

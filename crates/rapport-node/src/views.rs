@@ -117,8 +117,7 @@ impl Views {
         }
         let all = self.lists.rows(book, self.settings_gen.load(Ordering::SeqCst))?;
         let me = book.store.identity().member_name.clone();
-        let items = agenda_of(all.values().map(|m| m.row.as_ref()), today, assignee, &me)?;
-        Ok(rapport_store::Agenda::first(items, limit))
+        agenda_of(all.values().map(|m| m.row.as_ref()), today, assignee, &me, limit)
     }
 }
 

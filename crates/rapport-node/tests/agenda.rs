@@ -285,6 +285,14 @@ fn the_list_models_agenda_is_the_stores() {
             let model = views.agenda(&book, today, who, None).expect("model agenda");
             assert_eq!(format!("{:?}", store.items), format!("{:?}", model.items), "{label}, {who:?}");
             assert_eq!(store.total, model.total, "{label}, {who:?}");
+            let first = views.agenda(&book, today, who, Some(3)).expect("model agenda");
+            let head: Vec<_> = store.items.iter().take(3).collect();
+            assert_eq!(
+                format!("{head:?}"),
+                format!("{:?}", first.items.iter().collect::<Vec<_>>()),
+                "{label}, {who:?}"
+            );
+            assert_eq!(first.total, store.total, "the total counts every item, not the page");
         }
     };
     same("as built");

@@ -55,7 +55,7 @@ mod svg;
 
 pub use compute::{compute, compute_all};
 pub use fmt::{percent, Tenths};
-pub use html::{render_html, render_sections};
+pub use html::{render_html, render_sections, MAX_HTML_ROWS};
 pub use model::{
     ChurnFigures, ChurnRow, ConcentrationFigures, ConversionFigures, CurvePoint, Decile, FunnelFigures, FunnelStep,
     Group, MixFigures, OwnerFigures, OwnerRow, Report, ReportFigures, Table, TopCustomer, WinSpeed,

@@ -347,7 +347,7 @@ impl Store {
     /// read as an empty agenda.
     pub fn agenda(&self, today: Date, assignee: Option<&str>) -> Result<Vec<AgendaItem>, StoreError> {
         let rows = self.all_summaries()?;
-        agenda_of(rows.iter(), today, assignee, &self.identity().member_name)
+        Ok(agenda_of(rows.iter(), today, assignee, &self.identity().member_name, None)?.items)
     }
 
     /// Change-feed events after `cursor`: (sequence, customer id).
@@ -577,26 +577,39 @@ pub fn search_matches(text: &str, needle: &str) -> bool {
 }
 
 /// The agenda of `rows` as of `today`: open items overdue, due today or in the next 7 days,
-/// only `assignee`'s when given (an assignee no row knows is an error; `me` always is).
-/// The store's agenda and the node's in-memory list model both ask this.
+/// only `assignee`'s when given (an assignee no row knows is an error; `me` always is),
+/// the first `limit` in order with the total. The store's agenda and the node's in-memory
+/// list model both ask this. Only the items kept are copied and sorted: on a 100,000-customer
+/// book the rest cost a comparison each.
 pub fn agenda_of<'a>(
     rows: impl IntoIterator<Item = &'a ListRow>,
     today: Date,
     assignee: Option<&str>,
     me: &str,
-) -> Result<Vec<AgendaItem>, StoreError> {
+    limit: Option<usize>,
+) -> Result<Agenda, StoreError> {
     let horizon = today + chrono::Duration::days(7);
     let want = assignee.map(rapport_model::member_key);
+    // Names repeat (a team has a few members): each is normalised once.
+    let mut seen: Vec<(&'a str, bool)> = Vec::new();
+    let mut wanted = |name: &'a str| -> bool {
+        let Some(w) = &want else { return true };
+        if let Some((_, ok)) = seen.iter().find(|(n, _)| *n == name) {
+            return *ok;
+        }
+        let ok = *w == rapport_model::member_key(name);
+        seen.push((name, ok));
+        ok
+    };
     let mut known = want.as_ref().is_some_and(|w| *w == rapport_model::member_key(me));
-    let mut out = Vec::new();
+    let mut found: Vec<(AgendaWhen, Date, &'a str, &'a str, &'a ListRow, &'a str)> = Vec::new();
     for row in rows {
-        let is_wanted = |name: &str| want.as_ref().is_none_or(|w| *w == rapport_model::member_key(name));
-        known = known || (want.is_some() && is_wanted(&row.summary.owner));
+        known = known || (want.is_some() && wanted(&row.summary.owner));
         if row.summary.archived {
             continue;
         }
         for item in &row.summary.open_items {
-            if !is_wanted(&item.assignee) {
+            if !wanted(&item.assignee) {
                 continue;
             }
             known = true;
@@ -608,19 +621,33 @@ pub fn agenda_of<'a>(
                 std::cmp::Ordering::Equal => AgendaWhen::Today,
                 std::cmp::Ordering::Greater => AgendaWhen::Upcoming,
             };
-            out.push(AgendaItem {
-                when,
-                due: item.due,
-                assignee: item.assignee.clone(),
-                what: item.what.clone(),
-                number: row.summary.number.clone(),
-                customer: row.summary.name.clone(),
-            });
+            found.push((when, item.due, &row.summary.number, &item.what, row, &item.assignee));
         }
     }
     if let (Some(name), false) = (assignee, known) {
         return Err(unknown_assignee(name));
     }
-    out.sort_by(|a, b| (a.when, a.due, &a.number, &a.what).cmp(&(b.when, b.due, &b.number, &b.what)));
-    Ok(out)
+    let total = found.len();
+    let order = |a: &(AgendaWhen, Date, &str, &str, &ListRow, &str),
+                 b: &(AgendaWhen, Date, &str, &str, &ListRow, &str)| {
+        (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3))
+    };
+    let keep = limit.unwrap_or(usize::MAX).min(total);
+    if keep < total {
+        found.select_nth_unstable_by(keep, order);
+        found.truncate(keep);
+    }
+    found.sort_by(order);
+    let items = found
+        .into_iter()
+        .map(|(when, due, number, what, row, assignee)| AgendaItem {
+            when,
+            due,
+            assignee: assignee.to_string(),
+            what: what.to_string(),
+            number: number.to_string(),
+            customer: row.summary.name.clone(),
+        })
+        .collect();
+    Ok(Agenda { total, items })
 }

@@ -61,7 +61,24 @@ async fn reports_page(
                         include_archived: archived,
                     };
                     let owners = owners_of(book, owner.as_deref(), group.as_deref())?;
-                    Ok(book.reports_of(&names, &w, TierModel::Sabc, owners.as_ref())?)
+                    let mut reports = book.reports_of(&names, &w, TierModel::Sabc, owners.as_ref())?;
+                    // A page shows at most the first 1,000 rows of a table (the CSV export
+                    // has all); only those are kept.
+                    for r in &mut reports {
+                        let n = r.table.rows.len();
+                        if n > rapport_reports::MAX_HTML_ROWS {
+                            r.table.rows.truncate(rapport_reports::MAX_HTML_ROWS);
+                            r.notes.insert(
+                                0,
+                                format!(
+                                    "The first {} of {n} rows; `rapport report {} --csv` has all of them.",
+                                    rapport_reports::MAX_HTML_ROWS,
+                                    r.name.as_str()
+                                ),
+                            );
+                        }
+                    }
+                    Ok(reports)
                 })
             })
             .await;
