@@ -14,6 +14,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
+/// The path of a page's `i`-th request.
+type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
 /// A GET with the session cookie and the node's own Host.
 fn page(path: &str, host: &str, cookie: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n\r\n").into_bytes()
@@ -83,7 +86,7 @@ pub fn run(dir: &Path, a: &BenchWebArgs) -> Result<()> {
         let (_, js) = web.request(&page("/static/app.js", &addr, &cookie)).await?;
         let assets = css.len() + js.len();
         let pick = |i: usize| &rows[(i.wrapping_mul(2_654_435_761)) % rows.len()];
-        let pages: Vec<(String, Box<dyn Fn(usize) -> String>)> = vec![
+        let pages: Vec<(String, PathOf<'_>)> = vec![
             ("customer list, first page".into(), Box::new(|_| "/customers".to_string())),
             ("customer list, industry C and won".into(), Box::new(|_| "/customers?industry=C&stage=won".to_string())),
             (

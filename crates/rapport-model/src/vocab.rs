@@ -160,24 +160,6 @@ impl Stage {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_english_and_chinese() {
-        assert_eq!(Stage::parse("意向客户"), Ok(Stage::Intent));
-        assert_eq!(Stage::parse("WON"), Ok(Stage::Won));
-        assert_eq!(Channel::parse("微信"), Ok(Channel::Wechat));
-        let e = Stage::parse("maybe").unwrap_err();
-        assert_eq!(e.field, "stage");
-        assert!(e.reason.contains("potential, intent, won, lost, dormant"));
-        assert_eq!(industry("制造业").map(|i| i.code), Ok("C"));
-        assert_eq!(industry("mfg").map(|i| i.code), Ok("C"));
-        assert!(industry("Z").is_err());
-    }
-}
-
 /// The usual customer sources (the list is configurable: any text is a source) with their
 /// Chinese labels, as reports and the web app show them.
 pub const SOURCES: &[(&str, &str)] = &[
@@ -195,4 +177,22 @@ pub const SOURCES: &[(&str, &str)] = &[
 pub fn source_zh(source: &str) -> Option<&'static str> {
     let key = source.trim().to_ascii_lowercase().replace(['-', ' '], "_");
     SOURCES.iter().find(|(en, _)| *en == key).map(|(_, zh)| *zh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_english_and_chinese() {
+        assert_eq!(Stage::parse("意向客户"), Ok(Stage::Intent));
+        assert_eq!(Stage::parse("WON"), Ok(Stage::Won));
+        assert_eq!(Channel::parse("微信"), Ok(Channel::Wechat));
+        let e = Stage::parse("maybe").unwrap_err();
+        assert_eq!(e.field, "stage");
+        assert!(e.reason.contains("potential, intent, won, lost, dormant"));
+        assert_eq!(industry("制造业").map(|i| i.code), Ok("C"));
+        assert_eq!(industry("mfg").map(|i| i.code), Ok("C"));
+        assert!(industry("Z").is_err());
+    }
 }

@@ -288,7 +288,7 @@ pub(crate) async fn list_page(
 ) -> Result<Response, WebError> {
     let m = M(signed.lang);
     let r = list_result(&web, &form).await?;
-    let create = on_book(&web, |book| may_create(book)).await?;
+    let create = on_book(&web, may_create).await?;
     let content = html! {
         div class="title-row" {
             h1 { (m.t("list.title")) }
@@ -456,7 +456,7 @@ pub(crate) async fn detail(
     let c = &d.view.customer;
     let number = c.number.clone();
     let mut timeline: Vec<&rapport_model::Interaction> = c.interactions.iter().collect();
-    timeline.sort_by(|a, b| b.at.cmp(&a.at));
+    timeline.sort_by_key(|i| std::cmp::Reverse(i.at));
     let content = html! {
         div class="title-row" data-customer=(c.id.to_hex()) {
             h1 { (c.name) " " small class="muted" { (c.number) } }

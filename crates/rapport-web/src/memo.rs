@@ -12,10 +12,13 @@ const KEPT: usize = 32;
 
 type State = (u64, u64, Date);
 
+/// An answer, the book state it holds for, and when it was computed (for eviction).
+type Kept<T> = (State, u64, Arc<T>);
+
 /// Answers by what was asked.
 #[derive(Default)]
 pub struct Memo<T> {
-    kept: Mutex<HashMap<String, (State, u64, Arc<T>)>>,
+    kept: Mutex<HashMap<String, Kept<T>>>,
     counter: std::sync::atomic::AtomicU64,
 }
 
