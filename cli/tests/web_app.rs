@@ -122,6 +122,7 @@ fn main_flows_in_a_real_browser() {
     browser.find("#category").type_text("设备");
     browser.find("form.form button[type=submit]").click();
     browser.wait_for("the amount's error", 10, |b| !b.text("[data-field=amount] .error").is_empty());
+    assert!(browser.text("[data-field=amount] .error").contains("不是有效的金额"), "the refusal reads in Chinese");
     assert_eq!(
         browser.run("return document.getElementById('amount').getAttribute('aria-invalid');", json!([])),
         json!("true")

@@ -49,7 +49,7 @@ pub(crate) async fn write<T: Send + 'static>(
 }
 
 /// Empty form fields are no value.
-fn given(v: &Option<String>) -> Option<String> {
+pub(crate) fn given(v: &Option<String>) -> Option<String> {
     v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
@@ -175,8 +175,9 @@ fn refused(e: &WebError) -> Vec<FieldError> {
     e.fields().map(<[FieldError]>::to_vec).unwrap_or_else(|| vec![FieldError::new("", e.to_string())])
 }
 
-fn error_for<'a>(errors: &'a [FieldError], name: &str) -> Option<&'a str> {
-    errors.iter().find(|e| e.field == name || e.field.starts_with(&format!("{name}."))).map(|e| e.reason.as_str())
+/// The refusal for field `name` (or one of its parts), in the page's language.
+fn error_for(m: M, errors: &[FieldError], name: &str) -> Option<String> {
+    errors.iter().find(|e| e.field == name || e.field.starts_with(&format!("{name}."))).map(|e| m.reason(&e.reason))
 }
 
 fn rows_table(m: M, form: &ListForm, r: &ListResult) -> Markup {
@@ -186,7 +187,7 @@ fn rows_table(m: M, form: &ListForm, r: &ListResult) -> Markup {
             p class="count" role="status" { (m.f("list.count", &[("n", &r.total.to_string())])) }
             @if !r.errors.is_empty() {
                 ul class="errors" role="alert" {
-                    @for e in &r.errors { li { strong { (e.field) } ": " (e.reason) } }
+                    @for e in &r.errors { li { strong { (e.field) } ": " (m.reason(&e.reason)) } }
                 }
             }
             table class="list" {
@@ -231,6 +232,7 @@ fn rows_table(m: M, form: &ListForm, r: &ListResult) -> Markup {
 
 fn filter_form(m: M, form: &ListForm, errors: &[FieldError]) -> Markup {
     let lang = m.0;
+    let e = |name: &str| error_for(m, errors, name);
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let mut industries = vec![(String::new(), m.t("list.any").to_string())];
     industries.extend(INDUSTRIES.iter().map(|i| (i.code.to_string(), lang.term(i.zh, i.en).to_string())));
@@ -257,15 +259,15 @@ fn filter_form(m: M, form: &ListForm, errors: &[FieldError]) -> Markup {
                 input type="search" id="q" name="q" value=(v(&form.q)) autocomplete="off"
                     placeholder=(m.t("list.search_hint")) data-live-search="/customers/rows";
             }, None))
-            (field("industry", m.t("field.industry"), select("industry", &v(&form.industry), &industries, error_for(errors, "industry")), error_for(errors, "industry")))
-            (field("stage", m.t("field.stage"), select("stage", &v(&form.stage), &stages, error_for(errors, "stage")), error_for(errors, "stage")))
-            (field("owner", m.t("field.owner"), text_input("owner", &v(&form.owner), error_for(errors, "owner"), "text"), error_for(errors, "owner")))
-            (field("source", m.t("field.source"), text_input("source", &v(&form.source), error_for(errors, "source"), "text"), error_for(errors, "source")))
-            (field("tier", m.t("field.tier"), select("tier", &v(&form.tier), &tiers, error_for(errors, "tier")), error_for(errors, "tier")))
-            (field("tag", m.t("field.tag"), text_input("tag", &v(&form.tag), error_for(errors, "tag"), "text"), error_for(errors, "tag")))
-            (field("created_since", m.t("field.created_since"), text_input("created_since", &v(&form.created_since), error_for(errors, "created_since"), "date"), error_for(errors, "created_since")))
-            (field("created_until", m.t("field.created_until"), text_input("created_until", &v(&form.created_until), error_for(errors, "created_until"), "date"), error_for(errors, "created_until")))
-            (field("no_interaction_days", m.t("field.no_interaction_days"), text_input("no_interaction_days", &v(&form.no_interaction_days), error_for(errors, "no_interaction_days"), "number"), error_for(errors, "no_interaction_days")))
+            (field("industry", m.t("field.industry"), select("industry", &v(&form.industry), &industries, e("industry").as_deref()), e("industry").as_deref()))
+            (field("stage", m.t("field.stage"), select("stage", &v(&form.stage), &stages, e("stage").as_deref()), e("stage").as_deref()))
+            (field("owner", m.t("field.owner"), text_input("owner", &v(&form.owner), e("owner").as_deref(), "text"), e("owner").as_deref()))
+            (field("source", m.t("field.source"), text_input("source", &v(&form.source), e("source").as_deref(), "text"), e("source").as_deref()))
+            (field("tier", m.t("field.tier"), select("tier", &v(&form.tier), &tiers, e("tier").as_deref()), e("tier").as_deref()))
+            (field("tag", m.t("field.tag"), text_input("tag", &v(&form.tag), e("tag").as_deref(), "text"), e("tag").as_deref()))
+            (field("created_since", m.t("field.created_since"), text_input("created_since", &v(&form.created_since), e("created_since").as_deref(), "date"), e("created_since").as_deref()))
+            (field("created_until", m.t("field.created_until"), text_input("created_until", &v(&form.created_until), e("created_until").as_deref(), "date"), e("created_until").as_deref()))
+            (field("no_interaction_days", m.t("field.no_interaction_days"), text_input("no_interaction_days", &v(&form.no_interaction_days), e("no_interaction_days").as_deref(), "number"), e("no_interaction_days").as_deref()))
             (field("sort", m.t("list.sort"), select("sort", &v(&form.sort), &sorts, None), None))
             div class="field check" {
                 input type="checkbox" id="archived" name="archived" value="1" checked[form.archived.is_some()];
@@ -612,11 +614,12 @@ fn form_page(
 ) -> Response {
     let m = M(signed.lang);
     let unplaced: Vec<&FieldError> = errors.iter().filter(|e| e.field.is_empty()).collect();
+
     let content = html! {
         h1 { (title) }
         @if !errors.is_empty() {
             p class="error" role="alert" { (m.t("form.fix")) }
-            @for e in unplaced { p class="error" { (e.reason) } }
+            @for e in unplaced { p class="error" { (m.reason(&e.reason)) } }
         }
         form method="post" action=(action) class="form" novalidate {
             (csrf(signed))
@@ -633,7 +636,8 @@ fn form_page(
 /// A labelled control for field `name` of a form, with its refusal beside it.
 fn input(m: M, f: &Fields, errors: &[FieldError], name: &str, label: &'static str, kind: &str) -> Markup {
     let value = f.get(name).cloned().unwrap_or_default();
-    let err = error_for(errors, &error_field(name));
+    let err = error_for(m, errors, &error_field(name));
+    let err = err.as_deref();
     let control = if kind == "textarea" {
         let described = err.map(|_| format!("{name}-error"));
         html! { textarea id=(name) name=(name) rows="3" aria-invalid=[err.map(|_| "true")] aria-describedby=[described] { (value) } }
@@ -662,8 +666,8 @@ fn choice(
     options: Vec<(String, String)>,
 ) -> Markup {
     let value = f.get(name).cloned().unwrap_or_default();
-    let err = error_for(errors, name);
-    field(name, m.t(label), select(name, &value, &options, err), err)
+    let err = error_for(m, errors, name);
+    field(name, m.t(label), select(name, &value, &options, err.as_deref()), err.as_deref())
 }
 
 fn vocab<T: Copy>(

@@ -80,6 +80,74 @@ impl M {
     }
 }
 
+/// Chinese wordings of the library's refusals, as `[english pattern, chinese template]`:
+/// `{name}` in a pattern matches any text, which the template may repeat.
+static REASONS_ZH: LazyLock<Vec<(String, String)>> =
+    LazyLock::new(|| serde_json::from_str(include_str!("../messages/reasons.zh.json")).unwrap_or_default());
+
+/// The texts a pattern's placeholders matched, or `None` if `text` does not fit it.
+fn fit<'a>(pattern: &str, text: &'a str) -> Option<Vec<(String, &'a str)>> {
+    // Split into literals and placeholder names: "`{v}` is not" -> ["`", "v", "` is not"].
+    let mut parts: Vec<&str> = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}')? + open;
+        parts.push(&rest[..open]);
+        parts.push(&rest[open + 1..close]);
+        rest = &rest[close + 1..];
+    }
+    parts.push(rest);
+    let mut at = text.strip_prefix(parts[0])?;
+    let mut got = Vec::new();
+    let mut i = 1;
+    while i + 1 < parts.len() {
+        let (name, literal) = (parts[i], parts[i + 1]);
+        let last = i + 2 >= parts.len();
+        let end = if last {
+            if !at.ends_with(literal) {
+                return None;
+            }
+            at.len() - literal.len()
+        } else if literal.is_empty() {
+            return None;
+        } else {
+            at.find(literal)?
+        };
+        got.push((name.to_string(), &at[..end]));
+        at = &at[end + literal.len()..];
+        i += 2;
+    }
+    if parts.len() == 1 && !at.is_empty() {
+        return None;
+    }
+    Some(got)
+}
+
+impl M {
+    /// A refusal's reason in this language: the library words it in English; Chinese pages
+    /// show the wording of `messages/reasons.zh.json` where one fits, the English otherwise.
+    pub fn reason(self, reason: &str) -> String {
+        if self.0 == Lang::En {
+            return reason.to_string();
+        }
+        for (pattern, template) in REASONS_ZH.iter() {
+            if let Some(got) = fit(pattern, reason) {
+                let mut out = template.clone();
+                for (name, value) in got {
+                    out = out.replace(&format!("{{{name}}}"), value);
+                }
+                return out;
+            }
+        }
+        reason.to_string()
+    }
+
+    /// Every refusal of `errors` reworded (see [`M::reason`]).
+    pub fn reasons(self, errors: &[rapport_model::FieldError]) -> Vec<rapport_model::FieldError> {
+        errors.iter().map(|e| rapport_model::FieldError::new(&e.field, self.reason(&e.reason))).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +157,32 @@ mod tests {
         "history", "import", "list", "live", "nav", "order", "reports", "service", "signin", "sort", "sync", "task",
         "team",
     ];
+
+    #[test]
+    fn refusals_read_in_chinese_where_a_wording_fits() {
+        let zh = M(Lang::Zh);
+        assert_eq!(zh.reason("is required"), "必填");
+        assert_eq!(
+            zh.reason("`很多钱` is not an amount: use digits with an optional decimal point"),
+            "“很多钱”不是有效的金额：请填写数字，可带小数点"
+        );
+        assert_eq!(zh.reason("is longer than 200 characters"), "不能超过 200 个字符");
+        assert_eq!(zh.reason("is required when changing the stage"), "修改阶段时必须填写原因");
+        assert_eq!(zh.reason("a reason nobody worded"), "a reason nobody worded");
+        assert_eq!(M(Lang::En).reason("is required"), "is required");
+        // Every pattern parses, and fits its own example.
+        assert!(REASONS_ZH.len() > 20, "reasons.zh.json did not load");
+        for (pattern, _) in REASONS_ZH.iter() {
+            let example = pattern
+                .replace("{v}", "x")
+                .replace("{list}", "a, b")
+                .replace("{n}", "9")
+                .replace("{why}", "w")
+                .replace("{rest}", " (e.g.)")
+                .replace("{name}", "Li");
+            assert!(fit(pattern, &example).is_some(), "{pattern}");
+        }
+    }
 
     #[test]
     fn both_languages_have_the_same_keys_and_every_used_key_exists() {

@@ -1,7 +1,7 @@
 //! `GET /reports` and `GET /reports/{name}`: the book's reports inside the app, over a date
 //! window, signed in with the session (the API token never goes into a URL).
 
-use crate::customers::on_book;
+use crate::customers::{given, on_book};
 use crate::error::WebError;
 use crate::i18n::M;
 use crate::layout::{field, page, select, text_input, Section};
@@ -91,7 +91,8 @@ async fn reports_page(
             }
         }
     };
-    let err = |name: &str| errors.iter().find(|e| e.field == name).map(|e| e.reason.as_str());
+    let reworded = m.reasons(&errors);
+    let err = |name: &str| reworded.iter().find(|e| e.field == name).map(|e| e.reason.as_str());
     let team = on_book(&web, |book| Ok(book.team()?)).await?;
     let mut group_names: Vec<String> = team.members.iter().flat_map(|t| t.groups.iter().cloned()).collect();
     group_names.sort();
@@ -141,10 +142,6 @@ pub(crate) async fn one(
     let n: ReportName =
         name.parse().map_err(|e: rapport_reports::ReportError| WebError::field("name", &e.to_string()))?;
     reports_page(web, signed, vec![n], f, format!("/reports/{}", n.as_str())).await
-}
-
-fn given(v: &Option<String>) -> Option<String> {
-    v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// The owners a report covers: one member, the members of a group (from the roster this
