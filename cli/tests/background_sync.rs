@@ -4,6 +4,7 @@
 //! and a second node driven by the CLI, all on loopback.
 
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 mod common;
 use common::*;
@@ -106,4 +107,126 @@ fn a_serving_node_syncs_in_the_background() {
     assert_eq!(line["pending"], 0, "{body}");
     let status = ok(&b, &["sync", "status"]);
     assert!(status.contains("last success") && status.contains("pending       0"), "{status}");
+}
+
+/// The relay's `rapport_relay_notice_streams` gauge.
+fn notice_streams(relay: &Relay) -> u64 {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let text = agent
+        .get(&format!("{}/metrics", relay.url))
+        .call()
+        .ok()
+        .and_then(|mut r| r.body_mut().read_to_string().ok())
+        .unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("rapport_relay_notice_streams "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Two serving nodes whose timers sleep for an hour: an edit on one is on the other within
+/// 2 s, carried by the relay's notice (a push within ~100 ms of the commit, a pull at the
+/// notice).
+#[test]
+fn an_edit_reaches_another_serving_node_within_two_seconds() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    ok(&a, &["init", "--name", "Li Wei"]);
+    ok(&a, &["relay", "set", &relay.url, &ta]);
+    let number = ok(
+        &a,
+        &[
+            "customer",
+            "add",
+            "--kind",
+            "company",
+            "--name",
+            "苏州精工科技有限公司",
+            "--industry",
+            "C",
+            "--source",
+            "referral",
+        ],
+    );
+    let number = number.split_whitespace().next().expect("a number").to_string();
+    ok(&a, &["sync"]);
+    ok(&b, &["init", "--name", "Wang Fang"]);
+    ok(&b, &["relay", "set", &relay.url, &tb]);
+    ok(&b, &["sync"]);
+    let _na = serve(&a);
+    let _nb = serve(&b);
+    eventually("both nodes follow the relay's notices", || notice_streams(&relay) >= 2);
+    for (i, (from, to)) in [(&a, &b), (&b, &a), (&a, &b)].into_iter().enumerate() {
+        let text = format!("实时跟进 {i}");
+        ok(from, &["interaction", "add", &number, "--channel", "phone", "--summary", &text]);
+        let start = Instant::now();
+        while !ok(to, &["customer", "show", &number]).contains(&text) {
+            assert!(start.elapsed() < Duration::from_secs(2), "edit {i} did not arrive within 2 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// A notice stream needs a member's token, is refused to a revoked one, and carries no
+/// document data.
+#[test]
+fn a_notice_stream_is_for_members_only_and_carries_no_data() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
+    let addr = relay.url.trim_start_matches("http://").to_string();
+    let ask = |token: Option<&str>| {
+        let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        std::io::Write::write_all(&mut s, format!("GET /v1/notices HTTP/1.1\r\nHost: {addr}\r\n{auth}\r\n").as_bytes())
+            .expect("send");
+        s
+    };
+    let status = |s: &mut std::net::TcpStream| {
+        let mut buf = [0u8; 64];
+        let n = std::io::Read::read(s, &mut buf).unwrap_or(0);
+        String::from_utf8_lossy(&buf[..n]).split_whitespace().nth(1).unwrap_or("").to_string()
+    };
+    assert_eq!(status(&mut ask(None)), "401");
+    assert_eq!(status(&mut ask(Some("not-a-token-the-relay-issued-000000"))), "401");
+
+    // A member's stream: a notice when Li Wei's node pushes, and no customer data on it.
+    let mut stream = ask(Some(&tb));
+    let a = tmp.path().join("a");
+    ok(&a, &["init", "--name", "Li Wei"]);
+    ok(&a, &["relay", "set", &relay.url, &ta]);
+    ok(
+        &a,
+        &[
+            "customer",
+            "add",
+            "--kind",
+            "company",
+            "--name",
+            "机密客户有限公司",
+            "--industry",
+            "C",
+            "--source",
+            "referral",
+        ],
+    );
+    ok(&a, &["sync"]);
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 4096];
+    while !seen.contains("event: changed") && Instant::now() < deadline {
+        if let Ok(n) = std::io::Read::read(&mut stream, &mut buf) {
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+    assert!(seen.contains("200") && seen.contains("event: changed"), "{seen}");
+    assert!(!seen.contains("机密客户") && !seen.contains("MFG-"), "a notice carried document data: {seen}");
+
+    // Revoked: refused at once.
+    relay.admin(&["member", "revoke", "east", "Wang Fang"]);
+    let refused = status(&mut ask(Some(&tb)));
+    assert!(refused == "401" || refused == "403", "a revoked token got a stream: {refused}");
 }

@@ -57,6 +57,9 @@ pub struct Relay {
     body_limits: BodyLimits,
     /// One permit per byte of request body held in memory.
     body_budget: Arc<Semaphore>,
+    /// Per team, a counter bumped whenever its documents or roster change: what notice
+    /// streams wait on.
+    notices: Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>,
 }
 
 impl Relay {
@@ -80,7 +83,32 @@ impl Relay {
             admin_token,
             body_budget: Arc::new(Semaphore::new(body_limits.memory)),
             body_limits,
+            notices: Mutex::new(HashMap::new()),
         })
+    }
+
+    fn notice_channel(&self, team_id: &str) -> Option<tokio::sync::watch::Receiver<u64>> {
+        let mut map = self.notices.lock().ok()?;
+        Some(map.entry(team_id.to_string()).or_insert_with(|| tokio::sync::watch::channel(0).0).subscribe())
+    }
+
+    /// Tells the team's notice streams that something changed (each then checks whether
+    /// its member may read it).
+    pub fn announce(&self, team_id: &str) {
+        if let Ok(map) = self.notices.lock() {
+            if let Some(tx) = map.get(team_id) {
+                tx.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        }
+    }
+
+    /// Tells every team's notice streams (a roster change may end or widen any of them).
+    pub fn announce_all(&self) {
+        if let Ok(map) = self.notices.lock() {
+            for tx in map.values() {
+                tx.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        }
     }
 
     /// The document store of a team, opened on first use (its file made private).
@@ -118,6 +146,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
 pub fn member_router(relay: Arc<Relay>) -> Router {
     Router::new()
         .route("/v1/sync", post(sync))
+        .route("/v1/notices", get(notices))
         .route("/metrics", get(member_metrics))
         .route("/health", get(|| async { "ok" }))
         .with_state(relay)
@@ -320,6 +349,9 @@ fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Resu
         Message::Push { docs } => {
             Metrics::add(&relay.metrics.push, 1);
             let results = store.push(&docs, &caller).map_err(internal)?;
+            if results.iter().any(|r| matches!(r, rapport_wire::DocResult::Stored(_))) {
+                relay.announce(&team.id);
+            }
             for r in &results {
                 match r {
                     rapport_wire::DocResult::Stored(_) => Metrics::add(&relay.metrics.docs_stored, 1),
@@ -492,18 +524,26 @@ async fn admin_add_member(State(relay): State<Arc<Relay>>, Json(b): Json<MemberR
 }
 
 async fn admin_set_role(State(relay): State<Arc<Relay>>, Json(b): Json<MemberRef>) -> Response {
-    admin_call(relay, move |a| a.set_role(&b.team, &b.name, b.role, b.groups.as_deref())).await
+    let r = relay.clone();
+    let answer = admin_call(relay, move |a| a.set_role(&b.team, &b.name, b.role, b.groups.as_deref())).await;
+    r.announce_all();
+    answer
 }
 
 async fn admin_revoke(State(relay): State<Arc<Relay>>, Json(b): Json<MemberRef>) -> Response {
     let r = relay.clone();
-    admin_call(relay, move |a| {
+    let notify = relay.clone();
+    let answer = admin_call(relay, move |a| {
         let team = a.team(&b.team)?;
         let reassigned =
             revoke_and_reassign(a, r.team_store(&team)?.as_ref(), &team, &b.name, b.reassign_to.as_deref())?;
         Ok(reassigned)
     })
-    .await
+    .await;
+    // The revoked member's streams end at this notice; reassigned customers are news to
+    // their new owner.
+    notify.announce_all();
+    answer
 }
 
 /// Revokes a member and gives their customers to `to` (an active member) in the team's
@@ -557,4 +597,100 @@ mod tests {
         }
         assert_eq!(bearer(&HeaderMap::new()), None);
     }
+}
+
+/// A notice stream ends after this long, so a connection that died without a word is found
+/// within it; the node connects again at once.
+pub const NOTICE_STREAM_LIFETIME: Duration = Duration::from_secs(50);
+
+struct NoticeStream {
+    relay: Arc<Relay>,
+    token: String,
+    team: Team,
+    store: Arc<TeamStore>,
+    cursor: u64,
+    changes: tokio::sync::watch::Receiver<u64>,
+    ends: tokio::time::Instant,
+    _open: crate::metrics::OpenStream,
+}
+
+/// Whether something the stream's member may read changed after its cursor (the same
+/// read-scope decision `Changes` takes); moves the cursor to the end of the log.
+async fn news_for(s: &mut NoticeStream) -> Option<bool> {
+    let (member, team) = member_team(&s.relay, s.token.clone()).await.ok()?;
+    if team.id != s.team.id {
+        return None;
+    }
+    let (relay, store, cursor, name) = (s.relay.clone(), s.store.clone(), s.cursor, team.name.clone());
+    let checked = tokio::task::spawn_blocking(move || -> Result<(bool, u64), RelayError> {
+        let caller = Caller { member: member.member(), roster: relay.admin.roster(&name)? };
+        let last = store.last_seq()?;
+        let c = store.changes(cursor, 1, &caller)?;
+        Ok((!c.docs.is_empty() || !c.gone.is_empty(), last))
+    })
+    .await
+    .ok()?
+    .ok()?;
+    s.cursor = checked.1;
+    Some(checked.0)
+}
+
+/// `GET /v1/notices`: a member's stream of server-sent events, one `event: changed` (with
+/// no data) whenever a document the member may read changes, so a node pulls at once
+/// instead of at its next timer tick. It carries no document data: the node asks for the
+/// changes with its own `Changes` request. A missing, wrong or revoked token is refused like
+/// a sync request, and a member revoked while the stream is open loses it at the next
+/// notice. The stream ends after [`NOTICE_STREAM_LIFETIME`].
+async fn notices(
+    State(relay): State<Arc<Relay>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return refusal(&relay.metrics, peer, Failure::NoToken);
+    };
+    let (_, team) = match member_team(&relay, token.clone()).await {
+        Ok(t) => t,
+        Err(f) => return refusal(&relay.metrics, peer, f),
+    };
+    let store = match relay.team_store(&team) {
+        Ok(s) => s,
+        Err(e) => return refusal(&relay.metrics, peer, Failure::Internal(e.to_string())),
+    };
+    let Some(changes) = relay.notice_channel(&team.id) else {
+        return refusal(&relay.metrics, peer, Failure::Internal("the notice table is unusable".into()));
+    };
+    let st = store.clone();
+    let cursor = tokio::task::spawn_blocking(move || st.last_seq()).await.ok().and_then(Result::ok).unwrap_or(0);
+    let open = crate::metrics::OpenStream::new(relay.metrics.clone());
+    let state = NoticeStream {
+        relay,
+        token,
+        team,
+        store,
+        cursor,
+        changes,
+        ends: tokio::time::Instant::now() + NOTICE_STREAM_LIFETIME,
+        _open: open,
+    };
+    let stream = futures_util::stream::unfold(state, |mut s| async move {
+        loop {
+            tokio::select! {
+                r = s.changes.changed() => if r.is_err() { return None; },
+                _ = tokio::time::sleep_until(s.ends) => return None,
+            }
+            match news_for(&mut s).await {
+                None => return None,
+                Some(false) => continue,
+                Some(true) => {
+                    Metrics::add(&s.relay.metrics.notices_sent, 1);
+                    let event = axum::response::sse::Event::default().event("changed").data("");
+                    return Some((Ok::<_, std::convert::Infallible>(event), s));
+                }
+            }
+        }
+    });
+    axum::response::sse::Sse::new(stream)
+        .keep_alive(axum::response::sse::KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }

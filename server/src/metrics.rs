@@ -35,6 +35,27 @@ pub struct Metrics {
     pub bodies_timed_out: AtomicU64,
     /// Requests refused because the memory budget for request bodies stayed full.
     pub bodies_over_budget: AtomicU64,
+    /// Notice streams open now (`GET /v1/notices`).
+    pub notice_streams: AtomicU64,
+    /// Notices sent.
+    pub notices_sent: AtomicU64,
+}
+
+/// Counts a notice stream as open until dropped.
+pub struct OpenStream(pub std::sync::Arc<Metrics>);
+
+impl OpenStream {
+    /// Counts a new stream.
+    pub fn new(m: std::sync::Arc<Metrics>) -> OpenStream {
+        Metrics::add(&m.notice_streams, 1);
+        OpenStream(m)
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.notice_streams.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Counts a connection as open until dropped.
@@ -79,6 +100,8 @@ impl Metrics {
         for (name, help, kind, v) in [
             ("connections_opened_total", "Connections accepted.", "counter", &self.connections_opened),
             ("connections_open", "Connections open now.", "gauge", &self.connections_open),
+            ("notice_streams", "Notice streams open now.", "gauge", &self.notice_streams),
+            ("notices_sent_total", "Notices sent on notice streams.", "counter", &self.notices_sent),
             (
                 "connections_refused_total",
                 "Connections refused over the total or per-address limit.",

@@ -444,6 +444,14 @@ impl TeamStore {
         Ok(txn.open_table(ROWS)?.len()?)
     }
 
+    /// The position of the team's change log (0 when empty).
+    pub fn last_seq(&self) -> Result<u64, RelayError> {
+        let txn = self.db.begin_read()?;
+        let log = txn.open_table(LOG)?;
+        let last = log.last()?.map(|(s, _)| s.value());
+        Ok(last.unwrap_or(0))
+    }
+
     /// Whether the team holds no document yet.
     pub fn is_empty(&self) -> Result<bool, RelayError> {
         Ok(self.len()? == 0)

@@ -28,7 +28,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 /// Local changes are pushed this soon after they happen (so a burst goes in one sync).
-const AFTER_CHANGE: Duration = Duration::from_secs(2);
+const AFTER_CHANGE: Duration = Duration::from_millis(100);
 /// Longest wait after repeated failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// Longest one sync with a peer may take.
@@ -534,7 +534,40 @@ impl Node {
         let node = self.clone();
         let task = tokio::spawn(async move { node.background(interval.max(Duration::from_secs(1))).await });
         self.keep(task);
+        let node = self.clone();
+        // A thread of its own: the stream is a blocking read that may last a minute.
+        std::thread::Builder::new()
+            .name("relay-notices".into())
+            .spawn(move || node.follow_relay_notices())
+            .map_err(|e| NodeError::Relay(format!("cannot start following the relay's notices: {e}")))?;
         Ok(())
+    }
+
+    /// Follows the relay's notice stream for as long as the node runs: each notice wakes
+    /// background sync at once. Without a relay, or while the stream cannot be had (an
+    /// older relay, the network away), it asks again with back-off, and the timer keeps
+    /// syncing meanwhile.
+    fn follow_relay_notices(self: Arc<Self>) {
+        let mut failures = 0u32;
+        loop {
+            if *self.stop.borrow() {
+                return;
+            }
+            let Some(cfg) = self.relay() else {
+                std::thread::sleep(Duration::from_secs(2));
+                continue;
+            };
+            let wake = &mut || self.wake.notify_one();
+            let stopped = &|| *self.stop.borrow();
+            match rapport_sync::follow_notices(&cfg.url, &cfg.token, wake, stopped) {
+                Ok(()) => failures = 0,
+                Err(_) => {
+                    failures = failures.saturating_add(1);
+                    let pause = Duration::from_millis(500) * 2u32.saturating_pow(failures.min(7));
+                    std::thread::sleep(pause.min(Duration::from_secs(60)));
+                }
+            }
+        }
     }
 
     /// Whether there is anyone to sync with.

@@ -123,6 +123,58 @@ impl HttpTransport {
     }
 }
 
+/// How long a notice request may stay open before the node asks again: longer than the
+/// relay keeps a stream (50 s), so a connection that died silently is noticed.
+const NOTICE_WAIT: std::time::Duration = std::time::Duration::from_secs(80);
+
+/// Follows the relay's notice stream (`GET {url}/v1/notices`) until the relay ends it, the
+/// connection breaks or `stopped` says so, calling `on_notice` at each notice (and once
+/// when connected, since notices sent while disconnected were missed). A notice carries no
+/// data: what changed is asked for with an ordinary sync.
+pub fn follow_notices(
+    url: &str,
+    token: &str,
+    on_notice: &mut dyn FnMut(),
+    stopped: &dyn Fn() -> bool,
+) -> Result<(), SyncError> {
+    let peer = url.trim_end_matches('/').to_string();
+    let roots = relay_roots().map_err(|reason| SyncError::Unreachable { peer: peer.clone(), reason })?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(NOTICE_WAIT))
+        .http_status_as_error(false)
+        .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+        .build()
+        .into();
+    let unreachable = |e: &dyn std::fmt::Display| SyncError::Unreachable { peer: peer.clone(), reason: e.to_string() };
+    let mut resp = agent
+        .get(&format!("{peer}/v1/notices"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Accept", "text/event-stream")
+        .call()
+        .map_err(|e| unreachable(&e))?;
+    let status = resp.status().as_u16();
+    if status == 401 || status == 403 {
+        return Err(SyncError::Unauthorized(format!("HTTP {status} on the notice stream")));
+    }
+    if status != 200 {
+        return Err(SyncError::Peer { code: format!("http_{status}"), detail: "no notice stream".into() });
+    }
+    on_notice();
+    let reader = std::io::BufReader::new(resp.body_mut().with_config().limit(u64::MAX).reader());
+    for line in std::io::BufRead::lines(reader) {
+        if stopped() {
+            return Ok(());
+        }
+        match line {
+            Ok(l) if l.trim() == "event: changed" => on_notice(),
+            Ok(_) => {}
+            // The stream's time is up, or the connection broke: the caller asks again.
+            Err(_) => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
 impl Transport for HttpTransport {
     fn call(&mut self, request: &[u8]) -> Result<Vec<u8>, SyncError> {
         if let Some(why) = &self.roots_unreadable {
