@@ -187,6 +187,9 @@ pub enum Command {
     /// Measure the web app of the node running on this data directory: page times, search
     /// as you type, first-load bytes, and how soon a change reaches an open page. Prints JSON.
     BenchWeb(BenchWebArgs),
+    /// Measure how soon an edit on the node running on this data directory is visible on
+    /// another running node (`--to DIR`). Prints JSON.
+    BenchLive(BenchLiveArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -281,6 +284,22 @@ pub struct BenchHttpArgs {
     /// Distinct customers the hot-set read measurement cycles through.
     #[arg(long, default_value_t = 1000)]
     pub hot: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchLiveArgs {
+    /// The other node's data directory.
+    #[arg(long)]
+    pub to: PathBuf,
+    /// The customer (number) both nodes hold, to add follow-ups to.
+    #[arg(long)]
+    pub customer: String,
+    /// Edits to time.
+    #[arg(long, default_value_t = 100)]
+    pub edits: usize,
+    /// Milliseconds between edits.
+    #[arg(long, default_value_t = 300)]
+    pub pause_ms: u64,
 }
 
 #[derive(Args, Debug)]

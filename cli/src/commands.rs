@@ -200,6 +200,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Token(t) => crate::serve::token(&dir, t, json),
         Command::BenchHttp(a) => crate::bench_http::run(&dir, &a),
         Command::BenchWeb(a) => crate::bench_web::run(&dir, &a),
+        Command::BenchLive(a) => crate::bench_live::run(&dir, &a),
     }
 }
 

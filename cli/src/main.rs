@@ -12,6 +12,7 @@ mod args;
 mod bench;
 mod bench_exchange;
 mod bench_http;
+mod bench_live;
 mod bench_web;
 mod commands;
 mod context;
