@@ -80,7 +80,13 @@ impl SyncBars {
         self.send.set_message(format!("{} sent", HumanBytes(p.bytes_sent)));
         self.receive.set_length(p.to_receive);
         self.receive.set_position(p.received);
-        self.receive.set_message(format!("{} received", HumanBytes(p.bytes_received)));
+        let left = match p.eta_ms {
+            Some(ms) if ms > 0 => {
+                format!(", about {} left", indicatif::HumanDuration(std::time::Duration::from_millis(ms)))
+            }
+            _ => String::new(),
+        };
+        self.receive.set_message(format!("{} received{left}", HumanBytes(p.bytes_received)));
     }
 }
 

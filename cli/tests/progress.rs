@@ -110,8 +110,27 @@ fn bars_are_drawn_through_a_running_node() {
     ok_output(&owner, &["sync"]);
 
     assert_held(&served);
+    // The node's change feed carries the sync's progress for a user interface to draw.
+    let addr = wait_json(&served.join("serve.json"), "url").trim_start_matches("http://").to_string();
+    let token = String::from_utf8_lossy(&ok_output(&served, &["token", "show"]).stdout).trim().to_string();
+    let mut feed = std::net::TcpStream::connect(&addr).expect("connect to the node");
+    feed.set_read_timeout(Some(Duration::from_millis(200))).expect("timeout");
+    std::io::Write::write_all(
+        &mut feed,
+        format!("GET /v1/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n").as_bytes(),
+    )
+    .expect("ask for the change feed");
     let shown = on_a_terminal(&served, &["sync"]);
     assert!(shown.contains("receiving") && shown.contains("documents"), "no sync bar through the node: {shown:?}");
+    let mut seen = String::new();
+    let mut buf = [0u8; 65536];
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !seen.contains("event: progress") && Instant::now() < deadline {
+        if let Ok(n) = std::io::Read::read(&mut feed, &mut buf) {
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+    assert!(seen.contains("event: progress") && seen.contains("\"eta_ms\""), "no progress on the change feed: {seen}");
     assert!(ok_output(&served, &["list", "--limit", "1", "--json"]).status.success());
 
     // Long work on the book through a running node: a node with sample data only.

@@ -88,6 +88,10 @@ pub struct SyncProgressOut {
     pub bytes_sent: u64,
     /// Response bytes received.
     pub bytes_received: u64,
+    /// Milliseconds since the sync began.
+    pub elapsed_ms: u64,
+    /// Estimated milliseconds left (0 at the end; null before the first document is done).
+    pub eta_ms: Option<u64>,
 }
 
 /// How far the sync under way has got, in documents and bytes both ways (the last sync's

@@ -1230,6 +1230,8 @@ struct Feed {
     cursor: u64,
     buf: std::collections::VecDeque<Event>,
     changes: watch::Receiver<u64>,
+    /// The node's sync progress: a `progress` event whenever it moves.
+    progress: watch::Receiver<rapport_sync::SyncProgress>,
     closing: Option<watch::Receiver<bool>>,
 }
 
@@ -1257,11 +1259,15 @@ async fn next_events(f: &mut Feed) -> Result<(), ApiError> {
 }
 
 /// Server-sent events: every customer change, `id` = sequence number, `event: change`,
-/// `data` = `{seq, id, number}`. Resumable with `?after=SEQ` or `Last-Event-ID`.
+/// `data` = `{seq, id, number}`. Resumable with `?after=SEQ` or `Last-Event-ID`. While a
+/// sync runs, `event: progress` (no id) carries its progress as `GET /v1/sync/progress`
+/// gives it (documents and bytes each way, elapsed and estimated milliseconds left), at most
+/// four times a second.
 #[utoipa::path(get, path = "/v1/events", tag = "node", params(EventsQuery, LastEventId),
     responses((status = 200, description = "An endless stream of server-sent events (`text/event-stream`): for each \
 change, `id: SEQ`, `event: change` and `data:` one line of JSON, a `ChangeEvent` \
-(`#/components/schemas/ChangeEvent`). Comment lines keep the connection alive.",
+(`#/components/schemas/ChangeEvent`); while a sync runs, `event: progress` with a `SyncProgressOut` \
+(`#/components/schemas/SyncProgressOut`), at most four a second. Comment lines keep the connection alive.",
         content_type = "text/event-stream", body = String)))]
 async fn events(
     State(s): State<AppState>,
@@ -1282,8 +1288,16 @@ async fn events(
         None => run(&s, |b| b.store.last_event_seq()).await?,
     };
     let changes = s.0.node.subscribe();
-    let feed =
-        Feed { s, cursor, buf: Default::default(), changes, closing: closing.map(|axum::Extension(Closing(rx))| rx) };
+    let mut progress = s.0.node.sync_progress();
+    progress.mark_unchanged();
+    let feed = Feed {
+        s,
+        cursor,
+        buf: Default::default(),
+        changes,
+        progress,
+        closing: closing.map(|axum::Extension(Closing(rx))| rx),
+    };
     let stream = futures_util::stream::unfold(feed, |mut f| async move {
         loop {
             if closed(&f.closing) {
@@ -1302,6 +1316,15 @@ async fn events(
             let closing = f.closing.clone();
             tokio::select! {
                 _ = f.changes.changed() => {}
+                r = f.progress.changed() => {
+                    if r.is_ok() {
+                        let p = *f.progress.borrow_and_update();
+                        let data = serde_json::to_string(&p).unwrap_or_default();
+                        f.buf.push_back(Event::default().event("progress").data(data));
+                        // At most four progress events a second.
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                }
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = async move {
                     match closing {

@@ -22,6 +22,29 @@ pub struct SyncProgress {
     pub bytes_sent: u64,
     /// Response bytes received.
     pub bytes_received: u64,
+    /// Milliseconds since the sync began.
+    #[serde(default)]
+    pub elapsed_ms: u64,
+    /// An estimate of the milliseconds left, from the documents done so far and the time
+    /// they took (0 at the end; `None` before the first document is done).
+    #[serde(default)]
+    pub eta_ms: Option<u64>,
+}
+
+impl SyncProgress {
+    /// Recomputes the time fields `elapsed` after the sync began.
+    fn timed(&mut self, elapsed: std::time::Duration) {
+        self.elapsed_ms = elapsed.as_millis() as u64;
+        let done = self.sent + self.received;
+        let left = self.to_send.saturating_sub(self.sent) + self.to_receive.saturating_sub(self.received);
+        self.eta_ms = match (done, left) {
+            (_, 0) => Some(0),
+            (0, _) => None,
+            (d, l) => {
+                Some(((u128::from(self.elapsed_ms) * u128::from(l)) / u128::from(d)).min(u128::from(u64::MAX)) as u64)
+            }
+        };
+    }
 }
 
 /// Observes sync progress. Called from the sync's worker threads, one report at a time.
@@ -31,11 +54,12 @@ pub type ProgressObserver<'a> = &'a (dyn Fn(&SyncProgress) + Sync);
 pub(crate) struct Meter<'a> {
     state: Mutex<SyncProgress>,
     observer: ProgressObserver<'a>,
+    started: std::time::Instant,
 }
 
 impl<'a> Meter<'a> {
     pub(crate) fn new(observer: ProgressObserver<'a>) -> Meter<'a> {
-        Meter { state: Mutex::new(SyncProgress::default()), observer }
+        Meter { state: Mutex::new(SyncProgress::default()), observer, started: std::time::Instant::now() }
     }
 
     /// Applies `change` and reports the result. The observer runs under the lock, so
@@ -46,6 +70,7 @@ impl<'a> Meter<'a> {
             Err(p) => p.into_inner(),
         };
         change(&mut g);
+        g.timed(self.started.elapsed());
         (self.observer)(&g);
     }
 
@@ -55,5 +80,23 @@ impl<'a> Meter<'a> {
             p.bytes_sent += sent as u64;
             p.bytes_received += received as u64;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_estimate_follows_the_pace_so_far() {
+        let mut p = SyncProgress { to_receive: 100, ..Default::default() };
+        p.timed(std::time::Duration::from_secs(1));
+        assert_eq!(p.eta_ms, None, "nothing done yet: no estimate");
+        p.received = 25;
+        p.timed(std::time::Duration::from_secs(1));
+        assert_eq!((p.elapsed_ms, p.eta_ms), (1000, Some(3000)));
+        p.received = 100;
+        p.timed(std::time::Duration::from_secs(4));
+        assert_eq!(p.eta_ms, Some(0));
     }
 }
