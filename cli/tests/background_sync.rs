@@ -230,3 +230,53 @@ fn a_notice_stream_is_for_members_only_and_carries_no_data() {
     let refused = status(&mut ask(Some(&tb)));
     assert!(refused == "401" || refused == "403", "a revoked token got a stream: {refused}");
 }
+
+/// The relay goes away and comes back on its address while both members keep editing:
+/// every edit reaches both nodes (each follows the notices again, and its timer syncs
+/// meanwhile).
+#[test]
+fn edits_made_while_the_relay_is_away_converge_when_it_is_back() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut relay = Relay::start(tmp.path());
+    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    ok(&a, &["init", "--name", "Li Wei"]);
+    ok(&a, &["relay", "set", &relay.url, &ta]);
+    let number = ok(
+        &a,
+        &[
+            "customer",
+            "add",
+            "--kind",
+            "company",
+            "--name",
+            "苏州精工科技有限公司",
+            "--industry",
+            "C",
+            "--source",
+            "referral",
+        ],
+    );
+    let number = number.split_whitespace().next().expect("a number").to_string();
+    ok(&a, &["sync"]);
+    ok(&b, &["init", "--name", "Wang Fang"]);
+    ok(&b, &["relay", "set", &relay.url, &tb]);
+    ok(&b, &["sync"]);
+    let _na = serve(&a);
+    let _nb = serve(&b);
+    eventually("both nodes follow the relay's notices", || notice_streams(&relay) >= 2);
+    // Down for a while; both members edit meanwhile.
+    relay.stop();
+    ok(&a, &["interaction", "add", &number, "--channel", "phone", "--summary", "断网时A的跟进"]);
+    ok(&b, &["interaction", "add", &number, "--channel", "visit", "--summary", "断网时B的跟进"]);
+    std::thread::sleep(Duration::from_secs(2));
+    relay.start_again();
+    ok(&a, &["interaction", "add", &number, "--channel", "email", "--summary", "恢复后A的跟进"]);
+    for (node, name) in [(&a, "A"), (&b, "B")] {
+        eventually(&format!("node {name} holds every edit"), || {
+            let shown = ok(node, &["customer", "show", &number]);
+            ["断网时A的跟进", "断网时B的跟进", "恢复后A的跟进"].iter().all(|t| shown.contains(t))
+        });
+    }
+    eventually("both nodes follow the notices again", || notice_streams(&relay) >= 2);
+}

@@ -577,28 +577,6 @@ async fn admin_members(State(relay): State<Arc<Relay>>, Json(b): Json<TeamRef>) 
     admin_call(relay, move |a| -> Result<Vec<MemberSummary>, RelayError> { a.members(&b.team) }).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn auth(v: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert("authorization", v.parse().expect("header"));
-        h
-    }
-
-    #[test]
-    fn the_bearer_scheme_is_read_in_any_case_and_nothing_else_is_a_token() {
-        for v in ["Bearer abc", "bearer abc", "BEARER abc", "Bearer   abc  "] {
-            assert_eq!(bearer(&auth(v)).as_deref(), Some("abc"), "{v}");
-        }
-        for v in ["Basic abc", "Bearerabc", "Bearer", "abc", "Bearer  "] {
-            assert_eq!(bearer(&auth(v)), None, "{v}");
-        }
-        assert_eq!(bearer(&HeaderMap::new()), None);
-    }
-}
-
 /// A notice stream ends after this long, so a connection that died without a word is found
 /// within it; the node connects again at once.
 pub const NOTICE_STREAM_LIFETIME: Duration = Duration::from_secs(50);
@@ -693,4 +671,26 @@ async fn notices(
     axum::response::sse::Sse::new(stream)
         .keep_alive(axum::response::sse::KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", v.parse().expect("header"));
+        h
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case_and_nothing_else_is_a_token() {
+        for v in ["Bearer abc", "bearer abc", "BEARER abc", "Bearer   abc  "] {
+            assert_eq!(bearer(&auth(v)).as_deref(), Some("abc"), "{v}");
+        }
+        for v in ["Basic abc", "Bearerabc", "Bearer", "abc", "Bearer  "] {
+            assert_eq!(bearer(&auth(v)), None, "{v}");
+        }
+        assert_eq!(bearer(&HeaderMap::new()), None);
+    }
 }

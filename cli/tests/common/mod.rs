@@ -104,6 +104,28 @@ impl Relay {
         relay
     }
 
+    /// Stops the relay process (its data stays).
+    pub fn stop(&mut self) {
+        let _ = self._proc.0.kill();
+        let _ = self._proc.0.wait();
+    }
+
+    /// Starts a stopped relay again on the same address and data.
+    pub fn start_again(&mut self) {
+        let _ = std::fs::remove_file(self.dir.join("relay.json"));
+        let addr = self.url.trim_start_matches("http://").to_string();
+        self._proc = Proc(
+            Command::new(relay_bin())
+                .arg("--data")
+                .arg(&self.dir)
+                .args(["serve", "--listen", &addr])
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("relay"),
+        );
+        wait_json(&self.dir.join("relay.json"), "addr");
+    }
+
     pub fn admin(&self, args: &[&str]) -> String {
         let o = Command::new(relay_bin()).arg("--data").arg(&self.dir).args(args).output().expect("admin");
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
