@@ -243,10 +243,11 @@ fn main_flows_in_a_real_browser() {
 
     // Two members change the source at once: the page shows both values, and one click
     // keeps one (a new write that supersedes both).
+    // (B edits before it hears of A's edit: A's node syncs live, so B syncs only after both.)
     ok(&b, &["sync"]);
     ok(&b, &["customer", "edit", &target, "--source", "展会"]);
-    ok(&b, &["sync"]);
     ok(&a, &["customer", "edit", &target, "--source", "官网"]);
+    ok(&b, &["sync"]);
     ok(&a, &["sync"]);
     browser.wait_for("the conflict, live", 10, |b| {
         b.text(".conflicts").contains("展会") && b.text(".conflicts").contains("官网")
