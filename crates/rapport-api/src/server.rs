@@ -1232,7 +1232,21 @@ struct Feed {
     changes: watch::Receiver<u64>,
     /// The node's sync progress: a `progress` event whenever it moves.
     progress: watch::Receiver<rapport_sync::SyncProgress>,
+    /// When the last progress event went out, and when the next may (one is waiting).
+    progress_sent: Option<tokio::time::Instant>,
+    progress_due: Option<tokio::time::Instant>,
     closing: Option<watch::Receiver<bool>>,
+}
+
+/// Progress events go out at most this often.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Queues the newest sync progress as an event.
+fn progress_event(f: &mut Feed, now: tokio::time::Instant) {
+    let p = *f.progress.borrow_and_update();
+    let data = serde_json::to_string(&p).unwrap_or_default();
+    f.buf.push_back(Event::default().event("progress").data(data));
+    f.progress_sent = Some(now);
 }
 
 fn closed(c: &Option<watch::Receiver<bool>>) -> bool {
@@ -1296,6 +1310,8 @@ async fn events(
         buf: Default::default(),
         changes,
         progress,
+        progress_sent: None,
+        progress_due: None,
         closing: closing.map(|axum::Extension(Closing(rx))| rx),
     };
     let stream = futures_util::stream::unfold(feed, |mut f| async move {
@@ -1316,14 +1332,21 @@ async fn events(
             let closing = f.closing.clone();
             tokio::select! {
                 _ = f.changes.changed() => {}
-                r = f.progress.changed() => {
+                r = f.progress.changed(), if f.progress_due.is_none() => {
                     if r.is_ok() {
-                        let p = *f.progress.borrow_and_update();
-                        let data = serde_json::to_string(&p).unwrap_or_default();
-                        f.buf.push_back(Event::default().event("progress").data(data));
-                        // At most four progress events a second.
-                        tokio::time::sleep(Duration::from_millis(250)).await;
+                        // At most four progress events a second, without holding back the
+                        // change events: a report arriving sooner waits for its turn,
+                        // and only the newest is sent then.
+                        let now = tokio::time::Instant::now();
+                        match f.progress_sent {
+                            Some(at) if now < at + PROGRESS_EVERY => f.progress_due = Some(at + PROGRESS_EVERY),
+                            _ => progress_event(&mut f, now),
+                        }
                     }
+                }
+                _ = async { if let Some(due) = f.progress_due { tokio::time::sleep_until(due).await } else { std::future::pending::<()>().await } } => {
+                    f.progress_due = None;
+                    progress_event(&mut f, tokio::time::Instant::now());
                 }
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = async move {
