@@ -48,16 +48,31 @@ pub fn install_guard(store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Whether this node's member may take `action` on a customer owned by `owner`: the
-/// roster's answer, as the store's guard will give it when the write comes (so a face can
-/// hide a control the guard would refuse). Every action is allowed on a store that never
-/// received a roster, none on a revoked device.
+/// What this node's member may do, as the roster the store last received says (read once,
+/// asked many times): the answers the store's guard will give when the writes come, so a
+/// face can hide a control the guard would refuse.
+pub struct Rights(Option<TeamView>);
+
+impl Rights {
+    /// The rights of this node's member, from the roster the store holds.
+    pub fn load(store: &Store) -> Result<Rights, StoreError> {
+        Ok(Rights(TeamView::load(store)?))
+    }
+
+    /// Whether the member may take `action` on a customer owned by `owner`: every action
+    /// on a store that never received a roster, none on a revoked device.
+    pub fn may(&self, action: rapport_roles::Action, owner: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(view) if view.revoked.is_some() => false,
+            Some(view) => rapport_roles::may(&view.roster, &view.you, action, owner),
+        }
+    }
+}
+
+/// [`Rights::may`] for one question.
 pub fn may_here(store: &Store, action: rapport_roles::Action, owner: &str) -> Result<bool, StoreError> {
-    Ok(match TeamView::load(store)? {
-        None => true,
-        Some(view) if view.revoked.is_some() => false,
-        Some(view) => rapport_roles::may(&view.roster, &view.you, action, owner),
-    })
+    Ok(Rights::load(store)?.may(action, owner))
 }
 
 /// The member a customer's owner names, as the roster spells them; any name when this

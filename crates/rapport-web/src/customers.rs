@@ -354,7 +354,7 @@ fn revealed_contact(m: M, c: &Contact) -> Markup {
 }
 
 /// What this node's member may do to one customer: the controls a page shows. The store's
-/// guard refuses the rest whatever a request asks (`rapport_node::may_here` is its rule).
+/// guard refuses the rest whatever a request asks (`rapport_node::Rights` is its rule).
 #[derive(Clone, Copy, Default)]
 struct Can {
     edit: bool,
@@ -367,14 +367,15 @@ struct Can {
 
 impl Can {
     fn of(book: &LocalBook, owner: &str) -> Result<Can, WebError> {
-        let may = |a: Action| rapport_node::may_here(&book.store, a, owner);
+        let rights = rapport_node::Rights::load(&book.store)?;
+        let may = |a: Action| rights.may(a, owner);
         Ok(Can {
-            edit: may(Action::EditRecord)?,
-            follow_up: may(Action::AddFollowUp)?,
-            order: may(Action::AddOrder)?,
-            service: may(Action::AddServiceRecord)?,
-            task: may(Action::AddTask)?,
-            complete: may(Action::CompleteTask)?,
+            edit: may(Action::EditRecord),
+            follow_up: may(Action::AddFollowUp),
+            order: may(Action::AddOrder),
+            service: may(Action::AddServiceRecord),
+            task: may(Action::AddTask),
+            complete: may(Action::CompleteTask),
         })
     }
 }

@@ -28,10 +28,8 @@ pub(crate) async fn pairs(State(web): State<Web>, Extension(signed): Extension<S
     // Merging is for managers and admins; others see the pairs to report them.
     let owners: Vec<String> = d.pairs.iter().map(|p| p.keep.summary.owner.clone()).collect();
     let can_merge = on_book(&web, move |book| {
-        owners
-            .iter()
-            .map(|o| Ok(rapport_node::may_here(&book.store, rapport_node::Action::Merge, o)?))
-            .collect::<Result<Vec<bool>, WebError>>()
+        let rights = rapport_node::Rights::load(&book.store)?;
+        Ok::<_, WebError>(owners.iter().map(|o| rights.may(rapport_node::Action::Merge, o)).collect::<Vec<bool>>())
     })
     .await?;
     let content = html! {
