@@ -80,13 +80,16 @@ impl SyncBars {
         self.send.set_message(format!("{} sent", HumanBytes(p.bytes_sent)));
         self.receive.set_length(p.to_receive);
         self.receive.set_position(p.received);
-        let left = match p.eta_ms {
-            Some(ms) if ms > 0 => {
-                format!(", about {} left", indicatif::HumanDuration(std::time::Duration::from_millis(ms)))
-            }
-            _ => String::new(),
-        };
-        self.receive.set_message(format!("{} received{left}", HumanBytes(p.bytes_received)));
+        self.receive.set_message(format!("{} received{}", HumanBytes(p.bytes_received), time_left(p)));
+    }
+}
+
+/// ", about 8 seconds left" while a sync has an estimate; nothing before it has one or
+/// once it is done.
+pub fn time_left(p: &SyncProgress) -> String {
+    match p.eta_ms {
+        Some(ms) if ms > 0 => format!(", about {} left", indicatif::HumanDuration(std::time::Duration::from_millis(ms))),
+        _ => String::new(),
     }
 }
 

@@ -125,6 +125,16 @@ pub fn status(dir: &Path, json: bool) -> Result<()> {
             println!("  last error    {when}: {why}");
         }
         println!("  pending       {} customer(s) written here and not yet sent", l.pending);
+        if let Some(p) = &l.progress {
+            println!(
+                "  syncing now   sent {} of {}, received {} of {} documents{}",
+                p.sent,
+                p.to_send,
+                p.received,
+                p.to_receive,
+                crate::progress::time_left(p)
+            );
+        }
         if !l.status.refused.is_empty() {
             println!("  refused       {} document(s), tried again at every sync:", l.status.refused.len());
             for r in &l.status.refused {

@@ -67,3 +67,51 @@ fn sync_progress_grows_and_ends_at_the_totals_both_ways() {
     let last = idle.last().copied().unwrap_or_default();
     assert_eq!((last.to_send, last.sent, last.to_receive, last.received), (0, 0, 0, 0), "{last:?}");
 }
+
+/// While a running node syncs, its status line for that relay (`GET /v1/sync`, `rapport
+/// sync status`) carries the sync's progress, and loses it when the sync ends.
+#[test]
+fn a_nodes_status_line_shows_the_sync_under_way() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(&tmp.path().join("relay"));
+    let tokens = relay.team("east", &["li", "wang"]);
+    let sender = node(tmp.path(), "li");
+    let book = rapport_demo::DemoBook::new(12, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
+    let customers: Vec<Customer> =
+        (0..CUSTOMERS).map(|i| book.customer(i, &rapport_demo::DemoProfile::realistic())).collect();
+    sender.store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
+    sync_watched(&sender.store, &relay.url, &tokens[0]);
+
+    let dir = tmp.path().join("wang-data");
+    std::fs::create_dir_all(&dir).expect("dir");
+    rapport_node::save_relay(&dir, &rapport_node::RelayConfig { url: relay.url.clone(), token: tokens[1].clone() })
+        .expect("relay");
+    let receiver = std::sync::Arc::new(node(tmp.path(), "wang"));
+    let node = rapport_node::Node::new(receiver, &dir).expect("node");
+    let seen = Mutex::new(Vec::new());
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let lines = node.sync_status().expect("status").peers;
+                seen.lock().expect("seen").extend(lines.into_iter().filter_map(|l| l.progress.map(|p| (l.peer, p))));
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        });
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let outcome = rt.block_on(node.sync_now(false)).expect("sync").remove(0);
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(outcome.error.is_none(), "{outcome:?}");
+    });
+    let seen = seen.into_inner().expect("seen");
+    let key = format!("relay:{}", relay.url);
+    assert!(seen.iter().all(|(peer, _)| *peer == key), "progress on another line: {seen:?}");
+    assert!(
+        seen.iter().any(|(_, p)| p.to_receive == CUSTOMERS && p.received < CUSTOMERS),
+        "the status line never showed the download under way ({} samples)",
+        seen.len()
+    );
+    let after = node.sync_status().expect("status").peers;
+    assert_eq!(after.len(), 1);
+    assert!(after[0].progress.is_none() && after[0].status.last_success.is_some(), "{:?}", after[0]);
+}

@@ -25,7 +25,7 @@ fn json<T: Serialize>(status: StatusCode, v: &T) -> Response {
 }
 
 /// Runs blocking node work on a blocking worker.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     s: &AppState,
     f: impl FnOnce(&rapport_node::Node) -> Result<T, rapport_node::NodeError> + Send + 'static,
 ) -> Result<T, ApiError> {

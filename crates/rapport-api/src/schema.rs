@@ -302,6 +302,9 @@ pub struct SyncLineOut {
     pub refused: Vec<RefusalOut>,
     /// The last sync succeeded, nothing is pending and nothing is refused.
     pub in_step: bool,
+    /// While a sync with this relay or peer runs: how far it has got (documents and bytes
+    /// both ways, milliseconds spent and an estimate of those left). Absent otherwise.
+    pub progress: Option<crate::node_api::SyncProgressOut>,
 }
 
 /// A document a sync did not exchange.

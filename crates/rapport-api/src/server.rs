@@ -1191,10 +1191,11 @@ async fn doctor(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(&run(&s, tracked(&s, "checking", |b, p| b.doctor_with(p))).await?))
 }
 
-/// Sync status per relay and paired peer: last success, pending documents, last error.
+/// Sync status per relay and paired peer: last success, pending documents, last error,
+/// and the progress of a sync under way.
 #[utoipa::path(get, path = "/v1/sync", tag = "node", responses((status = 200, description = "OK", body = Vec<SyncLineOut>)))]
 async fn sync_status(State(s): State<AppState>) -> Result<Response, ApiError> {
-    Ok(ok(&run(&s, |b| rapport_sync::status::lines(&b.store)).await?))
+    Ok(ok(&crate::node_api::blocking(&s, |n| n.sync_status()).await?.peers))
 }
 
 /// Rebuild every index from the documents.

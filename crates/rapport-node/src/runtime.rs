@@ -113,6 +113,9 @@ pub struct Node {
     stop: watch::Sender<bool>,
     /// How far the sync under way has got (the last one's tally when none runs).
     progress: watch::Sender<SyncProgress>,
+    /// The syncs under way, by status key (`relay:URL`, `peer:ID`), and how far each has
+    /// got: what `GET /v1/sync` puts on each line.
+    running: Mutex<std::collections::HashMap<String, SyncProgress>>,
     /// How far the long work a caller asked for has got (the last one's when none runs).
     work: watch::Sender<WorkProgress>,
     /// The read models every face serves lists and customers from.
@@ -188,6 +191,7 @@ impl Node {
             tasks: Mutex::new(Vec::new()),
             stop,
             progress,
+            running: Mutex::new(std::collections::HashMap::new()),
             work,
             views: crate::views::Views::default(),
             sign_in: crate::signin::SignInCodes::default(),
@@ -255,9 +259,23 @@ impl Node {
         }
     }
 
-    /// What every sync reports its progress to.
-    fn report_progress(&self, p: &SyncProgress) {
+    /// What every sync with `peer` (a status key) reports its progress to.
+    fn report_progress(&self, peer: &str, p: &SyncProgress) {
         self.progress.send_replace(*p);
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(peer.to_string(), *p);
+        }
+    }
+
+    /// Runs one sync with `peer` (a status key), its progress on that peer's status line
+    /// while it runs, and settles afterwards.
+    fn sync_with(&self, peer: &str, transport: &mut dyn rapport_sync::Transport) -> Result<SyncReport, NodeError> {
+        let result = sync_once_with(&self.book.store, transport, &|p| self.report_progress(peer, p));
+        if let Ok(mut running) = self.running.lock() {
+            running.remove(peer);
+        }
+        self.after_sync(peer, &result)?;
+        Ok(result?)
     }
 
     /// The relay the node syncs with.
@@ -299,9 +317,7 @@ impl Node {
     fn sync_relay_blocking(&self, cfg: &RelayConfig) -> Result<SyncReport, NodeError> {
         let mut transport = HttpTransport::new(&cfg.url, &cfg.token);
         let peer = rapport_sync::Transport::peer(&transport);
-        let result = sync_once_with(&self.book.store, &mut transport, &|p| self.report_progress(p));
-        self.after_sync(&peer, &result)?;
-        Ok(result?)
+        self.sync_with(&peer, &mut transport)
     }
 
     async fn sync_relay(self: &Arc<Self>, cfg: RelayConfig) -> SyncOutcome {
@@ -322,9 +338,7 @@ impl Node {
         let key = format!("peer:{}", peer.id);
         tokio::task::spawn_blocking(move || {
             let mut transport = rapport_p2p::IrohTransport::new(conn, rt, &peer);
-            let result = sync_once_with(&node.book.store, &mut transport, &|p| node.report_progress(p));
-            node.after_sync(&key, &result)?;
-            Ok(result?)
+            node.sync_with(&key, &mut transport)
         })
         .await
         .map_err(|e| NodeError::Relay(format!("the sync stopped unexpectedly: {e}")))?
@@ -384,9 +398,19 @@ impl Node {
         Ok(out)
     }
 
-    /// The relay and the status of every relay and peer synced with.
+    /// The relay and the status of every relay and peer synced with, with the progress of
+    /// a sync under way on its line (a relay or peer syncing for the first time gets a
+    /// line as soon as its sync starts).
     pub fn sync_status(&self) -> Result<SyncStatus, NodeError> {
-        Ok(SyncStatus { relay: self.relay().map(|r| r.url), peers: status::lines(&self.book.store)? })
+        let mut peers = status::lines(&self.book.store)?;
+        let running = self.running.lock().map(|r| r.clone()).unwrap_or_default();
+        for (peer, progress) in running {
+            match peers.iter_mut().find(|l| l.peer == peer) {
+                Some(line) => line.progress = Some(progress),
+                None => peers.push(StatusLine::starting(peer, progress)),
+            }
+        }
+        Ok(SyncStatus { relay: self.relay().map(|r| r.url), peers })
     }
 
     /// Checks `url` and `token` against the relay, keeps them, and syncs with it from now

@@ -93,6 +93,18 @@ pub struct StatusLine {
     /// Whether this node and the peer hold the same book as far as this node knows: the
     /// last sync succeeded, nothing is pending and nothing is refused.
     pub in_step: bool,
+    /// How far a sync with this relay or peer has got while one runs (documents and bytes
+    /// both ways, time spent and an estimate of the time left); absent otherwise. Only a
+    /// running node knows: [`lines`] leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<crate::SyncProgress>,
+}
+
+impl StatusLine {
+    /// The line of a relay or peer whose first sync is under way.
+    pub fn starting(peer: String, progress: crate::SyncProgress) -> StatusLine {
+        StatusLine { peer, status: PeerStatus::default(), pending: 0, in_step: false, progress: Some(progress) }
+    }
 }
 
 /// Every peer's status line. A team settings document held here that does not pass the
@@ -116,7 +128,7 @@ pub fn lines(store: &Store) -> Result<Vec<StatusLine>, StoreError> {
                 && status.refused.is_empty()
                 && status.last_error.is_none()
                 && status.last_success.is_some();
-            Ok(StatusLine { pending, peer, status, in_step })
+            Ok(StatusLine { pending, peer, status, in_step, progress: None })
         })
         .collect()
 }

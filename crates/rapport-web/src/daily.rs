@@ -94,6 +94,13 @@ pub(crate) async fn sync_status(
                     dt { (m.t("sync.in_step")) } dd { (if line.in_step { m.t("sync.yes") } else { m.t("sync.no") }) }
                     dt { (m.t("sync.last_success")) } dd { (line.status.last_success.clone().unwrap_or_else(|| "—".into())) }
                     dt { (m.t("sync.pending")) } dd { (line.pending) }
+                    @if let Some(p) = &line.progress {
+                        dt { (m.t("sync.now")) }
+                        dd {
+                            (m.f("sync.now_figures", &[("sent", &p.sent.to_string()), ("to_send", &p.to_send.to_string()), ("received", &p.received.to_string()), ("to_receive", &p.to_receive.to_string())]))
+                            @if let Some(ms) = p.eta_ms.filter(|ms| *ms > 0) { " (~" (ms.div_ceil(1000)) " s)" }
+                        }
+                    }
                     dt { (m.t("sync.refused")) } dd { (line.status.refused.len()) }
                     @if let Some((at, why)) = &line.status.last_error { dt { (m.t("sync.last_error")) } dd class="error" { (at) ": " (why) } }
                 }
