@@ -3,10 +3,12 @@
 //! `rapport sync status` report how it went. Real processes: a relay, a serving node,
 //! and a second node driven by the CLI, all on loopback.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
+use common::gate::Gate;
 use common::*;
 
 #[test]
@@ -124,6 +126,37 @@ fn notice_streams(relay: &Relay) -> u64 {
         .unwrap_or(0)
 }
 
+/// Adds a company customer on `data` and returns its number.
+fn add_customer(data: &Path, name: &str) -> String {
+    let out = ok(data, &["customer", "add", "--kind", "company", "--name", name, "--industry", "C", "--source", "referral"]);
+    out.split_whitespace().next().expect("a number").to_string()
+}
+
+/// Two members of the relay's team at `url` (the relay's own, or a front for it), Li Wei
+/// on `a` and Wang Fang on `b`, both holding one customer, whose number is returned.
+fn two_members(tmp: &Path, relay: &Relay, url: &str) -> (PathBuf, PathBuf, String) {
+    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
+    let (a, b) = (tmp.join("a"), tmp.join("b"));
+    ok(&a, &["init", "--name", "Li Wei"]);
+    ok(&a, &["relay", "set", url, &ta]);
+    let number = add_customer(&a, "苏州精工科技有限公司");
+    ok(&a, &["sync"]);
+    ok(&b, &["init", "--name", "Wang Fang"]);
+    ok(&b, &["relay", "set", url, &tb]);
+    ok(&b, &["sync"]);
+    (a, b, number)
+}
+
+/// Adds a follow-up `text` on `from` and waits until `to` shows it, at most `limit`.
+fn arrives_within(from: &Path, to: &Path, number: &str, text: &str, limit: Duration) {
+    ok(from, &["interaction", "add", number, "--channel", "phone", "--summary", text]);
+    let start = Instant::now();
+    while !ok(to, &["customer", "show", number]).contains(text) {
+        assert!(start.elapsed() < limit, "`{text}` did not arrive within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Two serving nodes whose timers sleep for an hour: an edit on one is on the other within
 /// 2 s, carried by the relay's notice (a push within ~100 ms of the commit, a pull at the
 /// notice).
@@ -131,42 +164,62 @@ fn notice_streams(relay: &Relay) -> u64 {
 fn an_edit_reaches_another_serving_node_within_two_seconds() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(tmp.path());
-    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
-    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    ok(&a, &["init", "--name", "Li Wei"]);
-    ok(&a, &["relay", "set", &relay.url, &ta]);
-    let number = ok(
-        &a,
-        &[
-            "customer",
-            "add",
-            "--kind",
-            "company",
-            "--name",
-            "苏州精工科技有限公司",
-            "--industry",
-            "C",
-            "--source",
-            "referral",
-        ],
-    );
-    let number = number.split_whitespace().next().expect("a number").to_string();
-    ok(&a, &["sync"]);
-    ok(&b, &["init", "--name", "Wang Fang"]);
-    ok(&b, &["relay", "set", &relay.url, &tb]);
-    ok(&b, &["sync"]);
+    let (a, b, number) = two_members(tmp.path(), &relay, &relay.url);
     let _na = serve(&a);
     let _nb = serve(&b);
     eventually("both nodes follow the relay's notices", || notice_streams(&relay) >= 2);
     for (i, (from, to)) in [(&a, &b), (&b, &a), (&a, &b)].into_iter().enumerate() {
-        let text = format!("实时跟进 {i}");
-        ok(from, &["interaction", "add", &number, "--channel", "phone", "--summary", &text]);
-        let start = Instant::now();
-        while !ok(to, &["customer", "show", &number]).contains(&text) {
-            assert!(start.elapsed() < Duration::from_secs(2), "edit {i} did not arrive within 2 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        arrives_within(from, to, &number, &format!("实时跟进 {i}"), Duration::from_secs(2));
     }
+}
+
+/// Serving nodes paired over a direct iroh link on loopback (no relay between them), with
+/// their timers at an hour: an edit on one is on the other within 2 s, both ways. They are
+/// two devices of one member (a laptop with no way to the relay, paired with the desk
+/// computer that has one): the relay takes a member's changes from any of their devices,
+/// never another member's, and a peer link carries only its two members' changes (see
+/// docs/sync.md, "Live peer-to-peer links"). A third member's serving node follows the
+/// relay's notices: an edit made on the laptop reaches it within 2 s, because the desk
+/// computer passes what the laptop pushed to it on to the relay at once.
+#[test]
+fn peers_are_live_and_pass_changes_on_to_the_relay() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let (tb, tc) = (relay.member("Wang Fang"), relay.member("Zhang Min"));
+    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    ok(&c, &["init", "--name", "Zhang Min"]);
+    ok(&c, &["relay", "set", &relay.url, &tc]);
+    let number = add_customer(&c, "无锡直连测试有限公司");
+    ok(&c, &["sync"]);
+    // Wang Fang's two devices; the laptop (A) joins once, then has no relay.
+    for device in [&b, &a] {
+        ok(device, &["init", "--name", "Wang Fang"]);
+        ok(device, &["relay", "set", &relay.url, &tb]);
+        ok(device, &["sync"]);
+    }
+    std::fs::remove_file(a.join("relay.json")).expect("forget the relay");
+    let peer_args = ["--sync-interval", "3600", "--p2p-listen", "127.0.0.1:0"];
+    let _nb = serve_with(&b, &peer_args);
+    let _na = serve_with(&a, &peer_args);
+    let _nc = serve(&c);
+    // A pairs with B through both running nodes.
+    let mut invite = command(&b, &["peer", "invite", "--listen", "127.0.0.1:0", "--wait", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("invite");
+    let mut ticket = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(invite.stdout.take().expect("stdout")), &mut ticket)
+        .expect("ticket line");
+    let _invite = Proc(invite);
+    assert!(ok(&a, &["peer", "add", ticket.trim()]).contains("paired with Wang Fang"));
+    assert!(ok(&a, &["customer", "show", &number]).contains("无锡直连测试有限公司"));
+    eventually("B and C follow the relay's notices", || notice_streams(&relay) >= 2);
+
+    let second = Duration::from_secs(2);
+    arrives_within(&a, &b, &number, "直连跟进 A到B", second);
+    arrives_within(&b, &a, &number, "直连跟进 B到A", second);
+    arrives_within(&a, &c, &number, "直连跟进 A经B到中继", second);
 }
 
 /// A notice stream needs a member's token, is refused to a revoked one, and carries no
@@ -238,30 +291,7 @@ fn a_notice_stream_is_for_members_only_and_carries_no_data() {
 fn edits_made_while_the_relay_is_away_converge_when_it_is_back() {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut relay = Relay::start(tmp.path());
-    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
-    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    ok(&a, &["init", "--name", "Li Wei"]);
-    ok(&a, &["relay", "set", &relay.url, &ta]);
-    let number = ok(
-        &a,
-        &[
-            "customer",
-            "add",
-            "--kind",
-            "company",
-            "--name",
-            "苏州精工科技有限公司",
-            "--industry",
-            "C",
-            "--source",
-            "referral",
-        ],
-    );
-    let number = number.split_whitespace().next().expect("a number").to_string();
-    ok(&a, &["sync"]);
-    ok(&b, &["init", "--name", "Wang Fang"]);
-    ok(&b, &["relay", "set", &relay.url, &tb]);
-    ok(&b, &["sync"]);
+    let (a, b, number) = two_members(tmp.path(), &relay, &relay.url.clone());
     let _na = serve(&a);
     let _nb = serve(&b);
     eventually("both nodes follow the relay's notices", || notice_streams(&relay) >= 2);
@@ -279,4 +309,35 @@ fn edits_made_while_the_relay_is_away_converge_when_it_is_back() {
         });
     }
     eventually("both nodes follow the notices again", || notice_streams(&relay) >= 2);
+}
+
+/// Where no notice stream can be had (a proxy in front of the relay answers the notice
+/// request 404, as an older relay does), the timer carries every edit; once the stream
+/// can be had the nodes take it up again on their own, and when it is cut they ask for it
+/// again at once while edits keep converging.
+#[test]
+fn without_a_notice_stream_the_timer_carries_edits() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let gate = Gate::in_front_of(&relay.url);
+    gate.refuse_notices(true);
+    let (a, b, number) = two_members(tmp.path(), &relay, &gate.url);
+    let timer = ["--sync-interval", "1"];
+    let _na = serve_with(&a, &timer);
+    let _nb = serve_with(&b, &timer);
+    arrives_within(&a, &b, &number, "只靠定时同步 A", Duration::from_secs(10));
+    arrives_within(&b, &a, &number, "只靠定时同步 B", Duration::from_secs(10));
+    assert_eq!(gate.notice_streams_opened(), 0, "no stream was to be had");
+    assert_eq!(notice_streams(&relay), 0);
+
+    // The stream can be had again: both nodes take it up (with back-off, while the timer
+    // goes on syncing).
+    gate.refuse_notices(false);
+    eventually("both nodes follow the notices", || gate.notice_streams_opened() >= 2);
+    // Cut: both ask again at once, and edits keep arriving.
+    let before = gate.notice_streams_opened();
+    gate.cut_notices();
+    arrives_within(&a, &b, &number, "断流后 A", Duration::from_secs(10));
+    eventually("both nodes ask for the stream again", || gate.notice_streams_opened() >= before + 2);
+    arrives_within(&b, &a, &number, "断流后 B", Duration::from_secs(10));
 }

@@ -2,6 +2,8 @@
 //! loopback, and waiting for them. Each test file uses part of it.
 #![allow(dead_code)]
 
+pub mod gate;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -137,13 +139,21 @@ impl Relay {
     }
 }
 
-/// `rapport serve` on port 0, stopped with the test.
+/// `rapport serve` on port 0 with its timer at an hour, stopped with the test.
 pub fn serve(data: &Path) -> Proc {
+    serve_with(data, &["--sync-interval", "3600"])
+}
+
+/// `rapport serve` on port 0 with `extra` options, stopped with the test. What it says
+/// on standard error goes to `serve.log` beside its data (for a failing test's reader).
+pub fn serve_with(data: &Path, extra: &[&str]) -> Proc {
     let _ = std::fs::remove_file(data.join("serve.json"));
+    let args: Vec<&str> = ["serve", "--listen", "127.0.0.1:0"].iter().chain(extra).copied().collect();
+    let log = std::fs::File::create(data.with_extension("serve.log")).expect("serve log");
     let node = Proc(
-        command(data, &["serve", "--listen", "127.0.0.1:0", "--sync-interval", "3600"])
+        command(data, &args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("serve"),
     );

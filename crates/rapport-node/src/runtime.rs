@@ -29,6 +29,8 @@ use tokio::task::JoinHandle;
 
 /// Local changes are pushed this soon after they happen (so a burst goes in one sync).
 const AFTER_CHANGE: Duration = Duration::from_millis(100);
+/// Rounds in a row a node runs to pass on what arrived during the previous one.
+const MAX_ONWARD_ROUNDS: u32 = 3;
 /// Longest wait after repeated failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// Longest one sync with a peer may take.
@@ -624,6 +626,7 @@ impl Node {
         let mut stopped = self.stop.subscribe();
         let mut failures = 0u32;
         let mut last_seen = u64::MAX;
+        let mut again = 0u32;
         let mut next = tokio::time::Instant::now();
         loop {
             tokio::select! {
@@ -651,8 +654,22 @@ impl Node {
             // Our own sync writes events too; only changes after it count as new.
             changes.borrow_and_update();
             last_seen = self.book.store.last_event_seq().unwrap_or(last_seen);
-            next = tokio::time::Instant::now() + backoff(failures, interval);
+            // What reached this node during the round and is not on the relay yet (pulled
+            // from a peer after the relay's turn, or pushed here by a peer meanwhile) goes
+            // on at once, not at the next interval. Bounded: a document the relay keeps
+            // refusing is not pending (the push cursor walks past it), but a round that
+            // keeps finding more waits for the timer after a few.
+            let onward = failures == 0 && again < MAX_ONWARD_ROUNDS && self.relay_behind();
+            again = if onward { again + 1 } else { 0 };
+            let wait = if onward { AFTER_CHANGE } else { backoff(failures, interval) };
+            next = tokio::time::Instant::now() + wait;
         }
+    }
+
+    /// Whether this node holds changes the relay has not been sent.
+    fn relay_behind(&self) -> bool {
+        let Some(cfg) = self.relay() else { return false };
+        status::pending(&self.book.store, &rapport_sync::relay_key(&cfg.url)).is_ok_and(|n| n > 0)
     }
 
     /// Stops background sync and pairing windows and closes the peer endpoint.

@@ -24,7 +24,7 @@ mod team;
 pub use answer::{answer, Answered};
 pub use progress::{ProgressObserver, SyncProgress};
 pub use session::{
-    follow_notices, sync_once, sync_once_with, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID,
+    follow_notices, relay_key, sync_once, sync_once_with, Direction, HttpTransport, Refusal, SyncReport, Transport, SETTINGS_ID,
     SETTINGS_NAME,
 };
 pub use team::{ask_roster, PeerRules, TeamView};

@@ -123,6 +123,11 @@ impl HttpTransport {
     }
 }
 
+/// The key a relay's sync state and status line are kept under: `relay:URL`.
+pub fn relay_key(url: &str) -> String {
+    format!("relay:{}", url.trim_end_matches('/'))
+}
+
 /// How long a notice request may stay open before the node asks again: longer than the
 /// relay keeps a stream (50 s), so a connection that died silently is noticed.
 const NOTICE_WAIT: std::time::Duration = std::time::Duration::from_secs(80);
@@ -213,7 +218,7 @@ impl Transport for HttpTransport {
     }
 
     fn peer(&self) -> String {
-        format!("relay:{}", self.url)
+        relay_key(&self.url)
     }
 
     fn is_relay(&self) -> bool {
