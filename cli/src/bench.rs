@@ -76,7 +76,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         let generate_s = t.elapsed().as_secs_f64();
         drop(store);
         let bytes = std::fs::metadata(&path)?.len();
-        let mut store = Store::open(&path)?;
+        let store = Store::open(&path)?;
         let t = Instant::now();
         store.compact()?;
         let compact_s = t.elapsed().as_secs_f64();

@@ -5,7 +5,7 @@ use crate::context::{default_settings, open_node, store_path};
 use crate::out;
 use anyhow::Result;
 use rapport_node::DemoRequest;
-use rapport_store::{Store, StoreError};
+use rapport_store::Store;
 use std::path::Path;
 
 /// The member a new sample book belongs to.
@@ -33,13 +33,6 @@ pub fn demo(dir: &Path, customers: u64, seed: u64, bench_shape: bool, json: bool
         .demo_observed(&DemoRequest { customers, seed, bench_shape }, &mut |done, total| bar.observe(done, total));
     drop(bar);
     let created = created?;
-    // A bulk load leaves free pages behind; give them back so the file is as small as it
-    // gets. Only when no node holds the store (a running node keeps its file as it is).
-    match Store::open(&store_path(dir)) {
-        Ok(mut store) => store.compact()?,
-        Err(StoreError::Locked(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
     if json {
         return out::json(
             &serde_json::json!({ "store": created.store, "created": created.created, "seconds": created.seconds }),

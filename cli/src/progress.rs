@@ -88,7 +88,9 @@ impl SyncBars {
 /// once it is done.
 pub fn time_left(p: &SyncProgress) -> String {
     match p.eta_ms {
-        Some(ms) if ms > 0 => format!(", about {} left", indicatif::HumanDuration(std::time::Duration::from_millis(ms))),
+        Some(ms) if ms > 0 => {
+            format!(", about {} left", indicatif::HumanDuration(std::time::Duration::from_millis(ms)))
+        }
         _ => String::new(),
     }
 }

@@ -128,7 +128,8 @@ fn notice_streams(relay: &Relay) -> u64 {
 
 /// Adds a company customer on `data` and returns its number.
 fn add_customer(data: &Path, name: &str) -> String {
-    let out = ok(data, &["customer", "add", "--kind", "company", "--name", name, "--industry", "C", "--source", "referral"]);
+    let out =
+        ok(data, &["customer", "add", "--kind", "company", "--name", name, "--industry", "C", "--source", "referral"]);
     out.split_whitespace().next().expect("a number").to_string()
 }
 

@@ -21,12 +21,7 @@ impl Gate {
         let upstream = relay_url.trim_start_matches("http://").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the gate");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let gate = Gate {
-            url,
-            refusing: Arc::default(),
-            streams: Arc::default(),
-            opened: Arc::default(),
-        };
+        let gate = Gate { url, refusing: Arc::default(), streams: Arc::default(), opened: Arc::default() };
         let (refusing, streams, opened) = (gate.refusing.clone(), gate.streams.clone(), gate.opened.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
@@ -56,7 +51,13 @@ impl Gate {
     }
 }
 
-fn pass(mut client: TcpStream, upstream: &str, refusing: &AtomicBool, streams: &Mutex<Vec<TcpStream>>, opened: &AtomicU64) {
+fn pass(
+    mut client: TcpStream,
+    upstream: &str,
+    refusing: &AtomicBool,
+    streams: &Mutex<Vec<TcpStream>>,
+    opened: &AtomicU64,
+) {
     // Enough of the request to see its first line.
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];

@@ -150,13 +150,7 @@ pub fn serve_with(data: &Path, extra: &[&str]) -> Proc {
     let _ = std::fs::remove_file(data.join("serve.json"));
     let args: Vec<&str> = ["serve", "--listen", "127.0.0.1:0"].iter().chain(extra).copied().collect();
     let log = std::fs::File::create(data.with_extension("serve.log")).expect("serve log");
-    let node = Proc(
-        command(data, &args)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("serve"),
-    );
+    let node = Proc(command(data, &args).stdout(Stdio::null()).stderr(log).spawn().expect("serve"));
     wait_json(&data.join("serve.json"), "url");
     node
 }

@@ -192,19 +192,40 @@ impl Handle {
             .ok_or_else(|| StoreError::Unwritable(self.reason().unwrap_or_else(|| "the store is reopening".into())))
     }
 
-    /// Exclusive access for compaction: only when nothing else uses the database.
-    pub(crate) fn compact(&self) -> Result<(), StoreError> {
-        let mut slot = match self.db.write() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        let db = slot.as_mut().and_then(Arc::get_mut).ok_or_else(|| StoreError::Db("the store is in use".into()))?;
-        // Balanced is what redb 4's only compaction did: pages move to the start and the file
-        // is truncated, without packing pages (which would slow the inserts that follow).
-        db.compact(redb::CompactionMode::Balanced).map_err(|e| StoreError::Db(e.to_string()))?;
-        Ok(())
+    /// Gives the file's free pages back: pages move to the start of the file and the file
+    /// is truncated. Needs the database to itself, so it waits (up to [`COMPACT_WAIT`]) for
+    /// the transactions under way to end; new ones wait for it meanwhile. `Ok(false)` when
+    /// the database stayed in use all that time (nothing changed; the next bulk work tries
+    /// again).
+    pub(crate) fn compact(&self) -> Result<bool, StoreError> {
+        let until = Instant::now() + COMPACT_WAIT;
+        loop {
+            {
+                let mut slot = match self.db.write() {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                if let Some(db) = slot.as_mut().and_then(Arc::get_mut) {
+                    // Balanced is what redb 4's only compaction did: pages move to the start
+                    // and the file is truncated, without packing pages (which would slow the
+                    // inserts that follow).
+                    match db.compact(redb::CompactionMode::Balanced) {
+                        Ok(_) => return Ok(true),
+                        Err(redb::CompactionError::TransactionInProgress) => {}
+                        Err(e) => return Err(StoreError::Db(format!("compacting the store: {e}"))),
+                    }
+                }
+            }
+            if Instant::now() >= until {
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
+
+/// How long compaction waits for the transactions under way to end.
+const COMPACT_WAIT: Duration = Duration::from_secs(2);
 
 impl<'a> Db<'a> {
     pub(crate) fn begin_read(&self) -> Result<ReadTransaction, StoreError> {

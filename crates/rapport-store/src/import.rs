@@ -147,10 +147,12 @@ impl Store {
             }
             progress(numbers.len() as u64, total);
         }
+        let updated = updates.len() as u64;
         for u in updates {
             self.write_update(&txn, u, by, what)?;
         }
         txn.commit()?;
+        self.after_bulk(numbers.len() as u64 + updated);
         Ok(numbers)
     }
 }

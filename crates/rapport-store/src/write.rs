@@ -209,6 +209,7 @@ impl Store {
             txn.commit()?;
             progress(numbers.len() as u64, n);
         }
+        self.after_bulk(n);
         Ok(numbers)
     }
 
@@ -442,6 +443,8 @@ impl Store {
             txn.open_table(META)?.insert(META_DERIVED, state.as_bytes())?;
         }
         txn.commit()?;
+        // New team settings re-derive the whole book (a first sync brings them).
+        self.after_bulk(changed as u64);
         Ok(changed)
     }
 
@@ -544,6 +547,7 @@ impl Store {
         }
         txn.commit()?;
         progress(total, total);
+        self.after_bulk(n);
         Ok(n)
     }
 }

@@ -994,6 +994,9 @@ pub fn sync_once_with(
         s.report.device_renewed = Some(recovered);
         s.round(&refused)?;
     }
+    // A first upload or download rewrites much of the file; give the freed pages back.
+    let r = &s.report;
+    store.after_bulk((r.sent + r.received_new + r.received_merged + r.removed) as u64);
     Ok(s.report)
 }
 
