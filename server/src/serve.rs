@@ -126,8 +126,10 @@ pub mod defaults {
     /// team of a thousand online members needs more than a thousand (measured: 1,000 idle
     /// streams cost the relay about 24 MiB).
     pub const MAX_CONNECTIONS: usize = 2048;
-    /// Open connections from one address.
-    pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
+    /// Open connections from one address: an office behind one address holds a notice
+    /// stream per running node plus the syncs under way (at 64, fifty nodes on one address
+    /// had their syncs refused as soon as a notice woke them all).
+    pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 256;
     /// MiB of request bodies held at once.
     pub const MAX_BODY_MEMORY_MIB: usize = 96;
     /// Seconds to wait for requests in flight on shutdown.
