@@ -63,5 +63,7 @@ pub use relay::{load_relay, parse_relay, relay_config_path, save_relay, verify_r
 pub use runtime::{InviteRequest, Invited, Node, Paired, SyncOutcome, SyncStatus, WorkProgress, MAX_PAIRING_WINDOW};
 pub use signin::{NoRandomness, SignInCodes, SIGN_IN_CODE_LIFETIME};
 pub use team::{install_guard, may_here, owner_in_roster, Rights, Team, TeamMember};
-pub use text::{ContactText, CustomerText, DateForms, FilterText, InteractionText, OrderText, ServiceText, TaskText};
+pub use text::{
+    given, ContactText, CustomerText, DateForms, FilterText, InteractionText, OrderText, ServiceText, TaskText,
+};
 pub use views::{CachedView, Views, VIEW_CACHE_ENTRIES};

@@ -291,7 +291,7 @@ pub struct ContactText {
 }
 
 /// Empty text is no value: a form sends every field, filled or not.
-fn given(v: &Option<String>) -> Option<String> {
+pub fn given(v: &Option<String>) -> Option<String> {
     v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 

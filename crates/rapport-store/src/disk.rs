@@ -224,6 +224,28 @@ impl Handle {
     }
 }
 
+impl Handle {
+    /// Bytes the file takes on disk in no page (what a compaction would give back), and
+    /// the bytes it takes on disk. Asks
+    /// redb for the pages in use (about 0.3 s on a 100,000-customer store, against 2.7 s
+    /// for a compaction that finds little to move). The file's length is not the measure:
+    /// redb grows a file by doubling its length, and the part not written yet is a hole
+    /// that takes no space.
+    pub(crate) fn free_bytes(&self) -> Result<(u64, u64), StoreError> {
+        let meta = std::fs::metadata(&self.path).map_err(|e| StoreError::Db(e.to_string()))?;
+        #[cfg(unix)]
+        let len = std::os::unix::fs::MetadataExt::blocks(&meta).saturating_mul(512).min(meta.len());
+        #[cfg(not(unix))]
+        let len = meta.len();
+        let db = self.database()?;
+        let txn = db.begin_write().map_err(|e| StoreError::Db(e.to_string()))?;
+        let stats = txn.stats().map_err(|e| StoreError::Db(e.to_string()))?;
+        let used = stats.allocated_pages().saturating_mul(stats.page_size() as u64);
+        txn.abort().map_err(|e| StoreError::Db(e.to_string()))?;
+        Ok((len.saturating_sub(used), len))
+    }
+}
+
 /// How long compaction waits for the transactions under way to end.
 const COMPACT_WAIT: Duration = Duration::from_secs(2);
 

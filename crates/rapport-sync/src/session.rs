@@ -994,9 +994,10 @@ pub fn sync_once_with(
         s.report.device_renewed = Some(recovered);
         s.round(&refused)?;
     }
-    // A first upload or download rewrites much of the file; give the freed pages back.
+    // Taking in or removing many customers rewrites much of the file; give the freed pages
+    // back. Sending writes only what the peer now holds (a small entry per customer).
     let r = &s.report;
-    store.after_bulk((r.sent + r.received_new + r.received_merged + r.removed) as u64);
+    store.after_bulk((r.received_new + r.received_merged + r.removed) as u64);
     Ok(s.report)
 }
 

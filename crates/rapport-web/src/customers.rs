@@ -48,10 +48,7 @@ pub(crate) async fn write<T: Send + 'static>(
     r
 }
 
-/// Empty form fields are no value.
-pub(crate) fn given(v: &Option<String>) -> Option<String> {
-    v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
+pub(crate) use rapport_node::given;
 
 fn stage_label(lang: Lang, code: &str) -> String {
     Stage::parse(code).map(|s| lang.term(s.zh(), s.as_str()).to_string()).unwrap_or_else(|_| code.to_string())
