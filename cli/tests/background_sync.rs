@@ -342,3 +342,32 @@ fn without_a_notice_stream_the_timer_carries_edits() {
     eventually("both nodes ask for the stream again", || gate.notice_streams_opened() >= before + 2);
     arrives_within(&b, &a, &number, "断流后 B", Duration::from_secs(10));
 }
+
+/// A document that arrives corrupted from the relay (one byte of its checksum flipped on
+/// the way) is refused and reported, nothing of it is kept, and the next sync takes it
+/// whole.
+#[test]
+fn a_document_corrupted_on_the_way_from_the_relay_is_refused_and_reported() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let gate = Gate::in_front_of(&relay.url);
+    let (a, b, _) = two_members(tmp.path(), &relay, &gate.url);
+    let number = add_customer(&a, "常州完整性测试有限公司");
+    ok(&a, &["sync"]);
+
+    gate.corrupt_next_document();
+    let out = String::from_utf8_lossy(&rapport(&b, &["sync"]).stdout).to_string();
+    assert!(gate.corrupted(), "the gate saw no document to corrupt");
+    assert!(out.contains("refused"), "the corrupted document was not reported: {out}");
+    let shown = rapport(&b, &["customer", "show", &number]);
+    assert!(!shown.status.success(), "a corrupted document was kept");
+    let status = ok(&b, &["sync", "status"]);
+    assert!(status.contains("refused") && status.contains("in step       no"), "{status}");
+    assert!(ok(&b, &["doctor"]).contains("0 problem(s)"), "something half-written remains");
+
+    // The relay's copy is whole: the next sync brings it.
+    ok(&b, &["sync"]);
+    assert!(ok(&b, &["customer", "show", &number]).contains("常州完整性测试有限公司"));
+    let status = ok(&b, &["sync", "status"]);
+    assert!(!status.contains("refused"), "{status}");
+}

@@ -11,6 +11,7 @@ pub struct Gate {
     /// The URL members use instead of the relay's.
     pub url: String,
     refusing: Arc<AtomicBool>,
+    corrupting: Arc<AtomicBool>,
     streams: Arc<Mutex<Vec<TcpStream>>>,
     opened: Arc<AtomicU64>,
 }
@@ -21,13 +22,23 @@ impl Gate {
         let upstream = relay_url.trim_start_matches("http://").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the gate");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let gate = Gate { url, refusing: Arc::default(), streams: Arc::default(), opened: Arc::default() };
-        let (refusing, streams, opened) = (gate.refusing.clone(), gate.streams.clone(), gate.opened.clone());
+        let gate = Gate {
+            url,
+            refusing: Arc::default(),
+            corrupting: Arc::default(),
+            streams: Arc::default(),
+            opened: Arc::default(),
+        };
+        let shared = Shared {
+            refusing: gate.refusing.clone(),
+            corrupting: gate.corrupting.clone(),
+            streams: gate.streams.clone(),
+            opened: gate.opened.clone(),
+        };
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (refusing, streams, opened, upstream) =
-                    (refusing.clone(), streams.clone(), opened.clone(), upstream.clone());
-                std::thread::spawn(move || pass(client, &upstream, &refusing, &streams, &opened));
+                let (shared, upstream) = (shared.clone(), upstream.clone());
+                std::thread::spawn(move || pass(client, &upstream, &shared));
             }
         });
         gate
@@ -36,6 +47,17 @@ impl Gate {
     /// Refuses notice requests (404, as an older relay answers) from now on, or passes them.
     pub fn refuse_notices(&self, refuse: bool) {
         self.refusing.store(refuse, Ordering::SeqCst);
+    }
+
+    /// Corrupts the next Automerge document the relay sends through the gate (one byte of
+    /// its chunk checksum), as a failing disk or a tampering middlebox would.
+    pub fn corrupt_next_document(&self) {
+        self.corrupting.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a document was corrupted since [`Gate::corrupt_next_document`].
+    pub fn corrupted(&self) -> bool {
+        !self.corrupting.load(Ordering::SeqCst)
     }
 
     /// Cuts every notice stream open through the gate.
@@ -51,13 +73,18 @@ impl Gate {
     }
 }
 
-fn pass(
-    mut client: TcpStream,
-    upstream: &str,
-    refusing: &AtomicBool,
-    streams: &Mutex<Vec<TcpStream>>,
-    opened: &AtomicU64,
-) {
+#[derive(Clone)]
+struct Shared {
+    refusing: Arc<AtomicBool>,
+    corrupting: Arc<AtomicBool>,
+    streams: Arc<Mutex<Vec<TcpStream>>>,
+    opened: Arc<AtomicU64>,
+}
+
+/// The first bytes of every Automerge chunk.
+const AUTOMERGE_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+fn pass(mut client: TcpStream, upstream: &str, shared: &Shared) {
     // Enough of the request to see its first line.
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -68,7 +95,7 @@ fn pass(
         }
     }
     let notices = head.starts_with(b"GET /v1/notices");
-    if notices && refusing.load(Ordering::SeqCst) {
+    if notices && shared.refusing.load(Ordering::SeqCst) {
         let _ = client.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return;
     }
@@ -77,8 +104,8 @@ fn pass(
         return;
     }
     if notices {
-        opened.fetch_add(1, Ordering::SeqCst);
-        let mut held = streams.lock().expect("streams");
+        shared.opened.fetch_add(1, Ordering::SeqCst);
+        let mut held = shared.streams.lock().expect("streams");
         held.extend(client.try_clone().ok());
         held.extend(server.try_clone().ok());
     }
@@ -87,7 +114,46 @@ fn pass(
         let _ = std::io::copy(&mut client_in, &mut server_out);
         let _ = server_out.shutdown(Shutdown::Write);
     });
-    let _ = std::io::copy(&mut server, &mut client);
+    // Back to the client, corrupting one document when asked. The whole response is held
+    // until the connection goes quiet for a moment, so a document split across reads is
+    // still found.
+    let mut pending: Vec<u8> = Vec::new();
+    let _ = server.set_read_timeout(Some(std::time::Duration::from_millis(50)));
+    loop {
+        match server.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                pending.extend_from_slice(&buf[..n]);
+                continue;
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+        if !pending.is_empty() {
+            corrupt(&mut pending, &shared.corrupting);
+            if client.write_all(&pending).is_err() {
+                break;
+            }
+            pending.clear();
+        }
+    }
+    if !pending.is_empty() {
+        corrupt(&mut pending, &shared.corrupting);
+        let _ = client.write_all(&pending);
+    }
     let _ = client.shutdown(Shutdown::Both);
     let _ = up.join();
+}
+
+/// Flips a byte of the checksum of the first Automerge chunk in `bytes`, once.
+fn corrupt(bytes: &mut [u8], corrupting: &AtomicBool) {
+    if !corrupting.load(Ordering::SeqCst) {
+        return;
+    }
+    if let Some(at) = bytes.windows(4).position(|w| w == AUTOMERGE_MAGIC) {
+        if let Some(b) = bytes.get_mut(at + 5) {
+            *b ^= 0xff;
+            corrupting.store(false, Ordering::SeqCst);
+        }
+    }
 }
