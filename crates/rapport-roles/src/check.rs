@@ -236,14 +236,51 @@ pub fn check_authorship(member: &Member, changes: &[Authored], known: &[ChangeHa
             member.name
         ));
     };
-    for c in changes {
-        if MemberId::of_actor(&c.actor) == Some(id) || known.contains(&c.hash) {
-            continue;
-        }
-        return Err(format!(
+    match foreign_change(changes, &[id], known) {
+        None => Ok(()),
+        Some(c) => Err(format!(
             "a change written as another member (actor {}): each member pushes only changes they wrote",
             hex::encode(&c.actor)
-        ));
+        )),
     }
-    Ok(())
+}
+
+/// The first change in `changes` that none of `members` wrote (by the member id in its
+/// actor) and that is not one of `known`: the authorship rule the relay applies to a
+/// member's push (one member) and a node to a peer link (its two members).
+pub fn foreign_change<'a>(changes: &'a [Authored], members: &[MemberId], known: &[ChangeHash]) -> Option<&'a Authored> {
+    changes
+        .iter()
+        .find(|c| !known.contains(&c.hash) && !MemberId::of_actor(&c.actor).is_some_and(|m| members.contains(&m)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(member: u8, device: u8, n: u8) -> Authored {
+        let mut actor = vec![member; 16];
+        actor.extend([device; 8]);
+        Authored { actor, hash: ChangeHash([n; 32]) }
+    }
+
+    #[test]
+    fn a_change_is_foreign_unless_one_of_the_members_wrote_it_or_it_is_known() {
+        let (li, wang) = (MemberId([1; 16]), MemberId([2; 16]));
+        let changes = [change(1, 7, 1), change(1, 8, 2), change(2, 9, 3), change(3, 9, 4)];
+        // A member's push: any of their devices, nobody else.
+        assert_eq!(foreign_change(&changes[..2], &[li], &[]), None);
+        assert_eq!(foreign_change(&changes, &[li], &[]).map(|c| c.hash), Some(ChangeHash([3; 32])));
+        // A peer link: either of its two members; a third member's change only when known.
+        assert_eq!(foreign_change(&changes, &[li, wang], &[]).map(|c| c.hash), Some(ChangeHash([4; 32])));
+        assert_eq!(foreign_change(&changes, &[li, wang], &[ChangeHash([4; 32])]), None);
+        // An actor too short to hold a member id is nobody's.
+        let short = [Authored { actor: vec![1; 4], hash: ChangeHash([5; 32]) }];
+        assert!(foreign_change(&short, &[li], &[]).is_some());
+        // The relay's wording names the actor.
+        let member =
+            Member { id: Some(li), name: "Li Wei".into(), role: Role::SalesRep, groups: Vec::new(), active: true };
+        let refused = check_authorship(&member, &changes, &[]).expect_err("wang's change");
+        assert!(refused.contains(&hex::encode(&changes[2].actor)), "{refused}");
+    }
 }

@@ -17,6 +17,6 @@ mod check;
 mod matrix;
 mod roster;
 
-pub use check::{check_authorship, check_customer, check_settings, touched, Refusal, SettingsView};
+pub use check::{check_authorship, check_customer, check_settings, foreign_change, touched, Refusal, SettingsView};
 pub use matrix::{matrix, Action, Matrix, Scope};
 pub use roster::{may, may_read, Member, MemberId, Role, Roster, RosterError};

@@ -146,16 +146,13 @@ impl PeerRules {
     /// The changes in `changes` that neither member of this link wrote, as a refusal.
     fn authors(&self, changes: &[rapport_doc::Authored], also: &[rapport_doc::ChangeHash]) -> Result<(), String> {
         let ids: Vec<MemberId> = [self.peer.id, self.view.you.id].into_iter().flatten().collect();
-        for c in changes {
-            if also.contains(&c.hash) || MemberId::of_actor(&c.actor).is_some_and(|m| ids.contains(&m)) {
-                continue;
-            }
-            return Err(format!(
+        match rapport_roles::foreign_change(changes, &ids, also) {
+            None => Ok(()),
+            Some(c) => Err(format!(
                 "a change written by a third member (actor {}): changes travel peer to peer only between the two members who wrote them; the rest goes through the relay",
                 hex::encode(&c.actor)
-            ));
+            )),
         }
-        Ok(())
     }
 
     /// Whether a customer document from the peer may be kept here: it passes the checks
