@@ -204,16 +204,8 @@ fn peers_are_live_and_pass_changes_on_to_the_relay() {
     let _na = serve_with(&a, &peer_args);
     let _nc = serve(&c);
     // A pairs with B through both running nodes.
-    let mut invite = command(&b, &["peer", "invite", "--listen", "127.0.0.1:0", "--wait", "60"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("invite");
-    let mut ticket = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(invite.stdout.take().expect("stdout")), &mut ticket)
-        .expect("ticket line");
-    let _invite = Proc(invite);
-    assert!(ok(&a, &["peer", "add", ticket.trim()]).contains("paired with Wang Fang"));
+    let (_invite, ticket) = invite(&b);
+    assert!(ok(&a, &["peer", "add", &ticket]).contains("paired with Wang Fang"));
     assert!(ok(&a, &["customer", "show", &number]).contains("无锡直连测试有限公司"));
     eventually("B and C follow the relay's notices", || notice_streams(&relay) >= 2);
 

@@ -96,16 +96,9 @@ fn peer_add_runs_inside_a_running_node() {
     let (a, c) = (tmp.path().join("a"), tmp.path().join("c"));
     ok(&a, &["init", "--name", "Li Wei"]);
     ok(&c, &["demo", "--customers", "7", "--seed", "2"]);
-    let mut invite = command(&c, &["peer", "invite", "--listen", "127.0.0.1:0", "--wait", "60"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("invite");
-    let mut ticket = String::new();
-    BufReader::new(invite.stdout.take().expect("stdout")).read_line(&mut ticket).expect("ticket line");
-    let _invite = Proc(invite);
+    let (_invite, ticket) = invite(&c);
     let _node = serve(&a);
-    let added = ok(&a, &["peer", "add", ticket.trim()]);
+    let added = ok(&a, &["peer", "add", &ticket]);
     assert!(added.contains("received 7 new"), "{added}");
     assert!(ok(&a, &["--json", "list"]).contains("\"total\": 7"));
     assert_held(&a);

@@ -32,16 +32,22 @@ fn assert_monotone(reports: &[SyncProgress]) {
     }
 }
 
-#[test]
-fn sync_progress_grows_and_ends_at_the_totals_both_ways() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let relay = Relay::start(&tmp.path().join("relay"));
+/// A relay with members li and wang, and li's book of [`CUSTOMERS`] realistic customers.
+fn seeded(tmp: &std::path::Path, seed: u64) -> (Relay, Vec<String>, rapport_node::LocalBook) {
+    let relay = Relay::start(&tmp.join("relay"));
     let tokens = relay.team("east", &["li", "wang"]);
-    let sender = node(tmp.path(), "li");
-    let book = rapport_demo::DemoBook::new(11, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
+    let sender = node(tmp, "li");
+    let book = rapport_demo::DemoBook::new(seed, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
     let customers: Vec<Customer> =
         (0..CUSTOMERS).map(|i| book.customer(i, &rapport_demo::DemoProfile::realistic())).collect();
     sender.store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
+    (relay, tokens, sender)
+}
+
+#[test]
+fn sync_progress_grows_and_ends_at_the_totals_both_ways() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (relay, tokens, sender) = seeded(tmp.path(), 11);
 
     let (report, up) = sync_watched(&sender.store, &relay.url, &tokens[0]);
     assert_eq!(report.sent as u64, CUSTOMERS, "{report:?}");
@@ -73,13 +79,7 @@ fn sync_progress_grows_and_ends_at_the_totals_both_ways() {
 #[test]
 fn a_nodes_status_line_shows_the_sync_under_way() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let relay = Relay::start(&tmp.path().join("relay"));
-    let tokens = relay.team("east", &["li", "wang"]);
-    let sender = node(tmp.path(), "li");
-    let book = rapport_demo::DemoBook::new(12, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
-    let customers: Vec<Customer> =
-        (0..CUSTOMERS).map(|i| book.customer(i, &rapport_demo::DemoProfile::realistic())).collect();
-    sender.store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
+    let (relay, tokens, sender) = seeded(tmp.path(), 12);
     sync_watched(&sender.store, &relay.url, &tokens[0]);
 
     let dir = tmp.path().join("wang-data");

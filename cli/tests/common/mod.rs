@@ -155,6 +155,20 @@ pub fn serve_with(data: &Path, extra: &[&str]) -> Proc {
     node
 }
 
+/// `rapport peer invite` on `data` (through its running node, if one runs), waiting up to
+/// a minute for a teammate: the running command and the ticket it printed.
+pub fn invite(data: &Path) -> (Proc, String) {
+    let mut invite = command(data, &["peer", "invite", "--listen", "127.0.0.1:0", "--wait", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("invite");
+    let mut ticket = String::new();
+    let out = invite.stdout.take().expect("stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut ticket).expect("ticket line");
+    (Proc(invite), ticket.trim().to_string())
+}
+
 pub fn assert_held(data: &Path) {
     let direct = rapport_store::Store::open(&data.join("book.redb"));
     assert!(matches!(direct, Err(rapport_store::StoreError::Locked(_))), "the node holds the store");
