@@ -57,6 +57,49 @@ impl Conn {
     }
 }
 
+/// An open stream of server-sent events (the node's change feed, the web app's `/live`),
+/// read line by line.
+pub(crate) struct Feed {
+    r: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    /// Held open: closing the writing half could end the stream.
+    _w: tokio::net::tcp::OwnedWriteHalf,
+    line: String,
+}
+
+impl Feed {
+    /// Sends `request` to `addr` and reads past the response's headers.
+    pub(crate) async fn open(addr: &str, request: &[u8]) -> Result<Feed> {
+        let s = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
+        let (r, mut w) = s.into_split();
+        w.write_all(request).await?;
+        let mut feed = Feed { r: BufReader::new(r), _w: w, line: String::new() };
+        loop {
+            feed.line.clear();
+            if feed.r.read_line(&mut feed.line).await? == 0 {
+                bail!("the stream closed before it began");
+            }
+            if feed.line == "\r\n" {
+                return Ok(feed);
+            }
+        }
+    }
+
+    /// Reads until a line holding `text` arrives; fails after `within`.
+    pub(crate) async fn until(&mut self, text: &str, within: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            self.line.clear();
+            match tokio::time::timeout_at(deadline, self.r.read_line(&mut self.line)).await {
+                Ok(Ok(0)) => bail!("the stream closed"),
+                Ok(Ok(_)) if self.line.contains(text) => return Ok(()),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => bail!("nothing about {text} within {within:?}"),
+            }
+        }
+    }
+}
+
 pub(crate) fn get(path: &str, token: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: node\r\nAuthorization: Bearer {token}\r\n\r\n").into_bytes()
 }

@@ -5,12 +5,11 @@
 //! JSON: p50, p90, p99 and max over the edits.
 
 use crate::args::BenchLiveArgs;
-use crate::bench_http::{percentile, post, Conn};
-use anyhow::{anyhow, bail, Context, Result};
+use crate::bench_http::{get, percentile, post, Conn, Feed};
+use anyhow::{bail, Context, Result};
 use rapport_api::discovery::read_serve_info;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 /// Runs the measurement between the node of `dir` and the node of `a.to`.
 pub fn run(dir: &Path, a: &BenchLiveArgs) -> Result<()> {
@@ -20,23 +19,8 @@ pub fn run(dir: &Path, a: &BenchLiveArgs) -> Result<()> {
     let number = a.customer.clone();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = rt.block_on(async {
-        let stream = tokio::net::TcpStream::connect(&to.address).await?;
-        let (r, mut w) = stream.into_split();
-        w.write_all(
-            format!("GET /v1/events HTTP/1.1\r\nHost: node\r\nAuthorization: Bearer {to_token}\r\n\r\n").as_bytes(),
-        )
-        .await?;
-        let mut feed = tokio::io::BufReader::new(r);
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if feed.read_line(&mut line).await? == 0 {
-                bail!("the second node's change feed closed");
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
+        let mut feed =
+            Feed::open(&to.address, &get("/v1/events", &to_token)).await.context("the second node's change feed")?;
         let mut api = Conn::open(&from.address).await?;
         let mut lat = Vec::with_capacity(a.edits);
         for i in 0..a.edits {
@@ -47,16 +31,9 @@ pub fn run(dir: &Path, a: &BenchLiveArgs) -> Result<()> {
             if status != 201 {
                 bail!("the edit answered {status}");
             }
-            loop {
-                line.clear();
-                match tokio::time::timeout(Duration::from_secs(30), feed.read_line(&mut line)).await {
-                    Ok(Ok(0)) => bail!("the second node's change feed closed"),
-                    Ok(Ok(_)) if line.contains(number.as_str()) => break,
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => return Err(e.into()),
-                    Err(_) => return Err(anyhow!("edit {i} did not reach the second node within 30 s")),
-                }
-            }
+            feed.until(&number, Duration::from_secs(30))
+                .await
+                .with_context(|| format!("edit {i} on the second node's change feed"))?;
             lat.push(t.elapsed().as_micros() as u64);
             // Edits a person makes, not a burst: the next one after a pause.
             tokio::time::sleep(Duration::from_millis(a.pause_ms)).await;

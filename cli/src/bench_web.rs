@@ -6,13 +6,12 @@
 //! and until the page is fetched again). Prints JSON.
 
 use crate::args::BenchWebArgs;
-use crate::bench_http::{get, percentile, post, Conn};
+use crate::bench_http::{get, percentile, post, Conn, Feed};
 use anyhow::{anyhow, bail, Context, Result};
 use rapport_api::discovery::read_serve_info;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 /// The path of a page's `i`-th request.
 type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
@@ -150,20 +149,7 @@ pub fn run(dir: &Path, a: &BenchWebArgs) -> Result<()> {
 
         // A change reaching an open page: a follow-up written through the API, until
         // `/live` announces it, and until the customer's page is fetched again.
-        let stream = tokio::net::TcpStream::connect(&addr).await?;
-        let (r, mut w) = stream.into_split();
-        w.write_all(&page("/live", &addr, &cookie)).await?;
-        let mut feed = tokio::io::BufReader::new(r);
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if feed.read_line(&mut line).await? == 0 {
-                bail!("/live closed");
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
+        let mut feed = Feed::open(&addr, &page("/live", &addr, &cookie)).await.context("/live")?;
         let (mut announced, mut shown) = (Vec::new(), Vec::new());
         for i in 0..a.requests.min(50) {
             let number = &pick(i * 31).0;
@@ -174,18 +160,7 @@ pub fn run(dir: &Path, a: &BenchWebArgs) -> Result<()> {
             if status != 201 {
                 bail!("the write answered {status}");
             }
-            loop {
-                line.clear();
-                let read = tokio::time::timeout(Duration::from_secs(10), feed.read_line(&mut line)).await;
-                match read {
-                    Ok(Ok(0)) | Err(_) => bail!("/live announced nothing within 10 s"),
-                    Ok(Err(e)) => return Err(e.into()),
-                    Ok(Ok(_)) => {}
-                }
-                if line.contains(number.as_str()) {
-                    break;
-                }
-            }
+            feed.until(number, Duration::from_secs(10)).await.context("/live")?;
             announced.push(t.elapsed().as_micros() as u64);
             web.request(&page(&format!("/customers/{number}"), &addr, &cookie)).await?;
             shown.push(t.elapsed().as_micros() as u64);

@@ -61,26 +61,7 @@ fn a_serving_node_syncs_in_the_background() {
         ok(&b, &["--json", "list"]).contains("\"total\": 30")
     });
     // A write on the serving node (through its API) reaches B within seconds.
-    let added = ok(
-        &a,
-        &[
-            "--json",
-            "customer",
-            "add",
-            "--kind",
-            "company",
-            "--name",
-            "背景同步测试有限公司",
-            "--industry",
-            "C",
-            "--source",
-            "referral",
-        ],
-    );
-    let number = serde_json::from_str::<serde_json::Value>(&added).expect("json")["number"]
-        .as_str()
-        .expect("number")
-        .to_string();
+    let number = add_customer(&a, "背景同步测试有限公司");
     eventually("B receives the customer added on the serving node", || {
         ok(&b, &["sync"]);
         rapport(&b, &["customer", "show", &number]).status.success()
@@ -124,13 +105,6 @@ fn notice_streams(relay: &Relay) -> u64 {
         .find_map(|l| l.strip_prefix("rapport_relay_notice_streams "))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
-}
-
-/// Adds a company customer on `data` and returns its number.
-fn add_customer(data: &Path, name: &str) -> String {
-    let out =
-        ok(data, &["customer", "add", "--kind", "company", "--name", name, "--industry", "C", "--source", "referral"]);
-    out.split_whitespace().next().expect("a number").to_string()
 }
 
 /// Two members of the relay's team at `url` (the relay's own, or a front for it), Li Wei
@@ -244,21 +218,7 @@ fn a_notice_stream_is_for_members_only_and_carries_no_data() {
     let a = tmp.path().join("a");
     ok(&a, &["init", "--name", "Li Wei"]);
     ok(&a, &["relay", "set", &relay.url, &ta]);
-    ok(
-        &a,
-        &[
-            "customer",
-            "add",
-            "--kind",
-            "company",
-            "--name",
-            "机密客户有限公司",
-            "--industry",
-            "C",
-            "--source",
-            "referral",
-        ],
-    );
+    add_customer(&a, "机密客户有限公司");
     ok(&a, &["sync"]);
     let mut seen = String::new();
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -264,21 +264,7 @@ fn a_relay_behind_tls_only_is_explained_and_synced_with() {
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
     trusted(&a, &["relay", "set", &https, &li]);
-    ok(
-        &a,
-        &[
-            "customer",
-            "add",
-            "--kind",
-            "company",
-            "--name",
-            "苏州精工科技有限公司",
-            "--industry",
-            "C",
-            "--source",
-            "referral",
-        ],
-    );
+    add_customer(&a, "苏州精工科技有限公司");
     trusted(&a, &["sync"]);
     ok(&b, &["init", "--name", "Wang Fang"]);
     trusted(&b, &["relay", "set", &https, &wang]);

@@ -155,6 +155,13 @@ pub fn serve_with(data: &Path, extra: &[&str]) -> Proc {
     node
 }
 
+/// Adds a company customer (industry C, from a referral) on `data` and returns its number.
+pub fn add_customer(data: &Path, name: &str) -> String {
+    let out =
+        ok(data, &["customer", "add", "--kind", "company", "--name", name, "--industry", "C", "--source", "referral"]);
+    out.split_whitespace().next().expect("a number").to_string()
+}
+
 /// `rapport peer invite` on `data` (through its running node, if one runs), waiting up to
 /// a minute for a teammate: the running command and the ticket it printed.
 pub fn invite(data: &Path) -> (Proc, String) {
