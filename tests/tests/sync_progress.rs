@@ -1,5 +1,5 @@
 //! A sync tells its observer how far it has got, on a real store and a real relay: every
-//! figure only grows, done never passes the total, and the last report ends at the totals
+//! figure only grows (when everything counted was needed), done never passes the total, and the last report ends at the totals
 //! and matches what the sync's report says it did, in both directions.
 
 mod common;
@@ -72,6 +72,44 @@ fn sync_progress_grows_and_ends_at_the_totals_both_ways() {
     assert_monotone(&idle);
     let last = idle.last().copied().unwrap_or_default();
     assert_eq!((last.to_send, last.sent, last.to_receive, last.received), (0, 0, 0, 0), "{last:?}");
+}
+
+/// The totals are whole before the work they count starts, so the estimate of the time
+/// left holds from the first document: an upload counts what it will send before sending,
+/// and a download reads the relay's listing ahead (here more than one page of 5,000) before
+/// fetching. Before, the download counted a page at a time and said "about a second left"
+/// at the end of each page.
+#[test]
+fn the_totals_are_whole_from_the_first_document_both_ways() {
+    const MANY: u64 = 5_500;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(&tmp.path().join("relay"));
+    let tokens = relay.team("east", &["li", "wang"]);
+    let sender = node(tmp.path(), "li");
+    let book = rapport_demo::DemoBook::new(13, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
+    let customers: Vec<Customer> = (0..MANY).map(|i| book.customer(i, &rapport_demo::DemoProfile::bench())).collect();
+    sender.store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
+
+    let (report, up) = sync_watched(&sender.store, &relay.url, &tokens[0]);
+    assert_eq!(report.sent as u64, MANY, "{report:?}");
+    assert_monotone(&up);
+    let under_way: Vec<&SyncProgress> = up.iter().filter(|p| p.sent > 0 && p.sent < MANY).collect();
+    assert!(!under_way.is_empty());
+    for p in under_way {
+        assert_eq!(p.to_send, MANY, "the upload's total was not whole while it ran: {p:?}");
+        assert!(p.eta_ms.is_some(), "no estimate while the upload ran: {p:?}");
+    }
+
+    let receiver = node(tmp.path(), "wang");
+    let (report, down) = sync_watched(&receiver.store, &relay.url, &tokens[1]);
+    assert_eq!(report.received_new as u64, MANY, "{report:?}");
+    assert_monotone(&down);
+    let under_way: Vec<&SyncProgress> = down.iter().filter(|p| p.received > 0 && p.received < MANY).collect();
+    assert!(!under_way.is_empty());
+    for p in under_way {
+        assert_eq!(p.to_receive, MANY, "the download's total was not whole while it ran: {p:?}");
+        assert!(p.eta_ms.is_some(), "no estimate while the download ran: {p:?}");
+    }
 }
 
 /// While a running node syncs, its status line for that relay (`GET /v1/sync`, `rapport

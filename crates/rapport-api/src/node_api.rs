@@ -76,11 +76,12 @@ pub(crate) async fn sync_now(
 /// How far the sync under way has got (the last sync's tally when none runs).
 #[derive(ToSchema)]
 pub struct SyncProgressOut {
-    /// Customer documents queued to send so far.
+    /// Customer documents to send (counted before the push starts).
     pub to_send: u64,
     /// Of them, documents the peer has answered for (stored or refused).
     pub sent: u64,
-    /// Customer documents to fetch from the peer, as far as listed so far.
+    /// Customer documents to fetch from the peer, as far as its listing has been read
+    /// (read ahead up to 120,000 entries before the fetch starts).
     pub to_receive: u64,
     /// Of them, documents taken in here.
     pub received: u64,
@@ -90,7 +91,8 @@ pub struct SyncProgressOut {
     pub bytes_received: u64,
     /// Milliseconds since the sync began.
     pub elapsed_ms: u64,
-    /// Estimated milliseconds left (0 at the end; null before the first document is done).
+    /// Estimated milliseconds left (0 at the end; null before the first document is done
+    /// and while the peer's listing has more than has been read).
     pub eta_ms: Option<u64>,
 }
 

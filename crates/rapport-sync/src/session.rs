@@ -16,6 +16,19 @@ const BATCH_DOCS: usize = 1000;
 const BATCH_BYTES: usize = 8 << 20;
 /// Log entries asked for per `Changes` request.
 const PAGE: u32 = 5000;
+/// Pages of the peer's listing read ahead of the page being fetched: a 100,000-customer
+/// join is counted whole before it starts, and the listing held stays at a few MB.
+const LIST_AHEAD: usize = 24;
+
+/// A page of the peer's listing, read ahead of its fetch.
+struct Listed {
+    docs: Vec<DocHeads>,
+    gone: Vec<[u8; 16]>,
+    cursor: u64,
+    more: bool,
+    /// Customers in it this node did not hold as listed, when it was read.
+    counted: u64,
+}
 
 /// A request/response channel to a peer.
 pub trait Transport: Send {
@@ -406,13 +419,23 @@ impl Session<'_> {
 
     /// Fetches every customer written on the peer since the last pull, and `refetch` (the
     /// customers refused here last time) again.
+    ///
+    /// The peer's listing is read up to [`LIST_AHEAD`] pages ahead of the page being
+    /// fetched, so the progress counts a join's documents before their download starts.
     fn pull(&mut self, refetch: &[CustomerId]) -> Result<(), SyncError> {
         let mut refetch = refetch.to_vec();
+        let mut ahead = std::collections::VecDeque::new();
+        // Where the listing goes on from; `None` once the peer said nothing more follows.
+        let mut next = Some(self.store.sync_cursor(&self.peer, "pulled")?);
         loop {
-            let since = self.store.sync_cursor(&self.peer, "pulled")?;
-            let Message::Changed { docs, gone, cursor, more } = self.call(&Message::Changes { since, limit: PAGE })?
-            else {
-                return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Changed".into() });
+            while ahead.len() < LIST_AHEAD {
+                let Some(since) = next else { break };
+                let page = self.list(since)?;
+                next = page.more.then_some(page.cursor);
+                ahead.push_back(page);
+            }
+            let Some(Listed { docs, gone, cursor, more, counted }) = ahead.pop_front() else {
+                return Ok(());
             };
             if !gone.is_empty() {
                 let gone: Vec<CustomerId> = gone.into_iter().map(CustomerId).collect();
@@ -442,13 +465,19 @@ impl Session<'_> {
                 }
             }
             let theirs = &theirs;
+            // Counted when listed; a document written here since may need nothing now.
+            let listed_wanted = wanted.len() as u64;
             for id in std::mem::take(&mut refetch) {
                 if !wanted.iter().any(|w| w.id == id.0) {
                     wanted.push(DocHeads { id: id.0, heads: hashes(&self.store.heads_of(id)?) });
                 }
             }
             let meter = self.meter;
-            meter.update(|p| p.to_receive += wanted.len() as u64);
+            let refetched = wanted.len() as u64 - listed_wanted;
+            meter.update(|p| {
+                p.to_receive += refetched + listed_wanted.saturating_sub(counted);
+                p.received += counted.saturating_sub(listed_wanted);
+            });
             // Three stages run at once: fetching batch n+2, decoding and checking batch n+1
             // on every core, and writing batch n (indexes, one transaction), so the peer's
             // work, the network, Automerge and the disk overlap.
@@ -611,6 +640,20 @@ impl Session<'_> {
         }
     }
 
+    /// One page of the peer's listing after `since`, with the customers in it that this
+    /// node does not hold as listed counted as work to receive.
+    fn list(&mut self, since: u64) -> Result<Listed, SyncError> {
+        let Message::Changed { docs, gone, cursor, more } = self.call(&Message::Changes { since, limit: PAGE })? else {
+            return Err(SyncError::Peer { code: "protocol".into(), detail: "expected Changed".into() });
+        };
+        let customers: Vec<&DocHeads> = docs.iter().filter(|d| d.id != SETTINGS_ID).collect();
+        let ids: Vec<CustomerId> = customers.iter().map(|d| CustomerId(d.id)).collect();
+        let versions = self.store.heads_with_peer(&self.peer, &ids)?;
+        let counted = customers.iter().zip(versions).filter(|(d, (ours, _))| hashes(ours) != d.heads).count() as u64;
+        self.meter.listed(counted, more);
+        Ok(Listed { docs, gone, cursor, more, counted })
+    }
+
     fn pull_settings(&mut self, remote: &DocHeads) -> Result<(), SyncError> {
         let mut doc = self.store.settings_doc()?;
         if hashes(&doc.heads()) == remote.heads {
@@ -768,9 +811,23 @@ fn build_batches(
     let mut unreadable = Vec::new();
     let mut cursor = start;
     let mut recorded = start;
+    // Counted first, so an upload has its total (and an estimate of the time left) from
+    // the start; corrected to what was queued at the end (documents that needed nothing).
+    let estimate = crate::status::unsent_after(store, peer, start)? as u64;
+    let mut base = 0;
+    meter.update(|p| {
+        base = p.to_send;
+        p.to_send += estimate;
+    });
+    let mut queued = 0;
+    let mut queue = |n: usize, settle: bool| {
+        queued += n as u64;
+        meter.update(|p| p.to_send = if settle { base + queued } else { p.to_send.max(base + queued) });
+    };
     loop {
         let (ids, last) = store.changed_since(cursor, BATCH_DOCS)?;
         if last == cursor {
+            queue(0, true);
             if cursor != recorded {
                 let _ = tx.send((Vec::new(), cursor));
             }
@@ -806,7 +863,7 @@ fn build_batches(
             docs.push(DocChanges { id: id.0, bytes: changes });
             if bytes > BATCH_BYTES {
                 // Not the end of this log page: the cursor stays where it was.
-                meter.update(|p| p.to_send += docs.len() as u64);
+                queue(docs.len(), false);
                 if tx.send((std::mem::take(&mut docs), cursor)).is_err() {
                     return Ok(unreadable);
                 }
@@ -818,7 +875,7 @@ fn build_batches(
         // A page with nothing to send (documents that came from the peer) is recorded
         // with the next batch sent, or at the end, rather than in a transaction of its own.
         if !docs.is_empty() {
-            meter.update(|p| p.to_send += docs.len() as u64);
+            queue(docs.len(), false);
             if tx.send((docs, cursor)).is_err() {
                 return Ok(unreadable);
             }

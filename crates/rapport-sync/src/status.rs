@@ -69,13 +69,17 @@ pub fn record_error(store: &Store, peer: &str, error: &str, at: &str) -> Result<
 
 /// Customers written here that `peer` does not hold yet.
 pub fn pending(store: &Store, peer: &str) -> Result<usize, StoreError> {
-    let cursor = store.sync_cursor(peer, "pushed")?;
+    unsent_after(store, peer, store.sync_cursor(peer, "pushed")?)
+}
+
+/// Customers written here after log position `cursor` whose heads `peer` does not hold:
+/// what a push from there sends (before the write rules, which may hold some back).
+pub(crate) fn unsent_after(store: &Store, peer: &str, cursor: u64) -> Result<usize, StoreError> {
     let (ids, _) = store.changed_since(cursor, usize::MAX)?;
     let mut n = 0;
-    for id in ids {
-        if store.heads_of(id)? != store.peer_heads(peer, id)? {
-            n += 1;
-        }
+    // One read transaction per chunk rather than two per customer.
+    for chunk in ids.chunks(5000) {
+        n += store.heads_with_peer(peer, chunk)?.iter().filter(|(ours, known)| ours != known).count();
     }
     Ok(n)
 }
