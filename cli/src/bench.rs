@@ -56,7 +56,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             std::fs::remove_dir_all(&dir)?;
         }
         let path = store_path(&dir);
-        let store = Store::init(&path, "Bench", default_settings()?, crate::dictionary::train()?)?;
+        let store = Store::init(&path, "Bench", default_settings()?, rapport_node::dictionary::train()?)?;
         // Install the rules engine so every stored customer gets its facts, tags and tier.
         let (book, _) = rapport_node::LocalBook::open(store, crate::context::clock())?;
         let store = book.store;

@@ -33,7 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let reveal = cli.reveal;
     match cli.command {
         Command::Init { name } => {
-            let store = Store::init(&store_path(&dir), &name, default_settings()?, crate::dictionary::train()?)?;
+            let store = Store::init(&store_path(&dir), &name, default_settings()?, rapport_node::dictionary::train()?)?;
             private_data_dir(&dir)?;
             rapport_api::auth::write_new_token(&dir)?;
             let id = store.identity();

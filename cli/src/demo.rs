@@ -18,7 +18,7 @@ pub fn create_demo_store(dir: &Path) -> Result<bool> {
     if path.exists() {
         return Ok(false);
     }
-    Store::init(&path, DEMO_MEMBER, default_settings()?, crate::dictionary::train()?)?;
+    Store::init(&path, DEMO_MEMBER, default_settings()?, rapport_node::dictionary::train()?)?;
     rapport_store::make_data_dir_private(dir)?;
     rapport_api::auth::write_new_token(dir)?;
     Ok(true)

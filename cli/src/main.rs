@@ -17,7 +17,6 @@ mod bench_web;
 mod commands;
 mod context;
 mod demo;
-mod dictionary;
 mod exchange;
 mod out;
 mod peer;

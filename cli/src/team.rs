@@ -11,7 +11,7 @@ use std::path::Path;
 pub fn join(dir: &Path, url: &str, token: &str, json: bool) -> Result<()> {
     let mut trained = None;
     let joined = rapport_node::join(dir, url, token, |path, name| {
-        let dictionary = crate::dictionary::train().map_err(|e| rapport_store::StoreError::Db(e.to_string()))?;
+        let dictionary = rapport_node::dictionary::train()?;
         let settings = default_settings().map_err(|e| rapport_store::StoreError::Db(e.to_string()))?;
         let store = Store::init(path, name, settings, dictionary)?;
         trained = Some(());

@@ -45,7 +45,7 @@ fn run(nodes: usize, edits: usize) -> Result<serde_json::Value, String> {
             &base.join(format!("{name}.redb")),
             &name,
             rapport_node::default_settings_doc().map_err(|e| e.to_string())?,
-            Vec::new(),
+            rapport_node::dictionary::train().map_err(|e| e.to_string())?,
         )
         .map_err(|e| e.to_string())?;
         let book = Arc::new(LocalBook::open(store, Clock::Fixed(now())).map_err(|e| e.to_string())?.0);

@@ -29,7 +29,7 @@ fn node(dir: &Path, name: &str) -> Result<LocalBook, String> {
         &dir.join(format!("{name}.redb")),
         name,
         rapport_node::default_settings_doc().map_err(|e| e.to_string())?,
-        Vec::new(),
+        rapport_node::dictionary::train().map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
     LocalBook::open(store, Clock::Fixed(now())).map(|b| b.0).map_err(|e| e.to_string())
@@ -55,10 +55,12 @@ fn run_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
     let t = Instant::now();
     let up = sync_once(&a.store, &mut HttpTransport::new(&relay.url, &ta)).map_err(|e| e.to_string())?;
     let upload_s = t.elapsed().as_secs_f64();
+    let uploader_disk = per_customer_on_disk(&a.store, n);
     let b = node(&dir, "b")?;
     let t = Instant::now();
     let down = sync_once(&b.store, &mut HttpTransport::new(&relay.url, &tb)).map_err(|e| e.to_string())?;
     let download_s = t.elapsed().as_secs_f64();
+    let joined_disk = per_customer_on_disk(&b.store, n);
     // 100 customers edited on A, one follow-up each, reaching B through the relay.
     let numbers: Vec<String> =
         a.store.all_summaries().map_err(|e| e.to_string())?.into_iter().take(100).map(|r| r.summary.number).collect();
@@ -95,7 +97,15 @@ fn run_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
             "received": pull.received_merged,
         },
         "relay_peak_rss_mib": relay.peak_rss_mib(),
+        "bytes_per_customer_on_disk": { "uploader_after_upload": uploader_disk, "joined_by_sync": joined_disk },
     }))
+}
+
+/// Bytes the store's file takes on disk per customer (blocks written, not its length:
+/// redb grows a file by doubling its length and the unwritten part takes no space).
+fn per_customer_on_disk(store: &Store, customers: u64) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(store.path()).map(|m| m.blocks() * 512 / customers.max(1)).unwrap_or(0)
 }
 
 /// The same figures peer-to-peer over iroh on loopback: a fresh node downloads from a
@@ -111,7 +121,7 @@ fn p2p_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
             &dir.join(format!("{name}.redb")),
             name,
             rapport_node::default_settings_doc().map_err(|x| e(&x))?,
-            Vec::new(),
+            rapport_node::dictionary::train().map_err(|x| e(&x))?,
         )
         .map_err(|x| e(&x))?;
         rapport_node::engine::install(&s, now().date(), false).map_err(|x| e(&x))?;
@@ -151,6 +161,11 @@ fn p2p_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
         let t = Instant::now();
         let up = run(a.clone(), ep_a.clone(), peer_up.clone()).await?;
         let upload_s = t.elapsed().as_secs_f64();
+        // The node the book was pushed to, once the pushes are over.
+        let disk = serde_json::json!({
+            "joined_by_sync": per_customer_on_disk(&down_node, n),
+            "pushed_to": per_customer_on_disk(&up_node, n),
+        });
         let actor = rapport_store::Actor { name: "a".into(), now: now() };
         for row in a.all_summaries().map_err(|x| e(&x))?.into_iter().take(100) {
             let f = NewInteraction {
@@ -175,6 +190,7 @@ fn p2p_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
             "download_bytes": down.bytes_received,
             "upload_s": upload_s,
             "uploaded_customers": up.sent,
+            "bytes_per_customer_on_disk": disk,
             "edits_100": {
                 "seconds": edits_s,
                 "received": edits.received_merged,

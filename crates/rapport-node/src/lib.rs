@@ -27,6 +27,7 @@ mod control;
 mod dates;
 mod demo;
 mod detail;
+pub mod dictionary;
 mod discard;
 pub mod engine;
 mod error;
