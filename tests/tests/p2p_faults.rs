@@ -12,23 +12,26 @@ use iroh::endpoint::{Connection, VarInt};
 use rapport_p2p::PeerInfo;
 use rapport_store::{Actor, Store};
 use rapport_sync::{sync_once, SyncError, Transport, MAX_FRAME};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A transport that speaks the sync protocol on a real iroh connection exactly like
 /// `rapport_p2p::IrohTransport` (one bidirectional stream per request), but closes the
 /// connection once `budget` bytes of frames (both directions) have passed.
+/// Like `IrohTransport` it offers a second channel on the same connection, so a push keeps
+/// two batches in flight; both draw on one budget.
 struct CuttingTransport {
     conn: Connection,
     rt: tokio::runtime::Handle,
     peer: String,
-    budget: u64,
+    budget: Arc<AtomicU64>,
 }
 
 impl Transport for CuttingTransport {
     fn call(&mut self, req: &[u8]) -> Result<Vec<u8>, SyncError> {
         let conn = self.conn.clone();
         let req = req.to_vec();
-        let budget = self.budget;
+        let budget = self.budget.load(Ordering::SeqCst);
         let (result, used) = self.rt.block_on(async move {
             let cut = |why: &str| {
                 conn.close(VarInt::from_u32(7), b"cut by the test");
@@ -68,12 +71,21 @@ impl Transport for CuttingTransport {
                 }
             }
         });
-        self.budget = self.budget.saturating_sub(used);
+        let _ = self.budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| Some(b.saturating_sub(used)));
         result.map_err(|reason| SyncError::Unreachable { peer: self.peer.clone(), reason })
     }
 
     fn peer(&self) -> String {
         self.peer.clone()
+    }
+
+    fn concurrent(&self) -> Option<Box<dyn Transport>> {
+        Some(Box::new(CuttingTransport {
+            conn: self.conn.clone(),
+            rt: self.rt.clone(),
+            peer: self.peer.clone(),
+            budget: self.budget.clone(),
+        }))
     }
 }
 
@@ -130,7 +142,7 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
     let key = format!("peer:{}", peer_a.id);
     let transport = |budget: u64| -> CuttingTransport {
         let conn = rt.block_on(rapport_p2p::connect(&b, &ep_b, &peer_a, None)).expect("connect");
-        CuttingTransport { conn, rt: rt.handle().clone(), peer: key.clone(), budget }
+        CuttingTransport { conn, rt: rt.handle().clone(), peer: key.clone(), budget: Arc::new(AtomicU64::new(budget)) }
     };
     let seed = 0x9e37_u64 ^ std::process::id() as u64;
     println!("cut seed {seed}");
@@ -178,6 +190,66 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
     assert!(cuts >= 20, "too few syncs were cut ({cuts})");
     assert_eq!(heads(&a), heads(&b), "the two nodes did not converge");
     assert_eq!(b.count().expect("count"), n);
+    server.abort();
+    rt.block_on(async {
+        ep_a.close().await;
+        ep_b.close().await;
+    });
+}
+
+/// A node pushing its whole book to a serving peer keeps two batches in flight on one
+/// connection, and the peer answers both at once. Cut in the middle of that push (inside a
+/// request or a response, with the other batch in flight), then pushed again: the peer
+/// holds every customer exactly as the pusher does, its store stays consistent, and a
+/// further sync has nothing left to send.
+#[test]
+fn a_book_pushed_two_batches_at_a_time_arrives_whole_after_cuts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let a = store_with_rules(tmp.path(), "a");
+    let b = store_with_rules(tmp.path(), "b");
+    let demo = rapport_demo::DemoBook::new(32, at("2026-03-02 18:00").date(), &["Li Wei"]);
+    let n = 3_000u64;
+    a.create_many(
+        (0..n).map(|i| demo.customer(i, &rapport_demo::DemoProfile::bench())).collect(),
+        "a",
+        at("2026-03-01 09:00"),
+    )
+    .expect("seed");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let (ep_a, ep_b) = rt.block_on(async {
+        (
+            rapport_p2p::bind(&a, loopback, false).await.expect("bind a"),
+            rapport_p2p::bind(&b, loopback, false).await.expect("bind b"),
+        )
+    });
+    let noop: Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = Arc::new(|_| {});
+    let server = rt.spawn(rapport_p2p::serve(ep_b.clone(), b.clone(), noop));
+    let peer_b: PeerInfo =
+        rt.block_on(rapport_p2p::pair(&a, &ep_a, &rapport_p2p::invite(&b, &ep_b).expect("invite"))).expect("pair");
+    let key = format!("peer:{}", peer_b.id);
+    let transport = |budget: u64| -> CuttingTransport {
+        let conn = rt.block_on(rapport_p2p::connect(&a, &ep_a, &peer_b, None)).expect("connect");
+        CuttingTransport { conn, rt: rt.handle().clone(), peer: key.clone(), budget: Arc::new(AtomicU64::new(budget)) }
+    };
+    // The book is about 13 MB of requests: cut a fifth, then about half way in.
+    for budget in [2_600_000, 6_500_000] {
+        let before = a.sync_cursor(&key, "pushed").expect("cursor");
+        assert!(sync_once(&a, &mut transport(budget)).is_err(), "a sync cut after {budget} bytes went through");
+        assert!(a.sync_cursor(&key, "pushed").expect("cursor") >= before, "the push cursor went back");
+        assert!(b.doctor().expect("doctor").problems.is_empty(), "the peer is inconsistent after a cut");
+        let held = b.count().expect("count") as u64;
+        assert!(held < n, "all {held} arrived before the cut");
+    }
+    assert!(b.count().expect("count") > 0, "nothing arrived before the cuts");
+    let r = sync_once(&a, &mut transport(u64::MAX)).expect("sync without cuts");
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(b.count().expect("count") as u64, n);
+    assert_eq!(heads(&a), heads(&b), "the peer does not hold the book as the pusher does");
+    assert_eq!(rapport_sync::status::pending(&a, &key).expect("pending"), 0);
+    let again = sync_once(&a, &mut transport(u64::MAX)).expect("sync again");
+    assert_eq!((again.sent, again.received_new, again.received_merged), (0, 0, 0), "{again:?}");
+    assert!(b.doctor().expect("doctor").problems.is_empty());
     server.abort();
     rt.block_on(async {
         ep_a.close().await;

@@ -546,6 +546,17 @@ impl Transport for IrohTransport {
     fn paired_member(&self) -> Option<String> {
         Some(self.member.clone())
     }
+
+    /// The same connection: each request opens its own stream, and the peer answers two
+    /// of a connection's requests at once.
+    fn concurrent(&self) -> Option<Box<dyn Transport>> {
+        Some(Box::new(IrohTransport {
+            conn: self.conn.clone(),
+            rt: self.rt.clone(),
+            peer: self.peer.clone(),
+            member: self.member.clone(),
+        }))
+    }
 }
 
 /// Anything that holds the node's store (the store itself, or the node's book).
@@ -643,22 +654,58 @@ async fn serve_connection<H: StoreHandle>(
     };
     save_peer(store, PeerInfo { id: remote.clone(), name, addrs }).map_err(|e| e.to_string())?;
     reply(&mut send, &Message::Welcome).await?;
+    // Up to IN_FLIGHT requests are answered at once: a pusher keeps two batches in flight
+    // (`IrohTransport::concurrent`), so one batch is checked while the other is written.
+    // The first failing request drops the connection (and the other with it).
+    let mut running = tokio::task::JoinSet::new();
     loop {
-        let (mut send, mut recv) = match conn.accept_bi().await {
-            Ok(s) => s,
-            Err(_) => return Ok(()),
+        let next = if running.len() >= IN_FLIGHT {
+            None
+        } else {
+            tokio::select! {
+                accepted = conn.accept_bi() => match accepted {
+                    Ok(streams) => Some(streams),
+                    Err(_) => break,
+                },
+                Some(done) = running.join_next() => {
+                    done.map_err(|e| e.to_string())??;
+                    continue;
+                }
+            }
         };
-        let bytes = recv.read_to_end(MAX_FRAME + 16).await.map_err(|e| format!("reading a request: {e}"))?;
-        let msg = decode(&bytes).map_err(|e| format!("bad message: {e}"))?;
-        let h = holder.clone();
-        let r = rules.clone();
-        let (m, done) = tokio::task::spawn_blocking(move || answer(h.store(), msg, r.as_deref()))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        if done.stored > 0 || done.settings_changed {
-            changed(done);
-        }
-        reply(&mut send, &m).await?;
+        let Some((send, recv)) = next else {
+            if let Some(done) = running.join_next().await {
+                done.map_err(|e| e.to_string())??;
+            }
+            continue;
+        };
+        running.spawn(answer_request(send, recv, holder.clone(), rules.clone(), changed.clone()));
     }
+    while let Some(done) = running.join_next().await {
+        done.map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}
+
+/// Requests of one connection answered at once.
+const IN_FLIGHT: usize = 2;
+
+/// Reads one request from a paired peer, answers it from the store, and replies.
+async fn answer_request<H: StoreHandle>(
+    mut send: iroh::endpoint::SendStream,
+    mut recv: iroh::endpoint::RecvStream,
+    holder: Arc<H>,
+    rules: Option<Arc<rapport_sync::PeerRules>>,
+    changed: Arc<dyn Fn(Answered) + Send + Sync>,
+) -> Result<(), String> {
+    let bytes = recv.read_to_end(MAX_FRAME + 16).await.map_err(|e| format!("reading a request: {e}"))?;
+    let msg = decode(&bytes).map_err(|e| format!("bad message: {e}"))?;
+    let (m, done) = tokio::task::spawn_blocking(move || answer(holder.store(), msg, rules.as_deref()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    if done.stored > 0 || done.settings_changed {
+        changed(done);
+    }
+    reply(&mut send, &m).await
 }
