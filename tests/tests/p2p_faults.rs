@@ -114,36 +114,75 @@ fn follow_up(store: &Store, who: &str, round: usize, rng: &mut Lcg) {
     }
 }
 
+/// Node `a` holding `n` bench customers and an empty node `b`, each on an endpoint on
+/// loopback (no relays, no discovery). One of them serves; the other is paired with it and
+/// dials it for each sync.
+struct Link {
+    rt: tokio::runtime::Runtime,
+    a: Arc<Store>,
+    b: Arc<Store>,
+    ep_a: iroh::Endpoint,
+    ep_b: iroh::Endpoint,
+    a_serves: bool,
+    server: tokio::task::JoinHandle<()>,
+    /// The serving node, as the dialing node knows it.
+    served: PeerInfo,
+    key: String,
+}
+
+impl Link {
+    fn new(dir: &std::path::Path, seed: u64, n: u64, a_serves: bool) -> Link {
+        let a = store_with_rules(dir, "a");
+        let b = store_with_rules(dir, "b");
+        let demo = rapport_demo::DemoBook::new(seed, at("2026-03-02 18:00").date(), &["Li Wei"]);
+        a.create_many(
+            (0..n).map(|i| demo.customer(i, &rapport_demo::DemoProfile::bench())).collect(),
+            "a",
+            at("2026-03-01 09:00"),
+        )
+        .expect("seed");
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+        let (ep_a, ep_b) = rt.block_on(async {
+            (
+                rapport_p2p::bind(&a, loopback, false).await.expect("bind a"),
+                rapport_p2p::bind(&b, loopback, false).await.expect("bind b"),
+            )
+        });
+        let noop: Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = Arc::new(|_| {});
+        let ((serving, ep_serving), (dialing, ep_dialing)) =
+            if a_serves { ((&a, &ep_a), (&b, &ep_b)) } else { ((&b, &ep_b), (&a, &ep_a)) };
+        let server = rt.spawn(rapport_p2p::serve(ep_serving.clone(), serving.clone(), noop));
+        let ticket = rapport_p2p::invite(serving, ep_serving).expect("invite");
+        let served = rt.block_on(rapport_p2p::pair(dialing, ep_dialing, &ticket)).expect("pair");
+        let key = format!("peer:{}", served.id);
+        Link { rt, a, b, ep_a, ep_b, a_serves, server, served, key }
+    }
+
+    /// A new connection from the dialing node that is cut after `budget` bytes.
+    fn transport(&self, budget: u64) -> CuttingTransport {
+        let (store, ep) = if self.a_serves { (&self.b, &self.ep_b) } else { (&self.a, &self.ep_a) };
+        let conn = self.rt.block_on(rapport_p2p::connect(store, ep, &self.served, None)).expect("connect");
+        let budget = Arc::new(AtomicU64::new(budget));
+        CuttingTransport { conn, rt: self.rt.handle().clone(), peer: self.key.clone(), budget }
+    }
+
+    fn close(self) {
+        self.server.abort();
+        self.rt.block_on(async {
+            self.ep_a.close().await;
+            self.ep_b.close().await;
+        });
+    }
+}
+
 #[test]
 fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let a = store_with_rules(tmp.path(), "a");
-    let b = store_with_rules(tmp.path(), "b");
-    let demo = rapport_demo::DemoBook::new(31, at("2026-03-02 18:00").date(), &["Li Wei"]);
     let n = 600u64;
-    a.create_many(
-        (0..n).map(|i| demo.customer(i, &rapport_demo::DemoProfile::bench())).collect(),
-        "a",
-        at("2026-03-01 09:00"),
-    )
-    .expect("seed");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    let (ep_a, ep_b) = rt.block_on(async {
-        (
-            rapport_p2p::bind(&a, loopback, false).await.expect("bind a"),
-            rapport_p2p::bind(&b, loopback, false).await.expect("bind b"),
-        )
-    });
-    let noop: Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = Arc::new(|_| {});
-    let server = rt.spawn(rapport_p2p::serve(ep_a.clone(), a.clone(), noop));
-    let peer_a: PeerInfo =
-        rt.block_on(rapport_p2p::pair(&b, &ep_b, &rapport_p2p::invite(&a, &ep_a).expect("invite"))).expect("pair");
-    let key = format!("peer:{}", peer_a.id);
-    let transport = |budget: u64| -> CuttingTransport {
-        let conn = rt.block_on(rapport_p2p::connect(&b, &ep_b, &peer_a, None)).expect("connect");
-        CuttingTransport { conn, rt: rt.handle().clone(), peer: key.clone(), budget: Arc::new(AtomicU64::new(budget)) }
-    };
+    let link = Link::new(tmp.path(), 31, n, true);
+    let (a, b, key) = (&link.a, &link.b, &link.key);
+    let transport = |budget: u64| link.transport(budget);
     let seed = 0x9e37_u64 ^ std::process::id() as u64;
     println!("cut seed {seed}");
     let mut rng = Lcg(seed);
@@ -151,10 +190,10 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
     for round in 0..50 {
         // Something to move both ways after the first rounds (the whole book at first).
         if round > 0 {
-            follow_up(&a, "a", round, &mut rng);
+            follow_up(a, "a", round, &mut rng);
         }
         if round > 1 && b.count().expect("count") > 0 {
-            follow_up(&b, "b", round, &mut rng);
+            follow_up(b, "b", round, &mut rng);
         }
         // Cut anywhere in the traffic this sync will have: megabytes while the book is
         // still coming; once only follow-ups move (2.3-5 KB a sync), two syncs in three are
@@ -166,9 +205,9 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
         } else {
             u64::MAX
         };
-        let before = (b.sync_cursor(&key, "pushed").expect("cursor"), b.sync_cursor(&key, "pulled").expect("cursor"));
+        let before = (b.sync_cursor(key, "pushed").expect("cursor"), b.sync_cursor(key, "pulled").expect("cursor"));
         let held = b.count().expect("count");
-        match sync_once(&b, &mut transport(budget)) {
+        match sync_once(b, &mut transport(budget)) {
             Err(_) => cuts += 1,
             Ok(r) => assert!(
                 r.received_new as u64 <= n - held,
@@ -176,7 +215,7 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
                 r.received_new
             ),
         }
-        let after = (b.sync_cursor(&key, "pushed").expect("cursor"), b.sync_cursor(&key, "pulled").expect("cursor"));
+        let after = (b.sync_cursor(key, "pushed").expect("cursor"), b.sync_cursor(key, "pulled").expect("cursor"));
         assert!(after.0 >= before.0 && after.1 >= before.1, "a cursor went back: {before:?} -> {after:?}");
         assert!(b.doctor().expect("doctor").problems.is_empty(), "b inconsistent after a cut");
         if round % 10 == 9 {
@@ -184,17 +223,13 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
         }
     }
     let held = b.count().expect("count");
-    let r = sync_once(&b, &mut transport(u64::MAX)).expect("sync without cuts");
+    let r = sync_once(b, &mut transport(u64::MAX)).expect("sync without cuts");
     assert_eq!(r.received_new as u64, n - held, "documents received before a cut are not fetched again");
     println!("{cuts} of 50 syncs were cut");
     assert!(cuts >= 20, "too few syncs were cut ({cuts})");
-    assert_eq!(heads(&a), heads(&b), "the two nodes did not converge");
+    assert_eq!(heads(a), heads(b), "the two nodes did not converge");
     assert_eq!(b.count().expect("count"), n);
-    server.abort();
-    rt.block_on(async {
-        ep_a.close().await;
-        ep_b.close().await;
-    });
+    link.close();
 }
 
 /// A node pushing its whole book to a serving peer keeps two batches in flight on one
@@ -205,54 +240,27 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
 #[test]
 fn a_book_pushed_two_batches_at_a_time_arrives_whole_after_cuts() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let a = store_with_rules(tmp.path(), "a");
-    let b = store_with_rules(tmp.path(), "b");
-    let demo = rapport_demo::DemoBook::new(32, at("2026-03-02 18:00").date(), &["Li Wei"]);
     let n = 3_000u64;
-    a.create_many(
-        (0..n).map(|i| demo.customer(i, &rapport_demo::DemoProfile::bench())).collect(),
-        "a",
-        at("2026-03-01 09:00"),
-    )
-    .expect("seed");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    let (ep_a, ep_b) = rt.block_on(async {
-        (
-            rapport_p2p::bind(&a, loopback, false).await.expect("bind a"),
-            rapport_p2p::bind(&b, loopback, false).await.expect("bind b"),
-        )
-    });
-    let noop: Arc<dyn Fn(rapport_sync::Answered) + Send + Sync> = Arc::new(|_| {});
-    let server = rt.spawn(rapport_p2p::serve(ep_b.clone(), b.clone(), noop));
-    let peer_b: PeerInfo =
-        rt.block_on(rapport_p2p::pair(&a, &ep_a, &rapport_p2p::invite(&b, &ep_b).expect("invite"))).expect("pair");
-    let key = format!("peer:{}", peer_b.id);
-    let transport = |budget: u64| -> CuttingTransport {
-        let conn = rt.block_on(rapport_p2p::connect(&a, &ep_a, &peer_b, None)).expect("connect");
-        CuttingTransport { conn, rt: rt.handle().clone(), peer: key.clone(), budget: Arc::new(AtomicU64::new(budget)) }
-    };
+    let link = Link::new(tmp.path(), 32, n, false);
+    let (a, b, key) = (&link.a, &link.b, &link.key);
+    let transport = |budget: u64| link.transport(budget);
     // The book is about 13 MB of requests: cut a fifth, then about half way in.
     for budget in [2_600_000, 6_500_000] {
-        let before = a.sync_cursor(&key, "pushed").expect("cursor");
-        assert!(sync_once(&a, &mut transport(budget)).is_err(), "a sync cut after {budget} bytes went through");
-        assert!(a.sync_cursor(&key, "pushed").expect("cursor") >= before, "the push cursor went back");
+        let before = a.sync_cursor(key, "pushed").expect("cursor");
+        assert!(sync_once(a, &mut transport(budget)).is_err(), "a sync cut after {budget} bytes went through");
+        assert!(a.sync_cursor(key, "pushed").expect("cursor") >= before, "the push cursor went back");
         assert!(b.doctor().expect("doctor").problems.is_empty(), "the peer is inconsistent after a cut");
-        let held = b.count().expect("count") as u64;
+        let held = b.count().expect("count");
         assert!(held < n, "all {held} arrived before the cut");
     }
     assert!(b.count().expect("count") > 0, "nothing arrived before the cuts");
-    let r = sync_once(&a, &mut transport(u64::MAX)).expect("sync without cuts");
+    let r = sync_once(a, &mut transport(u64::MAX)).expect("sync without cuts");
     assert!(r.refused.is_empty(), "{:?}", r.refused);
-    assert_eq!(b.count().expect("count") as u64, n);
-    assert_eq!(heads(&a), heads(&b), "the peer does not hold the book as the pusher does");
-    assert_eq!(rapport_sync::status::pending(&a, &key).expect("pending"), 0);
-    let again = sync_once(&a, &mut transport(u64::MAX)).expect("sync again");
+    assert_eq!(b.count().expect("count"), n);
+    assert_eq!(heads(a), heads(b), "the peer does not hold the book as the pusher does");
+    assert_eq!(rapport_sync::status::pending(a, key).expect("pending"), 0);
+    let again = sync_once(a, &mut transport(u64::MAX)).expect("sync again");
     assert_eq!((again.sent, again.received_new, again.received_merged), (0, 0, 0), "{again:?}");
     assert!(b.doctor().expect("doctor").problems.is_empty());
-    server.abort();
-    rt.block_on(async {
-        ep_a.close().await;
-        ep_b.close().await;
-    });
+    link.close();
 }
