@@ -619,6 +619,24 @@ fn check_magic(path: &Path) -> Result<(), StoreError> {
 /// many customers, and once at the end.
 pub const PROGRESS_STEP: u64 = 1000;
 
+/// `f` of every item, in order, the items shared out in equal parts between the cores
+/// (at most 8 threads): what bulk work does outside its write transaction (Automerge,
+/// reading, packing, deriving). `None` if a worker thread panicked.
+pub(crate) fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Option<Vec<R>> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let per = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            items.chunks(per).map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            out.extend(h.join().ok()?);
+        }
+        Some(out)
+    })
+}
+
 /// Tells `progress` about `done` of `total` when `done` is a multiple of [`PROGRESS_STEP`].
 pub(crate) fn step(progress: &mut dyn FnMut(u64, u64), done: u64, total: u64) {
     if done.is_multiple_of(PROGRESS_STEP) {

@@ -209,25 +209,11 @@ impl Store {
             let derived = deriver.derive(&customer);
             Ok(NewDoc { customer, derived, heads: doc.heads(), packed })
         };
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
         let fresh: Vec<usize> = (0..items.len()).filter(|i| !known[*i]).collect();
-        let per = fresh.len().div_ceil(threads).max(1);
+        let results = crate::on_every_core(&fresh, |&i| prepare(items[i].0, &items[i].1))
+            .ok_or_else(|| StoreError::Db("a worker thread failed while reading incoming documents".into()))?;
         let mut prepared: Vec<Option<Result<NewDoc, StoreError>>> = (0..items.len()).map(|_| None).collect();
-        let results: Vec<(usize, Result<NewDoc, StoreError>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = fresh
-                .chunks(per)
-                .map(|part| {
-                    let items = &items;
-                    let prepare = &prepare;
-                    s.spawn(move || part.iter().map(|&i| (i, prepare(items[i].0, &items[i].1))).collect::<Vec<_>>())
-                })
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-        });
-        if results.len() != fresh.len() {
-            return Err(StoreError::Db("a worker thread failed while reading incoming documents".into()));
-        }
-        for (i, r) in results {
+        for (i, r) in fresh.into_iter().zip(results) {
             prepared[i] = Some(r);
         }
         Ok(PreparedAdoption { items, prepared })

@@ -34,13 +34,39 @@ pub(crate) fn load_row(
     chunks: &impl ReadableTable<(u64, u32), &'static [u8]>,
     row: Row,
 ) -> Result<Option<CustomerDoc>, StoreError> {
+    stored_row(docs, chunks, row)?.map(|(full, tail)| loaded(codec, &full, &tail)).transpose()
+}
+
+/// A row's full save and its change chunks, as stored (packed).
+type StoredRow = (Vec<u8>, Vec<Vec<u8>>);
+
+/// A customer as reindex rebuilds it: as its document reads, packed anew, derived, heads.
+type Rebuilt = (Customer, Vec<u8>, Derived, Vec<rapport_doc::ChangeHash>);
+
+/// Customers reindexed per part: their bytes are read, then rebuilt on every core.
+const REINDEX_BATCH: usize = 1000;
+
+/// The bytes [`load_row`] loads, copied out of the tables so that other threads can load them.
+fn stored_row(
+    docs: &impl ReadableTable<u64, &'static [u8]>,
+    chunks: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    row: Row,
+) -> Result<Option<StoredRow>, StoreError> {
     let Some(full) = docs.get(row)? else { return Ok(None) };
-    let mut doc = CustomerDoc::load(&codec.unpack(full.value())?)?;
-    for entry in chunks.range((row, 0)..=(row, u32::MAX))? {
-        let (_, v) = entry?;
-        doc.load_incremental(&codec.unpack(v.value())?)?;
+    let tail = chunks
+        .range((row, 0)..=(row, u32::MAX))?
+        .map(|e| e.map(|(_, v)| v.value().to_vec()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some((full.value().to_vec(), tail)))
+}
+
+/// The document of a row's stored bytes: its full save with its change chunks applied.
+fn loaded(codec: &crate::DocCodec, full: &[u8], chunks: &[Vec<u8>]) -> Result<CustomerDoc, StoreError> {
+    let mut doc = CustomerDoc::load(&codec.unpack(full)?)?;
+    for c in chunks {
+        doc.load_incremental(&codec.unpack(c)?)?;
     }
-    Ok(Some(doc))
+    Ok(doc)
 }
 
 /// How many change chunks follow a row's full save.
@@ -219,36 +245,17 @@ impl Store {
         let actor = self.identity().actor();
         let deriver = self.deriver();
         let codec = self.codec().clone();
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-        let per = batch.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = batch
-                .chunks(per.max(1))
-                .map(|part| {
-                    let actor = actor.clone();
-                    let deriver = deriver.clone();
-                    let codec = codec.clone();
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|c| {
-                                let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
-                                // Index what the document says, not what was asked for:
-                                // the two differ in item order and normalisation.
-                                let stored = checked_local(&mut doc, c.id)?;
-                                self.guarded(None, &stored)?;
-                                let bytes = pack_full(&codec, &mut doc, &stored)?;
-                                let derived = deriver.derive(&stored);
-                                Ok((stored, bytes, derived, doc.heads()))
-                            })
-                            .collect::<Vec<Built>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(StoreError::Db("a worker thread panicked".into()))]))
-                .collect()
-        })
+        let built = crate::on_every_core(batch, |c| {
+            let mut doc = CustomerDoc::create(c, actor.clone(), ChangeMeta::new(author, at))?;
+            // Index what the document says, not what was asked for: the two differ in
+            // item order and normalisation.
+            let stored = checked_local(&mut doc, c.id)?;
+            self.guarded(None, &stored)?;
+            let bytes = pack_full(&codec, &mut doc, &stored)?;
+            let derived = deriver.derive(&stored);
+            Ok((stored, bytes, derived, doc.heads()))
+        });
+        built.unwrap_or_else(|| vec![Err(StoreError::Db("a worker thread panicked".into()))])
     }
 
     /// Applies `f` to a customer's document as one change and stores the result with
@@ -499,41 +506,55 @@ impl Store {
             all
         };
         let deriver = self.deriver();
+        let codec = self.codec();
         let mut n = 0;
         let total = rows.len() as u64;
-        for (done, row) in (1..).zip(rows) {
-            crate::step(progress, done, total);
-            let doc = {
+        let mut done = 0;
+        for part in rows.chunks(REINDEX_BATCH) {
+            // Bytes are read in the transaction; loading, reading and packing run on every core.
+            let raw: Vec<Option<StoredRow>> = {
                 let docs = txn.open_table(DOCS)?;
                 let chunks = txn.open_table(CHUNKS)?;
-                load_row(self.codec(), &docs, &chunks, row)
+                part.iter()
+                    .map(|&row| match stored_row(&docs, &chunks, row) {
+                        Err(StoreError::Unwritable(why)) => Err(StoreError::Unwritable(why)),
+                        // Unreadable here: left out of the indexes and named by doctor.
+                        Err(_) => Ok(None),
+                        Ok(r) => Ok(r),
+                    })
+                    .collect::<Result<_, _>>()?
             };
-            // A document that does not load or read is left out of the indexes (so of lists)
-            // and named by doctor; the others are rebuilt.
-            let mut doc = match doc {
-                Ok(Some(d)) => d,
-                Ok(None) => continue,
-                Err(StoreError::Unwritable(why)) => return Err(StoreError::Unwritable(why)),
-                Err(_) => continue,
-            };
-            let Ok(c) = doc.read() else { continue };
-            // One full save with a current view: folds change chunks, and upgrades values
-            // written before views (or with another view version).
-            let full = pack_full(self.codec(), &mut doc, &c)?;
-            txn.open_table(DOCS)?.insert(row, full.as_slice())?;
-            txn.open_table(CHUNKS)?.retain_in((row, 0)..=(row, u32::MAX), |_, _| false)?;
-            txn.open_table(HEADS)?.insert(row, crate::encode_heads(&doc.heads()).as_slice())?;
-            let derived = deriver.derive(&c);
-            let summary = Summary::of(&c, &derived);
-            let mut index = txn.open_multimap_table(INDEX)?;
-            for nk in &summary.keys {
-                index.insert(nk.as_slice(), row)?;
+            let rebuilt = crate::on_every_core(&raw, |r| -> Result<Option<Rebuilt>, StoreError> {
+                let Some((full, chunks)) = r else { return Ok(None) };
+                // A document that does not load or read is left out of the indexes (so of
+                // lists) and named by doctor; the others are rebuilt.
+                let Ok(mut doc) = loaded(codec, full, chunks) else { return Ok(None) };
+                let Ok(c) = doc.read() else { return Ok(None) };
+                // One full save with a current view: folds change chunks, and upgrades
+                // values written before views (or with another view version).
+                let full = pack_full(codec, &mut doc, &c)?;
+                let derived = deriver.derive(&c);
+                Ok(Some((c, full, derived, doc.heads())))
+            })
+            .ok_or_else(|| StoreError::Db("a worker thread panicked while reindexing".into()))?;
+            for (&row, r) in part.iter().zip(rebuilt) {
+                done += 1;
+                crate::step(progress, done, total);
+                let Some((c, full, derived, heads)) = r? else { continue };
+                txn.open_table(DOCS)?.insert(row, full.as_slice())?;
+                txn.open_table(CHUNKS)?.retain_in((row, 0)..=(row, u32::MAX), |_, _| false)?;
+                txn.open_table(HEADS)?.insert(row, crate::encode_heads(&heads).as_slice())?;
+                let summary = Summary::of(&c, &derived);
+                let mut index = txn.open_multimap_table(INDEX)?;
+                for nk in &summary.keys {
+                    index.insert(nk.as_slice(), row)?;
+                }
+                claim_numbers(&mut txn.open_table(NUMBERS)?, &c, row)?;
+                txn.open_table(SUMMARY)?.insert(row, postcard::to_allocvec(&summary)?.as_slice())?;
+                txn.open_table(SEARCH)?.insert(row, search_text(&c).as_str())?;
+                txn.open_table(FACTS)?.insert(row, derived.facts.as_slice())?;
+                n += 1;
             }
-            claim_numbers(&mut txn.open_table(NUMBERS)?, &c, row)?;
-            txn.open_table(SUMMARY)?.insert(row, postcard::to_allocvec(&summary)?.as_slice())?;
-            txn.open_table(SEARCH)?.insert(row, search_text(&c).as_str())?;
-            txn.open_table(FACTS)?.insert(row, derived.facts.as_slice())?;
-            n += 1;
         }
         // Aliases of merged-away customers still resolve to the surviving customer.
         {
