@@ -101,11 +101,9 @@ fn run_size(base: &Path, n: u64) -> Result<serde_json::Value, String> {
     }))
 }
 
-/// Bytes the store's file takes on disk per customer (blocks written, not its length:
-/// redb grows a file by doubling its length and the unwritten part takes no space).
+/// Bytes the store's file takes on disk per customer ([`rapport_store::bytes_on_disk`]).
 fn per_customer_on_disk(store: &Store, customers: u64) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(store.path()).map(|m| m.blocks() * 512 / customers.max(1)).unwrap_or(0)
+    rapport_store::bytes_on_disk(store.path()).map(|b| b / customers.max(1)).unwrap_or(0)
 }
 
 /// The same figures peer-to-peer over iroh on loopback: a fresh node downloads from a

@@ -182,7 +182,6 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
     let n = 600u64;
     let link = Link::new(tmp.path(), 31, n, true);
     let (a, b, key) = (&link.a, &link.b, &link.key);
-    let transport = |budget: u64| link.transport(budget);
     let seed = 0x9e37_u64 ^ std::process::id() as u64;
     println!("cut seed {seed}");
     let mut rng = Lcg(seed);
@@ -207,7 +206,7 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
         };
         let before = (b.sync_cursor(key, "pushed").expect("cursor"), b.sync_cursor(key, "pulled").expect("cursor"));
         let held = b.count().expect("count");
-        match sync_once(b, &mut transport(budget)) {
+        match sync_once(b, &mut link.transport(budget)) {
             Err(_) => cuts += 1,
             Ok(r) => assert!(
                 r.received_new as u64 <= n - held,
@@ -223,7 +222,7 @@ fn fifty_cut_peer_connections_still_converge_without_redoing_finished_documents(
         }
     }
     let held = b.count().expect("count");
-    let r = sync_once(b, &mut transport(u64::MAX)).expect("sync without cuts");
+    let r = sync_once(b, &mut link.transport(u64::MAX)).expect("sync without cuts");
     assert_eq!(r.received_new as u64, n - held, "documents received before a cut are not fetched again");
     println!("{cuts} of 50 syncs were cut");
     assert!(cuts >= 20, "too few syncs were cut ({cuts})");
@@ -243,23 +242,22 @@ fn a_book_pushed_two_batches_at_a_time_arrives_whole_after_cuts() {
     let n = 3_000u64;
     let link = Link::new(tmp.path(), 32, n, false);
     let (a, b, key) = (&link.a, &link.b, &link.key);
-    let transport = |budget: u64| link.transport(budget);
     // The book is about 13 MB of requests: cut a fifth, then about half way in.
     for budget in [2_600_000, 6_500_000] {
         let before = a.sync_cursor(key, "pushed").expect("cursor");
-        assert!(sync_once(a, &mut transport(budget)).is_err(), "a sync cut after {budget} bytes went through");
+        assert!(sync_once(a, &mut link.transport(budget)).is_err(), "a sync cut after {budget} bytes went through");
         assert!(a.sync_cursor(key, "pushed").expect("cursor") >= before, "the push cursor went back");
         assert!(b.doctor().expect("doctor").problems.is_empty(), "the peer is inconsistent after a cut");
         let held = b.count().expect("count");
         assert!(held < n, "all {held} arrived before the cut");
     }
     assert!(b.count().expect("count") > 0, "nothing arrived before the cuts");
-    let r = sync_once(a, &mut transport(u64::MAX)).expect("sync without cuts");
+    let r = sync_once(a, &mut link.transport(u64::MAX)).expect("sync without cuts");
     assert!(r.refused.is_empty(), "{:?}", r.refused);
     assert_eq!(b.count().expect("count"), n);
     assert_eq!(heads(a), heads(b), "the peer does not hold the book as the pusher does");
     assert_eq!(rapport_sync::status::pending(a, key).expect("pending"), 0);
-    let again = sync_once(a, &mut transport(u64::MAX)).expect("sync again");
+    let again = sync_once(a, &mut link.transport(u64::MAX)).expect("sync again");
     assert_eq!((again.sent, again.received_new, again.received_merged), (0, 0, 0), "{again:?}");
     assert!(b.doctor().expect("doctor").problems.is_empty());
     link.close();

@@ -28,11 +28,9 @@ fn node_sync(
 /// More customers than [`rapport_store::BULK`].
 const CUSTOMERS: u64 = 1_500;
 
-/// Bytes the store file takes on disk (not its length: redb grows a file by doubling its
-/// length, and the part not written yet takes no space).
+/// Bytes the store file takes on disk ([`rapport_store::bytes_on_disk`]: not its length).
 fn on_disk(store: &rapport_store::Store) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(store.path()).expect("store file").blocks() * 512
+    rapport_store::bytes_on_disk(store.path()).expect("store file")
 }
 
 #[test]

@@ -32,14 +32,18 @@ fn assert_monotone(reports: &[SyncProgress]) {
     }
 }
 
-/// A relay with members li and wang, and li's book of [`CUSTOMERS`] realistic customers.
-fn seeded(tmp: &std::path::Path, seed: u64) -> (Relay, Vec<String>, rapport_node::LocalBook) {
+/// A relay with members li and wang, and li's book of `n` customers of `profile`.
+fn seeded(
+    tmp: &std::path::Path,
+    seed: u64,
+    n: u64,
+    profile: &rapport_demo::DemoProfile,
+) -> (Relay, Vec<String>, rapport_node::LocalBook) {
     let relay = Relay::start(&tmp.join("relay"));
     let tokens = relay.team("east", &["li", "wang"]);
     let sender = node(tmp, "li");
     let book = rapport_demo::DemoBook::new(seed, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
-    let customers: Vec<Customer> =
-        (0..CUSTOMERS).map(|i| book.customer(i, &rapport_demo::DemoProfile::realistic())).collect();
+    let customers: Vec<Customer> = (0..n).map(|i| book.customer(i, profile)).collect();
     sender.store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
     (relay, tokens, sender)
 }
@@ -47,7 +51,7 @@ fn seeded(tmp: &std::path::Path, seed: u64) -> (Relay, Vec<String>, rapport_node
 #[test]
 fn sync_progress_grows_and_ends_at_the_totals_both_ways() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let (relay, tokens, sender) = seeded(tmp.path(), 11);
+    let (relay, tokens, sender) = seeded(tmp.path(), 11, CUSTOMERS, &rapport_demo::DemoProfile::realistic());
 
     let (report, up) = sync_watched(&sender.store, &relay.url, &tokens[0]);
     assert_eq!(report.sent as u64, CUSTOMERS, "{report:?}");
@@ -83,12 +87,7 @@ fn sync_progress_grows_and_ends_at_the_totals_both_ways() {
 fn the_totals_are_whole_from_the_first_document_both_ways() {
     const MANY: u64 = 5_500;
     let tmp = tempfile::tempdir().expect("tmp");
-    let relay = Relay::start(&tmp.path().join("relay"));
-    let tokens = relay.team("east", &["li", "wang"]);
-    let sender = node(tmp.path(), "li");
-    let book = rapport_demo::DemoBook::new(13, at("2026-03-02 18:00").date(), &["Li Wei", "Wang Fang"]);
-    let customers: Vec<Customer> = (0..MANY).map(|i| book.customer(i, &rapport_demo::DemoProfile::bench())).collect();
-    sender.store.create_many(customers, "li", at("2026-03-01 09:00")).expect("seed");
+    let (relay, tokens, sender) = seeded(tmp.path(), 13, MANY, &rapport_demo::DemoProfile::bench());
 
     let (report, up) = sync_watched(&sender.store, &relay.url, &tokens[0]);
     assert_eq!(report.sent as u64, MANY, "{report:?}");
@@ -117,7 +116,7 @@ fn the_totals_are_whole_from_the_first_document_both_ways() {
 #[test]
 fn a_nodes_status_line_shows_the_sync_under_way() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let (relay, tokens, sender) = seeded(tmp.path(), 12);
+    let (relay, tokens, sender) = seeded(tmp.path(), 12, CUSTOMERS, &rapport_demo::DemoProfile::realistic());
     sync_watched(&sender.store, &relay.url, &tokens[0]);
 
     let dir = tmp.path().join("wang-data");

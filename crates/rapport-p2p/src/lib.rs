@@ -659,27 +659,21 @@ async fn serve_connection<H: StoreHandle>(
     // The first failing request drops the connection (and the other with it).
     let mut running = tokio::task::JoinSet::new();
     loop {
-        let next = if running.len() >= IN_FLIGHT {
-            None
-        } else {
-            tokio::select! {
-                accepted = conn.accept_bi() => match accepted {
-                    Ok(streams) => Some(streams),
-                    Err(_) => break,
-                },
-                Some(done) = running.join_next() => {
-                    done.map_err(|e| e.to_string())??;
-                    continue;
-                }
-            }
-        };
-        let Some((send, recv)) = next else {
+        if running.len() >= IN_FLIGHT {
             if let Some(done) = running.join_next().await {
                 done.map_err(|e| e.to_string())??;
             }
             continue;
-        };
-        running.spawn(answer_request(send, recv, holder.clone(), rules.clone(), changed.clone()));
+        }
+        tokio::select! {
+            accepted = conn.accept_bi() => match accepted {
+                Ok((send, recv)) => {
+                    running.spawn(answer_request(send, recv, holder.clone(), rules.clone(), changed.clone()));
+                }
+                Err(_) => break,
+            },
+            Some(done) = running.join_next() => done.map_err(|e| e.to_string())??,
+        }
     }
     while let Some(done) = running.join_next().await {
         done.map_err(|e| e.to_string())??;

@@ -230,10 +230,7 @@ impl Handle {
     /// doubling its length, and the part not written yet is a hole that takes no space.
     pub(crate) fn free_bytes(&self) -> Result<(u64, u64), StoreError> {
         let meta = std::fs::metadata(&self.path).map_err(|e| StoreError::Db(e.to_string()))?;
-        #[cfg(unix)]
-        let len = std::os::unix::fs::MetadataExt::blocks(&meta).saturating_mul(512).min(meta.len());
-        #[cfg(not(unix))]
-        let len = meta.len();
+        let len = written_bytes(&meta).min(meta.len());
         let db = self.database()?;
         let txn = db.begin_write().map_err(|e| StoreError::Db(e.to_string()))?;
         let stats = txn.stats().map_err(|e| StoreError::Db(e.to_string()))?;
@@ -241,6 +238,20 @@ impl Handle {
         txn.abort().map_err(|e| StoreError::Db(e.to_string()))?;
         Ok((len.saturating_sub(used), len))
     }
+}
+
+/// Bytes a file takes on disk: its blocks written, not its length (redb grows a file by
+/// doubling its length, and the part not written yet is a hole that takes no space). Its
+/// length where the platform does not say.
+pub fn bytes_on_disk(path: &std::path::Path) -> std::io::Result<u64> {
+    std::fs::metadata(path).map(|m| written_bytes(&m))
+}
+
+fn written_bytes(meta: &std::fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    return std::os::unix::fs::MetadataExt::blocks(meta).saturating_mul(512);
+    #[cfg(not(unix))]
+    return meta.len();
 }
 
 /// How long compaction waits for the transactions under way to end.

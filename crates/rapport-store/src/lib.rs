@@ -32,6 +32,7 @@ mod write;
 
 pub use codec::DocCodec;
 pub use dedupe::{CrowdedKey, DuplicatePair, Duplicates, CROWDED};
+pub use disk::bytes_on_disk;
 pub use filter::{Matcher, Probe};
 pub use identity::Identity;
 pub use import::{CustomerUpdate, MatchedBy, RowKeys};

@@ -517,7 +517,7 @@ impl Store {
                 let chunks = txn.open_table(CHUNKS)?;
                 part.iter()
                     .map(|&row| match stored_row(&docs, &chunks, row) {
-                        Err(StoreError::Unwritable(why)) => Err(StoreError::Unwritable(why)),
+                        Err(e @ StoreError::Unwritable(_)) => Err(e),
                         // Unreadable here: left out of the indexes and named by doctor.
                         Err(_) => Ok(None),
                         Ok(r) => Ok(r),
