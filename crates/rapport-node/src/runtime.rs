@@ -273,10 +273,13 @@ impl Node {
     /// while it runs, and settles afterwards.
     fn sync_with(&self, peer: &str, transport: &mut dyn rapport_sync::Transport) -> Result<SyncReport, NodeError> {
         let result = sync_once_with(&self.book.store, transport, &|p| self.report_progress(peer, p));
+        // The status is recorded before the progress leaves the line: in between, a status
+        // read found neither, and a first sync read as "never synced".
+        let settled = self.after_sync(peer, &result);
         if let Ok(mut running) = self.running.lock() {
             running.remove(peer);
         }
-        self.after_sync(peer, &result)?;
+        settled?;
         Ok(result?)
     }
 
@@ -404,8 +407,11 @@ impl Node {
     /// a sync under way on its line (a relay or peer syncing for the first time gets a
     /// line as soon as its sync starts).
     pub fn sync_status(&self) -> Result<SyncStatus, NodeError> {
-        let mut peers = status::lines(&self.book.store)?;
+        // Progress first, then the recorded lines: a sync that ends in between has recorded
+        // its status before its progress went (see `sync_with`), so its line is in one or
+        // the other.
         let running = self.running.lock().map(|r| r.clone()).unwrap_or_default();
+        let mut peers = status::lines(&self.book.store)?;
         for (peer, progress) in running {
             match peers.iter_mut().find(|l| l.peer == peer) {
                 Some(line) => line.progress = Some(progress),
