@@ -510,20 +510,26 @@ impl Store {
         let mut n = 0;
         let total = rows.len() as u64;
         let mut done = 0;
+        // The tables are opened once: the loop writes every customer of the book.
+        let mut docs = txn.open_table(DOCS)?;
+        let mut chunks = txn.open_table(CHUNKS)?;
+        let mut heads_by_row = txn.open_table(HEADS)?;
+        let mut index = txn.open_multimap_table(INDEX)?;
+        let mut numbers = txn.open_table(NUMBERS)?;
+        let mut sums = txn.open_table(SUMMARY)?;
+        let mut search = txn.open_table(SEARCH)?;
+        let mut facts = txn.open_table(FACTS)?;
         for part in rows.chunks(REINDEX_BATCH) {
             // Bytes are read in the transaction; loading, reading and packing run on every core.
-            let raw: Vec<Option<StoredRow>> = {
-                let docs = txn.open_table(DOCS)?;
-                let chunks = txn.open_table(CHUNKS)?;
-                part.iter()
-                    .map(|&row| match stored_row(&docs, &chunks, row) {
-                        Err(e @ StoreError::Unwritable(_)) => Err(e),
-                        // Unreadable here: left out of the indexes and named by doctor.
-                        Err(_) => Ok(None),
-                        Ok(r) => Ok(r),
-                    })
-                    .collect::<Result<_, _>>()?
-            };
+            let raw: Vec<Option<StoredRow>> = part
+                .iter()
+                .map(|&row| match stored_row(&docs, &chunks, row) {
+                    Err(e @ StoreError::Unwritable(_)) => Err(e),
+                    // Unreadable here: left out of the indexes and named by doctor.
+                    Err(_) => Ok(None),
+                    Ok(r) => Ok(r),
+                })
+                .collect::<Result<_, _>>()?;
             let rebuilt = crate::on_every_core(&raw, |r| -> Result<Option<Rebuilt>, StoreError> {
                 let Some((full, chunks)) = r else { return Ok(None) };
                 // A document that does not load or read is left out of the indexes (so of
@@ -541,31 +547,27 @@ impl Store {
                 done += 1;
                 crate::step(progress, done, total);
                 let Some((c, full, derived, heads)) = r? else { continue };
-                txn.open_table(DOCS)?.insert(row, full.as_slice())?;
-                txn.open_table(CHUNKS)?.retain_in((row, 0)..=(row, u32::MAX), |_, _| false)?;
-                txn.open_table(HEADS)?.insert(row, crate::encode_heads(&heads).as_slice())?;
+                docs.insert(row, full.as_slice())?;
+                chunks.retain_in((row, 0)..=(row, u32::MAX), |_, _| false)?;
+                heads_by_row.insert(row, crate::encode_heads(&heads).as_slice())?;
                 let summary = Summary::of(&c, &derived);
-                let mut index = txn.open_multimap_table(INDEX)?;
                 for nk in &summary.keys {
                     index.insert(nk.as_slice(), row)?;
                 }
-                claim_numbers(&mut txn.open_table(NUMBERS)?, &c, row)?;
-                txn.open_table(SUMMARY)?.insert(row, postcard::to_allocvec(&summary)?.as_slice())?;
-                txn.open_table(SEARCH)?.insert(row, search_text(&c).as_str())?;
-                txn.open_table(FACTS)?.insert(row, derived.facts.as_slice())?;
+                claim_numbers(&mut numbers, &c, row)?;
+                sums.insert(row, postcard::to_allocvec(&summary)?.as_slice())?;
+                search.insert(row, search_text(&c).as_str())?;
+                facts.insert(row, derived.facts.as_slice())?;
                 n += 1;
             }
         }
         // Aliases of merged-away customers still resolve to the surviving customer.
-        {
-            let docs = txn.open_table(DOCS)?;
-            let mut numbers = txn.open_table(NUMBERS)?;
-            for (num, row) in aliases {
-                if numbers.get(num.as_str())?.is_none() && docs.get(row)?.is_some() {
-                    numbers.insert(num.as_str(), row)?;
-                }
+        for (num, row) in aliases {
+            if numbers.get(num.as_str())?.is_none() && docs.get(row)?.is_some() {
+                numbers.insert(num.as_str(), row)?;
             }
         }
+        drop((docs, chunks, heads_by_row, index, numbers, sums, search, facts));
         txn.commit()?;
         progress(total, total);
         self.after_bulk(n);
