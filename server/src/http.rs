@@ -60,6 +60,10 @@ pub struct Relay {
     /// Per team, a counter bumped whenever its documents or roster change: what notice
     /// streams wait on.
     notices: Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>,
+    /// Set once the relay is stopping: notice streams end then, since a graceful stop waits
+    /// for every response still under way and a stream would otherwise hold it for the whole
+    /// drain time.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Relay {
@@ -84,6 +88,7 @@ impl Relay {
             body_budget: Arc::new(Semaphore::new(body_limits.memory)),
             body_limits,
             notices: Mutex::new(HashMap::new()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -100,6 +105,16 @@ impl Relay {
                 tx.send_modify(|n| *n = n.wrapping_add(1));
             }
         }
+    }
+
+    /// Ends every notice stream, now and when one opens later: the relay is stopping.
+    pub fn end_notice_streams(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.announce_all();
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Tells every team's notice streams (a roster change may end or widen any of them).
@@ -653,9 +668,15 @@ async fn notices(
     };
     let stream = futures_util::stream::unfold(state, |mut s| async move {
         loop {
+            if s.relay.stopping() {
+                return None;
+            }
             tokio::select! {
                 r = s.changes.changed() => if r.is_err() { return None; },
                 _ = tokio::time::sleep_until(s.ends) => return None,
+            }
+            if s.relay.stopping() {
+                return None;
             }
             match news_for(&mut s).await {
                 None => return None,

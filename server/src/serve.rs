@@ -85,6 +85,9 @@ async fn run_listeners(dir: &Path, config: ServeConfig, relay: Arc<Relay>) -> Re
     let admin_task = tokio::spawn(serve(admin, admin_router(relay.clone()), admin_limits, relay.metrics.clone(), stop));
     shutdown_signal().await;
     eprintln!("rapport-relay stopping: finishing requests in flight");
+    // Notice streams are not work in flight: they end now, and nodes reconnect to the
+    // relay that replaces this one.
+    relay.end_notice_streams();
     let _ = stop_tx.send(true);
     let _ = member_task.await;
     let _ = admin_task.await;

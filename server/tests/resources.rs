@@ -313,3 +313,35 @@ fn sigterm_stops_with_idle_connections_and_finishes_requests_in_flight() {
     assert!(!dir.join("relay.json").exists());
     drop(idle);
 }
+
+/// SIGTERM ends open notice streams at once. A serving node keeps one open for up to
+/// `NOTICE_STREAM_LIFETIME`, and the relay used to wait for them as for any request in
+/// flight: with a node connected it took the whole drain time (30 s) to stop, holding its
+/// data directory, so a restart in that time failed ("in use by a running relay") while
+/// every node's sync was refused.
+#[test]
+fn sigterm_ends_open_notice_streams_at_once() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("relay");
+    let token = team_with_member(&dir);
+    let mut relay = RunningRelay::start(&dir, &[]);
+    let mut streams: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = TcpStream::connect(&relay.addr).expect("connect");
+            let head = format!(
+                "GET /v1/notices HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+            );
+            s.write_all(head.as_bytes()).expect("send head");
+            assert_eq!(read_status(&mut s, Duration::from_secs(10)), Some(200), "the notice stream opens");
+            s
+        })
+        .collect();
+    let started = Instant::now();
+    let status = relay.stop(Duration::from_secs(5));
+    eprintln!("stopped {:?} after SIGTERM", started.elapsed());
+    assert!(status.success());
+    for s in &mut streams {
+        assert!(closed_within(s, Duration::from_secs(1)), "a notice stream stayed open after the relay stopped");
+    }
+    assert!(!dir.join("relay.json").exists());
+}
