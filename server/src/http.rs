@@ -291,6 +291,7 @@ fn refusal(metrics: &Metrics, peer: SocketAddr, failure: Failure) -> Response {
         Failure::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", Some(&metrics.bad_requests)),
         Failure::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout", Some(&metrics.bodies_timed_out)),
         Failure::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", Some(&metrics.bodies_over_budget)),
+        Failure::Stopping => (StatusCode::SERVICE_UNAVAILABLE, "stopping", None),
         Failure::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
     };
     if let Some(c) = counter {
@@ -313,6 +314,8 @@ enum Failure {
     TooLarge(u64),
     BodyTimeout(Duration),
     Busy(Duration),
+    /// A notice stream asked for while the relay stops.
+    Stopping,
     Internal(String),
 }
 
@@ -330,6 +333,7 @@ impl std::fmt::Display for Failure {
                 "the relay is busy receiving other requests (no room for this body within {}s); retry shortly",
                 t.as_secs_f64()
             ),
+            Failure::Stopping => write!(f, "the relay is stopping; ask again once it is back"),
             Failure::Internal(why) => write!(f, "internal error: {why}"),
         }
     }
@@ -639,6 +643,11 @@ async fn notices(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
+    // A stream opened now would end at once and the node would ask again at once: it waits
+    // (backs off) instead.
+    if relay.stopping() {
+        return refusal(&relay.metrics, peer, Failure::Stopping);
+    }
     let Some(token) = bearer(&headers) else {
         return refusal(&relay.metrics, peer, Failure::NoToken);
     };
@@ -702,6 +711,30 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("authorization", v.parse().expect("header"));
         h
+    }
+
+    /// While the relay stops, a notice request is refused with 503 rather than given a
+    /// stream that ends at once (which the node would ask for again at once, in a loop).
+    #[test]
+    fn a_notice_stream_asked_for_while_the_relay_stops_is_refused_with_503() -> Result<(), Box<dyn std::error::Error>> {
+        use tower_service::Service;
+        let tmp = tempfile::tempdir()?;
+        let limits = BodyLimits { timeout: Duration::from_secs(5), memory: MAX_BODY };
+        let relay = Arc::new(Relay::open(tmp.path().join("relay"), "admin".into(), limits)?);
+        let ask = |router: &mut Router| {
+            let mut req = axum::http::Request::get("/v1/notices")
+                .header("authorization", "Bearer nobody")
+                .body(axum::body::Body::empty())?;
+            req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 9))));
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let resp = rt.block_on(router.call(req))?;
+            Ok::<_, Box<dyn std::error::Error>>(resp.status())
+        };
+        let mut router = member_router(relay.clone());
+        assert_eq!(ask(&mut router)?, StatusCode::UNAUTHORIZED, "an unknown token before the stop");
+        relay.end_notice_streams();
+        assert_eq!(ask(&mut router)?, StatusCode::SERVICE_UNAVAILABLE, "any request once stopping");
+        Ok(())
     }
 
     #[test]
