@@ -264,6 +264,36 @@ fn edits_made_while_the_relay_is_away_converge_when_it_is_back() {
     eventually("both nodes follow the notices again", || notice_streams(&relay) >= 2);
 }
 
+/// After a longer outage (maintenance, a laptop offline for a while) live sync resumes soon
+/// after the relay is back, not at the end of a long back-off: an edit made while it was away
+/// reaches the other serving node within 20 s of its return. The nodes' timers sleep for an
+/// hour and their failed syncs back off to 40 s and more by then, so what brings the edit is
+/// the notice stream coming back, asked for at most 15 s apart (7 s after the return here).
+/// With asks backing off to a minute, this test failed: the edit had not arrived 20 s after.
+#[test]
+fn live_sync_resumes_soon_after_a_long_relay_outage() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut relay = Relay::start(tmp.path());
+    let (a, b, number) = two_members(tmp.path(), &relay, &relay.url.clone());
+    let _na = serve(&a);
+    let _nb = serve(&b);
+    eventually("both nodes follow the relay's notices", || notice_streams(&relay) >= 2);
+    relay.stop();
+    std::thread::sleep(Duration::from_secs(1));
+    ok(&a, &["interaction", "add", &number, "--channel", "phone", "--summary", "维护期间的跟进"]);
+    std::thread::sleep(Duration::from_secs(37));
+    relay.start_again();
+    let back = Instant::now();
+    while !ok(&b, &["customer", "show", &number]).contains("维护期间的跟进") {
+        assert!(
+            back.elapsed() < Duration::from_secs(20),
+            "the edit made during the outage had not arrived 20 s after the relay came back"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("arrived {:?} after the relay came back", back.elapsed());
+}
+
 /// Where no notice stream can be had (a proxy in front of the relay answers the notice
 /// request 404, as an older relay does), the timer carries every edit; once the stream
 /// can be had the nodes take it up again on their own, and when it is cut they ask for it

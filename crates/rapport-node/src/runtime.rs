@@ -157,6 +157,17 @@ fn backoff(failures: u32, interval: Duration) -> Duration {
     (Duration::from_secs(5) * 2u32.saturating_pow(failures.min(8))).min(MAX_BACKOFF)
 }
 
+/// How long the node waits before asking for the relay's notice stream again after
+/// `failures` failed asks in a row: 1 s, 2 s, 4 s, 8 s, then every 15 s. The stream coming
+/// back is what wakes the node's sync after the relay was away (its timer backs off to ten
+/// minutes meanwhile), so this cap is how late live sync resumes: at 60 s, an edit made while
+/// the relay was away for 38 s had not reached the other node 20 s after its return (7 s
+/// now; `cli/tests/background_sync.rs`). An ask costs a refused connection while the relay
+/// is down, a few bytes while it is up.
+fn notice_backoff(failures: u32) -> Duration {
+    (Duration::from_millis(500) * 2u32.saturating_pow(failures.min(5))).min(Duration::from_secs(15))
+}
+
 fn parse_addr(field: &str, text: &str) -> Result<SocketAddr, NodeError> {
     text.parse().map_err(|_| NodeError::input(field, format!("`{text}` is not an address such as 0.0.0.0:7879")))
 }
@@ -595,8 +606,7 @@ impl Node {
                 Ok(()) => failures = 0,
                 Err(_) => {
                     failures = failures.saturating_add(1);
-                    let pause = Duration::from_millis(500) * 2u32.saturating_pow(failures.min(7));
-                    std::thread::sleep(pause.min(Duration::from_secs(60)));
+                    std::thread::sleep(notice_backoff(failures));
                 }
             }
         }
