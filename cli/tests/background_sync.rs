@@ -122,6 +122,13 @@ fn two_members(tmp: &Path, relay: &Relay, url: &str) -> (PathBuf, PathBuf, Strin
     (a, b, number)
 }
 
+/// Serves `a` and `b` (timers at an hour) and waits until both follow the relay's notices.
+fn serving(relay: &Relay, a: &Path, b: &Path) -> (Proc, Proc) {
+    let nodes = (serve(a), serve(b));
+    eventually("both nodes follow the relay's notices", || notice_streams(relay) >= 2);
+    nodes
+}
+
 /// Adds a follow-up `text` on `from` and waits until `to` shows it, at most `limit`.
 fn arrives_within(from: &Path, to: &Path, number: &str, text: &str, limit: Duration) {
     ok(from, &["interaction", "add", number, "--channel", "phone", "--summary", text]);
@@ -140,9 +147,7 @@ fn an_edit_reaches_another_serving_node_within_two_seconds() {
     let tmp = tempfile::tempdir().expect("tmp");
     let relay = Relay::start(tmp.path());
     let (a, b, number) = two_members(tmp.path(), &relay, &relay.url);
-    let _na = serve(&a);
-    let _nb = serve(&b);
-    eventually("both nodes follow the relay's notices", || notice_streams(&relay) >= 2);
+    let _nodes = serving(&relay, &a, &b);
     for (i, (from, to)) in [(&a, &b), (&b, &a), (&a, &b)].into_iter().enumerate() {
         arrives_within(from, to, &number, &format!("实时跟进 {i}"), Duration::from_secs(2));
     }
@@ -245,9 +250,7 @@ fn edits_made_while_the_relay_is_away_converge_when_it_is_back() {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut relay = Relay::start(tmp.path());
     let (a, b, number) = two_members(tmp.path(), &relay, &relay.url.clone());
-    let _na = serve(&a);
-    let _nb = serve(&b);
-    eventually("both nodes follow the relay's notices", || notice_streams(&relay) >= 2);
+    let _nodes = serving(&relay, &a, &b);
     // Down for a while; both members edit meanwhile.
     relay.stop();
     ok(&a, &["interaction", "add", &number, "--channel", "phone", "--summary", "断网时A的跟进"]);
@@ -275,9 +278,7 @@ fn live_sync_resumes_soon_after_a_long_relay_outage() {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut relay = Relay::start(tmp.path());
     let (a, b, number) = two_members(tmp.path(), &relay, &relay.url.clone());
-    let _na = serve(&a);
-    let _nb = serve(&b);
-    eventually("both nodes follow the relay's notices", || notice_streams(&relay) >= 2);
+    let _nodes = serving(&relay, &a, &b);
     relay.stop();
     std::thread::sleep(Duration::from_secs(1));
     ok(&a, &["interaction", "add", &number, "--channel", "phone", "--summary", "维护期间的跟进"]);
