@@ -131,7 +131,9 @@ pub fn clean_name(what: &str, name: &str) -> Result<String, RelayError> {
 
 /// The relay's administrative database.
 pub struct Admin {
-    db: Database,
+    /// `None` after a failing disk dropped it, until the next use opens the file again.
+    db: std::sync::RwLock<Option<std::sync::Arc<Database>>>,
+    path: std::path::PathBuf,
 }
 
 fn json<T: Serialize>(v: &T) -> Vec<u8> {
@@ -139,6 +141,35 @@ fn json<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 impl Admin {
+    /// The open database, opened again if a failing disk dropped it. redb refuses every
+    /// transaction after one failed write until the file is opened again: without this a
+    /// full disk on the relay host broke authentication for every team until a restart.
+    fn db(&self) -> Result<std::sync::Arc<Database>, RelayError> {
+        if let Some(db) = self.db.read().map_err(|_| RelayError::Storage("admin lock poisoned".into()))?.as_ref() {
+            return Ok(db.clone());
+        }
+        let mut slot = self.db.write().map_err(|_| RelayError::Storage("admin lock poisoned".into()))?;
+        if let Some(db) = slot.as_ref() {
+            return Ok(db.clone());
+        }
+        // Fails (the file still locked) while a call that began before the failure holds
+        // the old handle; the next use tries again.
+        let db = std::sync::Arc::new(Database::create(&self.path)?);
+        *slot = Some(db.clone());
+        Ok(db)
+    }
+
+    /// Drops the database after `e` when it says the disk failed, so the next use opens the
+    /// file again (at its last committed state). Returns `e`.
+    pub fn after(&self, e: RelayError) -> RelayError {
+        if matches!(e, RelayError::Disk(_)) {
+            if let Ok(mut slot) = self.db.write() {
+                *slot = None;
+            }
+        }
+        e
+    }
+
     /// Opens (or creates) `DATA/relay.redb`; the directory is made 0700 and the file 0600.
     pub fn open(dir: &Path) -> Result<Admin, RelayError> {
         private_dir(dir)?;
@@ -153,7 +184,7 @@ impl Admin {
         txn.open_table(MEMBERS)?;
         Self::roster_from_tokens(&txn)?;
         txn.commit()?;
-        Ok(Admin { db })
+        Ok(Admin { db: std::sync::RwLock::new(Some(std::sync::Arc::new(db))), path })
     }
 
     /// Gives every member known only by their tokens (a relay from before roles) a roster
@@ -193,7 +224,7 @@ impl Admin {
     pub fn create_team(&self, name: &str) -> Result<Team, RelayError> {
         let name = clean_name("team", name)?;
         let name = name.as_str();
-        let txn = self.db.begin_write()?;
+        let txn = self.db()?.begin_write()?;
         let team = {
             let mut t = txn.open_table(TEAMS)?;
             if t.get(name)?.is_some() {
@@ -210,7 +241,7 @@ impl Admin {
 
     /// Every team.
     pub fn teams(&self) -> Result<Vec<Team>, RelayError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let t = txn.open_table(TEAMS)?;
         let mut out = Vec::new();
         for e in t.iter()? {
@@ -224,7 +255,7 @@ impl Admin {
 
     /// A team by name.
     pub fn team(&self, name: &str) -> Result<Team, RelayError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let t = txn.open_table(TEAMS)?;
         let v = t.get(name.trim())?.ok_or_else(|| RelayError::NotFound(format!("no team `{name}`")))?;
         serde_json::from_slice(v.value()).map_err(|e| RelayError::Storage(e.to_string()))
@@ -249,7 +280,7 @@ impl Admin {
         let name = clean_name("member", name)?;
         let groups = clean_groups(groups)?;
         let token = random_token();
-        let txn = self.db.begin_write()?;
+        let txn = self.db()?.begin_write()?;
         {
             let mut m = txn.open_table(MEMBERS)?;
             let mut r = txn.open_table(ROSTER)?;
@@ -305,7 +336,7 @@ impl Admin {
     ) -> Result<RosterEntry, RelayError> {
         let team = self.team(team)?;
         let groups = groups.map(clean_groups).transpose()?;
-        let txn = self.db.begin_write()?;
+        let txn = self.db()?.begin_write()?;
         let entry = {
             let mut r = txn.open_table(ROSTER)?;
             let key = roster_key(&team.name, name);
@@ -330,7 +361,7 @@ impl Admin {
     pub fn revoke(&self, team: &str, name: &str) -> Result<usize, RelayError> {
         let team = self.team(team)?.name;
         let team = team.as_str();
-        let txn = self.db.begin_write()?;
+        let txn = self.db()?.begin_write()?;
         let mut n = 0;
         {
             let mut m = txn.open_table(MEMBERS)?;
@@ -368,7 +399,7 @@ impl Admin {
     /// The members of a team, by name, with their tokens.
     pub fn members(&self, team: &str) -> Result<Vec<MemberSummary>, RelayError> {
         let team = self.team(team)?;
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let m = txn.open_table(MEMBERS)?;
         let mut tokens = BTreeMap::<String, (usize, usize)>::new();
         for e in m.iter()? {
@@ -397,7 +428,7 @@ impl Admin {
 
     /// The roster of a team, as nodes and the write rules read it.
     pub fn roster(&self, team: &str) -> Result<Roster, RelayError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         // A member's id is a placeholder until their first sync binds the one they write as:
         // others are not given it before then.
         let mut members: Vec<rapport_roles::Member> = roster_entries(&txn.open_table(ROSTER)?, team)?
@@ -413,7 +444,7 @@ impl Admin {
 
     /// The member a token belongs to.
     pub fn authenticate(&self, token: &str) -> Result<Authenticated, RelayError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let m = txn.open_table(MEMBERS)?;
         let Some(v) = m.get(&token_hash(token))? else { return Ok(Authenticated::Unknown) };
         let Ok(mem) = serde_json::from_slice::<Member>(v.value()) else { return Ok(Authenticated::Unknown) };
@@ -445,7 +476,7 @@ impl Admin {
         claimed: Option<[u8; 16]>,
         device: [u8; 8],
     ) -> Result<RosterEntry, RelayError> {
-        let txn = self.db.begin_write()?;
+        let txn = self.db()?.begin_write()?;
         let out = {
             let mut r = txn.open_table(ROSTER)?;
             let key = roster_key(&entry.team, &entry.name);
@@ -550,7 +581,7 @@ mod tests {
             let wang = a.add_member("east", "王小明", Role::SalesRep, &[], false)?;
             a.revoke("east", "王小明")?;
             // As the older relay left its file: tokens only.
-            let txn = a.db.begin_write()?;
+            let txn = a.db()?.begin_write()?;
             txn.delete_table(ROSTER)?;
             txn.commit()?;
             (li, wang)

@@ -126,6 +126,22 @@ impl Relay {
         }
     }
 
+    /// What a request that failed with `e` answers. A failing disk drops the handles it
+    /// broke (the team's file, the members' file), so the next request opens them again at
+    /// their last committed state: redb refuses every transaction after one failed write.
+    fn failed(&self, team: Option<&str>, e: RelayError) -> Failure {
+        let e = self.admin.after(e);
+        match e {
+            RelayError::Disk(_) => {
+                if let (Some(id), Ok(mut map)) = (team, self.teams.lock()) {
+                    map.remove(id);
+                }
+                Failure::Disk(e.to_string())
+            }
+            other => Failure::Internal(other.to_string()),
+        }
+    }
+
     /// The document store of a team, opened on first use (its file made private).
     pub fn team_store(&self, team: &Team) -> Result<Arc<TeamStore>, RelayError> {
         let mut map = self.teams.lock().map_err(|_| RelayError::Storage("team map poisoned".into()))?;
@@ -228,7 +244,7 @@ async fn member_team(relay: &Arc<Relay>, token: String) -> Result<(RosterEntry, 
         Ok(Ok(Authenticated::Member(member, team))) => Ok((member, team)),
         Ok(Ok(Authenticated::Revoked(why))) => Err(Failure::Revoked(why)),
         Ok(Ok(Authenticated::Unknown)) => Err(Failure::Unauthorized),
-        Ok(Err(e)) => Err(Failure::Internal(e.to_string())),
+        Ok(Err(e)) => Err(relay.failed(None, e)),
         Err(e) => Err(Failure::Internal(format!("worker failed: {e}"))),
     }
 }
@@ -292,6 +308,7 @@ fn refusal(metrics: &Metrics, peer: SocketAddr, failure: Failure) -> Response {
         Failure::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout", Some(&metrics.bodies_timed_out)),
         Failure::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", Some(&metrics.bodies_over_budget)),
         Failure::Stopping => (StatusCode::SERVICE_UNAVAILABLE, "stopping", None),
+        Failure::Disk(_) => (StatusCode::INSUFFICIENT_STORAGE, "disk", None),
         Failure::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
     };
     if let Some(c) = counter {
@@ -316,6 +333,8 @@ enum Failure {
     Busy(Duration),
     /// A notice stream asked for while the relay stops.
     Stopping,
+    /// The relay's disk cannot take writes now.
+    Disk(String),
     Internal(String),
 }
 
@@ -334,6 +353,7 @@ impl std::fmt::Display for Failure {
                 t.as_secs_f64()
             ),
             Failure::Stopping => write!(f, "the relay is stopping; ask again once it is back"),
+            Failure::Disk(why) => write!(f, "{why}"),
             Failure::Internal(why) => write!(f, "internal error: {why}"),
         }
     }
@@ -352,7 +372,7 @@ fn roster_member(m: &rapport_roles::Member) -> RosterMember {
 /// Handles an authenticated member's request against their team's documents.
 fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Result<Message, Failure> {
     let msg = decode(body).map_err(|e: WireError| Failure::Bad(e.to_string()))?;
-    let internal = |e: RelayError| Failure::Internal(e.to_string());
+    let internal = |e: RelayError| relay.failed(Some(&team.id), e);
     if let Message::Roster { member: claimed, device } = msg {
         let entry = relay.admin.check_in(member, claimed, device).map_err(internal)?;
         let roster = relay.admin.roster(&team.name).map_err(internal)?;
@@ -362,7 +382,7 @@ fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Resu
             members: roster.members.iter().map(roster_member).collect(),
         });
     }
-    let store = relay.team_store(team).map_err(|e| Failure::Internal(e.to_string()))?;
+    let store = relay.team_store(team).map_err(internal)?;
     let caller = Caller { member: member.member(), roster: relay.admin.roster(&team.name).map_err(internal)? };
     match msg {
         Message::Push { docs } => {
@@ -470,13 +490,15 @@ where
     T: serde::Serialize + Send + 'static,
     F: FnOnce(&Admin) -> Result<T, RelayError> + Send + 'static,
 {
-    let result = tokio::task::spawn_blocking(move || call(&relay.admin))
+    let r = relay.clone();
+    let result = tokio::task::spawn_blocking(move || call(&r.admin).map_err(|e| r.admin.after(e)))
         .await
         .unwrap_or_else(|e| Err(RelayError::Storage(format!("worker failed: {e}"))));
     match result {
         Ok(v) => Json(v).into_response(),
         Err(RelayError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
         Err(RelayError::Invalid(m)) => (StatusCode::BAD_REQUEST, m).into_response(),
+        Err(e @ RelayError::Disk(_)) => (StatusCode::INSUFFICIENT_STORAGE, e.to_string()).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
@@ -657,7 +679,7 @@ async fn notices(
     };
     let store = match relay.team_store(&team) {
         Ok(s) => s,
-        Err(e) => return refusal(&relay.metrics, peer, Failure::Internal(e.to_string())),
+        Err(e) => return refusal(&relay.metrics, peer, relay.failed(Some(&team.id), e)),
     };
     let Some(changes) = relay.notice_channel(&team.id) else {
         return refusal(&relay.metrics, peer, Failure::Internal("the notice table is unusable".into()));

@@ -47,6 +47,25 @@ pub enum RelayError {
     /// The running relay could not be reached or failed the administrative call.
     #[error("the running relay: {0}")]
     Remote(String),
+    /// The relay's disk cannot take writes now (full, over quota, failing). Nothing half
+    /// written is kept; the relay takes requests again once the disk does, without a restart.
+    #[error("the relay's disk cannot take writes: {0}; free space on the relay's disk (the relay recovers by itself)")]
+    Disk(String),
+}
+
+impl RelayError {
+    /// Storage failed: a failing disk is [`RelayError::Disk`], anything else `Storage`.
+    fn of_storage(e: redb::Error) -> RelayError {
+        match e {
+            redb::Error::PreviousIo => RelayError::Disk("an earlier write to the disk failed".into()),
+            redb::Error::Io(io) => RelayError::Disk(match io.raw_os_error() {
+                Some(28) => "the disk is full (no space left on device)".into(),
+                Some(122) => "the disk quota is exceeded".into(),
+                _ => format!("writing to the disk failed: {io}"),
+            }),
+            other => RelayError::Storage(other.to_string()),
+        }
+    }
 }
 
 macro_rules! storage_err {
@@ -56,20 +75,23 @@ macro_rules! storage_err {
         }
     )*};
 }
-storage_err!(
-    redb::Error,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    std::io::Error
-);
+storage_err!(std::io::Error);
+
+// redb's errors, each classified: a failing disk is told apart from other storage errors.
+macro_rules! redb_err {
+    ($($t:ty),*) => {$(
+        impl From<$t> for RelayError {
+            fn from(e: $t) -> Self { RelayError::of_storage(e.into()) }
+        }
+    )*};
+}
+redb_err!(redb::Error, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 impl From<redb::DatabaseError> for RelayError {
     fn from(e: redb::DatabaseError) -> Self {
         match e {
             redb::DatabaseError::DatabaseAlreadyOpen => RelayError::Locked("relay data".into()),
-            other => RelayError::Storage(other.to_string()),
+            other => RelayError::of_storage(other.into()),
         }
     }
 }

@@ -279,3 +279,53 @@ fn a_pull_cut_off_by_a_full_disk_resumes_without_sending_anything_back() {
     assert_eq!(wang.store.count().expect("count"), 1500);
     assert!(wang.doctor().expect("doctor").problems.is_empty());
 }
+
+/// The relay's disk fills up (a log, a backup, another service on the host) while a member
+/// pushes: the push is refused with the reason, and once space is freed the relay takes
+/// pushes again without a restart and holds every customer. redb refuses every transaction
+/// after one failed write until the file is opened again, so a relay that kept its team
+/// files open answered every later sync of that team with an error until IT restarted it.
+#[test]
+fn a_relay_whose_disk_filled_takes_pushes_again_once_space_is_freed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let Some(disk) = Tmpfs::mount(tmp.path(), 48) else { return };
+    let relay = Relay::start(&disk.dir.join("relay"));
+    let tokens = relay.team("east", &["Li Wei", "Wang Fang"]);
+    let li = node(tmp.path(), "li");
+    let demo = rapport_demo::DemoBook::new(7, at("2026-03-02 18:00").date(), &["Li Wei"]);
+    let first: Vec<Customer> = (0..200).map(|i| demo.customer(i, &rapport_demo::DemoProfile::bench())).collect();
+    li.store.create_many(first, "li", at("2026-03-01 09:00")).expect("seed");
+    sync(&li, &relay.url, &tokens[0]);
+
+    // Full: 2,000 more customers (about 8 MB to store) do not fit.
+    let filler = disk.fill(1 << 20);
+    let more: Vec<Customer> = (200..2200).map(|i| demo.customer(i, &rapport_demo::DemoProfile::bench())).collect();
+    li.store.create_many(more, "li", at("2026-03-01 10:00")).expect("more");
+    let refused = rapport_sync::sync_once(&li.store, &mut rapport_sync::HttpTransport::new(&relay.url, &tokens[0]));
+    let pending = rapport_sync::status::pending(&li.store, &rapport_sync::relay_key(&relay.url)).expect("pending");
+    eprintln!("on a full disk: {:?}; pending {pending}", refused.as_ref().map(|r| r.sent).map_err(|e| e.to_string()));
+    assert!(refused.is_err() || pending > 0, "the push went through on a full disk");
+
+    std::fs::remove_file(&filler).expect("free the space");
+    let report = sync(&li, &relay.url, &tokens[0]);
+    let pending = rapport_sync::status::pending(&li.store, &rapport_sync::relay_key(&relay.url)).expect("pending");
+    assert_eq!(pending, 0, "customers still pending after space was freed (sent {})", report.sent);
+    let wang = node(tmp.path(), "wang");
+    sync(&wang, &relay.url, &tokens[1]);
+    assert_eq!(wang.store.count().expect("count"), 2200, "a second member receives every customer");
+
+    // Full to the last byte, and refused sync after sync (each refusal drops the handle it
+    // broke, and the next request opens the file again on the still-full disk): once freed,
+    // pushes go through again.
+    let filler = disk.fill(0);
+    let last: Vec<Customer> = (2200..2300).map(|i| demo.customer(i, &rapport_demo::DemoProfile::bench())).collect();
+    li.store.create_many(last, "li", at("2026-03-01 11:00")).expect("last");
+    for _ in 0..3 {
+        let r = rapport_sync::sync_once(&li.store, &mut rapport_sync::HttpTransport::new(&relay.url, &tokens[0]));
+        assert!(r.is_err(), "a sync went through on a disk full to the last byte");
+    }
+    std::fs::remove_file(&filler).expect("free the space");
+    sync(&li, &relay.url, &tokens[0]);
+    sync(&wang, &relay.url, &tokens[1]);
+    assert_eq!(wang.store.count().expect("count"), 2300, "the customers pushed after the disk was freed arrive");
+}
