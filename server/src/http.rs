@@ -149,7 +149,15 @@ impl Relay {
             return Ok(t.clone());
         }
         let path = self.dir.join("teams").join(format!("{}.redb", team.id));
-        let t = Arc::new(TeamStore::open(&path)?);
+        let t = Arc::new(TeamStore::open(&path).map_err(|e| match e {
+            // Only after a failing disk dropped the team's handle, while a request that began
+            // before still holds the old one: the next request opens it.
+            RelayError::Locked(_) => RelayError::Storage(format!(
+                "team file {} is reopening after a disk failure; try again in a moment",
+                path.display()
+            )),
+            other => other,
+        })?);
         private_file(&path)?;
         map.insert(team.id.clone(), t.clone());
         Ok(t)
