@@ -154,7 +154,12 @@ impl Admin {
         }
         // Fails (the file still locked) while a call that began before the failure holds
         // the old handle; the next use tries again.
-        let db = std::sync::Arc::new(Database::create(&self.path)?);
+        let db = std::sync::Arc::new(Database::create(&self.path).map_err(|e| match RelayError::from(e) {
+            RelayError::Locked(_) => {
+                RelayError::Storage("the members' file is reopening after a disk failure; try again in a moment".into())
+            }
+            other => other,
+        })?);
         *slot = Some(db.clone());
         Ok(db)
     }
