@@ -126,11 +126,11 @@ impl Relay {
         }
     }
 
-    /// What a request that failed with `e` answers. A failing disk drops the handles it
-    /// broke (the team's file, the members' file), so the next request opens them again at
-    /// their last committed state: redb refuses every transaction after one failed write.
+    /// What a request that failed with `e` answers. A failing disk under `team`'s file
+    /// drops its handle, so the next request opens it again at its last committed state:
+    /// redb refuses every transaction after one failed write. (The members' file is
+    /// dropped by `Admin::after`, for failures of its own calls.)
     fn failed(&self, team: Option<&str>, e: RelayError) -> Failure {
-        let e = self.admin.after(e);
         match e {
             RelayError::Disk(_) => {
                 if let (Some(id), Ok(mut map)) = (team, self.teams.lock()) {
@@ -252,7 +252,7 @@ async fn member_team(relay: &Arc<Relay>, token: String) -> Result<(RosterEntry, 
         Ok(Ok(Authenticated::Member(member, team))) => Ok((member, team)),
         Ok(Ok(Authenticated::Revoked(why))) => Err(Failure::Revoked(why)),
         Ok(Ok(Authenticated::Unknown)) => Err(Failure::Unauthorized),
-        Ok(Err(e)) => Err(relay.failed(None, e)),
+        Ok(Err(e)) => Err(relay.failed(None, relay.admin.after(e))),
         Err(e) => Err(Failure::Internal(format!("worker failed: {e}"))),
     }
 }
@@ -380,10 +380,12 @@ fn roster_member(m: &rapport_roles::Member) -> RosterMember {
 /// Handles an authenticated member's request against their team's documents.
 fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Result<Message, Failure> {
     let msg = decode(body).map_err(|e: WireError| Failure::Bad(e.to_string()))?;
+    // Each failure drops only the handle that failed (see `Relay::failed`).
+    let members_failed = |e: RelayError| relay.failed(None, relay.admin.after(e));
     let internal = |e: RelayError| relay.failed(Some(&team.id), e);
     if let Message::Roster { member: claimed, device } = msg {
-        let entry = relay.admin.check_in(member, claimed, device).map_err(internal)?;
-        let roster = relay.admin.roster(&team.name).map_err(internal)?;
+        let entry = relay.admin.check_in(member, claimed, device).map_err(members_failed)?;
+        let roster = relay.admin.roster(&team.name).map_err(members_failed)?;
         return Ok(Message::Team {
             team: team.name.clone(),
             you: roster_member(&entry.member()),
@@ -391,7 +393,7 @@ fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Resu
         });
     }
     let store = relay.team_store(team).map_err(internal)?;
-    let caller = Caller { member: member.member(), roster: relay.admin.roster(&team.name).map_err(internal)? };
+    let caller = Caller { member: member.member(), roster: relay.admin.roster(&team.name).map_err(members_failed)? };
     match msg {
         Message::Push { docs } => {
             Metrics::add(&relay.metrics.push, 1);
