@@ -142,6 +142,11 @@ impl Relay {
         }
     }
 
+    /// [`Relay::failed`] for a call on the members' file: a failing disk drops its handle.
+    fn members_failed(&self, e: RelayError) -> Failure {
+        self.failed(None, self.admin.after(e))
+    }
+
     /// The document store of a team, opened on first use (its file made private).
     pub fn team_store(&self, team: &Team) -> Result<Arc<TeamStore>, RelayError> {
         let mut map = self.teams.lock().map_err(|_| RelayError::Storage("team map poisoned".into()))?;
@@ -252,7 +257,7 @@ async fn member_team(relay: &Arc<Relay>, token: String) -> Result<(RosterEntry, 
         Ok(Ok(Authenticated::Member(member, team))) => Ok((member, team)),
         Ok(Ok(Authenticated::Revoked(why))) => Err(Failure::Revoked(why)),
         Ok(Ok(Authenticated::Unknown)) => Err(Failure::Unauthorized),
-        Ok(Err(e)) => Err(relay.failed(None, relay.admin.after(e))),
+        Ok(Err(e)) => Err(relay.members_failed(e)),
         Err(e) => Err(Failure::Internal(format!("worker failed: {e}"))),
     }
 }
@@ -381,8 +386,8 @@ fn roster_member(m: &rapport_roles::Member) -> RosterMember {
 fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Result<Message, Failure> {
     let msg = decode(body).map_err(|e: WireError| Failure::Bad(e.to_string()))?;
     // Each failure drops only the handle that failed (see `Relay::failed`).
-    let members_failed = |e: RelayError| relay.failed(None, relay.admin.after(e));
-    let internal = |e: RelayError| relay.failed(Some(&team.id), e);
+    let members_failed = |e: RelayError| relay.members_failed(e);
+    let team_failed = |e: RelayError| relay.failed(Some(&team.id), e);
     if let Message::Roster { member: claimed, device } = msg {
         let entry = relay.admin.check_in(member, claimed, device).map_err(members_failed)?;
         let roster = relay.admin.roster(&team.name).map_err(members_failed)?;
@@ -392,12 +397,12 @@ fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Resu
             members: roster.members.iter().map(roster_member).collect(),
         });
     }
-    let store = relay.team_store(team).map_err(internal)?;
+    let store = relay.team_store(team).map_err(team_failed)?;
     let caller = Caller { member: member.member(), roster: relay.admin.roster(&team.name).map_err(members_failed)? };
     match msg {
         Message::Push { docs } => {
             Metrics::add(&relay.metrics.push, 1);
-            let results = store.push(&docs, &caller).map_err(internal)?;
+            let results = store.push(&docs, &caller).map_err(team_failed)?;
             if results.iter().any(|r| matches!(r, rapport_wire::DocResult::Stored(_))) {
                 relay.announce(&team.id);
             }
@@ -415,7 +420,7 @@ fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Resu
         Message::Changes { since, limit } => {
             Metrics::add(&relay.metrics.changes, 1);
             let Changes { docs, gone, cursor, more } =
-                store.changes(since, limit.clamp(1, 10_000), &caller).map_err(internal)?;
+                store.changes(since, limit.clamp(1, 10_000), &caller).map_err(team_failed)?;
             Ok(Message::Changed { docs, gone, cursor, more })
         }
         Message::Fetch { docs } => {
@@ -423,7 +428,7 @@ fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Resu
             if docs.len() > 10_000 {
                 return Err(Failure::Bad(format!("fetch of {} documents; at most 10000 per request", docs.len())));
             }
-            Ok(Message::Docs { docs: store.fetch(&docs, &caller).map_err(internal)? })
+            Ok(Message::Docs { docs: store.fetch(&docs, &caller).map_err(team_failed)? })
         }
         other => Err(Failure::Bad(format!("{} is not a request", kind(&other)))),
     }
