@@ -57,12 +57,8 @@ impl RelayError {
     /// Storage failed: a failing disk is [`RelayError::Disk`], anything else `Storage`.
     fn of_storage(e: redb::Error) -> RelayError {
         match e {
-            redb::Error::PreviousIo => RelayError::Disk("an earlier write to the disk failed".into()),
-            redb::Error::Io(io) => RelayError::Disk(match io.raw_os_error() {
-                Some(28) => "the disk is full (no space left on device)".into(),
-                Some(122) => "the disk quota is exceeded".into(),
-                _ => format!("writing to the disk failed: {io}"),
-            }),
+            redb::Error::PreviousIo => RelayError::Disk(rapport_disk::EARLIER_WRITE_FAILED.into()),
+            redb::Error::Io(io) => RelayError::Disk(rapport_disk::write_failure(&io)),
             other => RelayError::Storage(other.to_string()),
         }
     }

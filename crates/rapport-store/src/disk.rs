@@ -82,12 +82,8 @@ fn transaction_storage(e: redb::TransactionError) -> Result<redb::StorageError, 
 /// Whether a storage error means the disk cannot take writes now.
 fn disk_failure(e: &redb::StorageError) -> Option<String> {
     match e {
-        redb::StorageError::PreviousIo => Some("an earlier write to the disk failed".into()),
-        redb::StorageError::Io(io) => Some(match io.raw_os_error() {
-            Some(28) => "the disk is full (no space left on device)".into(),
-            Some(122) => "the disk quota is exceeded".into(),
-            _ => format!("writing to the disk failed: {io}"),
-        }),
+        redb::StorageError::PreviousIo => Some(rapport_disk::EARLIER_WRITE_FAILED.into()),
+        redb::StorageError::Io(io) => Some(rapport_disk::write_failure(io)),
         _ => None,
     }
 }
