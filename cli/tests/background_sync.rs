@@ -107,6 +107,21 @@ fn notice_streams(relay: &Relay) -> u64 {
         .unwrap_or(0)
 }
 
+/// The relay's count of `Changes` requests: how often nodes asked what changed.
+fn changes_asked(relay: &Relay) -> u64 {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let text = agent
+        .get(&format!("{}/metrics", relay.url))
+        .call()
+        .ok()
+        .and_then(|mut r| r.body_mut().read_to_string().ok())
+        .unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("rapport_relay_requests_total{kind=\"changes\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Two members of the relay's team at `url` (the relay's own, or a front for it), Li Wei
 /// on `a` and Wang Fang on `b`, both holding one customer, whose number is returned.
 fn two_members(tmp: &Path, relay: &Relay, url: &str) -> (PathBuf, PathBuf, String) {
@@ -240,6 +255,91 @@ fn a_notice_stream_is_for_members_only_and_carries_no_data() {
     relay.admin(&["member", "revoke", "east", "Wang Fang"]);
     let refused = status(&mut ask(Some(&tb)));
     assert!(refused == "401" || refused == "403", "a revoked token got a stream: {refused}");
+}
+
+/// A notice stream resumed from the id of its predecessor's last event says at once
+/// whether anything the member may read changed in between (`changed`) or not (`open`),
+/// so a node needs no sync to cover the gap between two streams.
+#[test]
+fn a_resumed_notice_stream_says_at_once_whether_anything_changed_meanwhile() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let (ta, tb) = (relay.member("Li Wei"), relay.member("Wang Fang"));
+    let addr = relay.url.trim_start_matches("http://").to_string();
+    // The first event of a stream of Wang Fang's: its kind and id.
+    let first_event = |from: Option<&str>| -> (String, u64) {
+        let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        let resume = from.map(|f| format!("Last-Event-ID: {f}\r\n")).unwrap_or_default();
+        let ask = format!("GET /v1/notices HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {tb}\r\n{resume}\r\n");
+        std::io::Write::write_all(&mut s, ask.as_bytes()).expect("send");
+        let mut seen = String::new();
+        let mut buf = [0u8; 4096];
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !seen.contains("\n\n") || !seen.contains("id:") {
+            assert!(Instant::now() < deadline, "no first event: {seen}");
+            if let Ok(n) = std::io::Read::read(&mut s, &mut buf) {
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+        let field = |name: &str| {
+            seen.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string()).unwrap_or_default()
+        };
+        (field("event:"), field("id:").parse().expect("a numeric id"))
+    };
+    let (kind, start) = first_event(None);
+    assert_eq!(kind, "open");
+    assert_eq!(first_event(Some(&start.to_string())), ("open".to_string(), start), "nothing changed yet");
+
+    let a = tmp.path().join("a");
+    ok(&a, &["init", "--name", "Li Wei"]);
+    ok(&a, &["relay", "set", &relay.url, &ta]);
+    add_customer(&a, "续传通知测试有限公司");
+    ok(&a, &["sync"]);
+    let (kind, now) = first_event(Some(&start.to_string()));
+    assert_eq!(kind, "changed", "a change made between two streams was not told");
+    assert!(now > start, "the id did not move past the change: {start} -> {now}");
+    assert_eq!(first_event(Some(&now.to_string())), ("open".to_string(), now), "told twice of one change");
+    // An id past the relay's log (a relay restored from an older backup): what happened
+    // is unknown, so the node is told to sync.
+    assert_eq!(first_event(Some("999999999")).0, "changed");
+    // Garbage is ignored: a fresh stream, as on a node's first connection.
+    assert_eq!(first_event(Some("not-a-number")), ("open".to_string(), now));
+}
+
+/// A notice stream whose connection dies without a word (a laptop that slept and woke on
+/// another network: nothing arrives, nothing says the connection is gone) is given up and
+/// replaced within the node's request limit, and the edit made meanwhile arrives with no
+/// timer tick. Then, with the nodes idle, the relay ending their streams (every 25 s)
+/// costs no sync: each new stream resumes from the last one's id.
+#[test]
+fn a_notice_stream_that_died_without_a_word_is_replaced_and_misses_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let relay = Relay::start(tmp.path());
+    let gate = Gate::in_front_of(&relay.url);
+    let (a, b, number) = two_members(tmp.path(), &relay, &gate.url);
+    let _nodes = serving(&relay, &a, &b);
+    // The sync each node makes as its first stream opens is over by then: the edit below
+    // can only arrive by a new stream.
+    std::thread::sleep(Duration::from_secs(2));
+    gate.silence_notices();
+    let since = Instant::now();
+    let opened = gate.notice_streams_opened();
+    // Before: the node waited 80 s on a dead stream.
+    arrives_within(&a, &b, &number, "悄然断线后的跟进", Duration::from_secs(45));
+    eprintln!("arrived {:?} after the streams died", since.elapsed());
+    assert!(gate.notice_streams_opened() > opened, "it arrived without a new stream");
+
+    eventually("both nodes follow the notices again", || notice_streams(&relay) >= 2);
+    std::thread::sleep(Duration::from_secs(3));
+    let asked = changes_asked(&relay);
+    let opened = gate.notice_streams_opened();
+    // Longer than a stream lives: each node's stream ends and is replaced at least once.
+    std::thread::sleep(Duration::from_secs(28));
+    assert!(gate.notice_streams_opened() >= opened + 2, "the streams were not replaced");
+    assert_eq!(changes_asked(&relay), asked, "replacing an idle stream made the nodes sync");
+    // And the replaced streams still carry notices.
+    arrives_within(&b, &a, &number, "续传之后的跟进", Duration::from_secs(2));
 }
 
 /// The relay goes away and comes back on its address while both members keep editing:

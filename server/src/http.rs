@@ -634,8 +634,16 @@ async fn admin_members(State(relay): State<Arc<Relay>>, Json(b): Json<TeamRef>) 
 }
 
 /// A notice stream ends after this long, so a connection that died without a word is found
-/// within it; the node connects again at once.
-pub const NOTICE_STREAM_LIFETIME: Duration = Duration::from_secs(50);
+/// within it (the node gives up on a request after 35 s); the node connects again at once,
+/// resuming from the stream's last id, so the new stream costs no sync.
+pub const NOTICE_STREAM_LIFETIME: Duration = Duration::from_secs(25);
+
+/// Where a node says its last stream ended (`Last-Event-ID`): the position in the team's
+/// log its last event carried. Anything but a number is ignored (the node then syncs once
+/// on its own, as on its first connection).
+fn resumed_from(headers: &HeaderMap) -> Option<u64> {
+    headers.get("last-event-id")?.to_str().ok()?.trim().parse().ok()
+}
 
 struct NoticeStream {
     relay: Arc<Relay>,
@@ -669,12 +677,19 @@ async fn news_for(s: &mut NoticeStream) -> Option<bool> {
     Some(checked.0)
 }
 
+/// An event of a notice stream: its kind and the position in the team's log it was sent
+/// at (`id`), never anything of a document.
+fn notice_event(kind: &str, at: u64) -> axum::response::sse::Event {
+    axum::response::sse::Event::default().event(kind).id(at.to_string()).data("")
+}
+
 /// `GET /v1/notices`: a member's stream of server-sent events, one `event: changed` (with
 /// no data) whenever a document the member may read changes, so a node pulls at once
 /// instead of at its next timer tick. It carries no document data: the node asks for the
 /// changes with its own `Changes` request. A missing, wrong or revoked token is refused like
 /// a sync request, and a member revoked while the stream is open loses it at the next
-/// notice. The stream ends after [`NOTICE_STREAM_LIFETIME`].
+/// notice. The stream starts with an `open` event (or `changed`, when resumed with
+/// `Last-Event-ID` and something changed since) and ends after [`NOTICE_STREAM_LIFETIME`].
 async fn notices(
     State(relay): State<Arc<Relay>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -700,18 +715,37 @@ async fn notices(
         return refusal(&relay.metrics, peer, Failure::Internal("the notice table is unusable".into()));
     };
     let st = store.clone();
-    let cursor = tokio::task::spawn_blocking(move || st.last_seq()).await.ok().and_then(Result::ok).unwrap_or(0);
+    let Some(last) = tokio::task::spawn_blocking(move || st.last_seq()).await.ok().and_then(Result::ok) else {
+        return refusal(&relay.metrics, peer, Failure::Internal("the team's log cannot be read".into()));
+    };
     let open = crate::metrics::OpenStream::new(relay.metrics.clone());
-    let state = NoticeStream {
+    let mut state = NoticeStream {
         relay,
         token,
         team,
         store,
-        cursor,
+        cursor: last,
         changes,
         ends: tokio::time::Instant::now() + NOTICE_STREAM_LIFETIME,
         _open: open,
     };
+    // The first event says where the stream starts, so the node can resume from there.
+    // Resumed from an earlier stream's id, it is a notice if anything the member may read
+    // changed in between (a log that went back, a relay restored from a backup, counts as
+    // changed: what happened is unknown).
+    let first = match resumed_from(&headers) {
+        Some(from) if from <= last => {
+            state.cursor = from;
+            news_for(&mut state).await == Some(true)
+        }
+        Some(_) => true,
+        None => false,
+    };
+    if first {
+        Metrics::add(&state.relay.metrics.notices_sent, 1);
+    }
+    let opening = notice_event(if first { "changed" } else { "open" }, state.cursor);
+    let opening = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(opening) });
     let stream = futures_util::stream::unfold(state, |mut s| async move {
         loop {
             if s.relay.stopping() {
@@ -729,13 +763,13 @@ async fn notices(
                 Some(false) => continue,
                 Some(true) => {
                     Metrics::add(&s.relay.metrics.notices_sent, 1);
-                    let event = axum::response::sse::Event::default().event("changed").data("");
+                    let event = notice_event("changed", s.cursor);
                     return Some((Ok::<_, std::convert::Infallible>(event), s));
                 }
             }
         }
     });
-    axum::response::sse::Sse::new(stream)
+    axum::response::sse::Sse::new(futures_util::StreamExt::chain(opening, stream))
         .keep_alive(axum::response::sse::KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }

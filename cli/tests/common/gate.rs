@@ -1,6 +1,7 @@
 //! A TCP front for a relay that can refuse or cut its notice streams while sync requests
 //! pass: what a node sees behind a proxy that does not pass long-lived requests, in front
-//! of an older relay without the route, or when a connection dies.
+//! of an older relay without the route, or when a connection dies (with a word, or
+//! without one).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -14,6 +15,7 @@ pub struct Gate {
     corrupting: Arc<AtomicBool>,
     streams: Arc<Mutex<Vec<TcpStream>>>,
     opened: Arc<AtomicU64>,
+    silenced: Arc<AtomicU64>,
 }
 
 impl Gate {
@@ -28,12 +30,14 @@ impl Gate {
             corrupting: Arc::default(),
             streams: Arc::default(),
             opened: Arc::default(),
+            silenced: Arc::default(),
         };
         let shared = Shared {
             refusing: gate.refusing.clone(),
             corrupting: gate.corrupting.clone(),
             streams: gate.streams.clone(),
             opened: gate.opened.clone(),
+            silenced: gate.silenced.clone(),
         };
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
@@ -67,6 +71,13 @@ impl Gate {
         }
     }
 
+    /// The notice streams open now die without a word, as on a laptop that slept and woke
+    /// on another network: nothing passes either way any more, and neither end is told.
+    /// Streams opened later pass.
+    pub fn silence_notices(&self) {
+        self.silenced.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// Notice streams passed to the relay so far.
     pub fn notice_streams_opened(&self) -> u64 {
         self.opened.load(Ordering::SeqCst)
@@ -79,6 +90,8 @@ struct Shared {
     corrupting: Arc<AtomicBool>,
     streams: Arc<Mutex<Vec<TcpStream>>>,
     opened: Arc<AtomicU64>,
+    /// Bumped by [`Gate::silence_notices`]: a notice stream opened before falls silent.
+    silenced: Arc<AtomicU64>,
 }
 
 /// The first bytes of every Automerge chunk.
@@ -109,6 +122,10 @@ fn pass(mut client: TcpStream, upstream: &str, shared: &Shared) {
         held.extend(client.try_clone().ok());
         held.extend(server.try_clone().ok());
     }
+    // A silenced stream is held open (the gate keeps a handle of each notice connection)
+    // but passes nothing either way: the node is never told it is gone.
+    let era = shared.silenced.load(Ordering::SeqCst);
+    let silent = || notices && shared.silenced.load(Ordering::SeqCst) != era;
     let (Ok(mut client_in), Ok(mut server_out)) = (client.try_clone(), server.try_clone()) else { return };
     let up = std::thread::spawn(move || {
         let _ = std::io::copy(&mut client_in, &mut server_out);
@@ -120,6 +137,12 @@ fn pass(mut client: TcpStream, upstream: &str, shared: &Shared) {
     let mut pending: Vec<u8> = Vec::new();
     let _ = server.set_read_timeout(Some(std::time::Duration::from_millis(50)));
     loop {
+        if silent() {
+            // Dead without a word: whatever the relay sends is lost, and the node is not
+            // told the connection is gone.
+            let _ = server.shutdown(Shutdown::Both);
+            return;
+        }
         match server.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {

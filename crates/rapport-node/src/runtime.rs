@@ -590,8 +590,17 @@ impl Node {
     /// background sync at once. Without a relay, or while the stream cannot be had (an
     /// older relay, the network away), it asks again with back-off, and the timer keeps
     /// syncing meanwhile.
+    ///
+    /// Each stream resumes from the last event of the one before (the relay says at once
+    /// whether anything changed in between), so the relay ending a stream every 25 s costs
+    /// no sync. The node syncs as a stream opens only when it has nothing to resume from
+    /// (its first stream, another relay or member), holds changes the relay has not been
+    /// sent (edits made while the relay was away) or its last sync with the relay failed
+    /// (its status line would say so until the timer, backed off to minutes, came round).
     fn follow_relay_notices(self: Arc<Self>) {
         let mut failures = 0u32;
+        // The relay and token the last event id is from, and the id.
+        let mut resume: Option<((String, String), u64)> = None;
         loop {
             if *self.stop.borrow() {
                 return;
@@ -600,10 +609,16 @@ impl Node {
                 std::thread::sleep(Duration::from_secs(2));
                 continue;
             };
+            let with = (cfg.url.clone(), cfg.token.clone());
+            let from = resume.as_ref().filter(|(w, _)| *w == with).map(|(_, id)| *id);
+            let start = rapport_sync::NoticeResume { from, wake_at_once: from.is_none() || self.relay_wants_sync() };
             let wake = &mut || self.wake.notify_one();
             let stopped = &|| *self.stop.borrow();
-            match rapport_sync::follow_notices(&cfg.url, &cfg.token, wake, stopped) {
-                Ok(()) => failures = 0,
+            match rapport_sync::follow_notices(&cfg.url, &cfg.token, start, wake, stopped) {
+                Ok(last) => {
+                    failures = 0;
+                    resume = last.map(|id| (with, id));
+                }
                 Err(_) => {
                     failures = failures.saturating_add(1);
                     std::thread::sleep(notice_backoff(failures));
@@ -680,6 +695,15 @@ impl Node {
             let wait = if onward { AFTER_CHANGE } else { backoff(failures, interval) };
             next = tokio::time::Instant::now() + wait;
         }
+    }
+
+    /// Whether a new notice stream should start with a sync: this node holds changes the
+    /// relay has not been sent, or its last sync with the relay failed (or cannot be told).
+    fn relay_wants_sync(&self) -> bool {
+        let Some(cfg) = self.relay() else { return false };
+        let key = rapport_sync::relay_key(&cfg.url);
+        let failing = status::load(&self.book.store).map_or(true, |all| all.get(&key).is_some_and(|s| s.failures > 0));
+        failing || self.relay_behind()
     }
 
     /// Whether this node holds changes the relay has not been sent.

@@ -24,8 +24,8 @@ mod team;
 pub use answer::{answer, Answered};
 pub use progress::{ProgressObserver, SyncProgress};
 pub use session::{
-    follow_notices, relay_key, sync_once, sync_once_with, Direction, HttpTransport, Refusal, SyncReport, Transport,
-    SETTINGS_ID, SETTINGS_NAME,
+    follow_notices, relay_key, sync_once, sync_once_with, Direction, HttpTransport, NoticeResume, Refusal, SyncReport,
+    Transport, SETTINGS_ID, SETTINGS_NAME,
 };
 pub use team::{ask_roster, PeerRules, TeamView};
 // The wire format lives in its own crate, shared with the relay; re-exported so a node's

@@ -142,19 +142,32 @@ pub fn relay_key(url: &str) -> String {
 }
 
 /// How long a notice request may stay open before the node asks again: longer than the
-/// relay keeps a stream (50 s), so a connection that died silently is noticed.
-const NOTICE_WAIT: std::time::Duration = std::time::Duration::from_secs(80);
+/// relay keeps a stream (25 s), so a connection that died silently (a laptop waking on
+/// another network) is given up within it. The HTTP client has no limit on a quiet read,
+/// only on the whole request.
+const NOTICE_WAIT: std::time::Duration = std::time::Duration::from_secs(35);
+
+/// Where a notice stream starts and what to do at once.
+pub struct NoticeResume {
+    /// The id of the last event of this member's previous stream from this relay: the
+    /// relay then sends a notice at once if anything the member may read changed since.
+    pub from: Option<u64>,
+    /// Whether to call `on_notice` as soon as the stream is open: on a first stream (no
+    /// `from`), or when this node has changes the relay has not been sent.
+    pub wake_at_once: bool,
+}
 
 /// Follows the relay's notice stream (`GET {url}/v1/notices`) until the relay ends it, the
-/// connection breaks or `stopped` says so, calling `on_notice` at each notice (and once
-/// when connected, since notices sent while disconnected were missed). A notice carries no
-/// data: what changed is asked for with an ordinary sync.
+/// connection breaks or `stopped` says so, calling `on_notice` at each notice. A notice
+/// carries no data: what changed is asked for with an ordinary sync. Returns the id of the
+/// last event seen (none from a relay that sends no ids), to resume from next time.
 pub fn follow_notices(
     url: &str,
     token: &str,
+    resume: NoticeResume,
     on_notice: &mut dyn FnMut(),
     stopped: &dyn Fn() -> bool,
-) -> Result<(), SyncError> {
+) -> Result<Option<u64>, SyncError> {
     let peer = url.trim_end_matches('/').to_string();
     let roots = relay_roots().map_err(|reason| SyncError::Unreachable { peer: peer.clone(), reason })?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -164,12 +177,14 @@ pub fn follow_notices(
         .build()
         .into();
     let unreachable = |e: &dyn std::fmt::Display| SyncError::Unreachable { peer: peer.clone(), reason: e.to_string() };
-    let mut resp = agent
+    let mut request = agent
         .get(&format!("{peer}/v1/notices"))
         .header("Authorization", &format!("Bearer {token}"))
-        .header("Accept", "text/event-stream")
-        .call()
-        .map_err(|e| unreachable(&e))?;
+        .header("Accept", "text/event-stream");
+    if let Some(from) = resume.from {
+        request = request.header("Last-Event-ID", &from.to_string());
+    }
+    let mut resp = request.call().map_err(|e| unreachable(&e))?;
     let status = resp.status().as_u16();
     if status == 401 || status == 403 {
         return Err(SyncError::Unauthorized(format!("HTTP {status} on the notice stream")));
@@ -177,20 +192,27 @@ pub fn follow_notices(
     if status != 200 {
         return Err(SyncError::Peer { code: format!("http_{status}"), detail: "no notice stream".into() });
     }
-    on_notice();
+    if resume.wake_at_once {
+        on_notice();
+    }
+    let mut last = resume.from;
     let reader = std::io::BufReader::new(resp.body_mut().with_config().limit(u64::MAX).reader());
     for line in std::io::BufRead::lines(reader) {
         if stopped() {
-            return Ok(());
+            return Ok(last);
         }
         match line {
             Ok(l) if l.trim() == "event: changed" => on_notice(),
-            Ok(_) => {}
+            Ok(l) => {
+                if let Some(id) = l.strip_prefix("id:").and_then(|v| v.trim().parse().ok()) {
+                    last = Some(id);
+                }
+            }
             // The stream's time is up, or the connection broke: the caller asks again.
-            Err(_) => return Ok(()),
+            Err(_) => return Ok(last),
         }
     }
-    Ok(())
+    Ok(last)
 }
 
 impl Transport for HttpTransport {
