@@ -249,6 +249,8 @@ fn a_notice_stream_is_for_members_only_and_carries_no_data() {
         }
     }
     assert!(seen.contains("200") && seen.contains("event: changed"), "{seen}");
+    // A proxy in front (nginx) is asked not to hold the events back.
+    assert!(seen.to_ascii_lowercase().contains("x-accel-buffering: no"), "{seen}");
     assert!(!seen.contains("机密客户") && !seen.contains("MFG-"), "a notice carried document data: {seen}");
 
     // Revoked: refused at once.

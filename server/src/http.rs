@@ -769,9 +769,12 @@ async fn notices(
             }
         }
     });
-    axum::response::sse::Sse::new(futures_util::StreamExt::chain(opening, stream))
+    let mut response = axum::response::sse::Sse::new(futures_util::StreamExt::chain(opening, stream))
         .keep_alive(axum::response::sse::KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+        .into_response();
+    // nginx in front would hold the events in its buffer until it fills: this asks it not to.
+    response.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    response
 }
 
 #[cfg(test)]
