@@ -40,6 +40,11 @@ fn print_report(what: &str, report: &SyncReport, secs: f64) {
             println!("  customer {old} created here is now {new} (its number may have been used since the backup)");
         }
     }
+    if report.relay_restored {
+        println!(
+            "  the relay no longer held what it had taken from this team before (was it restored from a backup?): this node listed everything it holds and sent back what it lacked"
+        );
+    }
     for r in &report.refused {
         println!("  refused: {r}");
     }

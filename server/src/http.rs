@@ -423,6 +423,17 @@ fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Resu
                 store.changes(since, limit.clamp(1, 10_000), &caller).map_err(team_failed)?;
             Ok(Message::Changed { docs, gone, cursor, more })
         }
+        Message::Mark { seen } => {
+            let (now, held) = store.mark(seen).map_err(team_failed)?;
+            if !held {
+                eprintln!(
+                    "relay: team {}: {} synced past what this relay holds (was it restored from a backup?); \
+                     their node sends back what the relay lacks",
+                    team.id, member.name
+                );
+            }
+            Ok(Message::Marked { now, held })
+        }
         Message::Fetch { docs } => {
             Metrics::add(&relay.metrics.fetch, 1);
             if docs.len() > 10_000 {
@@ -447,6 +458,8 @@ fn kind(m: &Message) -> &'static str {
         Message::Welcome => "Welcome",
         Message::Roster { .. } => "Roster",
         Message::Team { .. } => "Team",
+        Message::Mark { .. } => "Mark",
+        Message::Marked { .. } => "Marked",
     }
 }
 
@@ -731,12 +744,12 @@ async fn notices(
     };
     // The first event says where the stream starts, so the node can resume from there.
     // Resumed from an earlier stream's id, it is a notice if anything the member may read
-    // changed in between (a log that went back, a relay restored from a backup, counts as
-    // changed: what happened is unknown).
+    // changed in between; a log that went back (a relay restored from a backup) or a check
+    // that could not be made counts as changed: the node syncs rather than miss something.
     let first = match resumed_from(&headers) {
         Some(from) if from <= last => {
             state.cursor = from;
-            news_for(&mut state).await == Some(true)
+            news_for(&mut state).await != Some(false)
         }
         Some(_) => true,
         None => false,

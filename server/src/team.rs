@@ -10,7 +10,7 @@ use rapport_roles::{
     check_authorship, check_customer, check_settings, matrix, may_read, Action, Member, Roster, Scope, SettingsView,
 };
 use rapport_rules::TeamSettings;
-use rapport_wire::{DocChanges, DocHeads, DocResult};
+use rapport_wire::{DocChanges, DocHeads, DocResult, LogMark};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use std::path::Path;
 
@@ -97,9 +97,22 @@ mod v1 {
     pub const LATEST: TableDefinition<u128, u64> = TableDefinition::new("latest");
 }
 
+/// First log sequence of each era -> the era's id. An era begins with the first write
+/// after the file is opened (a relay start, or a reopen after a disk failure), so a copy
+/// restored from a backup, or a snapshot rolled back, lacks the eras (or the tail of the
+/// era) that came after it: that is how a node learns the relay lost what it once saw
+/// ([`TeamStore::mark`]). Log sequences only grow (the last entry is never removed without
+/// a later one), so each era's first sequence is unique.
+const ERAS: TableDefinition<u64, u128> = TableDefinition::new("eras");
+
+/// An era's id -> its first log sequence.
+const ERA_STARTS: TableDefinition<u128, u64> = TableDefinition::new("era_starts");
+
 /// A team's document store.
 pub struct TeamStore {
     db: Database,
+    /// The era this opening of the file writes in, once its first write committed.
+    era: std::sync::Mutex<Option<u128>>,
 }
 
 /// The `HEADS` value: the document id, then its heads.
@@ -329,11 +342,61 @@ impl TeamStore {
         txn.open_table(HEADS)?;
         txn.open_table(LOG)?;
         txn.open_table(LATEST)?;
+        txn.open_table(ERAS)?;
+        txn.open_table(ERA_STARTS)?;
         Self::migrate_v1(&txn)?;
         Self::index_numbers(&txn)?;
         Self::index_owners(&txn)?;
         txn.commit()?;
-        Ok(TeamStore { db })
+        Ok(TeamStore { db, era: std::sync::Mutex::new(None) })
+    }
+
+    /// Starts this opening's era in `txn` when the write it holds is the first since the
+    /// file was opened and it logs from `first` on; returns the new era, to be remembered
+    /// once `txn` commits ([`TeamStore::era_committed`]).
+    fn begin_era(&self, txn: &redb::WriteTransaction, first: u64) -> Result<Option<u128>, RelayError> {
+        if self.era.lock().map(|e| e.is_some()).unwrap_or(false) {
+            return Ok(None);
+        }
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b).map_err(|e| RelayError::Storage(format!("no randomness for the log's era: {e}")))?;
+        let era = u128::from_be_bytes(b).max(1);
+        txn.open_table(ERAS)?.insert(first, era)?;
+        txn.open_table(ERA_STARTS)?.insert(era, first)?;
+        Ok(Some(era))
+    }
+
+    /// Remembers the era a committed write began.
+    fn era_committed(&self, era: Option<u128>) {
+        if let (Some(era), Ok(mut slot)) = (era, self.era.lock()) {
+            slot.get_or_insert(era);
+        }
+    }
+
+    /// Where the log stands now, and whether it holds `seen`: the era `seen` names is in
+    /// this file and reached `seen.seq` here. A file restored from a copy taken before
+    /// `seen` fails one of the two: the era began after the copy, or the copy cut it short.
+    pub fn mark(&self, seen: Option<LogMark>) -> Result<(LogMark, bool), RelayError> {
+        let txn = self.db.begin_read()?;
+        let log = txn.open_table(LOG)?;
+        let last = log.last()?.map(|(s, _)| s.value()).unwrap_or(0);
+        let eras = txn.open_table(ERAS)?;
+        let era = eras.last()?.map(|(_, e)| e.value()).unwrap_or(0);
+        let now = LogMark { era: era.to_be_bytes(), seq: last };
+        let Some(seen) = seen else { return Ok((now, true)) };
+        let start = match u128::from_be_bytes(seen.era) {
+            // Before this relay kept eras: the era of everything before the first one.
+            0 => Some(0),
+            id => txn.open_table(ERA_STARTS)?.get(id)?.map(|v| v.value()),
+        };
+        let held = match start {
+            None => false,
+            Some(start) => match eras.range(start + 1..)?.next() {
+                Some(next) => seen.seq < next?.0.value(),
+                None => seen.seq <= last,
+            },
+        };
+        Ok((now, held))
     }
 
     /// Reads every customer the file holds (for an index it did not keep before), calling
@@ -540,6 +603,8 @@ impl TeamStore {
         prepared.sort_by_key(|(i, _, _)| *i);
         let txn = self.db.begin_write()?;
         let mut results = Vec::with_capacity(docs.len());
+        // The log sequences this write takes: from `first_logged`, if any (`logged`).
+        let (first_logged, logged);
         {
             let mut t_rows = txn.open_table(ROWS)?;
             let mut t_docs = txn.open_table(DOCS)?;
@@ -552,6 +617,7 @@ impl TeamStore {
                 Some((k, _)) => k.value() + 1,
                 None => 1,
             };
+            first_logged = next;
             let mut next_row = match t_docs.last()? {
                 Some((k, _)) => k.value() + 1,
                 None => 0,
@@ -628,8 +694,11 @@ impl TeamStore {
                     Prepared::Refused { id, reason } => results.push(DocResult::Refused { id, reason }),
                 }
             }
+            logged = next > first_logged;
         }
+        let era = if logged { self.begin_era(&txn, first_logged)? } else { None };
         txn.commit()?;
+        self.era_committed(era);
         Ok(results)
     }
 
@@ -694,6 +763,7 @@ impl TeamStore {
     pub fn reassign(&self, from: &str, to: &str) -> Result<usize, RelayError> {
         let txn = self.db.begin_write()?;
         let mut moved = 0;
+        let first_logged;
         {
             let mut t_docs = txn.open_table(DOCS)?;
             let mut t_heads = txn.open_table(HEADS)?;
@@ -710,6 +780,7 @@ impl TeamStore {
                 Some((k, _)) => k.value() + 1,
                 None => 1,
             };
+            first_logged = next;
             let mut z = Zstd::new();
             let at = chrono::Local::now().naive_local();
             for (row, past) in rows {
@@ -736,7 +807,9 @@ impl TeamStore {
                 moved += 1;
             }
         }
+        let era = if moved > 0 { self.begin_era(&txn, first_logged)? } else { None };
         txn.commit()?;
+        self.era_committed(era);
         Ok(moved)
     }
 
@@ -823,6 +896,77 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let heads = sorted_heads(d.automerge());
         (u128::from_be_bytes([id; 16]), d.save_plain(), heads)
+    }
+
+    /// A node's recorded log position is held until the file is replaced by a copy taken
+    /// before it: a backup taken with the relay stopped (the position's era began after
+    /// the copy) or a snapshot taken while it ran (the copy cut the era short).
+    #[test]
+    fn a_copy_older_than_a_nodes_log_position_does_not_hold_it() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("team.redb");
+        let push = |store: &TeamStore, i: u8| -> Result<(), Box<dyn std::error::Error>> {
+            let d = doc(&format!("c{i}"), i);
+            let r = store.push(&[DocChanges { id: d.0.to_be_bytes(), bytes: d.1 }], &admin())?;
+            assert!(matches!(r[0], DocResult::Stored(_)), "{r:?}");
+            Ok(())
+        };
+        let store = TeamStore::open(&path)?;
+        // An empty file, or one from before eras: era zero.
+        let (empty, held) = store.mark(None)?;
+        assert!(held);
+        assert_eq!(empty, LogMark { era: [0; 16], seq: 0 });
+        assert!(store.mark(Some(LogMark { era: [0; 16], seq: 0 }))?.1);
+        assert!(!store.mark(Some(LogMark { era: [0; 16], seq: 1 }))?.1, "a position past the log");
+        push(&store, 1)?;
+        let (one, _) = store.mark(None)?;
+        assert_ne!(one.era, [0; 16], "the first write began an era");
+        assert_eq!(one.seq, 1);
+        push(&store, 2)?;
+        let (two, _) = store.mark(None)?;
+        assert_eq!((two.era, two.seq), (one.era, 2), "one era per opening");
+        drop(store);
+        // Backed up with the relay stopped, then opened again: a new era at the first write.
+        let backup = dir.path().join("backup.redb");
+        std::fs::copy(&path, &backup)?;
+        let store = TeamStore::open(&path)?;
+        assert_eq!(store.mark(None)?.0, two, "no era before a write");
+        push(&store, 3)?;
+        let (three, _) = store.mark(None)?;
+        assert_ne!(three.era, two.era);
+        for seen in [one, two, three] {
+            assert!(store.mark(Some(seen))?.1, "the live file holds {seen:?}");
+        }
+        // A filesystem snapshot taken while it ran, between two writes of one era.
+        push(&store, 4)?;
+        let (four, _) = store.mark(None)?;
+        let snapshot = dir.path().join("snapshot.redb");
+        std::fs::copy(&path, &snapshot)?;
+        push(&store, 5)?;
+        let (five, _) = store.mark(None)?;
+        assert_eq!(five.era, four.era);
+        drop(store);
+
+        let restored = TeamStore::open(&backup)?;
+        assert!(restored.mark(Some(two))?.1, "what the backup holds");
+        assert!(!restored.mark(Some(three))?.1, "an era that began after the backup");
+        assert!(!restored.mark(Some(LogMark { era: [7; 16], seq: 1 }))?.1, "an era never seen here");
+        // Writes after the restore begin another era, and the lost one stays unknown.
+        push(&restored, 6)?;
+        assert!(!restored.mark(Some(three))?.1);
+        assert!(restored.mark(Some(restored.mark(None)?.0))?.1);
+        drop(restored);
+
+        // Rolled back to the snapshot: the era is there but cut short, so a position it
+        // reached before the snapshot is held and one after is not, before and after the
+        // next write begins another era.
+        let rolled_back = TeamStore::open(&snapshot)?;
+        assert!(rolled_back.mark(Some(four))?.1);
+        assert!(!rolled_back.mark(Some(five))?.1, "a position the snapshot never reached");
+        push(&rolled_back, 7)?;
+        assert!(rolled_back.mark(Some(four))?.1);
+        assert!(!rolled_back.mark(Some(five))?.1, "a position the snapshot never reached");
+        Ok(())
     }
 
     #[test]

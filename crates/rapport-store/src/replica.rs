@@ -349,6 +349,44 @@ impl Store {
         Ok(())
     }
 
+    /// A value recorded for a peer besides its cursors (`key`), e.g. the relay log position
+    /// seen at the end of the last sync.
+    pub fn sync_value(&self, peer: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db().begin_read()?;
+        let t = match txn.open_table(SYNC_STATE) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let v = t.get((peer, key))?.map(|v| v.value().to_vec());
+        Ok(v)
+    }
+
+    /// Records a value for a peer durably (see [`Store::sync_value`]).
+    pub fn record_sync_value(&self, peer: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db().begin_write()?;
+        txn.open_table(SYNC_STATE)?.insert((peer, key), value)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Forgets, in one durable transaction, everything recorded about what `peer` holds:
+    /// both cursors go back to the start and no customer is known to be held there. The next
+    /// sync lists the peer's whole log and sends whatever the peer lacks (a relay restored
+    /// from a backup lost what it took after the copy, though this node recorded it as held).
+    pub fn forget_peer_holdings(&self, peer: &str) -> Result<(), StoreError> {
+        let txn = self.db().begin_write()?;
+        {
+            let mut state = txn.open_table(SYNC_STATE)?;
+            for key in ["pulled", "pushed"] {
+                state.insert((peer, key), 0u64.to_le_bytes().as_slice())?;
+            }
+            txn.open_table(SYNC_HEADS)?.retain_in((peer, 0)..=(peer, u128::MAX), |_, _| false)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
     /// Heads a peer is known to hold for a customer (empty when unknown).
     pub fn peer_heads(&self, peer: &str, id: CustomerId) -> Result<Vec<ChangeHash>, StoreError> {
         let txn = self.db().begin_read()?;

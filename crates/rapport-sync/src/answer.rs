@@ -137,7 +137,10 @@ pub fn answer(store: &Store, request: Message, rules: Option<&PeerRules>) -> Res
         | Message::Welcome
         // The roster is the relay's: a paired node does not hold one to give.
         | Message::Roster { .. }
-        | Message::Team { .. } => {
+        | Message::Team { .. }
+        // So is the log: a peer answers from its own store, not a relay's log.
+        | Message::Mark { .. }
+        | Message::Marked { .. } => {
             Message::Error { code: "bad_request".into(), detail: "not a request this peer answers".into() }
         }
     };

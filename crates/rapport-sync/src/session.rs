@@ -6,7 +6,7 @@ use crate::TeamView;
 use rapport_doc::ChangeHash;
 use rapport_model::CustomerId;
 use rapport_store::{Adopted, Store, StoreError};
-use rapport_wire::{decode, encode, DocChanges, DocHeads, DocResult, Message};
+use rapport_wire::{decode, encode, DocChanges, DocHeads, DocResult, LogMark, Message};
 use serde::{Deserialize, Serialize};
 
 pub use rapport_wire::SETTINGS_ID;
@@ -134,6 +134,22 @@ impl HttpTransport {
             _ => SyncError::Unreachable { peer: self.url.clone(), reason: e.to_string() },
         }
     }
+}
+
+/// Where the relay's log position seen at the end of the last sync is recorded.
+const RELAY_MARK: &str = "relay_mark";
+
+/// A log position as recorded: the era's 16 bytes, then the sequence (little-endian).
+fn encode_mark(m: &LogMark) -> Vec<u8> {
+    let mut out = m.era.to_vec();
+    out.extend_from_slice(&m.seq.to_le_bytes());
+    out
+}
+
+fn decode_mark(b: &[u8]) -> Option<LogMark> {
+    let era: [u8; 16] = b.get(..16)?.try_into().ok()?;
+    let seq: [u8; 8] = b.get(16..24)?.try_into().ok()?;
+    Some(LogMark { era, seq: u64::from_le_bytes(seq) })
 }
 
 /// The key a relay's sync state and status line are kept under: `relay:URL`.
@@ -357,6 +373,11 @@ pub struct SyncReport {
     /// sent its unsent changes again under it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_renewed: Option<rapport_store::Recovered>,
+    /// Set when the relay no longer held what this node saw there at its last sync (it was
+    /// restored from a backup): this node listed the relay's whole log and sent back what
+    /// the relay lacked.
+    #[serde(default)]
+    pub relay_restored: bool,
 }
 
 struct Session<'a> {
@@ -1073,6 +1094,9 @@ pub fn sync_once_with(
         s.report.device_renewed = Some(recovered);
         s.round(&refused)?;
     }
+    if s.transport.is_relay() {
+        s.check_relay_log()?;
+    }
     // Taking in or removing many customers rewrites much of the file; give the freed pages
     // back. Sending writes only what the peer now holds (a small entry per customer).
     let r = &s.report;
@@ -1173,6 +1197,39 @@ impl Session<'_> {
         let mut seen = std::collections::BTreeSet::new();
         self.report.refused.retain(|r| seen.insert((r.customer.clone(), r.direction == Direction::Sent)));
         Ok(())
+    }
+
+    /// Asks the relay whether it still holds the log position this node recorded at the end
+    /// of its last sync, and records where the log stands now. A relay restored from a
+    /// backup older than that position does not: what it took after the backup is gone,
+    /// though this node's cursors and the heads it recorded as held there say otherwise, so
+    /// nothing would ever be sent again and the relay's new log entries below the pull
+    /// cursor would never be pulled. Then everything recorded about the relay is forgotten,
+    /// its whole log is listed (recording what it does hold), and one more round sends back
+    /// what it lacks. A relay from before log positions answers `bad_request`: no check.
+    fn check_relay_log(&mut self) -> Result<(), SyncError> {
+        let seen = self.store.sync_value(&self.peer, RELAY_MARK)?.and_then(|b| decode_mark(&b));
+        let Some((mut now, held)) = self.ask_mark(seen)? else { return Ok(()) };
+        if !held {
+            self.store.forget_peer_holdings(&self.peer)?;
+            self.report.relay_restored = true;
+            self.pull(&[])?;
+            self.round(&[])?;
+            let Some((after, _)) = self.ask_mark(None)? else { return Ok(()) };
+            now = after;
+        }
+        self.store.record_sync_value(&self.peer, RELAY_MARK, &encode_mark(&now))?;
+        Ok(())
+    }
+
+    /// The relay's `Mark` answer; `None` from a relay that does not know the request.
+    fn ask_mark(&mut self, seen: Option<LogMark>) -> Result<Option<(LogMark, bool)>, SyncError> {
+        match self.call(&Message::Mark { seen }) {
+            Ok(Message::Marked { now, held }) => Ok(Some((now, held))),
+            Ok(_) => Err(SyncError::Peer { code: "protocol".into(), detail: "expected Marked".into() }),
+            Err(SyncError::Peer { code, .. }) if code == "bad_request" => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Whether a refusal says the peer holds what this device wrote and this store does not:

@@ -48,6 +48,19 @@ pub struct DocHeads {
     pub heads: Vec<[u8; 32]>,
 }
 
+/// A position in a relay's team log: the era it was written in and its sequence number.
+/// An era begins with the first write after the relay opens the team's file, so a file
+/// restored from a backup (or a snapshot rolled back) lacks the eras, or the tail of the
+/// era, that came after the copy, and a node can tell whether the relay still holds what
+/// it once saw there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogMark {
+    /// The era's random id (all zeros: before the relay kept eras).
+    pub era: [u8; 16],
+    /// The log position.
+    pub seq: u64,
+}
+
 /// Automerge bytes for a document: a whole saved document or changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocChanges {
@@ -166,6 +179,22 @@ pub enum Message {
         code: String,
         /// Explanation.
         detail: String,
+    },
+    /// Request (a relay only): where the team's log stands now, and whether the relay still
+    /// holds the position `seen` (the one this node recorded at the end of its last sync).
+    /// Appended after the other messages, so the version stays: a relay from before it
+    /// answers `bad_request`, and the node goes on without the check.
+    Mark {
+        /// The position this node last recorded, if any.
+        seen: Option<LogMark>,
+    },
+    /// Response to `Mark`.
+    Marked {
+        /// Where the log stands now.
+        now: LogMark,
+        /// False when the relay no longer holds `seen`: it was restored from a copy older
+        /// than that position, and lost what it took after the copy.
+        held: bool,
     },
 }
 

@@ -1,0 +1,96 @@
+//! A relay restored from a backup (IT restores last night's copy after a disk failure, or
+//! rolls a filesystem snapshot back) no longer holds what it took since the backup. Every
+//! member's node still believes it does: its push cursor and what it recorded as held by
+//! the relay are past the backup, and its pull cursor is past the restored log, so the
+//! lost customers would never be sent again and the relay's new log entries below the
+//! cursor never pulled, while every node said "in step". Real processes: a relay, three
+//! members' nodes driven by the CLI.
+
+use std::path::Path;
+
+mod common;
+use common::*;
+
+/// Copies a stopped relay's data directory, as a backup does.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("backup dir");
+    for e in std::fs::read_dir(from).expect("read relay dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn total(data: &Path) -> u64 {
+    let v: serde_json::Value = serde_json::from_str(&ok(data, &["--json", "list"])).expect("list json");
+    v["total"].as_u64().expect("total")
+}
+
+#[test]
+fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut relay = Relay::start(tmp.path());
+    let (ta, tb, tc) = (relay.member("Li Wei"), relay.member("Wang Fang"), relay.member("Zhao Min"));
+    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    for (dir, name, token) in [(&a, "Li Wei", &ta), (&b, "Wang Fang", &tb)] {
+        ok(dir, &["init", "--name", name]);
+        ok(dir, &["relay", "set", &relay.url, token]);
+    }
+    let first = add_customer(&a, "备份前一号有限公司");
+    add_customer(&a, "备份前二号有限公司");
+    ok(&a, &["sync"]);
+    ok(&b, &["sync"]);
+
+    // Last night's backup, taken with the relay stopped.
+    relay.stop();
+    let backup = tmp.path().join("relay-backup");
+    copy_dir(&relay.dir, &backup);
+    relay.start_again();
+
+    // A day's work reaches the relay and the other member.
+    add_customer(&a, "备份后三号有限公司");
+    add_customer(&a, "备份后四号有限公司");
+    ok(&a, &["interaction", "add", &first, "--channel", "phone", "--summary", "备份之后的跟进"]);
+    ok(&a, &["sync"]);
+    ok(&b, &["sync"]);
+    let later = add_customer(&b, "备份后五号有限公司");
+    ok(&b, &["sync"]);
+    ok(&a, &["sync"]);
+    assert_eq!(total(&b), 5);
+
+    // The relay's disk fails; IT restores the backup.
+    relay.stop();
+    std::fs::remove_dir_all(&relay.dir).expect("remove the relay's data");
+    copy_dir(&backup, &relay.dir);
+    relay.start_again();
+    let after = add_customer(&a, "恢复后六号有限公司");
+
+    // Each member's next sync sees that the relay lost what it once held, says so, and
+    // gives it back.
+    let out = ok(&a, &["sync"]);
+    assert!(out.contains("restored from a backup"), "the member was not told: {out}");
+    let out = ok(&b, &["sync"]);
+    assert!(out.contains("restored from a backup"), "the member was not told: {out}");
+    for (who, dir) in [("A", &a), ("B", &b)] {
+        let status = ok(dir, &["sync", "status"]);
+        assert!(status.contains("in step       yes") && status.contains("pending       0"), "{who}: {status}");
+        assert_eq!(total(dir), 6, "{who} misses a customer");
+    }
+    assert!(ok(&b, &["customer", "show", &after]).contains("恢复后六号有限公司"));
+
+    // A member who joins now gets the whole book, the day lost by the relay included.
+    ok(&c, &["init", "--name", "Zhao Min"]);
+    ok(&c, &["relay", "set", &relay.url, &tc]);
+    ok(&c, &["sync"]);
+    assert_eq!(total(&c), 6, "the relay did not get back what it lost");
+    assert!(ok(&c, &["customer", "show", &first]).contains("备份之后的跟进"));
+    assert!(ok(&c, &["customer", "show", &later]).contains("备份后五号有限公司"));
+
+    // Once given back, a sync is an ordinary one again.
+    let out = ok(&a, &["sync"]);
+    assert!(!out.contains("restored from a backup"), "{out}");
+}
