@@ -641,6 +641,13 @@ impl Node {
                     if let Some(e) = &r.error {
                         eprintln!("background sync with {} failed: {e}", r.with);
                     }
+                    if r.report.as_ref().is_some_and(|rep| rep.relay_restored) {
+                        eprintln!(
+                            "background sync with {}: the relay no longer held what it had taken from this team before \
+                             (was it restored from a backup?); sent back what it lacked",
+                            r.with
+                        );
+                    }
                 }
                 // Peers come and go; only the relay's failures slow the node down.
                 !results.iter().any(|r| r.with.starts_with("relay:") && r.error.is_some())
