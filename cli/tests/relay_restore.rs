@@ -55,6 +55,8 @@ fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
     add_customer(&a, "备份后三号有限公司");
     add_customer(&a, "备份后四号有限公司");
     ok(&a, &["interaction", "add", &first, "--channel", "phone", "--summary", "备份之后的跟进"]);
+    // The team's settings document too: a rule added after the backup.
+    ok(&a, &["rules", "add", "after_backup", "--tag", "备份后规则", "--when", "industry = C"]);
     ok(&a, &["sync"]);
     ok(&b, &["sync"]);
     let later = add_customer(&b, "备份后五号有限公司");
@@ -70,11 +72,13 @@ fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
     let after = add_customer(&a, "恢复后六号有限公司");
 
     // Each member's next sync sees that the relay lost what it once held, says so, and
-    // gives it back.
+    // gives back what that member wrote (the relay takes a member's own changes only). B
+    // syncs first: A's customers and follow-up, which B holds too, go back with A's sync.
+    let out = ok(&b, &["sync"]);
+    assert!(out.contains("restored from a backup") && out.contains("sent 1 customer(s)"), "B: {out}");
     let out = ok(&a, &["sync"]);
     assert!(out.contains("restored from a backup"), "the member was not told: {out}");
-    let out = ok(&b, &["sync"]);
-    assert!(out.contains("restored from a backup"), "the member was not told: {out}");
+    ok(&b, &["sync"]);
     for (who, dir) in [("A", &a), ("B", &b)] {
         let status = ok(dir, &["sync", "status"]);
         assert!(status.contains("in step       yes") && status.contains("pending       0"), "{who}: {status}");
@@ -89,6 +93,7 @@ fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
     assert_eq!(total(&c), 6, "the relay did not get back what it lost");
     assert!(ok(&c, &["customer", "show", &first]).contains("备份之后的跟进"));
     assert!(ok(&c, &["customer", "show", &later]).contains("备份后五号有限公司"));
+    assert!(ok(&c, &["rules", "list"]).contains("after_backup"), "the rule added after the backup was lost");
 
     // Once given back, a sync is an ordinary one again.
     let out = ok(&a, &["sync"]);
