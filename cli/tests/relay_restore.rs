@@ -99,3 +99,51 @@ fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
     let out = ok(&a, &["sync"]);
     assert!(!out.contains("restored from a backup"), "{out}");
 }
+
+/// The same with serving nodes whose timers sleep for an hour: the restored relay's log is
+/// shorter than the position each node's notice stream resumes from, so the relay tells
+/// each node at once that something changed, the node syncs, finds the relay restored, and
+/// gives back what it lost, with nobody running `sync`.
+#[test]
+fn serving_nodes_give_a_restored_relay_back_what_it_lost_on_their_own() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut relay = Relay::start(tmp.path());
+    let (ta, tb, tc) = (relay.member("Li Wei"), relay.member("Wang Fang"), relay.member("Zhao Min"));
+    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    for (dir, name, token) in [(&a, "Li Wei", &ta), (&b, "Wang Fang", &tb)] {
+        ok(dir, &["init", "--name", name]);
+        ok(dir, &["relay", "set", &relay.url, token]);
+    }
+    add_customer(&a, "备份前一号有限公司");
+    ok(&a, &["sync"]);
+    ok(&b, &["sync"]);
+    relay.stop();
+    let backup = tmp.path().join("relay-backup");
+    copy_dir(&relay.dir, &backup);
+    relay.start_again();
+
+    let _na = serve(&a);
+    let _nb = serve(&b);
+    let lost_a = add_customer(&a, "备份后二号有限公司");
+    let lost_b = add_customer(&b, "备份后三号有限公司");
+    eventually("both serving nodes hold all three customers", || total(&a) == 3 && total(&b) == 3);
+
+    relay.stop();
+    std::fs::remove_dir_all(&relay.dir).expect("remove the relay's data");
+    copy_dir(&backup, &relay.dir);
+    relay.start_again();
+
+    // Nobody edits and nobody runs sync: the notice streams coming back are enough.
+    ok(&c, &["init", "--name", "Zhao Min"]);
+    ok(&c, &["relay", "set", &relay.url, &tc]);
+    eventually("the relay gets back both lost customers", || {
+        ok(&c, &["sync"]);
+        total(&c) == 3
+    });
+    assert!(ok(&c, &["customer", "show", &lost_a]).contains("备份后二号有限公司"));
+    assert!(ok(&c, &["customer", "show", &lost_b]).contains("备份后三号有限公司"));
+    for dir in [&a, &b] {
+        let log = std::fs::read_to_string(dir.with_extension("serve.log")).unwrap_or_default();
+        assert!(log.contains("restored from a backup"), "the serving node did not say so: {log}");
+    }
+}
