@@ -92,8 +92,8 @@ fn a_serving_node_syncs_in_the_background() {
     assert!(status.contains("last success") && status.contains("pending       0"), "{status}");
 }
 
-/// The relay's `rapport_relay_notice_streams` gauge.
-fn notice_streams(relay: &Relay) -> u64 {
+/// A figure of the relay's `/metrics`: the line starting `series ` (0 when absent).
+fn metric(relay: &Relay, series: &str) -> u64 {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let text = agent
         .get(&format!("{}/metrics", relay.url))
@@ -102,24 +102,19 @@ fn notice_streams(relay: &Relay) -> u64 {
         .and_then(|mut r| r.body_mut().read_to_string().ok())
         .unwrap_or_default();
     text.lines()
-        .find_map(|l| l.strip_prefix("rapport_relay_notice_streams "))
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
 }
 
+/// The relay's `rapport_relay_notice_streams` gauge.
+fn notice_streams(relay: &Relay) -> u64 {
+    metric(relay, "rapport_relay_notice_streams")
+}
+
 /// The relay's count of `Changes` requests: how often nodes asked what changed.
 fn changes_asked(relay: &Relay) -> u64 {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let text = agent
-        .get(&format!("{}/metrics", relay.url))
-        .call()
-        .ok()
-        .and_then(|mut r| r.body_mut().read_to_string().ok())
-        .unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix("rapport_relay_requests_total{kind=\"changes\"} "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
+    metric(relay, "rapport_relay_requests_total{kind=\"changes\"}")
 }
 
 /// Two members of the relay's team at `url` (the relay's own, or a front for it), Li Wei

@@ -6,7 +6,7 @@
 //! cursor never pulled, while every node said "in step". Real processes: a relay, three
 //! members' nodes driven by the CLI.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 mod common;
 use common::*;
@@ -25,6 +25,44 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Li Wei on `a` and Wang Fang on `b`, set up with the relay; Zhao Min's token `tc` for a
+/// node `c` that joins later.
+struct Team {
+    a: PathBuf,
+    b: PathBuf,
+    c: PathBuf,
+    tc: String,
+}
+
+impl Team {
+    fn on(relay: &Relay, tmp: &Path) -> Team {
+        let (ta, tb, tc) = (relay.member("Li Wei"), relay.member("Wang Fang"), relay.member("Zhao Min"));
+        let (a, b, c) = (tmp.join("a"), tmp.join("b"), tmp.join("c"));
+        for (dir, name, token) in [(&a, "Li Wei", &ta), (&b, "Wang Fang", &tb)] {
+            ok(dir, &["init", "--name", name]);
+            ok(dir, &["relay", "set", &relay.url, token]);
+        }
+        Team { a, b, c, tc }
+    }
+}
+
+/// A backup of the relay's data, taken with the relay stopped; the relay runs on after it.
+fn back_up(relay: &mut Relay, tmp: &Path) -> PathBuf {
+    relay.stop();
+    let backup = tmp.join("relay-backup");
+    copy_dir(&relay.dir, &backup);
+    relay.start_again();
+    backup
+}
+
+/// The relay's data replaced by `backup`, as IT restores it, and the relay started again.
+fn restore(relay: &mut Relay, backup: &Path) {
+    relay.stop();
+    std::fs::remove_dir_all(&relay.dir).expect("remove the relay's data");
+    copy_dir(backup, &relay.dir);
+    relay.start_again();
+}
+
 fn total(data: &Path) -> u64 {
     let v: serde_json::Value = serde_json::from_str(&ok(data, &["--json", "list"])).expect("list json");
     v["total"].as_u64().expect("total")
@@ -34,22 +72,14 @@ fn total(data: &Path) -> u64 {
 fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut relay = Relay::start(tmp.path());
-    let (ta, tb, tc) = (relay.member("Li Wei"), relay.member("Wang Fang"), relay.member("Zhao Min"));
-    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
-    for (dir, name, token) in [(&a, "Li Wei", &ta), (&b, "Wang Fang", &tb)] {
-        ok(dir, &["init", "--name", name]);
-        ok(dir, &["relay", "set", &relay.url, token]);
-    }
+    let Team { a, b, c, tc } = Team::on(&relay, tmp.path());
     let first = add_customer(&a, "备份前一号有限公司");
     add_customer(&a, "备份前二号有限公司");
     ok(&a, &["sync"]);
     ok(&b, &["sync"]);
 
     // Last night's backup, taken with the relay stopped.
-    relay.stop();
-    let backup = tmp.path().join("relay-backup");
-    copy_dir(&relay.dir, &backup);
-    relay.start_again();
+    let backup = back_up(&mut relay, tmp.path());
 
     // A day's work reaches the relay and the other member.
     add_customer(&a, "备份后三号有限公司");
@@ -65,10 +95,7 @@ fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
     assert_eq!(total(&b), 5);
 
     // The relay's disk fails; IT restores the backup.
-    relay.stop();
-    std::fs::remove_dir_all(&relay.dir).expect("remove the relay's data");
-    copy_dir(&backup, &relay.dir);
-    relay.start_again();
+    restore(&mut relay, &backup);
     let after = add_customer(&a, "恢复后六号有限公司");
 
     // Each member's next sync sees that the relay lost what it once held, says so, and
@@ -108,19 +135,11 @@ fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
 fn serving_nodes_give_a_restored_relay_back_what_it_lost_on_their_own() {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut relay = Relay::start(tmp.path());
-    let (ta, tb, tc) = (relay.member("Li Wei"), relay.member("Wang Fang"), relay.member("Zhao Min"));
-    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
-    for (dir, name, token) in [(&a, "Li Wei", &ta), (&b, "Wang Fang", &tb)] {
-        ok(dir, &["init", "--name", name]);
-        ok(dir, &["relay", "set", &relay.url, token]);
-    }
+    let Team { a, b, c, tc } = Team::on(&relay, tmp.path());
     add_customer(&a, "备份前一号有限公司");
     ok(&a, &["sync"]);
     ok(&b, &["sync"]);
-    relay.stop();
-    let backup = tmp.path().join("relay-backup");
-    copy_dir(&relay.dir, &backup);
-    relay.start_again();
+    let backup = back_up(&mut relay, tmp.path());
 
     let _na = serve(&a);
     let _nb = serve(&b);
@@ -128,10 +147,7 @@ fn serving_nodes_give_a_restored_relay_back_what_it_lost_on_their_own() {
     let lost_b = add_customer(&b, "备份后三号有限公司");
     eventually("both serving nodes hold all three customers", || total(&a) == 3 && total(&b) == 3);
 
-    relay.stop();
-    std::fs::remove_dir_all(&relay.dir).expect("remove the relay's data");
-    copy_dir(&backup, &relay.dir);
-    relay.start_again();
+    restore(&mut relay, &backup);
 
     // Nobody edits and nobody runs sync: the notice streams coming back are enough.
     ok(&c, &["init", "--name", "Zhao Min"]);
