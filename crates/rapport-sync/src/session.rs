@@ -212,24 +212,39 @@ pub fn follow_notices(
         on_notice();
     }
     let mut last = resume.from;
-    let reader = std::io::BufReader::new(resp.body_mut().with_config().limit(u64::MAX).reader());
-    for line in std::io::BufRead::lines(reader) {
+    let mut reader = std::io::BufReader::new(resp.body_mut().with_config().limit(u64::MAX).reader());
+    let mut line = Vec::new();
+    loop {
         if stopped() {
             return Ok(last);
         }
-        match line {
-            Ok(l) if l.trim() == "event: changed" => on_notice(),
-            Ok(l) => {
-                if let Some(id) = l.strip_prefix("id:").and_then(|v| v.trim().parse().ok()) {
-                    last = Some(id);
-                }
-            }
-            // The stream's time is up, or the connection broke: the caller asks again.
-            Err(_) => return Ok(last),
+        line.clear();
+        // A line of a notice stream is a few bytes; one longer than this is not from a
+        // relay, and is not held in memory while it grows.
+        let read = std::io::BufRead::read_until(
+            &mut std::io::Read::take(&mut reader, NOTICE_LINE_MAX as u64),
+            b'\n',
+            &mut line,
+        );
+        match read {
+            // The stream's time is up, the connection broke, or the line is too long: the
+            // caller asks again.
+            Ok(0) | Err(_) => return Ok(last),
+            Ok(_) if !line.ends_with(b"\n") => return Ok(last),
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim();
+        if text == "event: changed" {
+            on_notice();
+        } else if let Some(id) = text.strip_prefix("id:").and_then(|v| v.trim().parse().ok()) {
+            last = Some(id);
         }
     }
-    Ok(last)
 }
+
+/// The longest line a notice stream may send.
+const NOTICE_LINE_MAX: usize = 1024;
 
 impl Transport for HttpTransport {
     fn call(&mut self, request: &[u8]) -> Result<Vec<u8>, SyncError> {
@@ -1244,5 +1259,41 @@ impl Session<'_> {
             (r.reason.contains("duplicate seq") && r.reason.contains(&actor))
                 || (r.reason.contains("is already held by customer") && r.reason.contains(&code))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A hostile relay whose notice stream sends one endless line: the node gives the
+    /// stream up after a kilobyte instead of holding the line in memory while it grows
+    /// (it read all of it before).
+    #[test]
+    fn an_endless_line_on_the_notice_stream_is_given_up_at_once() -> Result<(), Box<dyn std::error::Error>> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let relay = std::thread::spawn(move || -> usize {
+            let Ok((mut s, _)) = listener.accept() else { return 0 };
+            let mut head = [0u8; 4096];
+            let _ = s.read(&mut head);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 7\n");
+            let chunk = vec![b'x'; 64 * 1024];
+            let mut sent = 0;
+            // Up to 256 MiB, never a newline, until the node hangs up.
+            while sent < 256 << 20 && s.write_all(&chunk).is_ok() {
+                sent += chunk.len();
+            }
+            sent
+        });
+        let start = std::time::Instant::now();
+        let resume = NoticeResume { from: None, wake_at_once: false };
+        let last = follow_notices(&url, "token", resume, &mut || {}, &|| false)?;
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+        assert_eq!(last, Some(7), "the lines before it still count");
+        let sent = relay.join().map_err(|_| "relay thread")?;
+        assert!(sent < 64 << 20, "the node read {sent} bytes of one line");
+        Ok(())
     }
 }
