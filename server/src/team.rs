@@ -391,7 +391,7 @@ impl TeamStore {
         };
         let held = match start {
             None => false,
-            Some(start) => match eras.range(start + 1..)?.next() {
+            Some(start) => match eras.range(start.saturating_add(1)..)?.next() {
                 Some(next) => seen.seq < next?.0.value(),
                 None => seen.seq <= last,
             },
