@@ -113,6 +113,14 @@ fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
     }
     assert!(ok(&b, &["customer", "show", &after]).contains("恢复后六号有限公司"));
 
+    // IT sees it on the relay's metrics: both members' syncs found it restored.
+    let metrics = ureq::get(&format!("{}/metrics", relay.url))
+        .call()
+        .ok()
+        .and_then(|mut r| r.body_mut().read_to_string().ok())
+        .unwrap_or_default();
+    assert!(metrics.contains("rapport_relay_marks_not_held_total 2"), "{metrics}");
+
     // A member who joins now gets the whole book, the day lost by the relay included.
     ok(&c, &["init", "--name", "Zhao Min"]);
     ok(&c, &["relay", "set", &relay.url, &tc]);

@@ -424,8 +424,10 @@ fn handle(relay: &Relay, member: &RosterEntry, team: &Team, body: &[u8]) -> Resu
             Ok(Message::Changed { docs, gone, cursor, more })
         }
         Message::Mark { seen } => {
+            Metrics::add(&relay.metrics.mark, 1);
             let (now, held) = store.mark(seen).map_err(team_failed)?;
             if !held {
+                Metrics::add(&relay.metrics.marks_not_held, 1);
                 eprintln!(
                     "relay: team {}: {} synced past what this relay holds (was it restored from a backup?); \
                      their node sends back what the relay lacks",

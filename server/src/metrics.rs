@@ -11,6 +11,11 @@ pub struct Metrics {
     pub changes: AtomicU64,
     /// `Fetch` requests.
     pub fetch: AtomicU64,
+    /// `Mark` requests (every sync ends with one).
+    pub mark: AtomicU64,
+    /// `Mark` requests whose position this relay no longer holds: a member's node that
+    /// synced past what it holds (restored from a backup), and sends back what it lacks.
+    pub marks_not_held: AtomicU64,
     /// Requests refused for a missing, wrong or revoked token.
     pub unauthorized: AtomicU64,
     /// Requests refused as malformed, oversized or of an unknown version.
@@ -88,7 +93,7 @@ impl Metrics {
         s.push_str(
             "# HELP rapport_relay_requests_total Sync requests by kind.\n# TYPE rapport_relay_requests_total counter\n",
         );
-        for (k, v) in [("push", &self.push), ("changes", &self.changes), ("fetch", &self.fetch)] {
+        for (k, v) in [("push", &self.push), ("changes", &self.changes), ("fetch", &self.fetch), ("mark", &self.mark)] {
             s.push_str(&format!("rapport_relay_requests_total{{kind=\"{k}\"}} {}\n", c(v)));
         }
         s.push_str(&format!("# HELP rapport_relay_unauthorized_total Requests refused for their token.\n# TYPE rapport_relay_unauthorized_total counter\nrapport_relay_unauthorized_total {}\n", c(&self.unauthorized)));
@@ -102,6 +107,12 @@ impl Metrics {
             ("connections_open", "Connections open now.", "gauge", &self.connections_open),
             ("notice_streams", "Notice streams open now.", "gauge", &self.notice_streams),
             ("notices_sent_total", "Notices sent on notice streams.", "counter", &self.notices_sent),
+            (
+                "marks_not_held_total",
+                "Syncs that found this relay no longer holds what the member saw (restored from a backup).",
+                "counter",
+                &self.marks_not_held,
+            ),
             (
                 "connections_refused_total",
                 "Connections refused over the total or per-address limit.",
