@@ -130,6 +130,9 @@ pub fn status(dir: &Path, json: bool) -> Result<()> {
             println!("  last error    {when}: {why}");
         }
         println!("  pending       {} customer(s) written here and not yet sent", l.pending);
+        if let Some(at) = &l.status.relay_restored_at {
+            println!("  restored      {at}: the relay had lost what it took before (a backup restored?); this node sent back what it lacked");
+        }
         if let Some(p) = &l.progress {
             println!(
                 "  syncing now   sent {} of {}, received {} of {} documents{}",

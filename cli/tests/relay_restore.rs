@@ -109,6 +109,7 @@ fn a_relay_restored_from_a_backup_is_given_back_what_it_lost() {
     for (who, dir) in [("A", &a), ("B", &b)] {
         let status = ok(dir, &["sync", "status"]);
         assert!(status.contains("in step       yes") && status.contains("pending       0"), "{who}: {status}");
+        assert!(status.contains("restored      ") && status.contains("sent back what it lacked"), "{who}: {status}");
         assert_eq!(total(dir), 6, "{who} misses a customer");
     }
     assert!(ok(&b, &["customer", "show", &after]).contains("恢复后六号有限公司"));

@@ -305,6 +305,9 @@ pub struct SyncLineOut {
     /// While a sync with this relay or peer runs: how far it has got (documents and bytes
     /// both ways, milliseconds spent and an estimate of those left). Absent otherwise.
     pub progress: Option<crate::node_api::SyncProgressOut>,
+    /// When a sync last found the relay restored from a backup (it no longer held what this
+    /// node saw there) and sent back what it lacked (node clock). Absent if never.
+    pub relay_restored_at: Option<String>,
 }
 
 /// A document a sync did not exchange.

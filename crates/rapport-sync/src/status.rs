@@ -23,6 +23,10 @@ pub struct PeerStatus {
     /// through (every sync tries again), this peer is not in step.
     #[serde(default)]
     pub refused: Vec<crate::Refusal>,
+    /// When a sync last found the relay restored from a backup (it no longer held what this
+    /// node saw there) and sent back what it lacked; kept, so the event stays visible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay_restored_at: Option<String>,
 }
 
 /// Status of every relay and peer this node synced with, keyed like sync state
@@ -44,6 +48,9 @@ pub fn record_success(store: &Store, peer: &str, report: &SyncReport, at: &str) 
     s.last_error = None;
     s.failures = 0;
     s.refused = report.refused.clone();
+    if report.relay_restored {
+        s.relay_restored_at = Some(at.to_string());
+    }
     save(store, &all)
 }
 

@@ -103,6 +103,7 @@ pub(crate) async fn sync_status(
                     }
                     dt { (m.t("sync.refused")) } dd { (line.status.refused.len()) }
                     @if let Some((at, why)) = &line.status.last_error { dt { (m.t("sync.last_error")) } dd class="error" { (at) ": " (why) } }
+                    @if let Some(at) = &line.status.relay_restored_at { dt { (m.t("sync.relay_restored")) } dd { (at) ": " (m.t("sync.relay_restored_detail")) } }
                 }
                 @if !line.status.refused.is_empty() {
                     h3 { (m.t("sync.refused_list")) }
